@@ -1,0 +1,95 @@
+package org.servicemanager.api.store;
+
+import static org.servicemanager.api.store.Reference.OnDelete.CASCADE;
+
+import java.util.List;
+import java.util.Optional;
+import org.servicemanager.api.model.Platform;
+import org.servicemanager.api.model.ServiceBroker;
+import org.servicemanager.api.model.ServiceOffering;
+import org.servicemanager.api.model.ServicePlan;
+import org.servicemanager.api.model.Visibility;
+import org.servicemanager.api.query.FieldType;
+
+/**
+ * The resource types the Service Manager stores, with the constraints every store enforces:
+ * <ul>
+ *   <li>platform and broker names are unique; a broker's offerings are unique by catalog id,
+ *       an offering's plans likewise; one visibility per (platform, plan), a missing platform
+ *       counting as one value;</li>
+ *   <li>deleting a broker deletes its offerings, their plans and the plans' visibilities;
+ *       deleting a platform deletes its visibilities.</li>
+ * </ul>
+ */
+public final class EntityTypes {
+    private EntityTypes() {
+    }
+
+    public static final EntityType<Platform> PLATFORMS = EntityType
+            .builder("platforms", "platform", Platform.class, Platform::withVersion)
+            .field("name", FieldType.STRING, Platform::name)
+            .field("type", FieldType.STRING, Platform::type)
+            .field("description", FieldType.STRING, Platform::description)
+            .internalField("username", FieldType.STRING, p -> p.credentials().username())
+            .internalField("previous_username", FieldType.STRING,
+                    p -> p.previousCredentials() == null ? null : p.previousCredentials().username())
+            .unique("name")
+            .build();
+
+    public static final EntityType<ServiceBroker> SERVICE_BROKERS = EntityType
+            .builder("service_brokers", "service broker", ServiceBroker.class, ServiceBroker::withVersion)
+            .field("name", FieldType.STRING, ServiceBroker::name)
+            .field("description", FieldType.STRING, ServiceBroker::description)
+            .field("broker_url", FieldType.STRING, ServiceBroker::brokerUrl)
+            .unique("name")
+            .build();
+
+    public static final EntityType<ServiceOffering> SERVICE_OFFERINGS = EntityType
+            .builder("service_offerings", "service offering", ServiceOffering.class, ServiceOffering::withVersion)
+            .field("name", FieldType.STRING, ServiceOffering::name)
+            .field("description", FieldType.STRING, ServiceOffering::description)
+            .field("bindable", FieldType.BOOLEAN, ServiceOffering::bindable)
+            .field("instances_retrievable", FieldType.BOOLEAN, ServiceOffering::instancesRetrievable)
+            .field("bindings_retrievable", FieldType.BOOLEAN, ServiceOffering::bindingsRetrievable)
+            .field("plan_updateable", FieldType.BOOLEAN, ServiceOffering::planUpdateable)
+            .field("allow_context_updates", FieldType.BOOLEAN, ServiceOffering::allowContextUpdates)
+            .field("catalog_id", FieldType.STRING, ServiceOffering::catalogId)
+            .field("catalog_name", FieldType.STRING, ServiceOffering::catalogName)
+            .field("broker_id", FieldType.STRING, ServiceOffering::brokerId)
+            .unique("broker_id", "catalog_id")
+            .reference("broker_id", "service_brokers", CASCADE)
+            .build();
+
+    public static final EntityType<ServicePlan> SERVICE_PLANS = EntityType
+            .builder("service_plans", "service plan", ServicePlan.class, ServicePlan::withVersion)
+            .field("name", FieldType.STRING, ServicePlan::name)
+            .field("description", FieldType.STRING, ServicePlan::description)
+            .field("catalog_id", FieldType.STRING, ServicePlan::catalogId)
+            .field("catalog_name", FieldType.STRING, ServicePlan::catalogName)
+            .field("free", FieldType.BOOLEAN, ServicePlan::free)
+            .field("bindable", FieldType.BOOLEAN, ServicePlan::bindable)
+            .field("plan_updateable", FieldType.BOOLEAN, ServicePlan::planUpdateable)
+            .field("maximum_polling_duration", FieldType.INTEGER, ServicePlan::maximumPollingDuration)
+            .field("service_offering_id", FieldType.STRING, ServicePlan::serviceOfferingId)
+            .unique("service_offering_id", "catalog_id")
+            .reference("service_offering_id", "service_offerings", CASCADE)
+            .build();
+
+    public static final EntityType<Visibility> VISIBILITIES = EntityType
+            .builder("visibilities", "visibility", Visibility.class, Visibility::withVersion)
+            .field("platform_id", FieldType.STRING, Visibility::platformId)
+            .field("service_plan_id", FieldType.STRING, Visibility::servicePlanId)
+            .unique("platform_id", "service_plan_id")
+            .reference("platform_id", "platforms", CASCADE)
+            .reference("service_plan_id", "service_plans", CASCADE)
+            .build();
+
+    /** Every type, parents before the types that refer to them. */
+    public static final List<EntityType<?>> ALL =
+            List.of(PLATFORMS, SERVICE_BROKERS, SERVICE_OFFERINGS, SERVICE_PLANS, VISIBILITIES);
+
+    /** The type with this resource name. */
+    public static Optional<EntityType<?>> byName(String name) {
+        return ALL.stream().filter(t -> t.name().equals(name)).findFirst();
+    }
+}
