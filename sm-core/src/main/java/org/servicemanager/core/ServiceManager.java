@@ -1,0 +1,329 @@
+package org.servicemanager.core;
+
+import java.security.KeyStore;
+import java.security.KeyStoreException;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import org.servicemanager.api.ForbiddenException;
+import org.servicemanager.api.NotFoundException;
+import org.servicemanager.api.PayloadTooLargeException;
+import org.servicemanager.api.UnauthorizedException;
+import org.servicemanager.api.store.Store;
+import org.servicemanager.core.internal.broker.BrokerClient;
+import org.servicemanager.core.internal.http.Access;
+import org.servicemanager.core.internal.http.Call;
+import org.servicemanager.core.internal.http.ErrorMapper;
+import org.servicemanager.core.internal.http.Responses;
+import org.servicemanager.core.internal.http.Router;
+import org.servicemanager.core.internal.registry.Context;
+import org.servicemanager.core.internal.registry.RegistryRoutes;
+import org.servicemanager.core.internal.security.Authenticator;
+import org.servicemanager.core.internal.security.PasswordHasher;
+import org.servicemanager.core.internal.security.Principal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Service Manager: the registry and its REST API, served by {@link #handle} or
+ * {@link #handleAsync} from any transport. Build one with {@link #builder()}; it is thread-safe
+ * and meant to live as long as the host application.
+ *
+ * <pre>{@code
+ * ServiceManager sm = ServiceManager.builder()
+ *         .store(new MemoryStore())
+ *         .adminUser("admin", "s3cret")
+ *         .build();
+ * SmResponse response = sm.handle(SmRequest.builder("GET", "/v1/platforms")
+ *         .header("Authorization", "Basic YWRtaW46czNjcmV0").build());
+ * }</pre>
+ */
+public final class ServiceManager implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ServiceManager.class);
+    private static final Pattern CORRELATION_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
+
+    private final Store store;
+    private final Router router = new Router();
+    private final Authenticator authenticator;
+    private final boolean authenticationDisabled;
+    private final long maxRequestBodyBytes;
+
+    private ServiceManager(Builder b) {
+        this.store = b.store;
+        this.authenticator = new Authenticator(b.adminHashes, b.store);
+        this.authenticationDisabled = b.authenticationDisabled;
+        this.maxRequestBodyBytes = b.maxRequestBodyBytes;
+        BrokerClient brokers = new BrokerClient(b.brokerConnectTimeout, b.brokerReadTimeout,
+                b.maxBrokerResponseBytes, b.trustManagers);
+        Context ctx = new Context(b.store, b.clock, brokers, b.ids, version());
+        RegistryRoutes.register(router, ctx);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The running library's version, from the jar manifest ({@code dev} when run from classes). */
+    public static String version() {
+        String version = ServiceManager.class.getPackage().getImplementationVersion();
+        return version == null ? "dev" : version;
+    }
+
+    /** The store this Service Manager serves from. */
+    public Store store() {
+        return store;
+    }
+
+    /** Adapters stop reading a body beyond this size and answer 413. */
+    public long maxRequestBodyBytes() {
+        return maxRequestBodyBytes;
+    }
+
+    /** Serves a request and waits for the answer. Never throws for anything the request contains. */
+    public SmResponse handle(SmRequest request) {
+        return handleAsync(request).join();
+    }
+
+    /**
+     * Serves a request. The future completes (never exceptionally) when the answer is ready; calls
+     * that wait for a broker complete later on the HTTP client's threads, so adapters should not
+     * block a server thread on it.
+     */
+    public CompletableFuture<SmResponse> handleAsync(SmRequest request) {
+        String correlationId = request.header("X-Correlation-ID")
+                .filter(id -> CORRELATION_ID.matcher(id).matches())
+                .orElseGet(() -> UUID.randomUUID().toString());
+        String line = request.method() + " " + request.path() + " [" + correlationId + "]";
+        CompletableFuture<SmResponse> result;
+        try {
+            result = dispatch(request, correlationId);
+        } catch (Throwable t) {
+            result = CompletableFuture.completedFuture(ErrorMapper.toResponse(t, line));
+        }
+        return result.handle((response, failure) -> {
+            SmResponse answer = failure == null ? response : ErrorMapper.toResponse(failure, line);
+            LOG.debug("{} -> {}", line, answer.status());
+            return answer.withHeader("X-Correlation-ID", correlationId);
+        });
+    }
+
+    private CompletableFuture<SmResponse> dispatch(SmRequest request, String correlationId) {
+        if (request.body().length > maxRequestBodyBytes || declaredLength(request) > maxRequestBodyBytes) {
+            throw new PayloadTooLargeException("the request body exceeds the limit of " + maxRequestBodyBytes
+                    + " bytes");
+        }
+        Router.Match match = router.match(request.method(), request.path());
+        if (match instanceof Router.MethodNotAllowed notAllowed) {
+            return CompletableFuture.completedFuture(Responses.error(405, "MethodNotAllowed",
+                    request.method() + " is not allowed on " + request.path() + "; allowed: "
+                            + String.join(", ", notAllowed.allowed()))
+                    .withHeader("Allow", String.join(", ", notAllowed.allowed())));
+        }
+        if (!(match instanceof Router.Found found)) {
+            throw new NotFoundException("there is no resource at " + request.path());
+        }
+        Principal principal = authorize(found.route().access(), request);
+        return found.route().handler().handle(new Call(request, principal, found.params(), correlationId));
+    }
+
+    private Principal authorize(Access access, SmRequest request) {
+        if (access == Access.PUBLIC) {
+            try {
+                return authenticationDisabled ? new Principal.Admin("anonymous") : authenticator.authenticate(request);
+            } catch (UnauthorizedException e) {
+                return Principal.ANONYMOUS;
+            }
+        }
+        Principal principal = authenticator.authenticate(request);
+        if (principal instanceof Principal.Anonymous) {
+            if (authenticationDisabled && access != Access.PLATFORM) {
+                return new Principal.Admin("anonymous");
+            }
+            throw new UnauthorizedException("this request needs credentials (HTTP Basic)");
+        }
+        boolean allowed = switch (access) {
+            case ADMIN -> principal instanceof Principal.Admin;
+            case ADMIN_OR_PLATFORM -> true;
+            case PLATFORM -> principal instanceof Principal.PlatformCaller;
+            case PUBLIC -> true;
+        };
+        if (!allowed) {
+            throw new ForbiddenException(principal instanceof Principal.PlatformCaller
+                    ? "platforms may not " + request.method() + " " + request.path()
+                    : "this endpoint is for platforms; administrator credentials are not platform credentials");
+        }
+        return principal;
+    }
+
+    private static long declaredLength(SmRequest request) {
+        try {
+            return request.header("Content-Length").map(Long::parseLong).orElse(0L);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** Nothing to release today; the store belongs to the host, which closes it. */
+    @Override
+    public void close() {
+        LOG.debug("Service Manager closed");
+    }
+
+    /** Configures a {@link ServiceManager}. Fails fast on bad values. Not thread-safe. */
+    public static final class Builder {
+        private Store store;
+        private final Map<String, String> adminHashes = new LinkedHashMap<>();
+        private boolean authenticationDisabled;
+        private Clock clock = Clock.systemUTC();
+        private Duration brokerConnectTimeout = Duration.ofSeconds(60);
+        private Duration brokerReadTimeout = Duration.ofSeconds(60);
+        private long maxRequestBodyBytes = 1024 * 1024;
+        private int maxBrokerResponseBytes = 16 * 1024 * 1024;
+        private TrustManager[] trustManagers;
+        private Supplier<String> ids = Context.randomIds();
+
+        private Builder() {
+        }
+
+        /** The storage backend (required). The host owns it and closes it. */
+        public Builder store(Store store) {
+            this.store = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /**
+         * Adds an administrator with HTTP Basic credentials. The password is hashed here (PBKDF2) and
+         * not kept in clear.
+         */
+        public Builder adminUser(String username, String password) {
+            checkUsername(username);
+            Objects.requireNonNull(password, "password");
+            if (password.isEmpty()) {
+                throw new IllegalArgumentException("the password of admin user '" + username + "' must not be empty");
+            }
+            adminHashes.put(username, PasswordHasher.hash(password, PasswordHasher.ADMIN_ITERATIONS));
+            return this;
+        }
+
+        /**
+         * Adds an administrator by a password hash made earlier by this library
+         * ({@code pbkdf2-sha256$iterations$salt$hash}), so the host never handles the clear password.
+         */
+        public Builder adminUserWithHash(String username, String passwordHash) {
+            checkUsername(username);
+            Objects.requireNonNull(passwordHash, "passwordHash");
+            if (!passwordHash.startsWith("pbkdf2-sha256$") || passwordHash.split("\\$").length != 4) {
+                throw new IllegalArgumentException("the password hash of admin user '" + username
+                        + "' must have the form pbkdf2-sha256$<iterations>$<salt>$<hash>");
+            }
+            adminHashes.put(username, passwordHash);
+            return this;
+        }
+
+        /** Hashes a password for {@link #adminUserWithHash}. */
+        public static String hashPassword(String password) {
+            return PasswordHasher.hash(Objects.requireNonNull(password, "password"), PasswordHasher.ADMIN_ITERATIONS);
+        }
+
+        private static void checkUsername(String username) {
+            Objects.requireNonNull(username, "username");
+            if (username.isBlank() || username.contains(":")) {
+                throw new IllegalArgumentException("admin user name must be non-blank and without ':', was '"
+                        + username + "'");
+            }
+        }
+
+        /**
+         * Treats every caller without credentials as an administrator. For local experiments only;
+         * the OSB face still requires platform credentials.
+         */
+        public Builder disableAuthentication() {
+            this.authenticationDisabled = true;
+            return this;
+        }
+
+        /** The clock for timestamps (default: the system UTC clock). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** How long to wait for a broker's TCP/TLS connection (default 60 s). */
+        public Builder brokerConnectTimeout(Duration timeout) {
+            this.brokerConnectTimeout = positive(timeout, "brokerConnectTimeout");
+            return this;
+        }
+
+        /** How long to wait for a broker's answer (default 60 s). */
+        public Builder brokerReadTimeout(Duration timeout) {
+            this.brokerReadTimeout = positive(timeout, "brokerReadTimeout");
+            return this;
+        }
+
+        private static Duration positive(Duration value, String name) {
+            Objects.requireNonNull(value, name);
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, was " + value);
+            }
+            return value;
+        }
+
+        /** The largest request body accepted (default 1 MiB); larger ones get 413. */
+        public Builder maxRequestBodyBytes(long bytes) {
+            if (bytes < 1 || bytes > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("maxRequestBodyBytes must be between 1 and " + Integer.MAX_VALUE
+                        + ", was " + bytes);
+            }
+            this.maxRequestBodyBytes = bytes;
+            return this;
+        }
+
+        /** The largest broker answer read (default 16 MiB); larger ones fail with 502. */
+        public Builder maxBrokerResponseBytes(int bytes) {
+            if (bytes < 1024) {
+                throw new IllegalArgumentException("maxBrokerResponseBytes must be at least 1024, was " + bytes);
+            }
+            this.maxBrokerResponseBytes = bytes;
+            return this;
+        }
+
+        /** Which certificates to trust when calling brokers over https (default: the JVM's). */
+        public Builder brokerTrustStore(KeyStore trustStore) {
+            Objects.requireNonNull(trustStore, "trustStore");
+            try {
+                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                tmf.init(trustStore);
+                this.trustManagers = tmf.getTrustManagers();
+            } catch (NoSuchAlgorithmException | KeyStoreException e) {
+                throw new IllegalArgumentException("brokerTrustStore cannot be used: " + e.getMessage(), e);
+            }
+            return this;
+        }
+
+        /** Generates entity ids (default: random UUIDs). */
+        public Builder idGenerator(Supplier<String> ids) {
+            this.ids = Objects.requireNonNull(ids, "ids");
+            return this;
+        }
+
+        public ServiceManager build() {
+            if (store == null) {
+                throw new IllegalStateException("a store is required: call store(...)");
+            }
+            if (adminHashes.isEmpty() && !authenticationDisabled) {
+                throw new IllegalStateException(
+                        "at least one admin user is required (adminUser(...)), or call disableAuthentication()");
+            }
+            return new ServiceManager(this);
+        }
+    }
+}

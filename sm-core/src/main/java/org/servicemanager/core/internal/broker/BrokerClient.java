@@ -1,0 +1,221 @@
+package org.servicemanager.core.internal.broker;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import org.servicemanager.api.BrokerException;
+import org.servicemanager.api.BrokerTimeoutException;
+import org.servicemanager.api.BrokerUnreachableException;
+import org.servicemanager.api.model.BrokerCredentials;
+
+/**
+ * Sends OSB requests to service brokers with the broker's own credentials. One shared
+ * {@link HttpClient} serves all brokers without a client certificate; each distinct certificate
+ * gets its own client (a TLS identity is fixed per {@link SSLContext}). Thread-safe.
+ */
+public final class BrokerClient {
+    /** The OSB version the Service Manager speaks to brokers. */
+    public static final String OSB_VERSION = "2.17";
+
+    private final Duration connectTimeout;
+    private final Duration readTimeout;
+    private final int maxResponseBytes;
+    private final TrustManager[] trustManagers;
+    private final HttpClient shared;
+    private final Cache<String, HttpClient> tlsClients = Caffeine.newBuilder().maximumSize(1_000).build();
+
+    public BrokerClient(Duration connectTimeout, Duration readTimeout, int maxResponseBytes,
+            TrustManager[] trustManagers) {
+        this.connectTimeout = connectTimeout;
+        this.readTimeout = readTimeout;
+        this.maxResponseBytes = maxResponseBytes;
+        this.trustManagers = trustManagers;
+        this.shared = newClient(trustManagers == null ? null : PemKeys.trustOnly(trustManagers));
+    }
+
+    private HttpClient newClient(SSLContext ssl) {
+        HttpClient.Builder builder = HttpClient.newBuilder()
+                .connectTimeout(connectTimeout)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .version(HttpClient.Version.HTTP_1_1);
+        if (ssl != null) {
+            builder.sslContext(ssl);
+        }
+        return builder.build();
+    }
+
+    /** A broker's answer: status, headers and the whole body. */
+    public record BrokerResponse(int status, Map<String, List<String>> headers, byte[] body) {
+        public String bodyText() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** What to send: method, URL, extra headers and an optional JSON body. */
+    public record BrokerRequest(String method, URI uri, Map<String, String> headers, byte[] body) {
+    }
+
+    /**
+     * Sends a request and completes with the answer, whatever its status. Fails with
+     * {@link BrokerUnreachableException}, {@link BrokerTimeoutException} or {@link BrokerException}
+     * (answer too large) naming {@code brokerName}.
+     */
+    public CompletableFuture<BrokerResponse> send(String brokerName, BrokerCredentials credentials,
+            BrokerRequest request) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(request.uri())
+                .timeout(readTimeout)
+                .header("X-Broker-API-Version", OSB_VERSION)
+                .header("X-Broker-API-Request-Identity", UUID.randomUUID().toString());
+        request.headers().forEach(builder::setHeader);
+        if (credentials.hasBasic()) {
+            String pair = credentials.basicUsername() + ":" + credentials.basicPassword();
+            builder.setHeader("Authorization",
+                    "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)));
+        } else if (credentials.hasToken()) {
+            builder.setHeader("Authorization", "Bearer " + credentials.token());
+        }
+        if (request.body() != null) {
+            builder.setHeader("Content-Type", "application/json");
+            builder.method(request.method(), HttpRequest.BodyPublishers.ofByteArray(request.body()));
+        } else {
+            builder.method(request.method(), HttpRequest.BodyPublishers.noBody());
+        }
+        HttpClient client = clientFor(credentials);
+        String target = request.method() + " " + request.uri();
+        return client.sendAsync(builder.build(), info -> new LimitedBody(maxResponseBytes))
+                .orTimeout(readTimeout.toMillis() + connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .handle((response, failure) -> {
+                    if (failure != null) {
+                        throw translate(brokerName, target, failure);
+                    }
+                    return new BrokerResponse(response.statusCode(), response.headers().map(), response.body());
+                });
+    }
+
+    private RuntimeException translate(String brokerName, String target, Throwable failure) {
+        Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        String who = "service broker '" + brokerName + "'";
+        if (t instanceof HttpConnectTimeoutException) {
+            return new BrokerUnreachableException(who + " could not be reached within "
+                    + connectTimeout.toSeconds() + " s (" + target + ")");
+        }
+        if (t instanceof HttpTimeoutException || t instanceof TimeoutException) {
+            return new BrokerTimeoutException(who + " did not answer within " + readTimeout.toSeconds()
+                    + " s (" + target + ")");
+        }
+        if (t instanceof TooLarge) {
+            return new BrokerException(who + " answered " + target + " with more than " + maxResponseBytes
+                    + " bytes");
+        }
+        if (t instanceof ConnectException || t instanceof IOException) {
+            String reason = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+            return new BrokerUnreachableException(who + " could not be reached (" + target + "): " + reason);
+        }
+        return new BrokerException(who + " could not be called (" + target + "): " + t);
+    }
+
+    private HttpClient clientFor(BrokerCredentials credentials) {
+        if (!credentials.hasTls()) {
+            return shared;
+        }
+        String key = fingerprint(credentials.tlsClientCertificate() + "\n" + credentials.tlsClientKey());
+        return tlsClients.get(key, k -> newClient(PemKeys.sslContext(
+                credentials.tlsClientCertificate(), credentials.tlsClientKey(), trustManagers)));
+    }
+
+    private static String fingerprint(String value) {
+        try {
+            return Base64.getEncoder().encodeToString(
+                    MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Signals a body over the limit. */
+    private static final class TooLarge extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        TooLarge() {
+            super("response body too large");
+        }
+    }
+
+    /** Collects a body up to a limit; beyond it the exchange fails instead of filling the heap. */
+    private static final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
+        private final int limit;
+        private final List<ByteBuffer> buffers = new ArrayList<>();
+        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+        private Flow.Subscription subscription;
+        private int size;
+
+        LimitedBody(int limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public CompletableFuture<byte[]> getBody() {
+            return result;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            for (ByteBuffer item : items) {
+                size += item.remaining();
+                if (size > limit) {
+                    subscription.cancel();
+                    result.completeExceptionally(new TooLarge());
+                    return;
+                }
+                buffers.add(item);
+            }
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            result.completeExceptionally(throwable);
+        }
+
+        @Override
+        public void onComplete() {
+            byte[] all = new byte[size];
+            int offset = 0;
+            for (ByteBuffer buffer : buffers) {
+                int n = buffer.remaining();
+                buffer.get(all, offset, n);
+                offset += n;
+            }
+            result.complete(all);
+        }
+    }
+}

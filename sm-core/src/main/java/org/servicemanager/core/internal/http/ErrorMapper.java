@@ -1,0 +1,111 @@
+package org.servicemanager.core.internal.http;
+
+import java.util.UUID;
+import org.servicemanager.api.BadRequestException;
+import org.servicemanager.api.BrokerException;
+import org.servicemanager.api.BrokerTimeoutException;
+import org.servicemanager.api.BrokerUnreachableException;
+import org.servicemanager.api.ConcurrentModificationException;
+import org.servicemanager.api.ConflictException;
+import org.servicemanager.api.ExistingReferenceException;
+import org.servicemanager.api.ForbiddenException;
+import org.servicemanager.api.InvalidFieldQueryException;
+import org.servicemanager.api.InvalidLabelQueryException;
+import org.servicemanager.api.InvalidTokenException;
+import org.servicemanager.api.NotFoundException;
+import org.servicemanager.api.PayloadTooLargeException;
+import org.servicemanager.api.ServiceManagerException;
+import org.servicemanager.api.UnauthorizedException;
+import org.servicemanager.api.UnsupportedMediaTypeException;
+import org.servicemanager.api.VisibilityAlreadyExistsException;
+import org.servicemanager.core.SmResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where exceptions become HTTP answers. Most specific types are matched first. No
+ * stack trace and no internal message ever reaches a client: unexpected exceptions are logged with
+ * a reference id, and only that id is returned.
+ */
+public final class ErrorMapper {
+    private static final Logger LOG = LoggerFactory.getLogger(ErrorMapper.class);
+
+    private ErrorMapper() {
+    }
+
+    /** Status and error code of a known exception type. */
+    record Mapping(int status, String code) {
+    }
+
+    static Mapping mappingOf(ServiceManagerException e) {
+        if (e instanceof InvalidFieldQueryException) {
+            return new Mapping(400, "InvalidFieldQuery");
+        } else if (e instanceof InvalidLabelQueryException) {
+            return new Mapping(400, "InvalidLabelQuery");
+        } else if (e instanceof InvalidTokenException) {
+            return new Mapping(400, "InvalidToken");
+        } else if (e instanceof BadRequestException) {
+            return new Mapping(400, "BadRequest");
+        } else if (e instanceof UnauthorizedException) {
+            return new Mapping(401, "Unauthorized");
+        } else if (e instanceof ForbiddenException) {
+            return new Mapping(403, "Forbidden");
+        } else if (e instanceof NotFoundException) {
+            return new Mapping(404, "NotFound");
+        } else if (e instanceof VisibilityAlreadyExistsException) {
+            return new Mapping(409, "VisibilityAlreadyExists");
+        } else if (e instanceof ExistingReferenceException) {
+            return new Mapping(409, "ExistingReferenceEntity");
+        } else if (e instanceof ConflictException) {
+            return new Mapping(409, "Conflict");
+        } else if (e instanceof PayloadTooLargeException) {
+            return new Mapping(413, "PayloadTooLarge");
+        } else if (e instanceof UnsupportedMediaTypeException) {
+            return new Mapping(415, "UnsupportedMediaType");
+        } else if (e instanceof ConcurrentModificationException) {
+            return new Mapping(422, "ConcurrentOperation");
+        } else if (e instanceof BrokerTimeoutException) {
+            return new Mapping(504, "BrokerTimeout");
+        } else if (e instanceof BrokerUnreachableException) {
+            return new Mapping(502, "BrokerUnreachable");
+        } else if (e instanceof BrokerException) {
+            return new Mapping(502, "BrokerError");
+        }
+        return null;
+    }
+
+    /** The answer for any throwable; never throws. */
+    public static SmResponse toResponse(Throwable failure, String requestLine) {
+        Throwable t = unwrap(failure);
+        if (t instanceof ServiceManagerException e) {
+            Mapping mapping = mappingOf(e);
+            if (mapping != null) {
+                if (mapping.status() >= 500) {
+                    LOG.warn("{} failed: {}", requestLine, e.getMessage());
+                } else {
+                    LOG.debug("{} rejected: {}", requestLine, e.getMessage());
+                }
+                SmResponse response = Responses.error(mapping.status(), mapping.code(), e.getMessage());
+                return mapping.status() == 401
+                        ? response.withHeader("WWW-Authenticate", "Basic realm=\"service-manager\"")
+                        : response;
+            }
+        }
+        String reference = UUID.randomUUID().toString();
+        LOG.error("{} failed with an internal error, reference_id {}", requestLine, reference, t);
+        return Responses.json(500, org.servicemanager.core.internal.json.Json.object()
+                .put("error", "InternalError")
+                .put("description", "an internal error occurred; the server log has details under reference_id "
+                        + reference)
+                .put("reference_id", reference));
+    }
+
+    static Throwable unwrap(Throwable t) {
+        Throwable current = t;
+        while ((current instanceof java.util.concurrent.CompletionException
+                || current instanceof java.util.concurrent.ExecutionException) && current.getCause() != null) {
+            current = current.getCause();
+        }
+        return current;
+    }
+}

@@ -1,0 +1,28 @@
+package org.servicemanager.core.internal.registry;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.servicemanager.api.store.Store;
+import org.servicemanager.core.internal.broker.BrokerClient;
+
+/**
+ * What every resource handler needs. Timestamps are cut to microseconds because that is what
+ * databases keep: an entity must read back exactly as it was written, whatever the store.
+ */
+public record Context(Store store, Clock clock, BrokerClient brokers, Supplier<String> ids, String version) {
+
+    public Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    public String newId() {
+        return ids.get();
+    }
+
+    public static Supplier<String> randomIds() {
+        return () -> UUID.randomUUID().toString();
+    }
+}

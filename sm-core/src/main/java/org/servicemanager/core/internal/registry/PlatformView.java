@@ -1,0 +1,64 @@
+package org.servicemanager.core.internal.registry;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.servicemanager.api.model.ServiceOffering;
+import org.servicemanager.api.model.ServicePlan;
+import org.servicemanager.api.model.Visibility;
+import org.servicemanager.api.query.Criterion;
+import org.servicemanager.api.query.Operator;
+import org.servicemanager.api.query.PageRequest;
+import org.servicemanager.api.query.Query;
+import org.servicemanager.api.store.EntityTypes;
+import org.servicemanager.api.store.Store;
+
+/**
+ * What a platform may see: the plans with a visibility for it or for every platform, the offerings
+ * of those plans, and the brokers of those offerings.
+ */
+final class PlatformView {
+    private final Store store;
+
+    PlatformView(Store store) {
+        this.store = store;
+    }
+
+    /** Visibilities for this platform or for all platforms ({@code platform_id en P}). */
+    static Query visibilitiesOf(String platformId) {
+        return Query.of(new Criterion.FieldCriterion("platform_id", Operator.EN, List.of(platformId)));
+    }
+
+    Set<String> planIds(String platformId) {
+        Set<String> ids = new HashSet<>();
+        for (Visibility v : store.repository(EntityTypes.VISIBILITIES)
+                .list(visibilitiesOf(platformId), PageRequest.unbounded()).items()) {
+            ids.add(v.servicePlanId());
+        }
+        return ids;
+    }
+
+    Set<String> offeringIds(String platformId) {
+        Scope plans = Scope.fieldIn("id", planIds(platformId));
+        Set<String> ids = new HashSet<>();
+        if (!plans.nothing()) {
+            for (ServicePlan p : store.repository(EntityTypes.SERVICE_PLANS)
+                    .list(plans.query(), PageRequest.unbounded()).items()) {
+                ids.add(p.serviceOfferingId());
+            }
+        }
+        return ids;
+    }
+
+    Set<String> brokerIds(String platformId) {
+        Scope offerings = Scope.fieldIn("id", offeringIds(platformId));
+        Set<String> ids = new HashSet<>();
+        if (!offerings.nothing()) {
+            for (ServiceOffering o : store.repository(EntityTypes.SERVICE_OFFERINGS)
+                    .list(offerings.query(), PageRequest.unbounded()).items()) {
+                ids.add(o.brokerId());
+            }
+        }
+        return ids;
+    }
+}

@@ -1,0 +1,101 @@
+package org.servicemanager.core.internal.registry;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.util.Set;
+import org.servicemanager.api.BadRequestException;
+import org.servicemanager.api.model.Labels;
+import org.servicemanager.api.model.Platform;
+import org.servicemanager.api.model.PlatformCredentials;
+import org.servicemanager.api.store.EntityTypes;
+import org.servicemanager.core.SmResponse;
+import org.servicemanager.core.internal.http.Call;
+import org.servicemanager.core.internal.http.Responses;
+import org.servicemanager.core.internal.json.EntityJson;
+import org.servicemanager.core.internal.json.JsonInput;
+import org.servicemanager.core.internal.security.PasswordHasher;
+
+/**
+ * {@code /v1/platforms}. Credentials are generated here and shown exactly once, in the answer to
+ * the POST (or to a PATCH with {@code regenerateCredentials=true}); only their hash is stored.
+ */
+final class PlatformsApi extends ResourceApi<Platform> {
+    private static final Set<String> CREATE_FIELDS = Set.of("id", "name", "type", "description", "labels");
+    private static final Set<String> PATCH_FIELDS = Set.of("id", "name", "type", "description", "labels");
+
+    PlatformsApi(Context ctx) {
+        super(ctx, EntityTypes.PLATFORMS);
+    }
+
+    @Override
+    ObjectNode toJson(Platform p) {
+        return EntityJson.platform(p);
+    }
+
+    SmResponse create(Call call) {
+        ObjectNode body = call.jsonBody();
+        JsonInput in = JsonInput.of(body).allowOnly(CREATE_FIELDS);
+        String id = idFrom(body);
+        String name = in.requiredString("name");
+        String type = in.requiredString("type");
+        String description = in.optionalText("description");
+        Labels labels = LabelRules.parseObject(in);
+        Generated credentials = generate();
+        Instant now = ctx.now();
+        Platform created = repo().create(new Platform(id, name, type, description, credentials.stored(), null, labels,
+                now, now, true, 0));
+        return Responses.json(201, withCredentials(created, credentials));
+    }
+
+    SmResponse patch(Call call) {
+        String id = call.pathParam("id");
+        ObjectNode body = call.jsonBody();
+        JsonInput in = JsonInput.of(body).allowOnly(PATCH_FIELDS);
+        checkIdUnchanged(body, id);
+        if (in.isNull("name") || in.isNull("type")) {
+            throw new BadRequestException("fields 'name' and 'type' are required and cannot be cleared");
+        }
+        String name = in.optionalString("name");
+        String type = in.optionalString("type");
+        String description = in.optionalText("description");
+        boolean regenerate = call.queryFlag("regenerateCredentials");
+        Generated credentials = regenerate ? generate() : null;
+        Platform updated = updateWithRetry(id, p -> {
+            PlatformCredentials current = p.credentials();
+            PlatformCredentials previous = p.previousCredentials();
+            if (credentials != null) {
+                // Until the platform uses the new pair, the pair it still uses stays valid; a second
+                // regeneration before that replaces only the never-used pair.
+                previous = previous == null ? current : previous;
+                current = credentials.stored();
+            }
+            return new Platform(p.id(), name == null ? p.name() : name, type == null ? p.type() : type,
+                    in.has("description") ? description : p.description(), current, previous,
+                    LabelRules.applyPatch(p.labels(), body.get("labels")), p.createdAt(), ctx.now(), p.ready(),
+                    p.version());
+        });
+        return Responses.json(200, credentials == null ? toJson(updated) : withCredentials(updated, credentials));
+    }
+
+    private ObjectNode withCredentials(Platform platform, Generated credentials) {
+        ObjectNode json = toJson(platform);
+        ObjectNode basic = json.putObject("credentials").putObject("basic");
+        basic.put("username", credentials.username()).put("password", credentials.password());
+        return json;
+    }
+
+    private static Generated generate() {
+        String username = PasswordHasher.randomSecret(16);
+        String password = PasswordHasher.randomSecret(32);
+        return new Generated(username, password, new PlatformCredentials(username,
+                PasswordHasher.hash(password, PasswordHasher.GENERATED_ITERATIONS)));
+    }
+
+    /** A generated pair in clear (for the one answer) and as stored. */
+    private record Generated(String username, String password, PlatformCredentials stored) {
+        @Override
+        public String toString() {
+            return "Generated[username=" + username + ", password=<redacted>]";
+        }
+    }
+}

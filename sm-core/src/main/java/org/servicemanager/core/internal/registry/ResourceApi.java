@@ -1,0 +1,197 @@
+package org.servicemanager.core.internal.registry;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
+import org.servicemanager.api.BadRequestException;
+import org.servicemanager.api.ConcurrentModificationException;
+import org.servicemanager.api.NotFoundException;
+import org.servicemanager.api.model.Entity;
+import org.servicemanager.api.query.Cursor;
+import org.servicemanager.api.query.Page;
+import org.servicemanager.api.query.PageRequest;
+import org.servicemanager.api.query.Query;
+import org.servicemanager.api.store.EntityType;
+import org.servicemanager.api.store.Repository;
+import org.servicemanager.core.SmRequest;
+import org.servicemanager.core.SmResponse;
+import org.servicemanager.core.internal.http.Call;
+import org.servicemanager.core.internal.http.Responses;
+import org.servicemanager.core.internal.json.Json;
+import org.servicemanager.core.internal.query.PageTokens;
+import org.servicemanager.core.internal.query.QueryParser;
+import org.servicemanager.core.internal.security.Principal;
+
+/** What every resource type shares: get, list with queries and paging, delete, bulk delete. */
+abstract class ResourceApi<T extends Entity> {
+    static final int DEFAULT_PAGE_SIZE = 50;
+    static final int MAX_PAGE_SIZE = 500;
+    private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9\\-._~]{1,50}");
+    private static final int MAX_PATCH_ATTEMPTS = 5;
+
+    final Context ctx;
+    final EntityType<T> type;
+
+    ResourceApi(Context ctx, EntityType<T> type) {
+        this.ctx = ctx;
+        this.type = type;
+    }
+
+    abstract ObjectNode toJson(T entity);
+
+    /** What {@code principal} may see of this type; administrators see everything. */
+    Scope scopeFor(Principal principal) {
+        return Scope.ALL;
+    }
+
+    Repository<T> repo() {
+        return ctx.store().repository(type);
+    }
+
+    /** The entity, or 404 naming the type and id. */
+    T require(String id) {
+        return repo().get(id).orElseThrow(() -> notFound(id));
+    }
+
+    NotFoundException notFound(String id) {
+        return new NotFoundException(type.singular() + " '" + id + "' not found");
+    }
+
+    SmResponse get(Call call) {
+        String id = call.pathParam("id");
+        Scope scope = scopeFor(call.principal());
+        if (scope.nothing()) {
+            throw notFound(id);
+        }
+        T entity = require(id);
+        if (!scope.query().isEmpty()
+                && repo().count(Query.fieldEquals("id", id).and(scope.query())) == 0) {
+            throw notFound(id);
+        }
+        return Responses.json(200, toJson(entity));
+    }
+
+    SmResponse list(Call call) {
+        Query query = parseQueries(call);
+        int maxItems = maxItems(call);
+        Cursor after = call.query("token").filter(t -> !t.isEmpty())
+                .map(t -> PageTokens.decode(type.name(), t)).orElse(null);
+        Scope scope = scopeFor(call.principal());
+        Page<T> page = scope.nothing()
+                ? new Page<>(List.of(), 0, false)
+                : repo().list(query.and(scope.query()), new PageRequest(maxItems, after));
+        ObjectNode body = Json.object();
+        String token = null;
+        if (page.hasMore() && !page.items().isEmpty()) {
+            T last = page.items().get(page.items().size() - 1);
+            token = PageTokens.encode(type.name(), new Cursor(last.createdAt(), last.id()));
+            body.put("token", token);
+        }
+        body.put("num_items", page.totalItems());
+        ArrayNode items = body.putArray("items");
+        page.items().forEach(e -> items.add(toJson(e)));
+        SmResponse.Builder response = Responses.jsonBuilder(200, body);
+        if (token != null) {
+            response.header("Link", "<" + nextLink(call.request(), token) + ">; rel=\"next\"");
+        }
+        return response.build();
+    }
+
+    Query parseQueries(Call call) {
+        return QueryParser.parseFieldQuery(call.query("fieldQuery").orElse(null), type)
+                .and(QueryParser.parseLabelQuery(call.query("labelQuery").orElse(null)));
+    }
+
+    private static int maxItems(Call call) {
+        Optional<String> raw = call.query("max_items");
+        if (raw.isEmpty()) {
+            return DEFAULT_PAGE_SIZE;
+        }
+        String value = raw.get();
+        if (!value.matches("\\d{1,9}")) {
+            throw new BadRequestException("max_items must be a non-negative integer, was '" + value + "'");
+        }
+        return Math.min(Integer.parseInt(value), MAX_PAGE_SIZE);
+    }
+
+    /** The same request with the new token; other parameters are kept as the client sent them. */
+    private static String nextLink(SmRequest request, String token) {
+        StringBuilder query = new StringBuilder();
+        if (request.rawQuery() != null) {
+            for (String pair : request.rawQuery().split("&")) {
+                if (!pair.isEmpty() && !pair.equals("token") && !pair.startsWith("token=")) {
+                    query.append(pair).append('&');
+                }
+            }
+        }
+        query.append("token=").append(URLEncoder.encode(token, StandardCharsets.UTF_8));
+        return request.basePath() + request.path() + "?" + query;
+    }
+
+    SmResponse delete(Call call) {
+        String id = call.pathParam("id");
+        if (!repo().delete(id)) {
+            throw notFound(id);
+        }
+        return Responses.emptyObject(200);
+    }
+
+    /** {@code DELETE /v1/<type>?fieldQuery=...}: a query is required, so nothing is deleted by accident. */
+    SmResponse bulkDelete(Call call) {
+        boolean hasQuery = call.query("fieldQuery").filter(q -> !q.isBlank()).isPresent()
+                || call.query("labelQuery").filter(q -> !q.isBlank()).isPresent();
+        if (!hasQuery) {
+            throw new BadRequestException("deleting " + type.name() + " in bulk needs a fieldQuery or labelQuery; "
+                    + "to delete one, use DELETE /v1/" + type.name() + "/{id}");
+        }
+        int deleted = repo().deleteAll(parseQueries(call));
+        if (deleted == 0) {
+            throw new NotFoundException("no " + type.name() + " match the query");
+        }
+        return Responses.emptyObject(200);
+    }
+
+    /**
+     * Read-modify-write with optimistic locking, retried when another writer got in between, so
+     * concurrent label changes are applied one after the other and none is lost.
+     */
+    T updateWithRetry(String id, UnaryOperator<T> change) {
+        for (int attempt = 1; ; attempt++) {
+            T current = require(id);
+            T changed = change.apply(current);
+            try {
+                return repo().update(changed);
+            } catch (ConcurrentModificationException e) {
+                if (attempt == MAX_PATCH_ATTEMPTS) {
+                    throw new ConcurrentModificationException(type.singular() + " '" + id
+                            + "' is being changed concurrently; retry the request");
+                }
+            }
+        }
+    }
+
+    /** An id the client chose, or a generated one. */
+    String idFrom(ObjectNode body) {
+        if (!body.has("id") || body.get("id").isNull()) {
+            return ctx.newId();
+        }
+        String id = body.get("id").isTextual() ? body.get("id").asText() : null;
+        if (id == null || !CLIENT_ID.matcher(id).matches()) {
+            throw new BadRequestException("field 'id' must be 1 to 50 characters of A-Z, a-z, 0-9, '-', '.', '_' "
+                    + "and '~', was " + body.get("id"));
+        }
+        return id;
+    }
+
+    /** PATCH must not try to change the id. */
+    static void checkIdUnchanged(ObjectNode body, String id) {
+        if (body.has("id") && !(body.get("id").isTextual() && body.get("id").asText().equals(id))) {
+            throw new BadRequestException("field 'id' cannot be changed");
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package org.servicemanager.core.internal.security;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
+
+/**
+ * Salted PBKDF2-HMAC-SHA256 password hashes in the self-describing form
+ * {@code pbkdf2-sha256$<iterations>$<salt>$<hash>} (base64). Verification is constant-time.
+ *
+ * <p>A slow hash on every request would make each authenticated call cost tens of milliseconds,
+ * so successful and failed verifications are remembered for a few minutes, keyed by the stored
+ * hash and a SHA-256 of the presented password: a changed credential has a new stored hash and so
+ * never hits an old entry. The memo lives only in memory. Thread-safe.
+ */
+public final class PasswordHasher {
+    /** For administrator passwords, chosen by people: OWASP's 2023 PBKDF2-SHA256 recommendation. */
+    public static final int ADMIN_ITERATIONS = 600_000;
+    /**
+     * For generated platform passwords: 256 random bits cannot be guessed whatever the hash cost, so
+     * the work factor only needs to stop a stolen table from being checked cheaply at scale.
+     */
+    public static final int GENERATED_ITERATIONS = 10_000;
+    private static final String PREFIX = "pbkdf2-sha256";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Cache<String, Boolean> verified = Caffeine.newBuilder()
+            .maximumSize(10_000)
+            .expireAfterWrite(Duration.ofMinutes(5))
+            .build();
+
+    public static String hash(String password, int iterations) {
+        byte[] salt = new byte[16];
+        RANDOM.nextBytes(salt);
+        byte[] derived = derive(password, salt, iterations);
+        Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
+        return PREFIX + "$" + iterations + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(derived);
+    }
+
+    /** Whether {@code password} matches {@code storedHash}; a malformed stored hash never matches. */
+    public boolean verify(String password, String storedHash) {
+        String key = storedHash + "|" + sha256(password);
+        Boolean known = verified.getIfPresent(key);
+        if (known != null) {
+            return known;
+        }
+        boolean result = verifySlow(password, storedHash);
+        verified.put(key, result);
+        return result;
+    }
+
+    static boolean verifySlow(String password, String storedHash) {
+        String[] parts = storedHash.split("\\$");
+        if (parts.length != 4 || !parts[0].equals(PREFIX)) {
+            return false;
+        }
+        try {
+            int iterations = Integer.parseInt(parts[1]);
+            if (iterations < 1 || iterations > 10_000_000) {
+                return false;
+            }
+            byte[] salt = Base64.getDecoder().decode(parts[2]);
+            byte[] expected = Base64.getDecoder().decode(parts[3]);
+            return MessageDigest.isEqual(expected, derive(password, salt, iterations));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static byte[] derive(String password, byte[] salt, int iterations) {
+        PBEKeySpec spec = new PBEKeySpec(password.toCharArray(), salt, iterations, 256);
+        try {
+            return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("PBKDF2WithHmacSHA256 is required by every Java 17 runtime", e);
+        } finally {
+            spec.clearPassword();
+        }
+    }
+
+    private static String sha256(String value) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+            return Base64.getEncoder().encodeToString(digest);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 is required by every Java runtime", e);
+        }
+    }
+
+    /** A random URL-safe secret of {@code bytes} random bytes. */
+    public static String randomSecret(int bytes) {
+        byte[] raw = new byte[bytes];
+        RANDOM.nextBytes(raw);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    }
+}
