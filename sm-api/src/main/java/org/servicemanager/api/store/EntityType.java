@@ -77,13 +77,18 @@ public final class EntityType<T extends Entity> {
         return name;
     }
 
-    static <T extends Entity> Builder<T> builder(String name, String singular, Class<T> javaType,
+    /**
+     * Starts describing a type. Public so that stores can exercise reference rules (such as
+     * {@link Reference.OnDelete#RESTRICT}) with types of their own tests; the Service Manager's types
+     * are the constants of {@link EntityTypes}.
+     */
+    public static <T extends Entity> Builder<T> builder(String name, String singular, Class<T> javaType,
             BiFunction<T, Long, T> withVersion) {
         return new Builder<>(name, singular, javaType, withVersion);
     }
 
-    /** Collects a type's description; the common fields come first. */
-    static final class Builder<T extends Entity> {
+    /** Collects a type's description; the common fields come first. Not thread-safe. */
+    public static final class Builder<T extends Entity> {
         private final String name;
         private final String singular;
         private final Class<T> javaType;
@@ -103,11 +108,11 @@ public final class EntityType<T extends Entity> {
             field("ready", FieldType.BOOLEAN, Entity::ready);
         }
 
-        Builder<T> field(String fieldName, FieldType type, Function<? super T, ?> getter) {
+        public Builder<T> field(String fieldName, FieldType type, Function<? super T, ?> getter) {
             return add(fieldName, type, getter, true);
         }
 
-        Builder<T> internalField(String fieldName, FieldType type, Function<? super T, ?> getter) {
+        public Builder<T> internalField(String fieldName, FieldType type, Function<? super T, ?> getter) {
             return add(fieldName, type, getter, false);
         }
 
@@ -128,17 +133,17 @@ public final class EntityType<T extends Entity> {
             return this;
         }
 
-        Builder<T> unique(String... keyFields) {
+        public Builder<T> unique(String... keyFields) {
             uniqueKeys.add(UniqueKey.of(keyFields));
             return this;
         }
 
-        Builder<T> reference(String fieldName, String target, Reference.OnDelete onDelete) {
+        public Builder<T> reference(String fieldName, String target, Reference.OnDelete onDelete) {
             references.add(new Reference(fieldName, target, onDelete));
             return this;
         }
 
-        EntityType<T> build() {
+        public EntityType<T> build() {
             for (UniqueKey key : uniqueKeys) {
                 key.fields().forEach(f -> require(f, "unique key"));
             }

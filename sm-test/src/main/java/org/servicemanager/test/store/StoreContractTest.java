@@ -1,0 +1,1612 @@
+package org.servicemanager.test.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.servicemanager.api.ConcurrentModificationException;
+import org.servicemanager.api.NotFoundException;
+import org.servicemanager.api.ReferenceViolationException;
+import org.servicemanager.api.UniqueViolationException;
+import org.servicemanager.api.model.Entity;
+import org.servicemanager.api.model.Labels;
+import org.servicemanager.api.model.Platform;
+import org.servicemanager.api.model.ServiceBroker;
+import org.servicemanager.api.model.ServiceOffering;
+import org.servicemanager.api.model.ServicePlan;
+import org.servicemanager.api.model.Visibility;
+import org.servicemanager.api.query.Criterion;
+import org.servicemanager.api.query.Criterion.FieldCriterion;
+import org.servicemanager.api.query.Criterion.LabelCriterion;
+import org.servicemanager.api.query.Cursor;
+import org.servicemanager.api.query.Operator;
+import org.servicemanager.api.query.Page;
+import org.servicemanager.api.query.PageRequest;
+import org.servicemanager.api.query.Query;
+import org.servicemanager.api.store.EntityType;
+import org.servicemanager.api.store.EntityTypes;
+import org.servicemanager.api.store.Repository;
+import org.servicemanager.api.store.Store;
+
+/**
+ * The store contract test kit: what every {@link Store} must do, as tests. A store implementation
+ * passes it by running a subclass that implements {@link #createStore()}, unchanged:
+ *
+ * <pre>{@code
+ * class MyStoreContractTest extends StoreContractTest {
+ *     @Override
+ *     protected Store createStore() {
+ *         return new MyStore(...);
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Each test gets a fresh, empty store, closed after it. The groups are the repositories (the
+ * same basic behaviour for each, plus its unique keys and references), then listing and queries,
+ * cascades, transactions, concurrency and lifecycle. Not thread-safe, like any test class.
+ */
+public abstract class StoreContractTest {
+    /** The store under test; a new one for every test. */
+    protected Store store;
+    /** Builds entities; its clock starts anew for every test. */
+    protected Fixtures fixtures;
+
+    /** A new, empty store. It is closed after each test. */
+    protected abstract Store createStore();
+
+    @BeforeEach
+    void openStore() {
+        fixtures = new Fixtures();
+        store = createStore();
+    }
+
+    @AfterEach
+    void closeStore() {
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    protected Repository<Platform> platforms() {
+        return store.repository(EntityTypes.PLATFORMS);
+    }
+
+    protected Repository<ServiceBroker> brokers() {
+        return store.repository(EntityTypes.SERVICE_BROKERS);
+    }
+
+    protected Repository<ServiceOffering> offerings() {
+        return store.repository(EntityTypes.SERVICE_OFFERINGS);
+    }
+
+    protected Repository<ServicePlan> plans() {
+        return store.repository(EntityTypes.SERVICE_PLANS);
+    }
+
+    protected Repository<Visibility> visibilities() {
+        return store.repository(EntityTypes.VISIBILITIES);
+    }
+
+    /** A stored broker with one offering and one plan; returns the plan. */
+    protected ServicePlan storedPlan() {
+        ServiceBroker broker = brokers().create(fixtures.broker());
+        ServiceOffering offering = offerings().create(fixtures.offering(broker.id()));
+        return plans().create(fixtures.plan(offering.id()));
+    }
+
+    protected static FieldCriterion field(String name, Operator operator, Object... values) {
+        return new FieldCriterion(name, operator, List.of(values));
+    }
+
+    protected static LabelCriterion label(String key, Operator operator, String... values) {
+        return new LabelCriterion(key, operator, List.of(values));
+    }
+
+    protected static <T extends Entity> List<String> ids(List<T> entities) {
+        return entities.stream().map(Entity::id).toList();
+    }
+
+    protected static <T extends Entity> List<String> ids(Page<T> page) {
+        return ids(page.items());
+    }
+
+    protected static <T extends Entity> List<T> all(Repository<T> repository) {
+        return repository.list(Query.all(), PageRequest.unbounded()).items();
+    }
+
+    protected static Cursor cursorOf(Entity entity) {
+        return new Cursor(entity.createdAt(), entity.id());
+    }
+
+    /** The exception {@code call} throws, after checking it is a {@code type}. */
+    protected static <X extends Throwable> X thrown(Class<X> type, ThrowingCallable call) {
+        Throwable thrown = catchThrowable(call);
+        assertThat(thrown).isInstanceOf(type);
+        return type.cast(thrown);
+    }
+
+    // ---------------------------------------------------------------- repositories
+
+    /**
+     * What every repository does, whatever its type. A subclass says how to build a valid entity
+     * and adds the tests of its type's unique keys and references.
+     */
+    abstract class RepositoryContract<T extends Entity> {
+
+        abstract EntityType<T> type();
+
+        /** A new valid entity whose references exist. */
+        abstract T fresh();
+
+        Repository<T> repository() {
+            return store.repository(type());
+        }
+
+        T stored() {
+            return repository().create(fresh());
+        }
+
+        @Test
+        @DisplayName("the repository describes its own type")
+        void repositoryType() {
+            assertThat(repository().type()).isSameAs(type());
+        }
+
+        @Test
+        @DisplayName("create stores the entity with version 1, whatever version it was given")
+        void createStoresVersionOne() {
+            T entity = type().withVersion(fresh(), 42);
+
+            T created = repository().create(entity);
+
+            assertThat(created).isEqualTo(type().withVersion(entity, 1));
+        }
+
+        @Test
+        @DisplayName("get returns the stored entity")
+        void getReturnsStored() {
+            T created = stored();
+
+            assertThat(repository().get(created.id())).contains(created);
+        }
+
+        @Test
+        @DisplayName("get of an unknown id is empty")
+        void getUnknown() {
+            stored();
+
+            assertThat(repository().get(Fixtures.newId())).isEmpty();
+        }
+
+        @Test
+        @DisplayName("list returns every entity of the type in creation order")
+        void listInCreationOrder() {
+            T first = stored();
+            T second = stored();
+            T third = stored();
+
+            Page<T> page = repository().list(Query.all(), PageRequest.unbounded());
+
+            assertThat(page.items()).containsExactly(first, second, third);
+            assertThat(page.totalItems()).isEqualTo(3);
+            assertThat(page.hasMore()).isFalse();
+        }
+
+        @Test
+        @DisplayName("count counts every entity of the type")
+        void countCountsAll() {
+            stored();
+            stored();
+
+            assertThat(repository().count(Query.all())).isEqualTo(2);
+        }
+
+        @Test
+        @DisplayName("update replaces the entity and increments its version")
+        void updateIncrementsVersion() {
+            T created = stored();
+            T changed = Fixtures.withLabels(created, Labels.of("changed", "yes"));
+
+            T updated = repository().update(changed);
+
+            assertThat(updated).isEqualTo(type().withVersion(changed, 2));
+            assertThat(repository().get(created.id())).contains(updated);
+        }
+
+        @Test
+        @DisplayName("an update with a stale version is rejected and changes nothing")
+        void staleUpdateRejected() {
+            T created = stored();
+            repository().update(Fixtures.withLabels(created, Labels.of("first", "update")));
+            T latest = repository().get(created.id()).orElseThrow();
+
+            assertThatThrownBy(() -> repository().update(Fixtures.withLabels(created, Labels.of("lost", "update"))))
+                    .isInstanceOf(ConcurrentModificationException.class);
+            assertThat(repository().get(created.id())).contains(latest);
+        }
+
+        @Test
+        @DisplayName("updating an unknown entity fails with NotFoundException")
+        void updateUnknown() {
+            T neverStored = fresh();
+
+            assertThatThrownBy(() -> repository().update(neverStored)).isInstanceOf(NotFoundException.class);
+            assertThat(repository().get(neverStored.id())).isEmpty();
+        }
+
+        @Test
+        @DisplayName("delete removes the entity and says it existed")
+        void deleteRemoves() {
+            T created = stored();
+            T other = stored();
+
+            assertThat(repository().delete(created.id())).isTrue();
+            assertThat(repository().get(created.id())).isEmpty();
+            assertThat(all(repository())).containsExactly(other);
+        }
+
+        @Test
+        @DisplayName("deleting an unknown id returns false")
+        void deleteUnknown() {
+            stored();
+
+            assertThat(repository().delete(Fixtures.newId())).isFalse();
+            assertThat(repository().count(Query.all())).isEqualTo(1);
+        }
+
+        @Test
+        @DisplayName("creating a second entity with a taken id is rejected naming the id")
+        void duplicateIdRejected() {
+            T created = stored();
+            T sameId = withId(fresh(), created.id());
+
+            UniqueViolationException e = thrown(UniqueViolationException.class, () -> repository().create(sameId));
+
+            assertThat(e.entityType()).isEqualTo(type().name());
+            assertThat(e.fields()).containsExactly("id");
+            assertThat(e.getMessage()).contains(type().singular(), "'" + created.id() + "'");
+            assertThat(repository().get(created.id())).contains(created);
+        }
+
+        /** {@code entity} with another id; only used to provoke duplicate ids. */
+        abstract T withId(T entity, String id);
+    }
+
+    @Nested
+    @DisplayName("Platforms")
+    class Platforms extends RepositoryContract<Platform> {
+        @Override
+        EntityType<Platform> type() {
+            return EntityTypes.PLATFORMS;
+        }
+
+        @Override
+        Platform fresh() {
+            return fixtures.platform();
+        }
+
+        @Override
+        Platform withId(Platform entity, String id) {
+            return Fixtures.withIdAndTime(entity, id, entity.createdAt());
+        }
+
+        @Test
+        @DisplayName("a second platform with a taken name is rejected naming the name")
+        void takenNameRejected() {
+            platforms().create(fixtures.platform("cf-eu"));
+
+            UniqueViolationException e = thrown(UniqueViolationException.class,
+                    () -> platforms().create(fixtures.platform("cf-eu")));
+
+            assertThat(e.entityType()).isEqualTo("platforms");
+            assertThat(e.fields()).containsExactly("name");
+            assertThat(e.getMessage()).contains("platform", "name", "'cf-eu'", "already exists");
+            assertThat(platforms().count(Query.all())).isEqualTo(1);
+        }
+
+        @Test
+        @DisplayName("renaming a platform to a taken name is rejected")
+        void renameToTakenNameRejected() {
+            platforms().create(fixtures.platform("cf-eu"));
+            Platform other = platforms().create(fixtures.platform("cf-us"));
+
+            assertThatThrownBy(() -> platforms().update(Fixtures.renamed(other, "cf-eu")))
+                    .isInstanceOf(UniqueViolationException.class);
+            assertThat(platforms().get(other.id())).contains(other);
+        }
+
+        @Test
+        @DisplayName("renaming a platform frees its old name")
+        void renameFreesOldName() {
+            Platform platform = platforms().create(fixtures.platform("cf-eu"));
+            platforms().update(Fixtures.renamed(platform, "cf-us"));
+
+            Platform again = platforms().create(fixtures.platform("cf-eu"));
+
+            assertThat(platforms().get(again.id())).isPresent();
+        }
+
+        @Test
+        @DisplayName("the name of a deleted platform can be used again")
+        void deletedNameReusable() {
+            Platform platform = platforms().create(fixtures.platform("cf-eu"));
+            platforms().delete(platform.id());
+
+            Platform again = platforms().create(fixtures.platform("cf-eu"));
+
+            assertThat(all(platforms())).containsExactly(again);
+        }
+    }
+
+    @Nested
+    @DisplayName("Service brokers")
+    class ServiceBrokers extends RepositoryContract<ServiceBroker> {
+        @Override
+        EntityType<ServiceBroker> type() {
+            return EntityTypes.SERVICE_BROKERS;
+        }
+
+        @Override
+        ServiceBroker fresh() {
+            return fixtures.broker();
+        }
+
+        @Override
+        ServiceBroker withId(ServiceBroker b, String id) {
+            return new ServiceBroker(id, b.name(), b.description(), b.brokerUrl(), b.credentials(), b.labels(),
+                    b.createdAt(), b.updatedAt(), b.ready(), b.version());
+        }
+
+        @Test
+        @DisplayName("a second broker with a taken name is rejected naming the name")
+        void takenNameRejected() {
+            brokers().create(fixtures.broker("mysql"));
+
+            UniqueViolationException e = thrown(UniqueViolationException.class,
+                    () -> brokers().create(fixtures.broker("mysql")));
+
+            assertThat(e.entityType()).isEqualTo("service_brokers");
+            assertThat(e.fields()).containsExactly("name");
+            assertThat(e.getMessage()).contains("service broker", "'mysql'", "already exists");
+        }
+
+        @Test
+        @DisplayName("renaming a broker to a taken name is rejected")
+        void renameToTakenNameRejected() {
+            brokers().create(fixtures.broker("mysql"));
+            ServiceBroker other = brokers().create(fixtures.broker("redis"));
+
+            assertThatThrownBy(() -> brokers().update(Fixtures.renamed(other, "mysql")))
+                    .isInstanceOf(UniqueViolationException.class);
+            assertThat(brokers().get(other.id())).contains(other);
+        }
+    }
+
+    @Nested
+    @DisplayName("Service offerings")
+    class ServiceOfferings extends RepositoryContract<ServiceOffering> {
+        private ServiceBroker broker;
+
+        @BeforeEach
+        void storeBroker() {
+            broker = brokers().create(fixtures.broker());
+        }
+
+        @Override
+        EntityType<ServiceOffering> type() {
+            return EntityTypes.SERVICE_OFFERINGS;
+        }
+
+        @Override
+        ServiceOffering fresh() {
+            return fixtures.offering(broker.id());
+        }
+
+        @Override
+        ServiceOffering withId(ServiceOffering o, String id) {
+            return withBroker(o, id, o.brokerId());
+        }
+
+        private ServiceOffering withBroker(ServiceOffering o, String id, String brokerId) {
+            return new ServiceOffering(id, o.name(), o.description(), o.bindable(), o.instancesRetrievable(),
+                    o.bindingsRetrievable(), o.planUpdateable(), o.allowContextUpdates(), o.tags(), o.requires(),
+                    o.metadata(), o.catalogId(), o.catalogName(), brokerId, o.catalogJson(), o.labels(),
+                    o.createdAt(), o.updatedAt(), o.ready(), o.version());
+        }
+
+        @Test
+        @DisplayName("a broker cannot have two offerings with the same catalog id")
+        void catalogIdUniquePerBroker() {
+            offerings().create(fixtures.offering(broker.id(), "mysql-service"));
+
+            UniqueViolationException e = thrown(UniqueViolationException.class,
+                    () -> offerings().create(fixtures.offering(broker.id(), "mysql-service")));
+
+            assertThat(e.entityType()).isEqualTo("service_offerings");
+            assertThat(e.fields()).containsExactly("broker_id", "catalog_id");
+            assertThat(e.getMessage()).contains("service offering", "'mysql-service'", "already exists");
+        }
+
+        @Test
+        @DisplayName("two brokers may have offerings with the same catalog id")
+        void sameCatalogIdOnOtherBroker() {
+            ServiceBroker other = brokers().create(fixtures.broker());
+            offerings().create(fixtures.offering(broker.id(), "mysql-service"));
+
+            offerings().create(fixtures.offering(other.id(), "mysql-service"));
+
+            assertThat(offerings().count(Query.all())).isEqualTo(2);
+        }
+
+        @Test
+        @DisplayName("an offering of an unknown broker is rejected naming the broker")
+        void unknownBrokerRejected() {
+            String unknown = Fixtures.newId();
+
+            assertThatThrownBy(() -> offerings().create(fixtures.offering(unknown)))
+                    .isInstanceOf(ReferenceViolationException.class)
+                    .hasMessageContaining("service broker")
+                    .hasMessageContaining("'" + unknown + "'")
+                    .hasMessageContaining("does not exist");
+            assertThat(offerings().count(Query.all())).isZero();
+        }
+
+        @Test
+        @DisplayName("moving an offering to an unknown broker is rejected")
+        void updateToUnknownBrokerRejected() {
+            ServiceOffering offering = stored();
+
+            assertThatThrownBy(() -> offerings().update(withBroker(offering, offering.id(), Fixtures.newId())))
+                    .isInstanceOf(ReferenceViolationException.class);
+            assertThat(offerings().get(offering.id())).contains(offering);
+        }
+    }
+
+    @Nested
+    @DisplayName("Service plans")
+    class ServicePlans extends RepositoryContract<ServicePlan> {
+        private ServiceOffering offering;
+
+        @BeforeEach
+        void storeOffering() {
+            ServiceBroker broker = brokers().create(fixtures.broker());
+            offering = offerings().create(fixtures.offering(broker.id()));
+        }
+
+        @Override
+        EntityType<ServicePlan> type() {
+            return EntityTypes.SERVICE_PLANS;
+        }
+
+        @Override
+        ServicePlan fresh() {
+            return fixtures.plan(offering.id());
+        }
+
+        @Override
+        ServicePlan withId(ServicePlan p, String id) {
+            return withOffering(p, id, p.serviceOfferingId());
+        }
+
+        private ServicePlan withOffering(ServicePlan p, String id, String offeringId) {
+            return new ServicePlan(id, p.name(), p.description(), p.catalogId(), p.catalogName(), p.free(),
+                    p.bindable(), p.planUpdateable(), p.maximumPollingDuration(), p.maintenanceInfo(), p.metadata(),
+                    p.schemas(), offeringId, p.catalogJson(), p.labels(), p.createdAt(), p.updatedAt(), p.ready(),
+                    p.version());
+        }
+
+        @Test
+        @DisplayName("an offering cannot have two plans with the same catalog id")
+        void catalogIdUniquePerOffering() {
+            plans().create(fixtures.plan(offering.id(), "small"));
+
+            UniqueViolationException e = thrown(UniqueViolationException.class,
+                    () -> plans().create(fixtures.plan(offering.id(), "small")));
+
+            assertThat(e.entityType()).isEqualTo("service_plans");
+            assertThat(e.fields()).containsExactly("service_offering_id", "catalog_id");
+            assertThat(e.getMessage()).contains("service plan", "'small'", "already exists");
+        }
+
+        @Test
+        @DisplayName("two offerings may have plans with the same catalog id")
+        void sameCatalogIdInOtherOffering() {
+            ServiceOffering other = offerings().create(fixtures.offering(offering.brokerId()));
+            plans().create(fixtures.plan(offering.id(), "small"));
+
+            plans().create(fixtures.plan(other.id(), "small"));
+
+            assertThat(plans().count(Query.all())).isEqualTo(2);
+        }
+
+        @Test
+        @DisplayName("a plan of an unknown offering is rejected naming the offering")
+        void unknownOfferingRejected() {
+            String unknown = Fixtures.newId();
+
+            assertThatThrownBy(() -> plans().create(fixtures.plan(unknown)))
+                    .isInstanceOf(ReferenceViolationException.class)
+                    .hasMessageContaining("service offering")
+                    .hasMessageContaining("'" + unknown + "'");
+            assertThat(plans().count(Query.all())).isZero();
+        }
+
+        @Test
+        @DisplayName("moving a plan to an unknown offering is rejected")
+        void updateToUnknownOfferingRejected() {
+            ServicePlan plan = stored();
+
+            assertThatThrownBy(() -> plans().update(withOffering(plan, plan.id(), Fixtures.newId())))
+                    .isInstanceOf(ReferenceViolationException.class);
+            assertThat(plans().get(plan.id())).contains(plan);
+        }
+    }
+
+    @Nested
+    @DisplayName("Visibilities")
+    class Visibilities extends RepositoryContract<Visibility> {
+        private ServicePlan plan;
+
+        @BeforeEach
+        void storePlan() {
+            plan = storedPlan();
+        }
+
+        @Override
+        EntityType<Visibility> type() {
+            return EntityTypes.VISIBILITIES;
+        }
+
+        /** A visibility of the plan on a new platform. */
+        @Override
+        Visibility fresh() {
+            return fixtures.visibility(platforms().create(fixtures.platform()).id(), plan.id());
+        }
+
+        @Override
+        Visibility withId(Visibility v, String id) {
+            return new Visibility(id, v.platformId(), v.servicePlanId(), v.labels(), v.createdAt(), v.updatedAt(),
+                    v.ready(), v.version());
+        }
+
+        @Test
+        @DisplayName("a platform cannot have two visibilities of the same plan")
+        void oneVisibilityPerPlatformAndPlan() {
+            Visibility visibility = stored();
+
+            UniqueViolationException e = thrown(UniqueViolationException.class,
+                    () -> visibilities().create(fixtures.visibility(visibility.platformId(), plan.id())));
+
+            assertThat(e.entityType()).isEqualTo("visibilities");
+            assertThat(e.fields()).containsExactly("platform_id", "service_plan_id");
+            assertThat(visibilities().count(Query.all())).isEqualTo(1);
+        }
+
+        @Test
+        @DisplayName("two visibilities of the same plan for every platform collide: a missing platform is a value")
+        void twoGlobalVisibilitiesCollide() {
+            visibilities().create(fixtures.visibility(null, plan.id()));
+
+            assertThatThrownBy(() -> visibilities().create(fixtures.visibility(null, plan.id())))
+                    .isInstanceOf(UniqueViolationException.class);
+            assertThat(visibilities().count(Query.all())).isEqualTo(1);
+        }
+
+        @Test
+        @DisplayName("a plan may be visible to every platform and to one platform at the same time")
+        void globalAndPlatformVisibilityCoexist() {
+            Visibility global = visibilities().create(fixtures.visibility(null, plan.id()));
+            Visibility specific = stored();
+
+            assertThat(all(visibilities())).containsExactly(global, specific);
+        }
+
+        @Test
+        @DisplayName("moving a visibility onto a taken platform and plan is rejected")
+        void updateToTakenPairRejected() {
+            Visibility first = stored();
+            Visibility second = visibilities().create(fixtures.visibility(null, plan.id()));
+            Visibility moved = new Visibility(second.id(), first.platformId(), plan.id(), second.labels(),
+                    second.createdAt(), second.updatedAt(), second.ready(), second.version());
+
+            assertThatThrownBy(() -> visibilities().update(moved)).isInstanceOf(UniqueViolationException.class);
+            assertThat(visibilities().get(second.id())).contains(second);
+        }
+
+        @Test
+        @DisplayName("a visibility of an unknown plan is rejected naming the plan")
+        void unknownPlanRejected() {
+            String unknown = Fixtures.newId();
+
+            assertThatThrownBy(() -> visibilities().create(fixtures.visibility(null, unknown)))
+                    .isInstanceOf(ReferenceViolationException.class)
+                    .hasMessageContaining("service plan")
+                    .hasMessageContaining("'" + unknown + "'")
+                    .hasMessageContaining("does not exist");
+        }
+
+        @Test
+        @DisplayName("a visibility for an unknown platform is rejected naming the platform")
+        void unknownPlatformRejected() {
+            String unknown = Fixtures.newId();
+
+            assertThatThrownBy(() -> visibilities().create(fixtures.visibility(unknown, plan.id())))
+                    .isInstanceOf(ReferenceViolationException.class)
+                    .hasMessageContaining("platform")
+                    .hasMessageContaining("'" + unknown + "'");
+            assertThat(visibilities().count(Query.all())).isZero();
+        }
+    }
+
+    // ---------------------------------------------------------------- listing and queries
+
+    @Nested
+    @DisplayName("Listing and queries")
+    class ListingAndQueries {
+        private ServiceOffering offering;
+        /** alpha: described, free, bindable, polls 10; env=dev, tier=gold. */
+        private ServicePlan alpha;
+        /** beta: no description, not free, bindable unset, polling unset; env=prod,dev. */
+        private ServicePlan beta;
+        /** gamma: described, not free, not bindable, polls 30; no labels. */
+        private ServicePlan gamma;
+        /** delta: described with "alphabet", free, bindable unset, polls 20; env=prod, tier=silver. */
+        private ServicePlan delta;
+
+        @BeforeEach
+        void storePlans() {
+            ServiceBroker broker = brokers().create(fixtures.broker());
+            offering = offerings().create(fixtures.offering(broker.id()));
+            alpha = storePlan("alpha", "first plan", true, true, 10,
+                    Map.of("env", List.of("dev"), "tier", List.of("gold")));
+            beta = storePlan("beta", null, false, null, null, Map.of("env", List.of("prod", "dev")));
+            gamma = storePlan("gamma", "third plan", false, false, 30, Map.of());
+            delta = storePlan("delta", "alphabet soup", true, null, 20,
+                    Map.of("env", List.of("prod"), "tier", List.of("silver")));
+        }
+
+        private ServicePlan storePlan(String name, String description, boolean free, Boolean bindable,
+                Integer polling, Map<String, List<String>> labels) {
+            ServicePlan plan = fixtures.plan(offering.id(), name + "-id", name, description, free, bindable, polling);
+            return plans().create(Fixtures.withLabels(plan, Labels.of(labels)));
+        }
+
+        /** The names of the plans matching all {@code criteria}, in list order. */
+        private List<String> names(Criterion... criteria) {
+            return plans().list(Query.of(criteria), PageRequest.unbounded()).items().stream()
+                    .map(ServicePlan::name).toList();
+        }
+
+        // string fields
+
+        @Test
+        @DisplayName("string eq matches equal values")
+        void stringEq() {
+            assertThat(names(field("name", Operator.EQ, "beta"))).containsExactly("beta");
+        }
+
+        @Test
+        @DisplayName("string ne matches other values and null")
+        void stringNe() {
+            assertThat(names(field("description", Operator.NE, "third plan"))).containsExactly("alpha", "beta", "delta");
+        }
+
+        @Test
+        @DisplayName("string in matches any listed value and ignores unknown ones")
+        void stringIn() {
+            assertThat(names(field("name", Operator.IN, "gamma", "alpha", "nope"))).containsExactly("alpha", "gamma");
+        }
+
+        @Test
+        @DisplayName("string notin matches values not listed and null")
+        void stringNotin() {
+            assertThat(names(field("description", Operator.NOTIN, "first plan", "third plan")))
+                    .containsExactly("beta", "delta");
+        }
+
+        @Test
+        @DisplayName("string en matches the value or null")
+        void stringEn() {
+            assertThat(names(field("description", Operator.EN, "third plan"))).containsExactly("beta", "gamma");
+        }
+
+        @Test
+        @DisplayName("contains matches substrings, case-sensitively, and never null")
+        void stringContains() {
+            assertThat(names(field("description", Operator.CONTAINS, "plan"))).containsExactly("alpha", "gamma");
+            assertThat(names(field("description", Operator.CONTAINS, "alpha"))).containsExactly("delta");
+            assertThat(names(field("description", Operator.CONTAINS, "Plan"))).isEmpty();
+        }
+
+        @Test
+        @DisplayName("strings compare lexicographically with gt, ge, lt and le")
+        void stringOrdered() {
+            assertThat(names(field("name", Operator.GT, "beta"))).containsExactly("gamma", "delta");
+            assertThat(names(field("name", Operator.GE, "beta"))).containsExactly("beta", "gamma", "delta");
+            assertThat(names(field("name", Operator.LT, "beta"))).containsExactly("alpha");
+            assertThat(names(field("name", Operator.LE, "beta"))).containsExactly("alpha", "beta");
+        }
+
+        @Test
+        @DisplayName("ordered operators on strings never match null")
+        void stringOrderedSkipsNull() {
+            assertThat(names(field("description", Operator.GT, ""))).containsExactly("alpha", "gamma", "delta");
+            assertThat(names(field("description", Operator.LT, "zzz"))).containsExactly("alpha", "gamma", "delta");
+        }
+
+        @Test
+        @DisplayName("an entity can be found by id with eq and in")
+        void byId() {
+            assertThat(names(field("id", Operator.EQ, gamma.id()))).containsExactly("gamma");
+            assertThat(names(field("id", Operator.IN, delta.id(), alpha.id(), Fixtures.newId())))
+                    .containsExactly("alpha", "delta");
+        }
+
+        @Test
+        @DisplayName("a reference field can be queried")
+        void byReference() {
+            ServicePlan elsewhere = plans().create(fixtures.plan(offerings().create(
+                    fixtures.offering(offering.brokerId())).id()));
+
+            List<ServicePlan> ofOffering = plans().list(
+                    Query.of(field("service_offering_id", Operator.EQ, offering.id())), PageRequest.unbounded()).items();
+
+            assertThat(ofOffering).containsExactly(alpha, beta, gamma, delta).doesNotContain(elsewhere);
+        }
+
+        @Test
+        @DisplayName("internal fields, such as a platform's user name, can be queried")
+        void internalField() {
+            Platform platform = platforms().create(fixtures.platform());
+            platforms().create(fixtures.platform());
+
+            Page<Platform> found = platforms().list(
+                    Query.of(field("username", Operator.EQ, platform.credentials().username())),
+                    PageRequest.unbounded());
+
+            assertThat(found.items()).containsExactly(platform);
+        }
+
+        // boolean fields
+
+        @Test
+        @DisplayName("boolean eq matches the value and not null")
+        void booleanEq() {
+            assertThat(names(field("free", Operator.EQ, true))).containsExactly("alpha", "delta");
+            assertThat(names(field("bindable", Operator.EQ, true))).containsExactly("alpha");
+        }
+
+        @Test
+        @DisplayName("boolean ne matches the other value and null")
+        void booleanNe() {
+            assertThat(names(field("bindable", Operator.NE, true))).containsExactly("beta", "gamma", "delta");
+        }
+
+        @Test
+        @DisplayName("boolean in matches listed values and not null")
+        void booleanIn() {
+            assertThat(names(field("bindable", Operator.IN, true, false))).containsExactly("alpha", "gamma");
+        }
+
+        @Test
+        @DisplayName("boolean notin matches unlisted values and null")
+        void booleanNotin() {
+            assertThat(names(field("bindable", Operator.NOTIN, false))).containsExactly("alpha", "beta", "delta");
+        }
+
+        @Test
+        @DisplayName("boolean en matches the value or null")
+        void booleanEn() {
+            assertThat(names(field("bindable", Operator.EN, false))).containsExactly("beta", "gamma", "delta");
+        }
+
+        // integer fields
+
+        @Test
+        @DisplayName("integer eq matches equal values and not null")
+        void integerEq() {
+            assertThat(names(field("maximum_polling_duration", Operator.EQ, 20L))).containsExactly("delta");
+        }
+
+        @Test
+        @DisplayName("integer ne matches other values and null")
+        void integerNe() {
+            assertThat(names(field("maximum_polling_duration", Operator.NE, 20L)))
+                    .containsExactly("alpha", "beta", "gamma");
+        }
+
+        @Test
+        @DisplayName("integer gt matches greater values and not null")
+        void integerGt() {
+            assertThat(names(field("maximum_polling_duration", Operator.GT, 10L))).containsExactly("gamma", "delta");
+        }
+
+        @Test
+        @DisplayName("integer ge matches greater or equal values and not null")
+        void integerGe() {
+            assertThat(names(field("maximum_polling_duration", Operator.GE, 20L))).containsExactly("gamma", "delta");
+        }
+
+        @Test
+        @DisplayName("integer lt matches smaller values and not null")
+        void integerLt() {
+            assertThat(names(field("maximum_polling_duration", Operator.LT, 30L))).containsExactly("alpha", "delta");
+        }
+
+        @Test
+        @DisplayName("integer le matches smaller or equal values and not null")
+        void integerLe() {
+            assertThat(names(field("maximum_polling_duration", Operator.LE, 10L))).containsExactly("alpha");
+        }
+
+        @Test
+        @DisplayName("no ordered operator matches a null integer, however wide the bound")
+        void integerOrderedSkipsNull() {
+            assertThat(names(field("maximum_polling_duration", Operator.LT, Long.MAX_VALUE)))
+                    .containsExactly("alpha", "gamma", "delta");
+            assertThat(names(field("maximum_polling_duration", Operator.GE, Long.MIN_VALUE)))
+                    .containsExactly("alpha", "gamma", "delta");
+        }
+
+        @Test
+        @DisplayName("integer in matches listed values and not null")
+        void integerIn() {
+            assertThat(names(field("maximum_polling_duration", Operator.IN, 10L, 30L))).containsExactly("alpha", "gamma");
+        }
+
+        @Test
+        @DisplayName("integer notin matches unlisted values and null")
+        void integerNotin() {
+            assertThat(names(field("maximum_polling_duration", Operator.NOTIN, 10L)))
+                    .containsExactly("beta", "gamma", "delta");
+        }
+
+        @Test
+        @DisplayName("integer en matches the value or null")
+        void integerEn() {
+            assertThat(names(field("maximum_polling_duration", Operator.EN, 30L))).containsExactly("beta", "gamma");
+        }
+
+        // date-time fields
+
+        @Test
+        @DisplayName("date-time eq and ne compare instants exactly")
+        void dateTimeEqNe() {
+            assertThat(names(field("created_at", Operator.EQ, beta.createdAt()))).containsExactly("beta");
+            assertThat(names(field("created_at", Operator.NE, beta.createdAt())))
+                    .containsExactly("alpha", "gamma", "delta");
+        }
+
+        @Test
+        @DisplayName("date-time gt and ge match later instants")
+        void dateTimeLater() {
+            assertThat(names(field("created_at", Operator.GT, beta.createdAt()))).containsExactly("gamma", "delta");
+            assertThat(names(field("created_at", Operator.GE, beta.createdAt())))
+                    .containsExactly("beta", "gamma", "delta");
+        }
+
+        @Test
+        @DisplayName("date-time lt and le match earlier instants")
+        void dateTimeEarlier() {
+            assertThat(names(field("created_at", Operator.LT, gamma.createdAt()))).containsExactly("alpha", "beta");
+            assertThat(names(field("created_at", Operator.LE, gamma.createdAt())))
+                    .containsExactly("alpha", "beta", "gamma");
+        }
+
+        @Test
+        @DisplayName("date-time in, notin and en match by instant")
+        void dateTimeSets() {
+            assertThat(names(field("updated_at", Operator.IN, alpha.updatedAt(), delta.updatedAt())))
+                    .containsExactly("alpha", "delta");
+            assertThat(names(field("updated_at", Operator.NOTIN, alpha.updatedAt())))
+                    .containsExactly("beta", "gamma", "delta");
+            assertThat(names(field("updated_at", Operator.EN, gamma.updatedAt()))).containsExactly("gamma");
+        }
+
+        // labels
+
+        @Test
+        @DisplayName("label eq matches entities with the key and that value among others")
+        void labelEq() {
+            assertThat(names(label("env", Operator.EQ, "dev"))).containsExactly("alpha", "beta");
+            assertThat(names(label("env", Operator.EQ, "prod"))).containsExactly("beta", "delta");
+        }
+
+        @Test
+        @DisplayName("label eq on a key no entity has matches nothing")
+        void labelEqMissingKey() {
+            assertThat(names(label("region", Operator.EQ, "eu"))).isEmpty();
+        }
+
+        @Test
+        @DisplayName("label ne matches entities with the key and without the value, not those without the key")
+        void labelNe() {
+            assertThat(names(label("env", Operator.NE, "dev"))).containsExactly("delta");
+            assertThat(names(label("tier", Operator.NE, "gold"))).containsExactly("delta");
+        }
+
+        @Test
+        @DisplayName("label in matches entities with the key and any listed value, each once")
+        void labelIn() {
+            assertThat(names(label("env", Operator.IN, "prod", "qa"))).containsExactly("beta", "delta");
+            assertThat(names(label("env", Operator.IN, "dev", "prod"))).containsExactly("alpha", "beta", "delta");
+        }
+
+        @Test
+        @DisplayName("label notin matches entities with the key and no listed value, not those without the key")
+        void labelNotin() {
+            assertThat(names(label("env", Operator.NOTIN, "dev", "qa"))).containsExactly("delta");
+            assertThat(names(label("tier", Operator.NOTIN, "gold", "bronze"))).containsExactly("delta");
+        }
+
+        @Test
+        @DisplayName("label ne and notin on a key no entity has match nothing")
+        void labelNegationsMissingKey() {
+            assertThat(names(label("region", Operator.NE, "eu"))).isEmpty();
+            assertThat(names(label("region", Operator.NOTIN, "eu"))).isEmpty();
+        }
+
+        @Test
+        @DisplayName("label queries follow label updates")
+        void labelQueriesFollowUpdates() {
+            plans().update(Fixtures.withLabels(gamma, Labels.of("env", "dev")));
+            ServicePlan alphaNow = plans().get(alpha.id()).orElseThrow();
+            plans().update(Fixtures.withLabels(alphaNow, Labels.of("env", "qa")));
+
+            assertThat(names(label("env", Operator.EQ, "dev"))).containsExactly("beta", "gamma");
+            assertThat(names(label("tier", Operator.EQ, "gold"))).isEmpty();
+            assertThat(names(label("tier", Operator.NE, "silver"))).isEmpty();
+        }
+
+        // combinations
+
+        @Test
+        @DisplayName("field and label criteria must all match")
+        void fieldAndLabel() {
+            assertThat(names(field("free", Operator.EQ, false), label("env", Operator.EQ, "dev")))
+                    .containsExactly("beta");
+            assertThat(names(field("free", Operator.EQ, true), label("env", Operator.IN, "dev", "prod")))
+                    .containsExactly("alpha", "delta");
+        }
+
+        @Test
+        @DisplayName("several label criteria must all match")
+        void severalLabels() {
+            assertThat(names(label("env", Operator.EQ, "prod"), label("tier", Operator.EQ, "silver")))
+                    .containsExactly("delta");
+            assertThat(names(label("env", Operator.EQ, "dev"), label("tier", Operator.NE, "gold"))).isEmpty();
+        }
+
+        @Test
+        @DisplayName("several field criteria must all match")
+        void severalFields() {
+            assertThat(names(field("free", Operator.EQ, true), field("maximum_polling_duration", Operator.GT, 10L)))
+                    .containsExactly("delta");
+            assertThat(names(field("name", Operator.EQ, "alpha"), field("free", Operator.EQ, false))).isEmpty();
+        }
+
+        @Test
+        @DisplayName("count counts the matches of a query")
+        void countMatches() {
+            assertThat(plans().count(Query.of(label("env", Operator.EQ, "dev")))).isEqualTo(2);
+            assertThat(plans().count(Query.of(field("free", Operator.EQ, false), label("env", Operator.EQ, "dev"))))
+                    .isEqualTo(1);
+            assertThat(plans().count(Query.of(field("description", Operator.CONTAINS, "plan")))).isEqualTo(2);
+        }
+
+        // order
+
+        @Test
+        @DisplayName("entities are listed by creation time, not by insertion order")
+        void orderByCreationTime() {
+            Instant base = Instant.parse("2030-01-01T00:00:00Z");
+            Platform late = platforms().create(Fixtures.withIdAndTime(fixtures.platform(), "a", base.plusSeconds(2)));
+            Platform early = platforms().create(Fixtures.withIdAndTime(fixtures.platform(), "b", base));
+            Platform middle = platforms().create(Fixtures.withIdAndTime(fixtures.platform(), "c", base.plusSeconds(1)));
+
+            assertThat(all(platforms())).containsExactly(early, middle, late);
+        }
+
+        @Test
+        @DisplayName("entities created at the same time are listed by id")
+        void equalTimesById() {
+            Instant at = Instant.parse("2030-01-01T00:00:00Z");
+            for (String id : List.of("c", "a", "d", "b")) {
+                platforms().create(Fixtures.withIdAndTime(fixtures.platform(), id, at));
+            }
+
+            assertThat(ids(all(platforms()))).containsExactly("a", "b", "c", "d");
+        }
+
+        // paging
+
+        @Test
+        @DisplayName("a page holds at most maxItems entities and starts strictly after its cursor")
+        void pageAfterCursor() {
+            List<Platform> stored = storePlatforms(5);
+
+            Page<Platform> page = platforms().list(Query.all(), new PageRequest(2, cursorOf(stored.get(1))));
+
+            assertThat(page.items()).containsExactly(stored.get(2), stored.get(3));
+        }
+
+        @Test
+        @DisplayName("totalItems counts every match, also those before the cursor")
+        void totalItemsIgnoresCursor() {
+            List<Platform> stored = storePlatforms(5);
+
+            Page<Platform> page = platforms().list(Query.all(), new PageRequest(2, cursorOf(stored.get(3))));
+
+            assertThat(page.items()).containsExactly(stored.get(4));
+            assertThat(page.totalItems()).isEqualTo(5);
+        }
+
+        @Test
+        @DisplayName("hasMore says whether matches follow the page, and is false on a page that ends with the last")
+        void hasMore() {
+            List<Platform> stored = storePlatforms(4);
+
+            assertThat(platforms().list(Query.all(), PageRequest.first(3)).hasMore()).isTrue();
+            assertThat(platforms().list(Query.all(), new PageRequest(2, cursorOf(stored.get(1)))).hasMore())
+                    .isFalse();
+            assertThat(platforms().list(Query.all(), PageRequest.first(4)).hasMore()).isFalse();
+        }
+
+        @Test
+        @DisplayName("maxItems 0 lists no entity, counts them all and says that more follow")
+        void maxItemsZero() {
+            storePlatforms(3);
+
+            Page<Platform> page = platforms().list(Query.all(), PageRequest.first(0));
+
+            assertThat(page.items()).isEmpty();
+            assertThat(page.totalItems()).isEqualTo(3);
+            assertThat(page.hasMore()).isTrue();
+        }
+
+        @Test
+        @DisplayName("maxItems 0 counts the matches of a query")
+        void maxItemsZeroWithQuery() {
+            Page<ServicePlan> page = plans().list(
+                    Query.of(label("env", Operator.EQ, "prod"), field("free", Operator.EQ, true)), PageRequest.first(0));
+
+            assertThat(page.items()).isEmpty();
+            assertThat(page.totalItems()).isEqualTo(1);
+        }
+
+        @Test
+        @DisplayName("an empty store lists an empty last page")
+        void emptyStore() {
+            Page<Platform> page = platforms().list(Query.all(), PageRequest.first(10));
+
+            assertThat(page.items()).isEmpty();
+            assertThat(page.totalItems()).isZero();
+            assertThat(page.hasMore()).isFalse();
+        }
+
+        @Test
+        @DisplayName("a cursor stays valid after its entity is deleted")
+        void cursorOfDeletedEntity() {
+            List<Platform> stored = storePlatforms(4);
+            platforms().delete(stored.get(1).id());
+
+            Page<Platform> page = platforms().list(Query.all(), new PageRequest(10, cursorOf(stored.get(1))));
+
+            assertThat(page.items()).containsExactly(stored.get(2), stored.get(3));
+            assertThat(page.totalItems()).isEqualTo(3);
+        }
+
+        @Test
+        @DisplayName("paging with cursors visits every entity once, and those created later, while others are inserted")
+        void pagingWhileInserting() {
+            List<String> expected = new ArrayList<>(ids(storePlatforms(20)));
+            List<String> seen = new ArrayList<>();
+            Cursor cursor = null;
+            for (int pages = 0; pages < 20; pages++) {
+                Page<Platform> page = platforms().list(Query.all(), new PageRequest(6, cursor));
+                seen.addAll(ids(page));
+                if (!page.hasMore()) {
+                    break;
+                }
+                cursor = cursorOf(page.items().get(page.items().size() - 1));
+                expected.add(platforms().create(fixtures.platform()).id());
+                Instant beforeCursor = Fixtures.DEFAULT_START.minusSeconds(1 + pages);
+                platforms().create(Fixtures.withIdAndTime(fixtures.platform(), Fixtures.newId(), beforeCursor));
+            }
+
+            assertThat(seen).containsExactlyElementsOf(expected);
+        }
+
+        @Test
+        @DisplayName("a label query is paged through all its matches with totalItems counting all of them")
+        void pagingLabelQuery() {
+            List<String> prod = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                Labels labels = Labels.of("env", i % 3 == 0 ? "dev" : "prod");
+                Platform platform = platforms().create(Fixtures.withLabels(fixtures.platform(), labels));
+                if (i % 3 != 0) {
+                    prod.add(platform.id());
+                }
+            }
+
+            assertThat(pageThrough(platforms(), Query.of(label("env", Operator.EQ, "prod")), 3, 8))
+                    .containsExactlyElementsOf(prod);
+        }
+
+        @Test
+        @DisplayName("a query of field and label criteria is paged through all its matches")
+        void pagingCombinedQuery() {
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                Labels labels = Labels.of("env", i % 2 == 0 ? "dev" : "prod");
+                Platform platform = fixtures.platform(i % 3 == 0 ? "special-" + i : "plain-" + i);
+                platform = platforms().create(Fixtures.withLabels(platform, labels));
+                if (i % 2 == 1 && i % 3 != 0) {
+                    expected.add(platform.id());
+                }
+            }
+            Query query = Query.of(label("env", Operator.EQ, "prod"), field("name", Operator.CONTAINS, "plain"));
+
+            assertThat(pageThrough(platforms(), query, 2, expected.size())).containsExactlyElementsOf(expected);
+        }
+
+        /** Lists every page of {@code query}, checking totalItems on each; returns the ids seen. */
+        private <T extends Entity> List<String> pageThrough(Repository<T> repository, Query query, int pageSize,
+                long expectedTotal) {
+            List<String> seen = new ArrayList<>();
+            Cursor cursor = null;
+            while (true) {
+                Page<T> page = repository.list(query, new PageRequest(pageSize, cursor));
+                assertThat(page.totalItems()).isEqualTo(expectedTotal);
+                assertThat(page.items()).hasSizeLessThanOrEqualTo(pageSize);
+                seen.addAll(ids(page));
+                if (!page.hasMore()) {
+                    return seen;
+                }
+                assertThat(page.items()).hasSize(pageSize);
+                cursor = cursorOf(page.items().get(page.items().size() - 1));
+            }
+        }
+
+        private List<Platform> storePlatforms(int count) {
+            List<Platform> stored = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                stored.add(platforms().create(fixtures.platform()));
+            }
+            return stored;
+        }
+    }
+
+    // ---------------------------------------------------------------- cascades
+
+    @Nested
+    @DisplayName("Cascades")
+    class Cascades {
+        private Platform platform;
+        private ServiceBroker broker;
+        private ServiceOffering offering;
+        private ServicePlan plan;
+        private ServicePlan otherPlan;
+        private Visibility onPlatform;
+        private Visibility global;
+        private Visibility otherPlanOnPlatform;
+        private ServicePlan unrelatedPlan;
+        private Visibility unrelatedVisibility;
+
+        @BeforeEach
+        void storeGraph() {
+            platform = platforms().create(fixtures.platform());
+            broker = brokers().create(fixtures.broker());
+            offering = offerings().create(fixtures.offering(broker.id()));
+            plan = plans().create(fixtures.plan(offering.id()));
+            otherPlan = plans().create(fixtures.plan(offering.id()));
+            onPlatform = visibilities().create(fixtures.visibility(platform.id(), plan.id()));
+            global = visibilities().create(fixtures.visibility(null, plan.id()));
+            otherPlanOnPlatform = visibilities().create(fixtures.visibility(platform.id(), otherPlan.id()));
+            unrelatedPlan = storedPlan();
+            unrelatedVisibility = visibilities().create(fixtures.visibility(platform.id(), unrelatedPlan.id()));
+        }
+
+        @Test
+        @DisplayName("deleting a broker deletes its offerings, their plans and the plans' visibilities")
+        void brokerCascades() {
+            assertThat(brokers().delete(broker.id())).isTrue();
+
+            assertThat(offerings().get(offering.id())).isEmpty();
+            assertThat(plans().get(plan.id())).isEmpty();
+            assertThat(plans().get(otherPlan.id())).isEmpty();
+            assertThat(all(visibilities())).containsExactly(unrelatedVisibility);
+            assertThat(all(plans())).containsExactly(unrelatedPlan);
+            assertThat(platforms().get(platform.id())).contains(platform);
+        }
+
+        @Test
+        @DisplayName("deleting an offering deletes its plans and their visibilities")
+        void offeringCascades() {
+            offerings().delete(offering.id());
+
+            assertThat(all(plans())).containsExactly(unrelatedPlan);
+            assertThat(all(visibilities())).containsExactly(unrelatedVisibility);
+            assertThat(brokers().get(broker.id())).contains(broker);
+        }
+
+        @Test
+        @DisplayName("deleting a plan deletes its visibilities and no others")
+        void planCascades() {
+            plans().delete(plan.id());
+
+            assertThat(all(visibilities())).containsExactly(otherPlanOnPlatform, unrelatedVisibility);
+            assertThat(offerings().get(offering.id())).contains(offering);
+        }
+
+        @Test
+        @DisplayName("deleting a platform deletes its visibilities but not those for every platform")
+        void platformCascades() {
+            Platform otherPlatform = platforms().create(fixtures.platform());
+            Visibility onOtherPlatform = visibilities().create(fixtures.visibility(otherPlatform.id(), plan.id()));
+
+            platforms().delete(platform.id());
+
+            assertThat(all(visibilities())).containsExactly(global, onOtherPlatform);
+            assertThat(all(plans())).containsExactly(plan, otherPlan, unrelatedPlan);
+        }
+
+        @Test
+        @DisplayName("deleteAll deletes the matches with their dependents and counts only the matches")
+        void deleteAllCascades() {
+            int deleted = brokers().deleteAll(Query.of(field("id", Operator.IN, broker.id(), unrelatedPlanBroker())));
+
+            assertThat(deleted).isEqualTo(2);
+            assertThat(all(brokers())).isEmpty();
+            assertThat(all(plans())).isEmpty();
+            assertThat(all(visibilities())).isEmpty();
+            assertThat(all(platforms())).containsExactly(platform);
+        }
+
+        @Test
+        @DisplayName("deleteAll leaves what does not match")
+        void deleteAllByQuery() {
+            int deleted = visibilities().deleteAll(Query.of(field("platform_id", Operator.EQ, platform.id())));
+
+            assertThat(deleted).isEqualTo(3);
+            assertThat(all(visibilities())).containsExactly(global);
+        }
+
+        @Test
+        @DisplayName("deleteAll of a query without matches deletes nothing and returns 0")
+        void deleteAllNoMatch() {
+            assertThat(plans().deleteAll(Query.of(field("name", Operator.EQ, "nope")))).isZero();
+            assertThat(plans().count(Query.all())).isEqualTo(3);
+        }
+
+        @Test
+        @DisplayName("a deleteAll in a failing transaction is undone as a whole, dependents included")
+        void deleteAllAllOrNothing() {
+            RuntimeException failure = new IllegalStateException("fail after deleteAll");
+
+            Throwable thrown = catchThrowable(() -> store.inTransaction(tx -> {
+                tx.repository(EntityTypes.SERVICE_BROKERS).deleteAll(Query.all());
+                throw failure;
+            }));
+
+            assertThat(thrown).isSameAs(failure);
+            assertThat(brokers().count(Query.all())).isEqualTo(2);
+            assertThat(all(plans())).containsExactly(plan, otherPlan, unrelatedPlan);
+            assertThat(all(visibilities())).containsExactly(onPlatform, global, otherPlanOnPlatform, unrelatedVisibility);
+        }
+
+        private String unrelatedPlanBroker() {
+            return offerings().get(unrelatedPlan.serviceOfferingId()).orElseThrow().brokerId();
+        }
+    }
+
+    // ---------------------------------------------------------------- transactions
+
+    @Nested
+    @DisplayName("Transactions")
+    class Transactions {
+
+        @Test
+        @DisplayName("the work's changes are visible after it returns, and its result is returned")
+        void commit() {
+            Platform created = store.inTransaction(tx -> {
+                Platform platform = tx.repository(EntityTypes.PLATFORMS).create(fixtures.platform("cf"));
+                tx.repository(EntityTypes.SERVICE_BROKERS).create(fixtures.broker("mysql"));
+                return platform;
+            });
+
+            assertThat(platforms().get(created.id())).contains(created);
+            assertThat(brokers().count(Query.all())).isEqualTo(1);
+        }
+
+        @Test
+        @DisplayName("when the work throws, every create, update and cascading delete inside is undone")
+        void rollbackRestoresEverything() {
+            Platform platform = platforms().create(fixtures.platform("cf"));
+            ServicePlan plan = storedPlan();
+            Visibility visibility = visibilities().create(fixtures.visibility(platform.id(), plan.id()));
+            ServiceOffering offering = offerings().get(plan.serviceOfferingId()).orElseThrow();
+            ServiceBroker broker = brokers().get(offering.brokerId()).orElseThrow();
+            RuntimeException failure = new IllegalStateException("boom");
+
+            Throwable thrown = catchThrowable(() -> store.inTransaction(tx -> {
+                tx.repository(EntityTypes.PLATFORMS).create(fixtures.platform("k8s"));
+                tx.repository(EntityTypes.PLATFORMS).update(Fixtures.withLabels(platform, Labels.of("env", "prod")));
+                tx.repository(EntityTypes.SERVICE_BROKERS).delete(broker.id());
+                tx.repository(EntityTypes.SERVICE_BROKERS).create(fixtures.broker("other"));
+                throw failure;
+            }));
+
+            assertThat(thrown).isSameAs(failure);
+            assertThat(all(platforms())).containsExactly(platform);
+            assertThat(all(brokers())).containsExactly(broker);
+            assertThat(all(offerings())).containsExactly(offering);
+            assertThat(all(plans())).containsExactly(plan);
+            assertThat(all(visibilities())).containsExactly(visibility);
+        }
+
+        @Test
+        @DisplayName("after a rollback, unique keys and queries see the restored state")
+        void rollbackRestoresIndexes() {
+            Platform platform = platforms().create(Fixtures.withLabels(fixtures.platform("cf"), Labels.of("env", "dev")));
+
+            catchThrowable(() -> store.inTransaction(tx -> {
+                Repository<Platform> repository = tx.repository(EntityTypes.PLATFORMS);
+                repository.update(Fixtures.renamed(Fixtures.withLabels(platform, Labels.of("env", "prod")), "k8s"));
+                repository.create(fixtures.platform("cf"));
+                throw new IllegalStateException("boom");
+            }));
+
+            assertThatThrownBy(() -> platforms().create(fixtures.platform("cf")))
+                    .isInstanceOf(UniqueViolationException.class);
+            platforms().create(fixtures.platform("k8s"));
+            assertThat(platforms().list(Query.of(label("env", Operator.EQ, "dev")), PageRequest.unbounded()).items())
+                    .containsExactly(platform);
+            assertThat(platforms().count(Query.of(label("env", Operator.EQ, "prod")))).isZero();
+            assertThat(platforms().count(Query.of(field("name", Operator.EQ, "cf")))).isEqualTo(1);
+        }
+
+        @Test
+        @DisplayName("a rolled-back delete makes the entity visible to queries again")
+        void rollbackOfDeleteRestoresQueries() {
+            ServicePlan plan = storedPlan();
+            Visibility visibility = visibilities().create(fixtures.visibility(null, plan.id(), Labels.of("org", "a")));
+
+            catchThrowable(() -> store.inTransaction(tx -> {
+                tx.repository(EntityTypes.SERVICE_PLANS).delete(plan.id());
+                throw new IllegalStateException("boom");
+            }));
+
+            assertThat(visibilities().list(Query.of(field("service_plan_id", Operator.EQ, plan.id())),
+                    PageRequest.unbounded()).items()).containsExactly(visibility);
+            assertThat(visibilities().count(Query.of(label("org", Operator.EQ, "a")))).isEqualTo(1);
+        }
+
+        @Test
+        @DisplayName("a nested transaction sees the outer one's changes and commits with it")
+        void nestedJoins() {
+            Optional<Platform> seenInside = store.inTransaction(outer -> {
+                Platform created = outer.repository(EntityTypes.PLATFORMS).create(fixtures.platform("cf"));
+                return outer.inTransaction(inner -> {
+                    inner.repository(EntityTypes.SERVICE_BROKERS).create(fixtures.broker("mysql"));
+                    return inner.repository(EntityTypes.PLATFORMS).get(created.id());
+                });
+            });
+
+            assertThat(seenInside).isPresent();
+            assertThat(platforms().count(Query.all())).isEqualTo(1);
+            assertThat(brokers().count(Query.all())).isEqualTo(1);
+        }
+
+        @Test
+        @DisplayName("a failure escaping a nested transaction rolls back the outer one too")
+        void nestedFailureRollsBackAll() {
+            catchThrowable(() -> store.inTransaction(outer -> {
+                outer.repository(EntityTypes.PLATFORMS).create(fixtures.platform("cf"));
+                return outer.inTransaction(inner -> {
+                    inner.repository(EntityTypes.SERVICE_BROKERS).create(fixtures.broker("mysql"));
+                    throw new IllegalStateException("boom");
+                });
+            }));
+
+            assertThat(platforms().count(Query.all())).isZero();
+            assertThat(brokers().count(Query.all())).isZero();
+        }
+
+        @Test
+        @DisplayName("changes made before a nested transaction are rolled back when the outer one fails later")
+        void outerFailureAfterNested() {
+            catchThrowable(() -> store.inTransaction(outer -> {
+                outer.inTransaction(inner -> inner.repository(EntityTypes.PLATFORMS).create(fixtures.platform()));
+                throw new IllegalStateException("boom");
+            }));
+
+            assertThat(platforms().count(Query.all())).isZero();
+        }
+
+        @Test
+        @DisplayName("a failed operation can be caught inside a transaction, which then commits the rest")
+        void caughtFailureInside() {
+            platforms().create(fixtures.platform("cf"));
+
+            store.inTransaction(tx -> {
+                Repository<Platform> repository = tx.repository(EntityTypes.PLATFORMS);
+                repository.create(fixtures.platform("k8s"));
+                assertThatThrownBy(() -> repository.create(fixtures.platform("cf")))
+                        .isInstanceOf(UniqueViolationException.class);
+                return repository.create(fixtures.platform("kyma"));
+            });
+
+            assertThat(all(platforms())).extracting(Platform::name).containsExactly("cf", "k8s", "kyma");
+        }
+
+        @Test
+        @DisplayName("other threads do not see the changes of a transaction before it ends")
+        void isolation() throws Exception {
+            ExecutorService reader = Executors.newSingleThreadExecutor();
+            try {
+                Platform created = store.inTransaction(tx -> {
+                    Platform platform = tx.repository(EntityTypes.PLATFORMS).create(fixtures.platform("cf"));
+                    Future<Optional<Platform>> seen = reader.submit(() -> platforms().get(platform.id()));
+                    try {
+                        // A store may block the reader until commit, or answer from the committed state.
+                        assertThat(seen.get(200, TimeUnit.MILLISECONDS)).isEmpty();
+                    } catch (TimeoutException blockedUntilCommit) {
+                        seen.cancel(false);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return platform;
+                });
+
+                assertThat(reader.submit(() -> platforms().get(created.id())).get(10, TimeUnit.SECONDS))
+                        .contains(created);
+            } finally {
+                reader.shutdownNow();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- concurrency
+
+    @Nested
+    @DisplayName("Concurrency")
+    class Concurrency {
+        private static final int THREADS = 4;
+
+        @Test
+        @DisplayName("optimistic read-modify-write with retries loses no update")
+        void noLostUpdates() throws Exception {
+            Platform platform = platforms().create(Fixtures.withLabels(fixtures.platform(), Labels.of("counter", "0")));
+            int perThread = 25;
+
+            runConcurrently(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    incrementCounter(platform.id());
+                }
+                return null;
+            });
+
+            Platform last = platforms().get(platform.id()).orElseThrow();
+            assertThat(last.labels().get("counter")).containsExactly(String.valueOf(THREADS * perThread));
+            assertThat(last.version()).isEqualTo(1 + THREADS * perThread);
+        }
+
+        private void incrementCounter(String id) {
+            while (true) {
+                Platform current = platforms().get(id).orElseThrow();
+                int value = Integer.parseInt(current.labels().get("counter").get(0));
+                try {
+                    platforms().update(Fixtures.withLabels(current, Labels.of("counter", String.valueOf(value + 1))));
+                    return;
+                } catch (ConcurrentModificationException lost) {
+                    Thread.onSpinWait(); // someone else won this round; read again
+                }
+            }
+        }
+
+        @Test
+        @DisplayName("of concurrent creates with the same unique name exactly one wins")
+        void oneUniqueWinner() throws Exception {
+            List<Object> outcomes = runConcurrently(() -> {
+                try {
+                    return platforms().create(fixtures.platform("contended"));
+                } catch (UniqueViolationException e) {
+                    return e;
+                }
+            });
+
+            assertThat(outcomes).filteredOn(Platform.class::isInstance).hasSize(1);
+            assertThat(outcomes).filteredOn(UniqueViolationException.class::isInstance).hasSize(THREADS - 1);
+            assertThat(platforms().count(Query.of(field("name", Operator.EQ, "contended")))).isEqualTo(1);
+        }
+
+        @Test
+        @DisplayName("concurrent creates of different entities all arrive")
+        void concurrentCreates() throws Exception {
+            int perThread = 50;
+
+            runConcurrently(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    platforms().create(fixtures.platform());
+                }
+                return null;
+            });
+
+            Page<Platform> page = platforms().list(Query.all(), PageRequest.unbounded());
+            assertThat(page.totalItems()).isEqualTo(THREADS * perThread);
+            assertThat(ids(page)).doesNotHaveDuplicates().hasSize(THREADS * perThread);
+        }
+
+        /** Runs {@code task} on {@link #THREADS} threads released at once; returns their results. */
+        private <R> List<R> runConcurrently(Callable<R> task) throws Exception {
+            ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+            try {
+                CountDownLatch start = new CountDownLatch(1);
+                List<Future<R>> futures = new ArrayList<>();
+                for (int i = 0; i < THREADS; i++) {
+                    futures.add(pool.submit(() -> {
+                        start.await();
+                        return task.call();
+                    }));
+                }
+                start.countDown();
+                List<R> results = new ArrayList<>();
+                for (Future<R> future : futures) {
+                    results.add(future.get(30, TimeUnit.SECONDS));
+                }
+                return results;
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    @Nested
+    @DisplayName("Lifecycle")
+    class Lifecycle {
+
+        @Test
+        @DisplayName("an open store answers ping")
+        void ping() {
+            assertThatCode(store::ping).doesNotThrowAnyException();
+        }
+
+        @Test
+        @DisplayName("closing a store twice is harmless")
+        void closeTwice() {
+            store.close();
+
+            assertThatCode(store::close).doesNotThrowAnyException();
+        }
+
+        @Test
+        @DisplayName("a store does not claim to be clustered unless it supports persistence")
+        void capabilities() {
+            assertThat(!store.isClustered() || store.supportsPersistence()).isTrue();
+        }
+    }
+}
