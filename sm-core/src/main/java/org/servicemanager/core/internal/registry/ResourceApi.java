@@ -113,10 +113,11 @@ abstract class ResourceApi<T extends Entity> {
             return DEFAULT_PAGE_SIZE;
         }
         String value = raw.get();
-        if (!value.matches("\\d{1,9}")) {
+        if (!value.matches("\\d+")) {
             throw new BadRequestException("max_items must be a non-negative integer, was '" + value + "'");
         }
-        return Math.min(Integer.parseInt(value), MAX_PAGE_SIZE);
+        // Any non-negative integer is valid and capped silently, also one too large for an int.
+        return value.length() > 9 ? MAX_PAGE_SIZE : Math.min(Integer.parseInt(value), MAX_PAGE_SIZE);
     }
 
     /** The same request with the new token; other parameters are kept as the client sent them. */
