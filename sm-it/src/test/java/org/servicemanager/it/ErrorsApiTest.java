@@ -1,0 +1,146 @@
+package org.servicemanager.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.servicemanager.test.http.ApiResponse;
+
+@DisplayName("malformed requests and the error format")
+class ErrorsApiTest extends ApiTestBase {
+
+    private ApiResponse postPlatform(String contentType, String body) {
+        return admin.raw("POST", "/v1/platforms", contentType, body == null ? null
+                : body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"{\"name\": ", "{name: 'x'}", "not json", "{\"name\": \"x\"} trailing",
+            "{\"name\": \"x\",}", "\"just a string\""})
+    @DisplayName("a body that is not valid JSON or not an object is 400")
+    void malformedJson(String body) {
+        assertError(postPlatform("application/json", body), 400, "BadRequest");
+    }
+
+    @Test
+    @DisplayName("a JSON array as body is 400")
+    void arrayBody() {
+        assertError(postPlatform("application/json", "[{\"name\": \"x\", \"type\": \"y\"}]"), 400, "BadRequest");
+    }
+
+    @Test
+    @DisplayName("an empty body is 400")
+    void emptyBody() {
+        assertError(postPlatform("application/json", ""), 400, "BadRequest");
+        assertError(admin.raw("PATCH", "/v1/platforms/x", "application/json", null), 400, "BadRequest");
+    }
+
+    @Test
+    @DisplayName("a JSON null body is 400")
+    void nullBody() {
+        assertError(postPlatform("application/json", "null"), 400, "BadRequest");
+    }
+
+    @Test
+    @DisplayName("duplicate keys in a JSON object are 400")
+    void duplicateKeys() {
+        String name = unique("dup");
+        assertError(postPlatform("application/json", "{\"name\": \"" + name + "\", \"type\": \"a\", \"type\": \"b\"}"),
+                400, "BadRequest");
+        assertThat(admin.get("/v1/platforms?fieldQuery=" + q("name eq '" + name + "'")).json().get("num_items")
+                .asInt()).isZero();
+    }
+
+    @Test
+    @DisplayName("JSON nested too deeply is 400, not a server error")
+    void deepNesting() {
+        String deep = "[".repeat(2000) + "]".repeat(2000);
+        assertError(postPlatform("application/json", "{\"name\": \"x\", \"type\": \"y\", \"labels\": " + deep + "}"),
+                400, "BadRequest");
+    }
+
+    @ParameterizedTest(name = "Content-Type {0}")
+    @ValueSource(strings = {"text/plain", "application/x-www-form-urlencoded", "application/xml", "json"})
+    @DisplayName("a POST body of another content type is 415")
+    void wrongContentType(String contentType) {
+        assertError(postPlatform(contentType, "{\"name\": \"x\", \"type\": \"y\"}"), 415, "UnsupportedMediaType");
+    }
+
+    @Test
+    @DisplayName("a POST or PATCH without Content-Type is 415")
+    void missingContentType() {
+        assertError(postPlatform(null, "{\"name\": \"x\", \"type\": \"y\"}"), 415, "UnsupportedMediaType");
+        String id = createPlatform().get("id").asText();
+        assertError(admin.raw("PATCH", "/v1/platforms/" + id, null, "{}".getBytes()), 415, "UnsupportedMediaType");
+    }
+
+    @Test
+    @DisplayName("application/json with a charset parameter is accepted")
+    void jsonWithCharset() {
+        assertThat(postPlatform("application/json; charset=utf-8", json("name", unique("p"), "type", "cf")).status())
+                .isEqualTo(201);
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"GET, /", "GET, /v1", "GET, /v1/nothing", "GET, /v2/catalog", "GET, /v1/platforms/a/b",
+            "POST, /v1/unknown", "GET, /v1/service_instances_x"})
+    @DisplayName("an unknown route is 404")
+    void unknownRoute(String method, String path) {
+        assertError(admin.raw(method, path, "application/json", method.equals("GET") ? null : "{}".getBytes()),
+                404, "NotFound");
+    }
+
+    @ParameterizedTest(name = "{0} {1} allows {2}")
+    @CsvSource(delimiter = '|', value = {"PUT|/v1/platforms|GET, POST, DELETE",
+            "POST|/v1/platforms/x|GET, PATCH, DELETE", "DELETE|/v1/service_offerings|GET",
+            "PUT|/v1/visibilities/x|GET, PATCH, DELETE", "POST|/v1/info|GET", "DELETE|/v1/monitor/health|GET"})
+    @DisplayName("a method a route does not have is 405 with an Allow header")
+    void methodNotAllowed(String method, String path, String allow) {
+        ApiResponse response = admin.raw(method, path, "application/json", "{}".getBytes());
+
+        assertError(response, 405, "MethodNotAllowed");
+        assertThat(response.header("Allow")).hasValue(allow);
+    }
+
+    @Test
+    @DisplayName("an X-Correlation-ID from the request is echoed, on success and on errors")
+    void correlationIdEchoed() {
+        assertThat(admin.withHeader("X-Correlation-ID", "corr-123").get("/v1/platforms").header("X-Correlation-ID"))
+                .hasValue("corr-123");
+        assertThat(admin.withHeader("X-Correlation-ID", "corr-456").get("/v1/nothing").header("X-Correlation-ID"))
+                .hasValue("corr-456");
+        assertThat(anonymous.withHeader("X-Correlation-ID", "corr-789").get("/v1/platforms")
+                .header("X-Correlation-ID")).hasValue("corr-789");
+    }
+
+    @Test
+    @DisplayName("without an X-Correlation-ID one is generated, different per request")
+    void correlationIdGenerated() {
+        String first = admin.get("/v1/platforms").header("X-Correlation-ID").orElseThrow();
+        String second = anonymous.get("/v1/platforms").header("X-Correlation-ID").orElseThrow();
+
+        assertThat(first).isNotBlank().isNotEqualTo(second);
+    }
+
+    @Test
+    @DisplayName("an X-Correlation-ID with unsafe characters is replaced by a generated one")
+    void unsafeCorrelationId() {
+        String echoed = admin.withHeader("X-Correlation-ID", "bad id<script>").get("/v1/platforms")
+                .header("X-Correlation-ID").orElseThrow();
+
+        assertThat(echoed).isNotBlank().doesNotContain("<").doesNotContain(" ");
+    }
+
+    @Test
+    @DisplayName("responses are JSON with Content-Type application/json")
+    void contentType() {
+        assertThat(admin.get("/v1/platforms").header("Content-Type")).hasValueSatisfying(
+                v -> assertThat(v).startsWith("application/json"));
+        assertThat(admin.get("/v1/nothing").header("Content-Type")).hasValueSatisfying(
+                v -> assertThat(v).startsWith("application/json"));
+    }
+}

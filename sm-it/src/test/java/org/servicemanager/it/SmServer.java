@@ -1,0 +1,56 @@
+package org.servicemanager.it;
+
+import java.net.InetSocketAddress;
+import java.util.function.Consumer;
+import org.servicemanager.core.ServiceManager;
+import org.servicemanager.core.jdk.SmHttpServer;
+import org.servicemanager.storage.memory.MemoryStore;
+import org.servicemanager.test.http.ApiClient;
+
+/** One Service Manager with a fresh memory store, served on a free loopback port. */
+final class SmServer implements AutoCloseable {
+    static final String ADMIN_USER = "admin";
+    static final String ADMIN_PASSWORD = "admin-secret";
+
+    private final MemoryStore store;
+    private final ServiceManager sm;
+    private final SmHttpServer http;
+
+    private SmServer(MemoryStore store, ServiceManager sm, SmHttpServer http) {
+        this.store = store;
+        this.sm = sm;
+        this.http = http;
+    }
+
+    static SmServer start() {
+        return start(builder -> { });
+    }
+
+    /** Starts with the test admin user; {@code customizer} may set more of the builder. */
+    static SmServer start(Consumer<ServiceManager.Builder> customizer) {
+        MemoryStore store = new MemoryStore();
+        ServiceManager.Builder builder = ServiceManager.builder().store(store).adminUser(ADMIN_USER, ADMIN_PASSWORD);
+        customizer.accept(builder);
+        ServiceManager sm = builder.build();
+        return new SmServer(store, sm, SmHttpServer.start(sm, new InetSocketAddress("127.0.0.1", 0)));
+    }
+
+    String baseUrl() {
+        return http.baseUrl();
+    }
+
+    ApiClient anonymous() {
+        return new ApiClient(baseUrl());
+    }
+
+    ApiClient admin() {
+        return anonymous().withCredentials(ADMIN_USER, ADMIN_PASSWORD);
+    }
+
+    @Override
+    public void close() {
+        http.close();
+        sm.close();
+        store.close();
+    }
+}
