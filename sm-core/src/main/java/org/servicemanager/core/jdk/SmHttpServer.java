@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SmHttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SmHttpServer.class);
+    /** How much of a body beyond the size limit is read and dropped so the client still gets its 413. */
+    private static final long SWALLOW_BYTES = 16L * 1024 * 1024;
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -86,6 +88,9 @@ public final class SmHttpServer implements AutoCloseable {
                     exchange.getRequestURI().getRawPath()).query(exchange.getRequestURI().getRawQuery());
             exchange.getRequestHeaders().forEach((name, values) -> values.forEach(v -> request.header(name, v)));
             byte[] body = readLimited(exchange.getRequestBody(), sm.maxRequestBodyBytes());
+            if (body.length > sm.maxRequestBodyBytes()) {
+                swallow(exchange.getRequestBody());
+            }
             SmResponse response = sm.handle(request.body(body).build());
             write(exchange, response);
         } catch (IOException e) {
@@ -96,6 +101,20 @@ public final class SmHttpServer implements AutoCloseable {
     /** Reads at most limit+1 bytes: enough for the core to see the body is too large, no more. */
     private static byte[] readLimited(InputStream in, long limit) throws IOException {
         return in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+    }
+
+    /**
+     * Reads and drops the rest of an oversized body, up to {@link #SWALLOW_BYTES}. The JDK server
+     * closes a connection with unread request bytes, and the TCP reset that follows can destroy the
+     * 413 answer before the client reads it; bodies far beyond the bound still get the reset.
+     */
+    private static void swallow(InputStream in) throws IOException {
+        long skipped = 0;
+        byte[] buffer = new byte[64 * 1024];
+        int n;
+        while (skipped < SWALLOW_BYTES && (n = in.read(buffer)) > 0) {
+            skipped += n;
+        }
     }
 
     private static void write(HttpExchange exchange, SmResponse response) throws IOException {
