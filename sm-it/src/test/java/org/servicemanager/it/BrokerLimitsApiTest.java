@@ -6,15 +6,16 @@ import java.time.Duration;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.servicemanager.core.ServiceManager;
+import org.servicemanager.test.broker.Catalogs;
 import org.servicemanager.test.broker.FakeBroker;
 import org.servicemanager.test.http.ApiResponse;
 
-@DisplayName("/v1/service_brokers with a broker read timeout of 500 ms")
-class BrokerTimeoutApiTest extends ApiTestBase {
+@DisplayName("/v1/service_brokers with a broker read timeout of 500 ms and answers limited to 16 KiB")
+class BrokerLimitsApiTest extends ApiTestBase {
 
     @Override
     void configure(ServiceManager.Builder builder) {
-        builder.brokerReadTimeout(Duration.ofMillis(500));
+        builder.brokerReadTimeout(Duration.ofMillis(500)).maxBrokerResponseBytes(16 * 1024);
     }
 
     @Test
@@ -49,5 +50,23 @@ class BrokerTimeoutApiTest extends ApiTestBase {
         broker.delay(Duration.ofSeconds(3));
 
         assertError(admin.patch("/v1/service_brokers/" + id, "{}"), 504, "BrokerTimeout");
+    }
+
+    @Test
+    @DisplayName("a catalog larger than the answer limit is 502 BrokerError, and nothing is stored")
+    void catalogTooLarge() {
+        Catalogs.Offering offering = Catalogs.offering("huge");
+        for (int i = 0; i < 300; i++) {
+            offering.plan(Catalogs.plan("plan-" + i));
+        }
+        FakeBroker broker = broker().catalog(Catalogs.of(offering));
+        String name = unique("huge");
+
+        ApiResponse response = admin.post("/v1/service_brokers", brokerBody(name, broker.url()));
+
+        assertError(response, 502, "BrokerError");
+        assertThat(description(response)).contains(name);
+        assertThat(admin.get("/v1/service_brokers?fieldQuery=" + q("name eq '" + name + "'"))
+                .json().get("num_items").asInt()).isZero();
     }
 }

@@ -229,4 +229,46 @@ class LabelsApiTest extends ApiTestBase {
         assertError(response, 400, "BadRequest");
         assertThat(admin.get("/v1/platforms/" + id).json().has("description")).isFalse();
     }
+
+    @Test
+    @DisplayName("concurrent label PATCHes on one entity are all applied; none is lost")
+    void concurrentPatches() throws Exception {
+        String id = platformWithLabels(Map.of());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<ApiResponse>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                String key = "key" + i;
+                answers.add(pool.submit(() -> patchLabels(id, op("add", key, "v"))));
+            }
+            for (java.util.concurrent.Future<ApiResponse> answer : answers) {
+                assertThat(answer.get().status()).isEqualTo(200);
+            }
+        } finally {
+            pool.shutdown();
+        }
+
+        assertThat(fieldNames(labelsOf(id))).containsExactlyInAnyOrder("key0", "key1", "key2", "key3", "key4",
+                "key5", "key6", "key7");
+    }
+
+    @Test
+    @DisplayName("duplicate values for one key are stored once")
+    void duplicateValues() {
+        String id = platformWithLabels(Map.of("k", List.of("a", "a", "b")));
+
+        assertThat(labelsOf(id).get("k")).extracting(JsonNode::asText).containsExactly("a", "b");
+    }
+
+    @Test
+    @DisplayName("label values may hold any characters but line breaks, and can be queried")
+    void unicodeValues() {
+        String value = "Z\u00fcrich \u2603 = (a, 'b')";
+        String id = platformWithLabels(Map.of("city", List.of(value)));
+
+        ApiResponse response = admin.get("/v1/platforms?labelQuery=" + q("city eq '" + value.replace("'", "''")
+                + "'"));
+
+        assertThat(ids(response.json())).containsExactly(id);
+    }
 }

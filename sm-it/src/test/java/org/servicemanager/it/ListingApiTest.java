@@ -63,6 +63,43 @@ class ListingApiTest extends ApiTestBase {
         return ids(response.json());
     }
 
+    @Test
+    @DisplayName("items come in creation order")
+    void creationOrder() {
+        ApiResponse response = admin.get("/v1/platforms?labelQuery=" + q("run eq '" + run + "'"));
+
+        List<String> order = new ArrayList<>();
+        response.json().get("items").forEach(i -> order.add(i.get("id").asText()));
+        assertThat(order).containsExactly(alpha, beta, quoted);
+    }
+
+    @Test
+    @DisplayName("paging stays stable while items are added: no duplicates, nothing skipped, new ones at the end")
+    void stableWhileAdding() {
+        String batch = unique("batch");
+        List<String> created = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            created.add(create(batch + "-" + i, "cf", null, map("batch", List.of(batch))));
+        }
+        String next = "/v1/platforms?max_items=2&labelQuery=" + q("batch eq '" + batch + "'");
+        List<String> seen = new ArrayList<>();
+        boolean added = false;
+        while (next != null) {
+            ApiResponse response = admin.get(next);
+            response.json().get("items").forEach(i -> seen.add(i.get("id").asText()));
+            if (!added) {
+                created.add(create(batch + "-late", "cf", null, map("batch", List.of(batch))));
+                added = true;
+            }
+            next = response.header("Link").map(link -> {
+                Matcher m = NEXT_LINK.matcher(link);
+                return m.matches() ? m.group(1) : null;
+            }).orElse(null);
+        }
+
+        assertThat(seen).containsExactlyElementsOf(created);
+    }
+
     @Nested
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
     @DisplayName("field operators")

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Collections;
+import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -308,5 +309,83 @@ class PlatformsApiTest extends ApiTestBase {
     @DisplayName("DELETE with an invalid query is 400 InvalidFieldQuery")
     void bulkDeleteBadQuery() {
         assertError(admin.delete("/v1/platforms?fieldQuery=" + q("nmae eq 'x'")), 400, "InvalidFieldQuery");
+    }
+
+    @Test
+    @DisplayName("regenerating twice before use keeps the original pair valid and drops the unused middle pair")
+    void regenerateTwice() {
+        JsonNode created = createPlatform();
+        String id = created.get("id").asText();
+        ApiClient original = platformClient(created);
+        ApiClient middle = platformClient(admin.patch("/v1/platforms/" + id + "?regenerateCredentials=true", "{}")
+                .json());
+        ApiClient latest = platformClient(admin.patch("/v1/platforms/" + id + "?regenerateCredentials=true", "{}")
+                .json());
+
+        assertThat(original.get("/v1/service_brokers").status()).isEqualTo(200);
+        assertError(middle.get("/v1/service_brokers"), 401, "Unauthorized");
+        assertThat(latest.get("/v1/service_brokers").status()).isEqualTo(200);
+        assertError(original.get("/v1/service_brokers"), 401, "Unauthorized");
+    }
+
+    @Test
+    @DisplayName("regenerateCredentials=false changes nothing about the credentials and returns none")
+    void regenerateFalse() {
+        JsonNode created = createPlatform();
+
+        ApiResponse response = admin.patch("/v1/platforms/" + created.get("id").asText()
+                + "?regenerateCredentials=false", "{}");
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.json().has("credentials")).isFalse();
+        assertThat(platformClient(created).get("/v1/service_brokers").status()).isEqualTo(200);
+    }
+
+    @Test
+    @DisplayName("PATCH moves updated_at forward and keeps created_at")
+    void patchTimestamps() {
+        JsonNode created = createPlatform();
+
+        JsonNode patched = admin.patch("/v1/platforms/" + created.get("id").asText(), json("description", "x")).json();
+
+        assertThat(patched.get("created_at").asText()).isEqualTo(created.get("created_at").asText());
+        assertThat(java.time.Instant.parse(patched.get("updated_at").asText()))
+                .isAfter(java.time.Instant.parse(created.get("updated_at").asText()));
+    }
+
+    @Test
+    @DisplayName("bulk DELETE of platforms also removes their visibilities")
+    void bulkDeleteRemovesVisibilities() {
+        String brokerId = registerBroker(broker()).get("id").asText();
+        String planId = plansOfBroker(brokerId).get(0).get("id").asText();
+        JsonNode platform = createPlatform();
+        String platformId = platform.get("id").asText();
+        String visibilityId = createVisibility(planId, platformId).get("id").asText();
+
+        assertThat(admin.delete("/v1/platforms?fieldQuery=" + q("id eq '" + platformId + "'")).status())
+                .isEqualTo(200);
+
+        assertThat(admin.get("/v1/visibilities/" + visibilityId).status()).isEqualTo(404);
+    }
+
+    @Test
+    @DisplayName("of several creations of one name at the same time exactly one succeeds, the others are 409")
+    void concurrentCreation() throws Exception {
+        String name = unique("race");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<ApiResponse>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                answers.add(pool.submit(() -> admin.post("/v1/platforms", json("name", name, "type", "cf"))));
+            }
+            List<Integer> statuses = new java.util.ArrayList<>();
+            for (java.util.concurrent.Future<ApiResponse> answer : answers) {
+                statuses.add(answer.get().status());
+            }
+
+            assertThat(statuses).containsOnly(201, 409).containsOnlyOnce(201);
+        } finally {
+            pool.shutdown();
+        }
     }
 }

@@ -174,6 +174,20 @@ class ServiceBrokersApiTest extends ApiTestBase {
                 Arguments.of("a plan schema that is not an object", Catalogs.of(offering("o-schema")
                         .plan(plan("inner").set("schemas", Map.of("service_instance",
                                 Map.of("create", Map.of("parameters", "not-an-object")))))), "inner"),
+                Arguments.of("an offering that is not an object", "{\"services\": [\"db\"]}", "services[0]"),
+                Arguments.of("a plan that is not an object", Catalogs.of(offering("o-plan-string")
+                        .setJson("plans", "[\"small\"]")), "o-plan-string"),
+                Arguments.of("plan free that is not a boolean", Catalogs.of(offering("o-free")
+                        .plan(plan("priced").set("free", "yes"))), "priced"),
+                Arguments.of("a negative maximum_polling_duration", Catalogs.of(offering("o-poll")
+                        .plan(plan("polled").set("maximum_polling_duration", -1))), "polled"),
+                Arguments.of("offering tags that are not strings", Catalogs.of(offering("tagged")
+                        .set("tags", List.of(1)).plan(plan("p"))), "tagged"),
+                Arguments.of("offering metadata that is not an object", Catalogs.of(offering("meta")
+                        .set("metadata", "x").plan(plan("p"))), "meta"),
+                Arguments.of("maintenance_info without a version", Catalogs.of(offering("o-mi-missing")
+                        .plan(plan("unversioned").set("maintenance_info", Map.of("description", "d")))),
+                        "unversioned"),
                 Arguments.of("maintenance_info.version that is not SemVer", Catalogs.of(offering("o-mi")
                         .plan(plan("versioned").set("maintenance_info", Map.of("version", "1.2")))), "versioned"));
     }
@@ -464,6 +478,187 @@ class ServiceBrokersApiTest extends ApiTestBase {
         assertThat(response.status()).isEqualTo(200);
         assertThat(admin.get("/v1/service_brokers?fieldQuery=" + q("name eq '" + name + "'"))
                 .json().get("num_items").asInt()).isZero();
+    }
+
+    @Test
+    @DisplayName("the catalog request carries the caller's X-Correlation-ID and an X-Broker-API-Request-Identity")
+    void correlationIdForwarded() {
+        FakeBroker broker = broker();
+
+        admin.withHeader("X-Correlation-ID", "corr-broker-1").post("/v1/service_brokers",
+                brokerBody(unique("b"), broker.url()));
+
+        RecordedRequest request = broker.requests().get(0);
+        assertThat(request.header("X-Correlation-ID")).hasValue("corr-broker-1");
+        assertThat(request.header("X-Broker-API-Request-Identity")).hasValueSatisfying(v -> assertThat(v).isNotBlank());
+    }
+
+    @Test
+    @DisplayName("a broker answering 404 (e.g. a wrong path prefix) is 502 BrokerError naming the status")
+    void brokerNotFound() {
+        ApiResponse response = admin.post("/v1/service_brokers", brokerBody(unique("b"), broker().url() + "/wrong"));
+
+        assertError(response, 502, "BrokerError");
+        assertThat(description(response)).contains("404");
+    }
+
+    @Test
+    @DisplayName("a redirect from the broker is not followed: 502 BrokerError")
+    void brokerRedirect() {
+        FakeBroker target = broker();
+        FakeBroker broker = broker().failCatalogCalls(Reply.json(302, "{}").withHeader("Location",
+                target.url() + "/v2/catalog"));
+
+        assertError(admin.post("/v1/service_brokers", brokerBody(unique("b"), broker.url())), 502, "BrokerError");
+        assertThat(target.requests()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a client-chosen broker id is used; a taken one is 409 Conflict")
+    void clientId() {
+        FakeBroker broker = broker();
+        String id = unique("broker-id");
+
+        ApiResponse first = admin.post("/v1/service_brokers", json("id", id, "name", unique("b"), "broker_url",
+                broker.url(), "credentials", map("basic", map("username", "u", "password", "p"))));
+        assertThat(first.status()).as(first.body()).isEqualTo(201);
+        assertThat(first.json().get("id").asText()).isEqualTo(id);
+        assertError(admin.post("/v1/service_brokers", json("id", id, "name", unique("b"), "broker_url",
+                broker.url(), "credentials", map("basic", map("username", "u", "password", "p")))), 409, "Conflict");
+    }
+
+    @Test
+    @DisplayName("registration stores description and labels")
+    void descriptionAndLabels() {
+        ApiResponse response = admin.post("/v1/service_brokers", json("name", unique("b"), "description", "mine",
+                "broker_url", broker().url(), "credentials", map("basic", map("username", "u", "password", "p")),
+                "labels", map("owner", List.of("team-a"))));
+
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+        assertThat(response.json().get("description").asText()).isEqualTo("mine");
+        assertThat(response.json().at("/labels/owner/0").asText()).isEqualTo("team-a");
+    }
+
+    @Test
+    @DisplayName("credentials with both basic and token, or basic without a password, are 400")
+    void badCredentials() {
+        String url = broker().url();
+        assertError(admin.post("/v1/service_brokers", json("name", unique("b"), "broker_url", url, "credentials",
+                map("token", "t", "basic", map("username", "u", "password", "p")))), 400, "BadRequest");
+        assertError(admin.post("/v1/service_brokers", json("name", unique("b"), "broker_url", url, "credentials",
+                map("basic", map("username", "u")))), 400, "BadRequest");
+        assertError(admin.post("/v1/service_brokers", json("name", unique("b"), "broker_url", url, "credentials",
+                map("basic", "u:p"))), 400, "BadRequest");
+    }
+
+    @Test
+    @DisplayName("PATCH to a name another broker has is 409 Conflict")
+    void patchDuplicateName() {
+        String taken = registerBroker(broker()).get("name").asText();
+        String id = registerBroker(broker()).get("id").asText();
+
+        assertError(admin.patch("/v1/service_brokers/" + id, json("name", taken)), 409, "Conflict");
+    }
+
+    @Test
+    @DisplayName("PATCH with an invalid broker_url is 400 and the broker is not called")
+    void patchBadUrl() {
+        FakeBroker broker = broker();
+        String id = registerBroker(broker).get("id").asText();
+        broker.clearRequests();
+
+        assertError(admin.patch("/v1/service_brokers/" + id, json("broker_url", "ftp://elsewhere")), 400,
+                "BadRequest");
+        assertThat(broker.requests()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("PATCH with a new broker_url fetches the catalog from there")
+    void patchUrl() {
+        FakeBroker oldBroker = broker();
+        FakeBroker newBroker = broker();
+        String id = registerBroker(oldBroker).get("id").asText();
+
+        ApiResponse response = admin.patch("/v1/service_brokers/" + id, json("broker_url", newBroker.url()));
+
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        assertThat(response.json().get("broker_url").asText()).isEqualTo(newBroker.url());
+        assertThat(newBroker.catalogCalls()).isEqualTo(1);
+        assertThat(oldBroker.catalogCalls()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("a refresh keeps the id, labels and visibilities of a plan that moved to another offering")
+    void planMovesBetweenOfferings() {
+        FakeBroker broker = broker().catalog(Catalogs.of(offering("from").plan(plan("mover")).plan(plan("stays")),
+                offering("to").plan(plan("other"))));
+        String brokerId = registerBroker(broker).get("id").asText();
+        Map<String, String> offerings = byCatalogName(offeringsOfBroker(brokerId));
+        String moverId = byCatalogName(plansOfBroker(brokerId)).get("mover");
+        admin.patch("/v1/service_plans/" + moverId, json("labels",
+                List.of(map("op", "add", "key", "tier", "values", List.of("gold")))));
+        String visibility = createVisibility(moverId, null).get("id").asText();
+        broker.catalog(Catalogs.of(offering("from").plan(plan("stays")),
+                offering("to").plan(plan("other")).plan(plan("mover").name("moved"))));
+
+        assertThat(admin.patch("/v1/service_brokers/" + brokerId, "{}").status()).isEqualTo(200);
+
+        JsonNode moved = admin.get("/v1/service_plans/" + moverId).json();
+        assertThat(moved.get("service_offering_id").asText()).isEqualTo(offerings.get("to"));
+        assertThat(moved.get("catalog_name").asText()).isEqualTo("moved");
+        assertThat(moved.at("/labels/tier/0").asText()).isEqualTo("gold");
+        assertThat(admin.get("/v1/visibilities/" + visibility).status()).isEqualTo(200);
+    }
+
+    @Test
+    @DisplayName("a refresh changing an offering's name keeps its id and updates catalog_name")
+    void offeringRenamed() {
+        FakeBroker broker = broker().catalog(Catalogs.of(offering("before").plan(plan("p"))));
+        String brokerId = registerBroker(broker).get("id").asText();
+        JsonNode before = offeringsOfBroker(brokerId).get(0);
+        broker.catalog(Catalogs.of(offering("after").id("before-id").plan(plan("p"))));
+
+        assertThat(admin.patch("/v1/service_brokers/" + brokerId, "{}").status()).isEqualTo(200);
+
+        JsonNode after = offeringsOfBroker(brokerId).get(0);
+        assertThat(after.get("id").asText()).isEqualTo(before.get("id").asText());
+        assertThat(after.get("catalog_name").asText()).isEqualTo("after");
+        assertThat(after.get("created_at").asText()).isEqualTo(before.get("created_at").asText());
+    }
+
+    @Test
+    @DisplayName("bulk DELETE of brokers also removes their offerings and plans")
+    void bulkDeleteCascades() {
+        JsonNode created = registerBroker(broker());
+        String brokerId = created.get("id").asText();
+        List<JsonNode> plans = plansOfBroker(brokerId);
+
+        assertThat(admin.delete("/v1/service_brokers?fieldQuery=" + q("id eq '" + brokerId + "'")).status())
+                .isEqualTo(200);
+
+        assertThat(offeringsOfBroker(brokerId)).isEmpty();
+        plans.forEach(p -> assertThat(admin.get("/v1/service_plans/" + p.get("id").asText()).status())
+                .isEqualTo(404));
+    }
+
+    @Test
+    @DisplayName("two registrations of one name at the same time: one 201, the other 409")
+    void concurrentRegistration() throws Exception {
+        FakeBroker broker = broker().delay(java.time.Duration.ofMillis(200));
+        String name = unique("race");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.concurrent.Future<ApiResponse> a = pool.submit(() -> admin.post("/v1/service_brokers",
+                    brokerBody(name, broker.url())));
+            java.util.concurrent.Future<ApiResponse> b = pool.submit(() -> admin.post("/v1/service_brokers",
+                    brokerBody(name, broker.url())));
+
+            assertThat(List.of(a.get().status(), b.get().status())).containsExactlyInAnyOrder(201, 409);
+        } finally {
+            pool.shutdown();
+        }
+        assertThat(admin.get("/v1/service_brokers?fieldQuery=" + q("name eq '" + name + "'"))
+                .json().get("num_items").asInt()).isEqualTo(1);
     }
 
     private static Map<String, String> byCatalogName(List<JsonNode> items) {

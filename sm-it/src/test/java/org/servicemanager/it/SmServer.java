@@ -12,12 +12,10 @@ final class SmServer implements AutoCloseable {
     static final String ADMIN_USER = "admin";
     static final String ADMIN_PASSWORD = "admin-secret";
 
-    private final MemoryStore store;
     private final ServiceManager sm;
     private final SmHttpServer http;
 
-    private SmServer(MemoryStore store, ServiceManager sm, SmHttpServer http) {
-        this.store = store;
+    private SmServer(ServiceManager sm, SmHttpServer http) {
         this.sm = sm;
         this.http = http;
     }
@@ -26,13 +24,13 @@ final class SmServer implements AutoCloseable {
         return start(builder -> { });
     }
 
-    /** Starts with the test admin user; {@code customizer} may set more of the builder. */
+    /** Starts with the test admin user and a memory store; {@code customizer} may change the builder. */
     static SmServer start(Consumer<ServiceManager.Builder> customizer) {
-        MemoryStore store = new MemoryStore();
-        ServiceManager.Builder builder = ServiceManager.builder().store(store).adminUser(ADMIN_USER, ADMIN_PASSWORD);
+        ServiceManager.Builder builder = ServiceManager.builder().store(new MemoryStore())
+                .adminUser(ADMIN_USER, ADMIN_PASSWORD);
         customizer.accept(builder);
         ServiceManager sm = builder.build();
-        return new SmServer(store, sm, SmHttpServer.start(sm, new InetSocketAddress("127.0.0.1", 0)));
+        return new SmServer(sm, SmHttpServer.start(sm, new InetSocketAddress("127.0.0.1", 0)));
     }
 
     String baseUrl() {
@@ -51,6 +49,6 @@ final class SmServer implements AutoCloseable {
     public void close() {
         http.close();
         sm.close();
-        store.close();
+        sm.store().close();
     }
 }
