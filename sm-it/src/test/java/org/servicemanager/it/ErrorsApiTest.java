@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.servicemanager.test.http.ApiClient;
 import org.servicemanager.test.http.ApiResponse;
 
 @DisplayName("malformed requests and the error format")
@@ -142,5 +143,20 @@ class ErrorsApiTest extends ApiTestBase {
                 v -> assertThat(v).startsWith("application/json"));
         assertThat(admin.get("/v1/nothing").header("Content-Type")).hasValueSatisfying(
                 v -> assertThat(v).startsWith("application/json"));
+    }
+
+    @Test
+    @DisplayName("every error answer carries the X-Correlation-ID too")
+    void correlationIdOnEveryError() {
+        ApiClient traced = admin.withHeader("X-Correlation-ID", "trace-me");
+
+        assertThat(traced.get("/v1/nothing").header("X-Correlation-ID")).hasValue("trace-me");
+        assertThat(traced.raw("PUT", "/v1/platforms", "application/json", "{}".getBytes())
+                .header("X-Correlation-ID")).hasValue("trace-me");
+        assertThat(traced.raw("POST", "/v1/platforms", "text/plain", "{}".getBytes()).header("X-Correlation-ID"))
+                .hasValue("trace-me");
+        assertThat(traced.post("/v1/platforms", "[]").header("X-Correlation-ID")).hasValue("trace-me");
+        assertThat(traced.withCredentials("admin", "wrong").get("/v1/platforms").header("X-Correlation-ID"))
+                .hasValue("trace-me");
     }
 }

@@ -388,4 +388,19 @@ class PlatformsApiTest extends ApiTestBase {
             pool.shutdown();
         }
     }
+
+    @Test
+    @DisplayName("bulk DELETE by labelQuery deletes the platforms with that label")
+    void bulkDeleteByLabel() {
+        String run = unique("label-run");
+        String id = admin.post("/v1/platforms", json("name", unique("p"), "type", "cf", "labels",
+                java.util.Map.of("run", List.of(run)))).json().get("id").asText();
+        String other = createPlatform().get("id").asText();
+
+        assertThat(admin.delete("/v1/platforms?labelQuery=" + q("run eq '" + run + "'")).status()).isEqualTo(200);
+
+        assertThat(admin.get("/v1/platforms/" + id).status()).isEqualTo(404);
+        assertThat(admin.get("/v1/platforms/" + other).status()).isEqualTo(200);
+        assertError(admin.delete("/v1/platforms?labelQuery=" + q("run gt 'x'")), 400, "InvalidLabelQuery");
+    }
 }

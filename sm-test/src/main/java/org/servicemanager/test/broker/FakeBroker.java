@@ -39,7 +39,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * }</pre>
  *
  * <p>Requests are served by a pool of threads, so a delayed answer does not hold up other
- * requests. Routes live in a table ({@link #route}), so tests and later versions can add the other
+ * requests. The JDK server waits for the client's delayed ACK before each answer unless the JVM
+ * runs with {@code -Dsun.net.httpserver.nodelay=true}; set it in the test JVM for fast tests.
+ * Routes live in a table ({@link #route}), so tests and later versions can add the other
  * OSB endpoints; a path without a route answers 404 with an OSB error body. Thread-safe.
  */
 public final class FakeBroker implements AutoCloseable {
@@ -52,7 +54,7 @@ public final class FakeBroker implements AutoCloseable {
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final AtomicReference<String> expectedAuthorization = new AtomicReference<>();
     private final AtomicReference<String> catalog = new AtomicReference<>(defaultCatalog());
-    private final AtomicReference<Reply> catalogOverride = new AtomicReference<>();
+    private final AtomicReference<Responder> catalogOverride = new AtomicReference<>();
     private final ConcurrentLinkedQueue<Reply> nextCatalogReplies = new ConcurrentLinkedQueue<>();
 
     /** Answers one request of a route. Called on the broker's threads. */
@@ -67,7 +69,7 @@ public final class FakeBroker implements AutoCloseable {
     private FakeBroker(HttpServer server, ExecutorService executor) {
         this.server = server;
         this.executor = executor;
-        route("GET", CATALOG_PATH, request -> catalogReply());
+        route("GET", CATALOG_PATH, this::catalogReply);
     }
 
     /** Starts a broker on {@code 127.0.0.1} with a free port, without authentication. */
@@ -138,9 +140,14 @@ public final class FakeBroker implements AutoCloseable {
         return failCatalogCalls(Reply.json(status, body));
     }
 
-    /** Every catalog call from now on answers the catalog only after {@code delay}. */
+    /** Every catalog call from now on answers the current catalog, but only after {@code delay}. */
     public FakeBroker delay(Duration delay) {
-        return failCatalogCalls(Reply.json(200, catalog.get()).after(delay));
+        Objects.requireNonNull(delay, "delay");
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("delay must not be negative, was " + delay);
+        }
+        catalogOverride.set(request -> Reply.json(200, catalog.get()).after(delay));
+        return this;
     }
 
     /** Every catalog call from now on answers 200 with a body that is not JSON. */
@@ -155,7 +162,8 @@ public final class FakeBroker implements AutoCloseable {
 
     /** Every catalog call from now on answers {@code reply}, until {@link #reset()}. */
     public FakeBroker failCatalogCalls(Reply reply) {
-        catalogOverride.set(Objects.requireNonNull(reply, "reply"));
+        Objects.requireNonNull(reply, "reply");
+        catalogOverride.set(request -> reply);
         return this;
     }
 
@@ -219,13 +227,13 @@ public final class FakeBroker implements AutoCloseable {
                 .plan(Catalogs.plan("large").free(false)));
     }
 
-    private Reply catalogReply() {
+    private Reply catalogReply(RecordedRequest request) {
         Reply next = nextCatalogReplies.poll();
         if (next != null) {
             return next;
         }
-        Reply override = catalogOverride.get();
-        return override != null ? override : Reply.json(200, catalog.get());
+        Responder override = catalogOverride.get();
+        return override != null ? override.respond(request) : Reply.json(200, catalog.get());
     }
 
     private void serve(HttpExchange exchange) {

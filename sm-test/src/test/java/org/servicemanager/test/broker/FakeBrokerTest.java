@@ -161,4 +161,42 @@ class FakeBrokerTest {
         assertThat(client.put("/v2/service_instances/abc/x", "{}").status()).isEqualTo(404);
         assertThat(client.get("/v2/service_instances/abc").status()).isEqualTo(405);
     }
+
+    @Test
+    @DisplayName("a delayed catalog call serves the catalog current at the time of the call")
+    void delayServesCurrentCatalog() {
+        broker.delay(Duration.ofMillis(10));
+        broker.catalog(Catalogs.empty());
+
+        assertThat(client.get("/v2/catalog").json().get("services")).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a negative delay is refused")
+    void negativeDelay() {
+        assertThatThrownBy(() -> broker.delay(Duration.ofMillis(-1))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    @DisplayName("requests(path) and catalogCalls count what reached one endpoint; clearRequests forgets them")
+    void requestsByPath() {
+        client.get("/v2/catalog");
+        client.get("/v2/other");
+
+        assertThat(broker.catalogCalls()).isEqualTo(1);
+        assertThat(broker.requests("/v2/other")).hasSize(1);
+        broker.clearRequests();
+        assertThat(broker.requests()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("rejected requests are recorded too, so tests can see what credentials arrived")
+    void recordsRejected() {
+        broker.withBasicAuth("user", "pass");
+
+        client.withCredentials("user", "nope").get("/v2/catalog");
+
+        assertThat(broker.requests()).hasSize(1);
+        assertThat(broker.requests().get(0).header("Authorization")).isPresent();
+    }
 }
