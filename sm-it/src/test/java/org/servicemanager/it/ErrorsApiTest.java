@@ -159,4 +159,12 @@ class ErrorsApiTest extends ApiTestBase {
         assertThat(traced.withCredentials("admin", "wrong").get("/v1/platforms").header("X-Correlation-ID"))
                 .hasValue("trace-me");
     }
+
+    @Test
+    @DisplayName("a body that is not valid UTF-8 is 400")
+    void invalidUtf8() {
+        byte[] body = {'{', '"', 'n', 'a', 'm', 'e', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+
+        assertError(admin.raw("POST", "/v1/platforms", "application/json", body), 400, "BadRequest");
+    }
 }
