@@ -33,6 +33,16 @@ import org.slf4j.LoggerFactory;
 public final class SmHttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SmHttpServer.class);
 
+    static {
+        // The JDK server writes headers and body separately; with Nagle's algorithm on, each small
+        // answer then waits for the client's delayed ACK (~40 ms). The property is read once, when
+        // the server classes load, so it must be set before the first server starts. A host that
+        // set it explicitly keeps its choice.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private final HttpServer server;
     private final ExecutorService executor;
     private final ServiceManager sm;
