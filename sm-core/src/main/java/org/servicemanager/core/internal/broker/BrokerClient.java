@@ -86,8 +86,14 @@ public final class BrokerClient {
      */
     public CompletableFuture<BrokerResponse> send(String brokerName, BrokerCredentials credentials,
             BrokerRequest request) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(request.uri())
-                .timeout(readTimeout)
+        HttpRequest.Builder builder;
+        try {
+            builder = HttpRequest.newBuilder(request.uri());
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(new BrokerUnreachableException("service broker '" + brokerName
+                    + "' cannot be called at " + request.uri() + ": " + e.getMessage()));
+        }
+        builder.timeout(readTimeout)
                 .header("X-Broker-API-Version", OSB_VERSION)
                 .header("X-Broker-API-Request-Identity", UUID.randomUUID().toString());
         request.headers().forEach(builder::setHeader);

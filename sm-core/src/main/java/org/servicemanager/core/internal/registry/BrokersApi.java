@@ -168,6 +168,9 @@ final class BrokersApi extends ResourceApi<ServiceBroker> {
         if (uri.getRawUserInfo() != null) {
             throw new BadRequestException("broker_url must not contain credentials; pass them in 'credentials'");
         }
+        if (uri.getPort() > 65535) {
+            throw new BadRequestException("broker_url '" + value + "' has an invalid port " + uri.getPort());
+        }
         if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
             throw new BadRequestException("broker_url '" + value + "' must not have a query or fragment");
         }
@@ -198,6 +201,9 @@ final class BrokersApi extends ResourceApi<ServiceBroker> {
         }
         if (in.has("token")) {
             token = in.optionalString("token");
+            if (token != null && !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+                throw new BadRequestException("credentials.token must consist of visible ASCII characters");
+            }
         }
         if (in.has("tls")) {
             JsonInput tls = in.optionalObject("tls");
