@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.core.SmRequest;
 import org.servicemanager.core.SmResponse;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * completes later on another thread, and the servlet then releases the container thread with
  * {@link HttpServletRequest#startAsync()} instead of blocking it, so slow brokers cannot exhaust
  * the container's thread pool. No async timeout is set, because the Service Manager enforces its
- * own broker timeouts and always answers.
+ * own broker timeouts and always answers. Registered without async support, the servlet still
+ * works but blocks a container thread per broker call, and logs a warning once.
  *
  * <p>Mount it anywhere (e.g. {@code /*} or {@code /api/*} in any context): the part of the path
  * below the context path and servlet path is what the Service Manager routes, and the prefix is
@@ -52,6 +54,7 @@ public final class ServiceManagerServlet extends HttpServlet {
 
     // Volatile because the container may construct, init and serve on different threads.
     private transient volatile ServiceManager serviceManager;
+    private final AtomicBoolean warnedAboutSync = new AtomicBoolean();
 
     /** A servlet that takes its Service Manager from the context attribute {@value #CONTEXT_ATTRIBUTE}. */
     public ServiceManagerServlet() {
@@ -98,6 +101,15 @@ public final class ServiceManagerServlet extends HttpServlet {
         CompletableFuture<SmResponse> answer = sm.handleAsync(translate(request, sm.maxRequestBodyBytes()));
         if (answer.isDone()) {
             // Most requests never leave the store: answer on this thread, no async machinery.
+            write(request, response, answer.join());
+            return;
+        }
+        if (!request.isAsyncSupported()) {
+            // Still correct, only slower under load: better than failing every broker call.
+            if (!warnedAboutSync.getAndSet(true)) {
+                LOG.warn("ServiceManagerServlet '{}' is not registered with asyncSupported=true: requests that "
+                        + "wait for a service broker block a container thread meanwhile", getServletName());
+            }
             write(request, response, answer.join());
             return;
         }
