@@ -26,7 +26,9 @@ import org.servicemanager.core.internal.http.ErrorMapper;
 import org.servicemanager.core.internal.http.Responses;
 import org.servicemanager.core.internal.http.Router;
 import org.servicemanager.core.internal.registry.Context;
+import org.servicemanager.core.internal.osb.OsbRoutes;
 import org.servicemanager.core.internal.registry.RegistryRoutes;
+import org.servicemanager.core.internal.registry.Revision;
 import org.servicemanager.core.internal.security.Authenticator;
 import org.servicemanager.core.internal.security.PasswordHasher;
 import org.servicemanager.core.internal.security.Principal;
@@ -56,6 +58,7 @@ public final class ServiceManager implements AutoCloseable {
     private final Authenticator authenticator;
     private final boolean authenticationDisabled;
     private final long maxRequestBodyBytes;
+    private final Revision revision = new Revision();
 
     private ServiceManager(Builder b) {
         this.store = b.store;
@@ -64,8 +67,9 @@ public final class ServiceManager implements AutoCloseable {
         this.maxRequestBodyBytes = b.maxRequestBodyBytes;
         BrokerClient brokers = new BrokerClient(b.brokerConnectTimeout, b.brokerReadTimeout,
                 b.maxBrokerResponseBytes, b.trustManagers);
-        Context ctx = new Context(b.store, b.clock, brokers, b.ids, version());
+        Context ctx = new Context(b.store, b.clock, brokers, b.ids, version(), revision);
         RegistryRoutes.register(router, ctx);
+        OsbRoutes.register(router, ctx);
     }
 
     public static Builder builder() {
@@ -132,7 +136,17 @@ public final class ServiceManager implements AutoCloseable {
             throw new NotFoundException("there is no resource at " + request.path());
         }
         Principal principal = authorize(found.route().access(), request);
-        return found.route().handler().handle(new Call(request, principal, found.params(), correlationId));
+        CompletableFuture<SmResponse> answer =
+                found.route().handler().handle(new Call(request, principal, found.params(), correlationId));
+        if (changesRegistry(found.route(), request)) {
+            // Any successful registry write may change what a platform's catalog shows.
+            answer = answer.whenComplete((response, failure) -> revision.bump());
+        }
+        return answer;
+    }
+
+    private static boolean changesRegistry(Router.Route route, SmRequest request) {
+        return !request.method().equals("GET") && route.access() != Access.PLATFORM;
     }
 
     private Principal authorize(Access access, SmRequest request) {

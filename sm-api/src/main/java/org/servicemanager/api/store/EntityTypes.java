@@ -1,10 +1,13 @@
 package org.servicemanager.api.store;
 
 import static org.servicemanager.api.store.Reference.OnDelete.CASCADE;
+import static org.servicemanager.api.store.Reference.OnDelete.RESTRICT;
 
 import java.util.List;
 import java.util.Optional;
 import org.servicemanager.api.model.Platform;
+import org.servicemanager.api.model.ServiceBinding;
+import org.servicemanager.api.model.ServiceInstance;
 import org.servicemanager.api.model.ServiceBroker;
 import org.servicemanager.api.model.ServiceOffering;
 import org.servicemanager.api.model.ServicePlan;
@@ -18,7 +21,9 @@ import org.servicemanager.api.query.FieldType;
  *       an offering's plans likewise; one visibility per (platform, plan), a missing platform
  *       counting as one value;</li>
  *   <li>deleting a broker deletes its offerings, their plans and the plans' visibilities;
- *       deleting a platform deletes its visibilities.</li>
+ *       deleting a platform deletes its visibilities;</li>
+ *   <li>a service instance blocks the deletion of its plan (and so of the plan's broker) and of its
+ *       platform; deleting an instance deletes its bindings.</li>
  * </ul>
  */
 public final class EntityTypes {
@@ -84,9 +89,29 @@ public final class EntityTypes {
             .reference("service_plan_id", "service_plans", CASCADE)
             .build();
 
+    public static final EntityType<ServiceInstance> SERVICE_INSTANCES = EntityType
+            .builder("service_instances", "service instance", ServiceInstance.class, ServiceInstance::withVersion)
+            .field("name", FieldType.STRING, ServiceInstance::name)
+            .field("service_plan_id", FieldType.STRING, ServiceInstance::servicePlanId)
+            .field("platform_id", FieldType.STRING, ServiceInstance::platformId)
+            .field("dashboard_url", FieldType.STRING, ServiceInstance::dashboardUrl)
+            .field("usable", FieldType.BOOLEAN, ServiceInstance::usable)
+            .reference("service_plan_id", "service_plans", RESTRICT)
+            .reference("platform_id", "platforms", RESTRICT)
+            .build();
+
+    public static final EntityType<ServiceBinding> SERVICE_BINDINGS = EntityType
+            .builder("service_bindings", "service binding", ServiceBinding.class, ServiceBinding::withVersion)
+            .field("name", FieldType.STRING, ServiceBinding::name)
+            .field("service_instance_id", FieldType.STRING, ServiceBinding::serviceInstanceId)
+            .field("platform_id", FieldType.STRING, ServiceBinding::platformId)
+            .reference("service_instance_id", "service_instances", CASCADE)
+            .reference("platform_id", "platforms", RESTRICT)
+            .build();
+
     /** Every type, parents before the types that refer to them. */
-    public static final List<EntityType<?>> ALL =
-            List.of(PLATFORMS, SERVICE_BROKERS, SERVICE_OFFERINGS, SERVICE_PLANS, VISIBILITIES);
+    public static final List<EntityType<?>> ALL = List.of(PLATFORMS, SERVICE_BROKERS, SERVICE_OFFERINGS,
+            SERVICE_PLANS, VISIBILITIES, SERVICE_INSTANCES, SERVICE_BINDINGS);
 
     /** The type with this resource name. */
     public static Optional<EntityType<?>> byName(String name) {

@@ -35,6 +35,16 @@ public final class SmHttpServer implements AutoCloseable {
     /** How much of a body beyond the size limit is read and dropped so the client still gets its 413. */
     private static final long SWALLOW_BYTES = 16L * 1024 * 1024;
 
+    static {
+        // The JDK server writes headers and body separately; with Nagle's algorithm on, each small
+        // answer then waits for the client's delayed ACK (~40 ms). The property is read once, when
+        // the server classes load, so it must be set before the first server starts. A host that
+        // set it explicitly keeps its choice.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private final HttpServer server;
     private final ExecutorService executor;
     private final ServiceManager sm;

@@ -57,6 +57,32 @@ public final class BrokerClient {
         this.shared = newClient(trustManagers == null ? null : PemKeys.trustOnly(trustManagers));
     }
 
+    /**
+     * The URI of an OSB endpoint of a broker: its URL (any path prefix kept, trailing slashes not
+     * doubled), the raw path and the raw query ({@code null} for none).
+     */
+    public static URI endpoint(String brokerUrl, String rawPath, String rawQuery) {
+        String base = brokerUrl;
+        while (base.endsWith("/")) {
+            base = base.substring(0, base.length() - 1);
+        }
+        return URI.create(base + rawPath + (rawQuery == null || rawQuery.isEmpty() ? "" : "?" + rawQuery));
+    }
+
+    /** {@code ": <description>"} from a broker's OSB error body, or {@code ""} when it has none. */
+    public static String describeError(byte[] body) {
+        com.fasterxml.jackson.databind.JsonNode json = org.servicemanager.core.internal.json.Json.tryParse(body);
+        if (json != null && json.isObject()) {
+            for (String field : new String[] {"description", "error"}) {
+                com.fasterxml.jackson.databind.JsonNode value = json.get(field);
+                if (value != null && value.isTextual()) {
+                    return ": " + value.asText();
+                }
+            }
+        }
+        return "";
+    }
+
     private HttpClient newClient(SSLContext ssl) {
         HttpClient.Builder builder = HttpClient.newBuilder()
                 .connectTimeout(connectTimeout)
@@ -86,8 +112,14 @@ public final class BrokerClient {
      */
     public CompletableFuture<BrokerResponse> send(String brokerName, BrokerCredentials credentials,
             BrokerRequest request) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(request.uri())
-                .timeout(readTimeout)
+        HttpRequest.Builder builder;
+        try {
+            builder = HttpRequest.newBuilder(request.uri());
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(new BrokerUnreachableException("service broker '" + brokerName
+                    + "' cannot be called at " + request.uri() + ": " + e.getMessage()));
+        }
+        builder.timeout(readTimeout)
                 .header("X-Broker-API-Version", OSB_VERSION)
                 .header("X-Broker-API-Request-Identity", UUID.randomUUID().toString());
         request.headers().forEach(builder::setHeader);

@@ -14,6 +14,7 @@ import org.servicemanager.api.InvalidLabelQueryException;
 import org.servicemanager.api.InvalidTokenException;
 import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.PayloadTooLargeException;
+import org.servicemanager.api.PreconditionFailedException;
 import org.servicemanager.api.ServiceManagerException;
 import org.servicemanager.api.UnauthorizedException;
 import org.servicemanager.api.UnsupportedMediaTypeException;
@@ -58,6 +59,8 @@ public final class ErrorMapper {
             return new Mapping(409, "ExistingReferenceEntity");
         } else if (e instanceof ConflictException) {
             return new Mapping(409, "Conflict");
+        } else if (e instanceof PreconditionFailedException) {
+            return new Mapping(412, "PreconditionFailed");
         } else if (e instanceof PayloadTooLargeException) {
             return new Mapping(413, "PayloadTooLarge");
         } else if (e instanceof UnsupportedMediaTypeException) {

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import org.servicemanager.api.model.Entity;
 import org.servicemanager.api.model.Labels;
+import org.servicemanager.api.model.LastOperation;
+import org.servicemanager.api.model.ServiceBinding;
+import org.servicemanager.api.model.ServiceInstance;
 import org.servicemanager.api.model.Platform;
 import org.servicemanager.api.model.ServiceBroker;
 import org.servicemanager.api.model.ServiceOffering;
@@ -90,6 +93,35 @@ public final class EntityJson {
         }
         node.put("service_plan_id", v.servicePlanId());
         return common(node, v);
+    }
+
+    public static ObjectNode instance(ServiceInstance i) {
+        ObjectNode node = Json.object().put("id", i.id());
+        putOptional(node, "name", i.name());
+        node.put("service_plan_id", i.servicePlanId()).put("platform_id", i.platformId());
+        putJson(node, "context", i.context());
+        putOptional(node, "dashboard_url", i.dashboardUrl());
+        node.put("usable", i.usable());
+        node.set("last_operation", operation(i.lastOperation()));
+        return common(node, i);
+    }
+
+    public static ObjectNode binding(ServiceBinding b) {
+        ObjectNode node = Json.object().put("id", b.id());
+        putOptional(node, "name", b.name());
+        node.put("service_instance_id", b.serviceInstanceId()).put("platform_id", b.platformId());
+        putJson(node, "context", b.context());
+        putJson(node, "bind_resource", b.bindResource());
+        node.set("last_operation", operation(b.lastOperation()));
+        return common(node, b);
+    }
+
+    private static ObjectNode operation(LastOperation operation) {
+        ObjectNode node = Json.object()
+                .put("type", operation.type().name().toLowerCase(java.util.Locale.ROOT))
+                .put("state", operation.state().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '));
+        putOptional(node, "description", operation.description());
+        return node;
     }
 
     public static ObjectNode labels(Labels labels) {

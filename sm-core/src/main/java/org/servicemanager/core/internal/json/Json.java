@@ -123,6 +123,11 @@ public final class Json {
         }
     }
 
+    /** Like {@link #readTrusted}, {@code null} for {@code null}. */
+    public static JsonNode readTrustedOrNull(String text) {
+        return text == null ? null : readTrusted(text);
+    }
+
     public static String timestamp(Instant instant) {
         return DateTimeFormatter.ISO_INSTANT.format(instant);
     }

@@ -1,6 +1,5 @@
 package org.servicemanager.core.internal.registry;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -26,7 +25,6 @@ import org.servicemanager.core.internal.catalog.CatalogSync;
 import org.servicemanager.core.internal.http.Call;
 import org.servicemanager.core.internal.http.Responses;
 import org.servicemanager.core.internal.json.EntityJson;
-import org.servicemanager.core.internal.json.Json;
 import org.servicemanager.core.internal.json.JsonInput;
 import org.servicemanager.core.internal.security.Principal;
 
@@ -118,39 +116,15 @@ final class BrokersApi extends ResourceApi<ServiceBroker> {
 
     private CompletableFuture<Catalog> fetchCatalog(String name, String url, BrokerCredentials credentials,
             String correlationId) {
-        URI uri = URI.create(stripTrailingSlashes(url) + "/v2/catalog");
+        URI uri = BrokerClient.endpoint(url, "/v2/catalog", null);
         return ctx.brokers().send(name, credentials, new BrokerClient.BrokerRequest("GET", uri,
                 Map.of("X-Correlation-ID", correlationId), null)).thenApply(response -> {
                     if (response.status() != 200) {
                         throw new BrokerException("service broker '" + name + "' answered GET /v2/catalog with HTTP "
-                                + response.status() + brokerDescription(response.body()));
+                                + response.status() + BrokerClient.describeError(response.body()));
                     }
                     return CatalogParser.parse(name, response.body());
                 });
-    }
-
-    /** The broker's own error description, when it sent one. */
-    static String brokerDescription(byte[] body) {
-        JsonNode json = Json.tryParse(body);
-        if (json != null && json.isObject()) {
-            JsonNode description = json.get("description");
-            if (description != null && description.isTextual()) {
-                return ": " + description.asText();
-            }
-            JsonNode error = json.get("error");
-            if (error != null && error.isTextual()) {
-                return ": " + error.asText();
-            }
-        }
-        return "";
-    }
-
-    static String stripTrailingSlashes(String url) {
-        String result = url;
-        while (result.endsWith("/")) {
-            result = result.substring(0, result.length() - 1);
-        }
-        return result;
     }
 
     static String brokerUrl(String value) {
@@ -167,6 +141,9 @@ final class BrokersApi extends ResourceApi<ServiceBroker> {
         }
         if (uri.getRawUserInfo() != null) {
             throw new BadRequestException("broker_url must not contain credentials; pass them in 'credentials'");
+        }
+        if (uri.getPort() > 65535) {
+            throw new BadRequestException("broker_url '" + value + "' has an invalid port " + uri.getPort());
         }
         if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
             throw new BadRequestException("broker_url '" + value + "' must not have a query or fragment");
@@ -198,6 +175,9 @@ final class BrokersApi extends ResourceApi<ServiceBroker> {
         }
         if (in.has("token")) {
             token = in.optionalString("token");
+            if (token != null && !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+                throw new BadRequestException("credentials.token must consist of visible ASCII characters");
+            }
         }
         if (in.has("tls")) {
             JsonInput tls = in.optionalObject("tls");

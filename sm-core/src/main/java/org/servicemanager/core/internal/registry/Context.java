@@ -12,7 +12,8 @@ import org.servicemanager.core.internal.broker.BrokerClient;
  * What every resource handler needs. Timestamps are cut to microseconds because that is what
  * databases keep: an entity must read back exactly as it was written, whatever the store.
  */
-public record Context(Store store, Clock clock, BrokerClient brokers, Supplier<String> ids, String version) {
+public record Context(Store store, Clock clock, BrokerClient brokers, Supplier<String> ids, String version,
+        Revision revision) {
 
     public Instant now() {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);

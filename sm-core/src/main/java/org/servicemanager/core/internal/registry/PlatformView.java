@@ -17,19 +17,22 @@ import org.servicemanager.api.store.Store;
  * What a platform may see: the plans with a visibility for it or for every platform, the offerings
  * of those plans, and the brokers of those offerings.
  */
-final class PlatformView {
+public final class PlatformView {
+    /** The visibility label that scopes a plan to Cloud Foundry organizations. */
+    public static final String ORG_LABEL = "organization_guid";
+
     private final Store store;
 
-    PlatformView(Store store) {
+    public PlatformView(Store store) {
         this.store = store;
     }
 
     /** Visibilities for this platform or for all platforms ({@code platform_id en P}). */
-    static Query visibilitiesOf(String platformId) {
+    public static Query visibilitiesOf(String platformId) {
         return Query.of(new Criterion.FieldCriterion("platform_id", Operator.EN, List.of(platformId)));
     }
 
-    Set<String> planIds(String platformId) {
+    public Set<String> planIds(String platformId) {
         Set<String> ids = new HashSet<>();
         for (Visibility v : store.repository(EntityTypes.VISIBILITIES)
                 .list(visibilitiesOf(platformId), PageRequest.unbounded()).items()) {
@@ -38,7 +41,7 @@ final class PlatformView {
         return ids;
     }
 
-    Set<String> offeringIds(String platformId) {
+    public Set<String> offeringIds(String platformId) {
         Scope plans = Scope.fieldIn("id", planIds(platformId));
         Set<String> ids = new HashSet<>();
         if (!plans.nothing()) {
@@ -50,7 +53,7 @@ final class PlatformView {
         return ids;
     }
 
-    Set<String> brokerIds(String platformId) {
+    public Set<String> brokerIds(String platformId) {
         Scope offerings = Scope.fieldIn("id", offeringIds(platformId));
         Set<String> ids = new HashSet<>();
         if (!offerings.nothing()) {
@@ -60,5 +63,20 @@ final class PlatformView {
             }
         }
         return ids;
+    }
+
+    /**
+     * Whether a plan is visible to a platform. With an {@code org} (a Cloud Foundry request naming
+     * its organization), a visibility labelled with {@code organization_guid} values counts only
+     * for those organizations; one without such a label counts for all.
+     */
+    public boolean isPlanVisible(String platformId, String planId, String org) {
+        Query query = visibilitiesOf(platformId).and(Query.fieldEquals("service_plan_id", planId));
+        for (Visibility v : store.repository(EntityTypes.VISIBILITIES).list(query, PageRequest.unbounded()).items()) {
+            if (org == null || !v.labels().containsKey(ORG_LABEL) || v.labels().get(ORG_LABEL).contains(org)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -50,5 +50,13 @@ public final class RegistryRoutes {
         router.add("GET", "/v1/visibilities/{id}", ADMIN_OR_PLATFORM, sync(visibilities::get));
         router.add("PATCH", "/v1/visibilities/{id}", ADMIN, sync(visibilities::patch));
         router.add("DELETE", "/v1/visibilities/{id}", ADMIN, sync(visibilities::delete));
+
+        InstancesApi.Instances instances = new InstancesApi.Instances(ctx);
+        router.add("GET", "/v1/service_instances", ADMIN, sync(instances::list));
+        router.add("GET", "/v1/service_instances/{id}", ADMIN, sync(instances::get));
+
+        InstancesApi.Bindings bindings = new InstancesApi.Bindings(ctx);
+        router.add("GET", "/v1/service_bindings", ADMIN, sync(bindings::list));
+        router.add("GET", "/v1/service_bindings/{id}", ADMIN, sync(bindings::get));
     }
 }

@@ -19,7 +19,8 @@ final class SystemApi {
     }
 
     SmResponse info(Call call) {
-        return Responses.json(200, Json.object().put("version", ctx.version()).put("token_basic_auth", false));
+        // token_issuer_url and token_basic_auth appear once bearer tokens can be configured.
+        return Responses.json(200, Json.object().put("version", ctx.version()));
     }
 
     /** Status for everyone; per-component details only for administrators. */

@@ -1,0 +1,279 @@
+package org.servicemanager.standalone;
+
+import java.io.PrintStream;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Objects;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.servicemanager.api.store.Store;
+import org.servicemanager.core.ServiceManager;
+import org.servicemanager.servlet.ServiceManagerServlet;
+import org.servicemanager.storage.memory.MemoryStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The standalone Service Manager: Jetty 12 serving {@link ServiceManagerServlet} over an in-memory
+ * store, configured by environment variables:
+ *
+ * <table>
+ * <caption>Configuration</caption>
+ * <tr><th>variable</th><th>default</th><th>meaning</th></tr>
+ * <tr><td>{@code SM_HOST}</td><td>{@code 127.0.0.1}</td><td>address to listen on</td></tr>
+ * <tr><td>{@code SM_PORT}</td><td>{@code 8080}</td><td>port, 0 to 65535; 0 picks a free one</td></tr>
+ * <tr><td>{@code SM_ADMIN_USERNAME}</td><td>{@code admin}</td><td>the administrator's user name</td></tr>
+ * <tr><td>{@code SM_ADMIN_PASSWORD}</td><td>generated</td><td>if unset, a random password is
+ * generated and printed once to standard output</td></tr>
+ * <tr><td>{@code SM_BROKER_TIMEOUT_SECONDS}</td><td>{@code 60}</td><td>connect and read timeout for
+ * calls to brokers, a positive integer</td></tr>
+ * </table>
+ *
+ * <p>Bad configuration ends the process with exit code 2, a failure to start (e.g. the port is
+ * taken) with exit code 1. SIGTERM stops the server gracefully.
+ * Thread-safe: {@link #start} may be called from any thread, and each call starts its own server.
+ */
+public final class StandaloneServer {
+    /** The process exit code for configuration errors, as is usual for command-line usage errors. */
+    static final int EXIT_BAD_CONFIGURATION = 2;
+    /** The process exit code when the server cannot start, e.g. because the port is taken. */
+    static final int EXIT_START_FAILED = 1;
+
+    private static final Logger LOG = LoggerFactory.getLogger(StandaloneServer.class);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+    private static final int GENERATED_PASSWORD_BYTES = 24;
+
+    private StandaloneServer() {
+    }
+
+    /** Starts the server from the process environment and runs until the JVM is stopped. */
+    public static void main(String[] args) {
+        Running running;
+        try {
+            running = start(System.getenv());
+        } catch (ConfigurationException e) {
+            System.err.println("Service Manager not started: " + e.getMessage());
+            System.exit(EXIT_BAD_CONFIGURATION);
+            return;
+        } catch (RuntimeException e) {
+            LOG.error("Service Manager not started: {}", e.getMessage(), e);
+            System.exit(EXIT_START_FAILED);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(running::close, "sm-shutdown"));
+        running.join();
+    }
+
+    /**
+     * Starts a server configured by {@code env}; a generated admin password is printed to standard
+     * output.
+     *
+     * @throws ConfigurationException when a variable has a bad value
+     */
+    static Running start(Map<String, String> env) {
+        return start(env, System.out);
+    }
+
+    /**
+     * Starts a server configured by {@code env}, printing a generated admin password (and nothing
+     * else) to {@code console}.
+     */
+    static Running start(Map<String, String> env, PrintStream console) {
+        Objects.requireNonNull(env, "env");
+        Objects.requireNonNull(console, "console");
+        String host = value(env, "SM_HOST", "127.0.0.1");
+        int port = port(value(env, "SM_PORT", "8080"));
+        String username = value(env, "SM_ADMIN_USERNAME", "admin");
+        Duration brokerTimeout = brokerTimeout(value(env, "SM_BROKER_TIMEOUT_SECONDS", "60"));
+        String configuredPassword = env.get("SM_ADMIN_PASSWORD");
+        boolean generated = configuredPassword == null || configuredPassword.isEmpty();
+        String password = generated ? generatePassword() : configuredPassword;
+
+        Store store = createStore();
+        ServiceManager sm;
+        try {
+            sm = ServiceManager.builder()
+                    .store(store)
+                    .adminUser(username, password)
+                    .brokerConnectTimeout(brokerTimeout)
+                    .brokerReadTimeout(brokerTimeout)
+                    .build();
+        } catch (IllegalArgumentException e) {
+            store.close();
+            throw new ConfigurationException(e.getMessage(), e);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        if (generated) {
+            // Printed, never logged: logs are often collected and kept where passwords must not be.
+            console.println("Generated admin password for user '" + username + "': " + password);
+            console.flush();
+        }
+
+        Server server = jetty(sm, host, port);
+        try {
+            server.start();
+        } catch (Exception e) {
+            stopQuietly(server);
+            sm.close();
+            store.close();
+            throw new IllegalStateException("cannot start the Service Manager on " + host + ":" + port + ": "
+                    + e.getMessage(), e);
+        }
+        Running running = new Running(server, sm, host, generated);
+        LOG.info("Service Manager listening on {}", running.baseUrl());
+        return running;
+    }
+
+    /** The storage backend; the one place that decides which store the standalone server uses. */
+    static Store createStore() {
+        return new MemoryStore();
+    }
+
+    private static Server jetty(ServiceManager sm, String host, int port) {
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName("sm-http");
+        Server server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(host);
+        connector.setPort(port);
+        server.addConnector(connector);
+
+        ServletContextHandler context = new ServletContextHandler("/");
+        ServletHolder servlet = new ServletHolder("service-manager", new ServiceManagerServlet(sm));
+        servlet.setAsyncSupported(true);
+        context.addServlet(servlet, "/*");
+        // GracefulHandler lets requests in flight finish (up to the stop timeout) before Jetty stops.
+        server.setHandler(new GracefulHandler(context));
+        server.setStopTimeout(STOP_TIMEOUT.toMillis());
+        server.setStopAtShutdown(false); // our own shutdown hook stops it, then logs
+        return server;
+    }
+
+    private static String value(Map<String, String> env, String name, String defaultValue) {
+        String value = env.get(name);
+        return value == null || value.isBlank() ? defaultValue : value.trim();
+    }
+
+    private static int port(String value) {
+        try {
+            int port = Integer.parseInt(value);
+            if (port >= 0 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with the value
+        }
+        throw new ConfigurationException("SM_PORT must be an integer between 0 and 65535, was '" + value + "'");
+    }
+
+    private static Duration brokerTimeout(String value) {
+        try {
+            long seconds = Long.parseLong(value);
+            if (seconds > 0) {
+                return Duration.ofSeconds(seconds);
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with the value
+        }
+        throw new ConfigurationException("SM_BROKER_TIMEOUT_SECONDS must be a positive integer, was '" + value + "'");
+    }
+
+    private static String generatePassword() {
+        byte[] random = new byte[GENERATED_PASSWORD_BYTES];
+        new SecureRandom().nextBytes(random);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    }
+
+    private static void stopQuietly(Server server) {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            LOG.debug("stopping Jetty after a failed start failed too", e);
+        }
+    }
+
+    /** A configuration value is invalid; the message names the variable and the value. */
+    static final class ConfigurationException extends IllegalArgumentException {
+        ConfigurationException(String message) {
+            super(message);
+        }
+
+        ConfigurationException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** A started server. Thread-safe; {@link #close()} may be called more than once. */
+    static final class Running implements AutoCloseable {
+        private final Server server;
+        private final ServiceManager sm;
+        private final String host;
+        private final boolean adminPasswordGenerated;
+        private final Object closeLock = new Object();
+        private boolean closed;
+
+        private Running(Server server, ServiceManager sm, String host, boolean adminPasswordGenerated) {
+            this.server = server;
+            this.sm = sm;
+            this.host = host;
+            this.adminPasswordGenerated = adminPasswordGenerated;
+        }
+
+        /** The bound port (the actual one when {@code SM_PORT} was 0). */
+        int port() {
+            return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+        }
+
+        /** {@code http://HOST:PORT}. */
+        String baseUrl() {
+            String shownHost = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+            return "http://" + shownHost + ":" + port();
+        }
+
+        /** Whether the admin password was generated (and printed) because none was configured. */
+        boolean adminPasswordGenerated() {
+            return adminPasswordGenerated;
+        }
+
+        /** Blocks until the server has stopped. */
+        void join() {
+            try {
+                server.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** Stops Jetty gracefully, then closes the Service Manager and its store. */
+        @Override
+        public void close() {
+            synchronized (closeLock) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                try {
+                    server.stop();
+                } catch (Exception e) {
+                    LOG.warn("Jetty did not stop cleanly", e);
+                } finally {
+                    sm.close();
+                    sm.store().close();
+                }
+                LOG.info("Service Manager stopped");
+            }
+        }
+    }
+}

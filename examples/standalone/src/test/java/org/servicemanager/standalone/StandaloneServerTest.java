@@ -1,0 +1,112 @@
+package org.servicemanager.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.servicemanager.standalone.StandaloneServer.ConfigurationException;
+import org.servicemanager.standalone.StandaloneServer.Running;
+
+@DisplayName("StandaloneServer.start(env)")
+class StandaloneServerTest {
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static Running server;
+
+    @BeforeAll
+    static void start() {
+        server = StandaloneServer.start(Map.of("SM_PORT", "0", "SM_ADMIN_PASSWORD", "given-pass",
+                "SM_BROKER_TIMEOUT_SECONDS", "5"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    @DisplayName("with SM_PORT=0 listens on a free port of 127.0.0.1 and serves GET /v1/info")
+    void servesInfo() throws Exception {
+        assertThat(server.port()).isPositive();
+        assertThat(server.baseUrl()).isEqualTo("http://127.0.0.1:" + server.port());
+
+        assertThat(get("/v1/info", null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    @DisplayName("accepts the configured admin password and nothing else")
+    void configuredPassword() throws Exception {
+        assertThat(server.adminPasswordGenerated()).isFalse();
+        assertThat(get("/v1/platforms", "admin:given-pass").statusCode()).isEqualTo(200);
+        assertThat(get("/v1/platforms", "admin:wrong").statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    @DisplayName("without SM_ADMIN_PASSWORD prints a generated password exactly once, and it works")
+    void generatedPassword() throws Exception {
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        try (Running generated = StandaloneServer.start(Map.of("SM_PORT", "0", "SM_ADMIN_USERNAME", "root"),
+                new PrintStream(console, true, StandardCharsets.UTF_8))) {
+            String printed = console.toString(StandardCharsets.UTF_8);
+            Matcher line = Pattern.compile("Generated admin password for user 'root': (\\S+)\\R").matcher(printed);
+            assertThat(line.find()).as("printed: %s", printed).isTrue();
+            String password = line.group(1);
+
+            assertThat(generated.adminPasswordGenerated()).isTrue();
+            assertThat(password).hasSizeGreaterThanOrEqualTo(32);
+            assertThat(printed.split(Pattern.quote(password), -1)).hasSize(2);
+            assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(generated.baseUrl() + "/v1/platforms"))
+                    .header("Authorization", basic("root:" + password)).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @ParameterizedTest(name = "SM_PORT=''{0}''")
+    @ValueSource(strings = {"http", "-1", "65536", "80.5"})
+    @DisplayName("rejects an SM_PORT that is not an integer from 0 to 65535, naming it")
+    void badPort(String port) {
+        assertThatThrownBy(() -> StandaloneServer.start(Map.of("SM_PORT", port)))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessage("SM_PORT must be an integer between 0 and 65535, was '" + port + "'");
+    }
+
+    @ParameterizedTest(name = "SM_BROKER_TIMEOUT_SECONDS=''{0}''")
+    @ValueSource(strings = {"0", "-5", "soon"})
+    @DisplayName("rejects an SM_BROKER_TIMEOUT_SECONDS that is not a positive integer, naming it")
+    void badTimeout(String timeout) {
+        assertThatThrownBy(() -> StandaloneServer.start(Map.of("SM_PORT", "0", "SM_BROKER_TIMEOUT_SECONDS", timeout)))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessage("SM_BROKER_TIMEOUT_SECONDS must be a positive integer, was '" + timeout + "'");
+    }
+
+    private static HttpResponse<String> get(String path, String credentials) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.baseUrl() + path))
+                .timeout(Duration.ofSeconds(10));
+        if (credentials != null) {
+            request.header("Authorization", basic(credentials));
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String basic(String credentials) {
+        return "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,8 @@
+package org.servicemanager.api.model;
+
+/** What an operation on an instance or binding does. */
+public enum OperationType {
+    CREATE,
+    UPDATE,
+    DELETE
+}

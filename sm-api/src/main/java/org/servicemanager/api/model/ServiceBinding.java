@@ -1,0 +1,51 @@
+package org.servicemanager.api.model;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A binding of a service instance, created by the platform that owns the instance. Its
+ * credentials are never stored: they go from the broker to the platform and nowhere else.
+ *
+ * @param context      the OSB context the platform sent, as JSON text, or {@code null}
+ * @param bindResource the OSB {@code bind_resource}, as JSON text, or {@code null}
+ */
+public record ServiceBinding(
+        String id,
+        String name,
+        String serviceInstanceId,
+        String platformId,
+        String context,
+        String bindResource,
+        LastOperation lastOperation,
+        Labels labels,
+        Instant createdAt,
+        Instant updatedAt,
+        boolean ready,
+        long version) implements Entity {
+
+    public ServiceBinding {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(serviceInstanceId, "serviceInstanceId");
+        Objects.requireNonNull(platformId, "platformId");
+        Objects.requireNonNull(lastOperation, "lastOperation");
+        Objects.requireNonNull(labels, "labels");
+        Objects.requireNonNull(createdAt, "createdAt");
+        Objects.requireNonNull(updatedAt, "updatedAt");
+    }
+
+    public ServiceBinding withVersion(long newVersion) {
+        return new ServiceBinding(id, name, serviceInstanceId, platformId, context, bindResource, lastOperation,
+                labels, createdAt, updatedAt, ready, newVersion);
+    }
+
+    public ServiceBinding with(LastOperation operation, boolean newReady, Instant now) {
+        return new ServiceBinding(id, name, serviceInstanceId, platformId, context, bindResource, operation, labels,
+                createdAt, now, newReady, version);
+    }
+
+    public ServiceBinding withLabels(Labels newLabels, Instant now) {
+        return new ServiceBinding(id, name, serviceInstanceId, platformId, context, bindResource, lastOperation,
+                newLabels, createdAt, now, ready, version);
+    }
+}

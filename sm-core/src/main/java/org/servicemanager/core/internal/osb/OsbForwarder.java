@@ -1,0 +1,97 @@
+package org.servicemanager.core.internal.osb;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.servicemanager.api.BadRequestException;
+import org.servicemanager.api.BrokerException;
+import org.servicemanager.api.model.ServiceBroker;
+import org.servicemanager.core.SmRequest;
+import org.servicemanager.core.SmResponse;
+import org.servicemanager.core.internal.broker.BrokerClient;
+import org.servicemanager.core.internal.http.Call;
+import org.servicemanager.core.internal.http.Responses;
+import org.servicemanager.core.internal.json.Json;
+
+/**
+ * Sends a platform's OSB call on to the broker exactly as OSB.md says: the broker's credentials
+ * (never the platform's {@code Authorization}), the platform's OSB headers, a request identity and
+ * the correlation id; the path below {@code /v1/osb/{broker_id}}, the query string and the body
+ * unchanged. The broker's status, body and the headers that matter come back unchanged.
+ */
+final class OsbForwarder {
+    private static final List<String> PASSED_BACK = List.of("Retry-After", "Location");
+
+    private final BrokerClient client;
+
+    OsbForwarder(BrokerClient client) {
+        this.client = client;
+    }
+
+    /** The broker's answer to the platform's request. */
+    record Answer(int status, JsonNode json, byte[] body, Map<String, List<String>> headers) {
+        /** A text field of the answer's JSON object, or {@code null}. */
+        String text(String field) {
+            JsonNode value = json != null && json.isObject() ? json.get(field) : null;
+            return value != null && value.isTextual() ? value.asText() : null;
+        }
+    }
+
+    CompletableFuture<Answer> forward(Call call, ServiceBroker broker) {
+        SmRequest request = call.request();
+        Map<String, String> headers = new HashMap<>();
+        headers.put("X-Broker-API-Version", request.header("X-Broker-API-Version").orElseThrow());
+        request.header("X-Broker-API-Originating-Identity").ifPresent(v -> headers.put(
+                "X-Broker-API-Originating-Identity", v));
+        headers.put("X-Broker-API-Request-Identity", request.header("X-Broker-API-Request-Identity")
+                .filter(v -> v.length() <= 256 && v.chars().allMatch(c -> c > 0x20 && c < 0x7f))
+                .orElseGet(() -> UUID.randomUUID().toString()));
+        headers.put("X-Correlation-ID", call.correlationId());
+        URI uri;
+        try {
+            uri = BrokerClient.endpoint(broker.brokerUrl(), pathBelowBroker(request.path()), request.rawQuery());
+        } catch (IllegalArgumentException e) {
+            throw new BadRequestException("the request path or query cannot be forwarded: " + e.getMessage());
+        }
+        byte[] body = request.method().equals("PUT") || request.method().equals("PATCH") ? request.body() : null;
+        String target = request.method() + " " + pathBelowBroker(request.path());
+        return client.send(broker.name(), broker.credentials(),
+                new BrokerClient.BrokerRequest(request.method(), uri, headers, body))
+                .thenApply(response -> {
+                    byte[] raw = response.body();
+                    JsonNode json = raw.length == 0 ? Json.object() : Json.tryParse(raw);
+                    if (json == null) {
+                        throw new BrokerException("service broker '" + broker.name() + "' answered " + target
+                                + " with HTTP " + response.status() + " and a body that is not JSON");
+                    }
+                    return new Answer(response.status(), json, raw.length == 0 ? Json.bytes(json) : raw,
+                            response.headers());
+                });
+    }
+
+    /** The answer for the platform: the broker's status and body, and the headers that matter. */
+    static SmResponse toPlatform(Answer answer) {
+        SmResponse.Builder response = SmResponse.builder(answer.status())
+                .header("Content-Type", Responses.JSON)
+                .body(answer.body());
+        answer.headers().forEach((name, values) -> {
+            for (String passed : PASSED_BACK) {
+                if (passed.equalsIgnoreCase(name) && !values.isEmpty()) {
+                    response.header(passed, values.get(0));
+                }
+            }
+        });
+        return response.build();
+    }
+
+    /** {@code /v1/osb/b1/v2/catalog} -> {@code /v2/catalog}, still percent-encoded. */
+    static String pathBelowBroker(String rawPath) {
+        int brokerStart = "/v1/osb/".length();
+        int slash = rawPath.indexOf('/', brokerStart);
+        return slash < 0 ? "/" : rawPath.substring(slash);
+    }
+}

@@ -1,0 +1,273 @@
+package org.servicemanager.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.servicemanager.core.ServiceManager;
+import org.servicemanager.storage.memory.MemoryStore;
+
+@DisplayName("ServiceManagerServlet in a real Jetty")
+class ServiceManagerServletTest {
+    private static final String ADMIN = "Basic "
+            + Base64.getEncoder().encodeToString("admin:admin-pass".getBytes(StandardCharsets.UTF_8));
+    private static final int MAX_BODY_BYTES = 4096;
+    /** Few enough that six requests blocking a thread each would starve everything else. */
+    private static final int JETTY_MAX_THREADS = 8;
+
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+
+    private static ServiceManager sm;
+    private static JettyServer jetty;
+
+    @BeforeAll
+    static void startJetty() throws Exception {
+        // One Service Manager for the class: adminUser hashes with PBKDF2, which takes a while.
+        sm = ServiceManager.builder()
+                .store(new MemoryStore())
+                .adminUser("admin", "admin-pass")
+                .maxRequestBodyBytes(MAX_BODY_BYTES)
+                .brokerReadTimeout(Duration.ofSeconds(20))
+                .build();
+        ServletContextHandler root = new ServletContextHandler("/");
+        root.addServlet(servlet(), "/*");
+        ServletContextHandler mounted = new ServletContextHandler("/sm");
+        mounted.addServlet(servlet(), "/api/*");
+        ServletContextHandler withoutAsync = new ServletContextHandler("/sync");
+        ServletHolder syncServlet = new ServletHolder(new ServiceManagerServlet(sm));
+        syncServlet.setAsyncSupported(false);
+        withoutAsync.addServlet(syncServlet, "/*");
+        jetty = JettyServer.start(JETTY_MAX_THREADS, new ContextHandlerCollection(root, mounted, withoutAsync));
+    }
+
+    private static ServletHolder servlet() {
+        ServletHolder holder = new ServletHolder(new ServiceManagerServlet(sm));
+        holder.setAsyncSupported(true);
+        return holder;
+    }
+
+    @AfterAll
+    static void stopJetty() throws Exception {
+        if (jetty != null) {
+            jetty.close();
+        }
+        if (sm != null) {
+            sm.close();
+            sm.store().close();
+        }
+    }
+
+    @Nested
+    @DisplayName("mounted at the root")
+    class AtTheRoot {
+
+        @Test
+        @DisplayName("GET /v1/info answers 200 with a JSON body and its Content-Length")
+        void info() throws Exception {
+            HttpResponse<String> response = send(get("/v1/info").build());
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                    type -> assertThat(type).startsWith("application/json"));
+            assertThat(response.headers().firstValueAsLong("Content-Length"))
+                    .hasValue(response.body().getBytes(StandardCharsets.UTF_8).length);
+            assertThat(response.body()).contains("\"version\"");
+        }
+
+        @Test
+        @DisplayName("a request without credentials gets 401 with a WWW-Authenticate challenge")
+        void unauthorized() throws Exception {
+            HttpResponse<String> response = send(get("/v1/platforms").build());
+
+            assertThat(response.statusCode()).isEqualTo(401);
+            assertThat(response.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(
+                    challenge -> assertThat(challenge).startsWith("Basic"));
+        }
+
+        @Test
+        @DisplayName("POST /v1/platforms with admin credentials answers 201 with the platform's credentials")
+        void createPlatform() throws Exception {
+            HttpResponse<String> response = send(postJson("/v1/platforms",
+                    "{\"name\":\"root-platform\",\"type\":\"kubernetes\"}").build());
+
+            assertThat(response.statusCode()).isEqualTo(201);
+            assertThat(response.body()).contains("\"credentials\"", "\"basic\"", "\"password\"");
+        }
+
+        @Test
+        @DisplayName("request headers reach the Service Manager (its correlation id comes back)")
+        void headers() throws Exception {
+            HttpResponse<String> response = send(get("/v1/info").header("X-Correlation-ID", "servlet-test-42")
+                    .build());
+
+            assertThat(response.headers().firstValue("X-Correlation-ID")).hasValue("servlet-test-42");
+        }
+
+        @Test
+        @DisplayName("a body over the limit with a Content-Length gets 413")
+        void oversizedWithLength() throws Exception {
+            HttpResponse<String> response = send(request("/v1/platforms")
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(oversizedBody()))
+                    .build());
+
+            assertThat(response.statusCode()).isEqualTo(413);
+        }
+
+        @Test
+        @DisplayName("a chunked body (no Content-Length) over the limit gets 413")
+        void oversizedChunked() throws Exception {
+            byte[] body = oversizedBody();
+            HttpResponse<String> response = send(request("/v1/platforms")
+                    .header("Content-Type", "application/json")
+                    // No known length: the client sends it chunked.
+                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
+                    .build());
+
+            assertThat(response.statusCode()).isEqualTo(413);
+        }
+    }
+
+    @Nested
+    @DisplayName("mounted at context path /sm and servlet path /api")
+    class Mounted {
+
+        @Test
+        @DisplayName("routes the path below the mount point")
+        void routes() throws Exception {
+            assertThat(send(get("/sm/api/v1/info").build()).statusCode()).isEqualTo(200);
+            assertThat(send(get("/sm/api/v1/platforms").build()).statusCode()).isEqualTo(401);
+        }
+
+        @Test
+        @DisplayName("the Link header of a paged list points back through the mount point")
+        void pagingLink() throws Exception {
+            for (int i = 1; i <= 3; i++) {
+                assertThat(send(postJson("/sm/api/v1/platforms",
+                        "{\"name\":\"mounted-" + i + "\",\"type\":\"cloudfoundry\"}").build()).statusCode())
+                        .isEqualTo(201);
+            }
+
+            HttpResponse<String> first = send(request("/sm/api/v1/platforms?max_items=1").GET().build());
+
+            assertThat(first.statusCode()).isEqualTo(200);
+            String link = first.headers().firstValue("Link").orElseThrow();
+            assertThat(link).startsWith("</sm/api/v1/platforms?max_items=1&token=").endsWith(">; rel=\"next\"");
+            String next = link.substring(1, link.indexOf('>'));
+            assertThat(send(request(next).GET().build()).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Nested
+    @DisplayName("while requests wait for a slow broker")
+    class Async {
+        private static final int SLOW_REQUESTS = 6;
+        private static final int FAST_REQUESTS = 10;
+
+        @Test
+        @DisplayName("they hold no container thread: fast requests answer first and the slow ones still get 201")
+        void slowBrokersDoNotHoldThreads() throws Exception {
+            // Warm up the fast path so that what is compared below is threads, not class loading.
+            assertThat(send(get("/v1/info").build()).statusCode()).isEqualTo(200);
+            try (SlowBroker broker = new SlowBroker(Duration.ofSeconds(1))) {
+                List<CompletableFuture<Timed>> registrations = new ArrayList<>();
+                for (int i = 1; i <= SLOW_REQUESTS; i++) {
+                    registrations.add(timed(registerBroker("/v1/service_brokers", "slow-" + i, broker)));
+                }
+                // Every registration is now inside the Service Manager, waiting for the broker.
+                assertThat(broker.awaitArrivals(SLOW_REQUESTS, Duration.ofSeconds(10))).isTrue();
+
+                List<CompletableFuture<Timed>> infos = new ArrayList<>();
+                for (int i = 0; i < FAST_REQUESTS; i++) {
+                    infos.add(timed(get("/v1/info").build()));
+                }
+
+                List<Timed> fast = join(infos);
+                List<Timed> slow = join(registrations);
+                assertThat(fast).extracting(Timed::status).containsOnly(200);
+                assertThat(slow).extracting(Timed::status).containsOnly(201);
+                long lastFast = fast.stream().mapToLong(Timed::doneNanos).max().orElseThrow();
+                long firstSlow = slow.stream().mapToLong(Timed::doneNanos).min().orElseThrow();
+                assertThat(lastFast).as("the last fast answer came before the first slow one").isLessThan(firstSlow);
+            }
+        }
+
+        @Test
+        @DisplayName("a servlet registered without async support still answers them, on the container thread")
+        void withoutAsyncSupport() throws Exception {
+            try (SlowBroker broker = new SlowBroker(Duration.ofMillis(100))) {
+                HttpResponse<String> response = send(registerBroker("/sync/v1/service_brokers", "sync-1", broker));
+
+                assertThat(response.statusCode()).isEqualTo(201);
+            }
+        }
+
+        private HttpRequest registerBroker(String path, String name, SlowBroker broker) {
+            return postJson(path, "{\"name\":\"" + name + "\",\"broker_url\":\"" + broker.url()
+                    + "\",\"credentials\":{\"basic\":{\"username\":\"u\",\"password\":\"p\"}}}").build();
+        }
+
+        private CompletableFuture<Timed> timed(HttpRequest request) {
+            return HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                    .thenApply(response -> new Timed(response.statusCode(), System.nanoTime()));
+        }
+
+        private List<Timed> join(List<CompletableFuture<Timed>> futures) throws Exception {
+            List<Timed> result = new ArrayList<>();
+            for (CompletableFuture<Timed> future : futures) {
+                result.add(future.get(30, TimeUnit.SECONDS));
+            }
+            return result;
+        }
+    }
+
+    private record Timed(int status, long doneNanos) {
+    }
+
+    private static byte[] oversizedBody() {
+        byte[] body = new byte[MAX_BODY_BYTES * 4];
+        Arrays.fill(body, (byte) ' ');
+        return body;
+    }
+
+    /** A request with admin credentials. */
+    private static HttpRequest.Builder request(String pathAndQuery) {
+        return HttpRequest.newBuilder(jetty.uri(pathAndQuery)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", ADMIN);
+    }
+
+    /** A GET without credentials. */
+    private static HttpRequest.Builder get(String pathAndQuery) {
+        return HttpRequest.newBuilder(jetty.uri(pathAndQuery)).timeout(Duration.ofSeconds(30)).GET();
+    }
+
+    private static HttpRequest.Builder postJson(String path, String json) {
+        return request(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+    }
+
+    private static HttpResponse<String> send(HttpRequest request) throws Exception {
+        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+}
