@@ -11,13 +11,13 @@ import org.servicemanager.test.http.ApiResponse;
 class SystemApiTest extends ApiTestBase {
 
     @Test
-    @DisplayName("info answers without credentials with the version and token_basic_auth")
+    @DisplayName("info answers without credentials with the version, and no token fields while bearer tokens are off")
     void info() {
         ApiResponse response = anonymous.get("/v1/info");
 
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.json().get("version").asText()).isNotBlank();
-        assertThat(response.json().get("token_basic_auth").isBoolean()).isTrue();
+        assertThat(response.json().has("token_issuer_url")).isFalse();
     }
 
     @Test

@@ -39,14 +39,21 @@ import java.util.concurrent.atomic.AtomicReference;
  * }</pre>
  *
  * <p>Requests are served by a pool of threads, so a delayed answer does not hold up other
- * requests. The JDK server waits for the client's delayed ACK before each answer unless the JVM
- * runs with {@code -Dsun.net.httpserver.nodelay=true}; set it in the test JVM for fast tests.
+ * requests.
  * Routes live in a table ({@link #route}), so tests and later versions can add the other
  * OSB endpoints; a path without a route answers 404 with an OSB error body. Thread-safe.
  */
 public final class FakeBroker implements AutoCloseable {
     /** The path of the catalog endpoint. */
     public static final String CATALOG_PATH = "/v2/catalog";
+
+    static {
+        // As in SmHttpServer: without TCP_NODELAY every answer of the JDK server waits ~40 ms for
+        // the client's delayed ACK. Read once when the server classes load; an explicit choice wins.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
 
     private final HttpServer server;
     private final ExecutorService executor;
