@@ -92,20 +92,36 @@ public final class SmHttpServer implements AutoCloseable {
         return "http://" + host + ":" + address.getPort();
     }
 
+    /**
+     * Reads the request on a server thread, then lets the answer be written by whoever completes it:
+     * a call waiting for a broker must not hold a server thread, or a few slow brokers would stop
+     * the server from answering anything else.
+     */
     private void serve(HttpExchange exchange) {
-        try (exchange) {
-            SmRequest.Builder request = SmRequest.builder(exchange.getRequestMethod(),
+        SmRequest request;
+        try {
+            SmRequest.Builder builder = SmRequest.builder(exchange.getRequestMethod(),
                     exchange.getRequestURI().getRawPath()).query(exchange.getRequestURI().getRawQuery());
-            exchange.getRequestHeaders().forEach((name, values) -> values.forEach(v -> request.header(name, v)));
+            exchange.getRequestHeaders().forEach((name, values) -> values.forEach(v -> builder.header(name, v)));
             byte[] body = readLimited(exchange.getRequestBody(), sm.maxRequestBodyBytes());
             if (body.length > sm.maxRequestBodyBytes()) {
                 swallow(exchange.getRequestBody());
             }
-            SmResponse response = sm.handle(request.body(body).build());
-            write(exchange, response);
+            request = builder.body(body).build();
         } catch (IOException e) {
             LOG.debug("client connection failed: {}", e.getMessage());
+            exchange.close();
+            return;
         }
+        sm.handleAsync(request).whenComplete((response, failure) -> {
+            try (exchange) {
+                if (response != null) {
+                    write(exchange, response);
+                }
+            } catch (IOException e) {
+                LOG.debug("client connection failed: {}", e.getMessage());
+            }
+        });
     }
 
     /** Reads at most limit+1 bytes: enough for the core to see the body is too large, no more. */
