@@ -1,116 +1,29 @@
 package org.servicemanager.benchmarks;
 
-import java.net.InetSocketAddress;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import org.servicemanager.api.model.BrokerCredentials;
-import org.servicemanager.api.model.Labels;
-import org.servicemanager.api.model.Platform;
-import org.servicemanager.api.model.PlatformCredentials;
-import org.servicemanager.api.model.ServiceBroker;
-import org.servicemanager.api.model.ServiceOffering;
-import org.servicemanager.api.model.ServicePlan;
-import org.servicemanager.api.model.Visibility;
-import org.servicemanager.api.store.EntityTypes;
-import org.servicemanager.api.store.Store;
-import org.servicemanager.core.ServiceManager;
-import org.servicemanager.core.jdk.SmHttpServer;
-import org.servicemanager.storage.memory.MemoryStore;
+import java.util.Arrays;
 
 /**
- * The registry benchmark: 1,000 plans and 10,000 labelled visibilities in the memory store, served
- * over loopback HTTP by the JDK adapter, then timed label-query pages of visibilities and plan
- * fetches by id.
- *
- * <p>Usage: {@code java -jar benchmarks/target/sm-benchmarks.jar [threads] [seconds]}
- * (defaults 2 client threads, 10 measured seconds per scenario after 5 warm-up seconds).
+ * Entry point: {@code java -jar benchmarks/target/sm-benchmarks.jar <registry|osb> [threads] [seconds]}
+ * (defaults: 2 client threads, 10 measured seconds per scenario after a warm-up of half that).
  */
 public final class Benchmarks {
-    static final int BROKERS = 10;
-    static final int OFFERINGS_PER_BROKER = 10;
-    static final int PLANS_PER_OFFERING = 10;
-    static final int PLATFORMS = 10;
-    static final int ORGS = 100;
-
     private Benchmarks() {
     }
 
     public static void main(String[] args) throws Exception {
-        int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
-        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
-        Store store = new MemoryStore();
-        List<String> planIds = seed(store);
-        String password = "bench-" + UUID.randomUUID();
-        ServiceManager sm = ServiceManager.builder().store(store).adminUser("admin", password).build();
-        try (SmHttpServer server = SmHttpServer.start(sm, new InetSocketAddress("127.0.0.1", 0))) {
-            String base = server.baseUrl();
-            String auth = "Basic " + Base64.getEncoder().encodeToString(("admin:" + password)
-                    .getBytes(StandardCharsets.UTF_8));
-            LoadRunner runner = new LoadRunner(auth);
-            Duration warmup = Duration.ofSeconds(Math.max(2, seconds / 2));
-            Duration measure = Duration.ofSeconds(seconds);
-            System.out.printf("Seeded %d plans and %d visibilities; %d client threads on %d cores; JDK %s%n",
-                    planIds.size(), planIds.size() * PLATFORMS, threads, Runtime.getRuntime().availableProcessors(),
-                    Runtime.version());
-            List<LoadRunner.Result> results = new ArrayList<>();
-            results.add(runner.run("GET /v1/visibilities?labelQuery=...&max_items=50", threads, warmup, measure,
-                    i -> base + "/v1/visibilities?max_items=50&labelQuery="
-                            + URLEncoder.encode("organization_guid eq 'org-" + Math.floorMod(i, ORGS) + "'",
-                                    StandardCharsets.UTF_8)));
-            results.add(runner.run("GET /v1/service_plans/{id}", threads, warmup, measure,
-                    i -> base + "/v1/service_plans/" + planIds.get(Math.floorMod(i * 31, planIds.size()))));
-            System.out.println();
-            results.forEach(r -> System.out.println(r.line()));
-        }
-    }
-
-    /** Writes the data set straight into the store: the benchmark measures reads, not seeding. */
-    static List<String> seed(Store store) {
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        List<String> platformIds = new ArrayList<>();
-        for (int p = 0; p < PLATFORMS; p++) {
-            Platform platform = store.repository(EntityTypes.PLATFORMS).create(new Platform(UUID.randomUUID().toString(),
-                    "platform-" + p, "cloudfoundry", null, new PlatformCredentials("user-" + p, "unused"), null,
-                    Labels.empty(), now, now, true, 0));
-            platformIds.add(platform.id());
-        }
-        List<String> planIds = new ArrayList<>();
-        int visibility = 0;
-        for (int b = 0; b < BROKERS; b++) {
-            ServiceBroker broker = store.repository(EntityTypes.SERVICE_BROKERS).create(new ServiceBroker(
-                    UUID.randomUUID().toString(), "broker-" + b, null, "http://127.0.0.1:1/broker-" + b,
-                    new BrokerCredentials("u", "p", null, null, null), Labels.empty(), now, now, true, 0));
-            for (int o = 0; o < OFFERINGS_PER_BROKER; o++) {
-                ServiceOffering offering = store.repository(EntityTypes.SERVICE_OFFERINGS).create(
-                        new ServiceOffering(UUID.randomUUID().toString(), "svc-" + b + "-" + o, "offering", true,
-                                false, false, false, false, List.of("tag"), List.of(), null, "svc-" + b + "-" + o,
-                                "svc-" + b + "-" + o, broker.id(), "{}", Labels.empty(), now, now, true, 0));
-                for (int p = 0; p < PLANS_PER_OFFERING; p++) {
-                    String name = "plan-" + p;
-                    ServicePlan plan = store.repository(EntityTypes.SERVICE_PLANS).create(new ServicePlan(
-                            UUID.randomUUID().toString(), name, "a plan", offering.catalogId() + "-" + name, name,
-                            true, null, null, null, null, "{\"displayName\":\"Plan " + p + "\"}", null,
-                            offering.id(), "{}", Labels.of("tier", p < 5 ? "small" : "large"), now, now, true, 0));
-                    planIds.add(plan.id());
-                    for (String platformId : platformIds) {
-                        int org = visibility++ % ORGS;
-                        store.repository(EntityTypes.VISIBILITIES).create(new Visibility(UUID.randomUUID().toString(),
-                                platformId, plan.id(), Labels.of(Map.of(
-                                        "organization_guid", List.of("org-" + org),
-                                        "env", List.of(org % 2 == 0 ? "dev" : "prod"))),
-                                now, now, true, 0));
-                    }
-                }
+        // The JDK server reads this once; without it each small answer waits for a delayed ACK.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+        String which = args.length > 0 ? args[0] : "registry";
+        int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+        int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+        switch (which) {
+            case "registry" -> RegistryBenchmark.run(threads, seconds);
+            case "osb" -> OsbBenchmark.run(threads, seconds);
+            default -> {
+                System.err.println("unknown benchmark '" + which + "' in " + Arrays.toString(args)
+                        + "; use registry or osb");
+                System.exit(2);
             }
         }
-        return planIds;
     }
 }

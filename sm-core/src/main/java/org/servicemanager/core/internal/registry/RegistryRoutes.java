@@ -5,6 +5,8 @@ import static org.servicemanager.core.internal.http.Access.ADMIN_OR_PLATFORM;
 import static org.servicemanager.core.internal.http.Access.PUBLIC;
 import static org.servicemanager.core.internal.http.Handler.sync;
 
+import org.servicemanager.api.model.ServiceOffering;
+import org.servicemanager.api.model.ServicePlan;
 import org.servicemanager.core.internal.http.Router;
 
 /** Registers the registry's routes. */
@@ -33,12 +35,12 @@ public final class RegistryRoutes {
         router.add("PATCH", "/v1/service_brokers/{id}", ADMIN, brokers::patch);
         router.add("DELETE", "/v1/service_brokers/{id}", ADMIN, sync(brokers::delete));
 
-        CatalogApis.Offerings offerings = new CatalogApis.Offerings(ctx);
+        CatalogApis.LabelsOnly<ServiceOffering> offerings = CatalogApis.offerings(ctx);
         router.add("GET", "/v1/service_offerings", ADMIN_OR_PLATFORM, sync(offerings::list));
         router.add("GET", "/v1/service_offerings/{id}", ADMIN_OR_PLATFORM, sync(offerings::get));
         router.add("PATCH", "/v1/service_offerings/{id}", ADMIN, sync(offerings::patch));
 
-        CatalogApis.Plans plans = new CatalogApis.Plans(ctx);
+        CatalogApis.LabelsOnly<ServicePlan> plans = CatalogApis.plans(ctx);
         router.add("GET", "/v1/service_plans", ADMIN_OR_PLATFORM, sync(plans::list));
         router.add("GET", "/v1/service_plans/{id}", ADMIN_OR_PLATFORM, sync(plans::get));
         router.add("PATCH", "/v1/service_plans/{id}", ADMIN, sync(plans::patch));
