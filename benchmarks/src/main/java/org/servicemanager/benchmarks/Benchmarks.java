@@ -3,8 +3,9 @@ package org.servicemanager.benchmarks;
 import java.util.Arrays;
 
 /**
- * Entry point: {@code java -jar benchmarks/target/sm-benchmarks.jar <registry|osb> [threads] [seconds]}
- * (defaults: 2 client threads, 10 measured seconds per scenario after a warm-up of half that).
+ * Entry point: {@code java -jar benchmarks/target/sm-benchmarks.jar <registry|osb> [threads] [seconds] [jetty|jdk]}
+ * (defaults: 2 client threads, 10 measured seconds per scenario after a warm-up of half that, the
+ * Service Manager on Jetty 12 with the servlet as the standalone server runs it).
  */
 public final class Benchmarks {
     private Benchmarks() {
@@ -16,9 +17,10 @@ public final class Benchmarks {
         String which = args.length > 0 ? args[0] : "registry";
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+        String server = args.length > 3 ? args[3] : "jetty";
         switch (which) {
-            case "registry" -> RegistryBenchmark.run(threads, seconds);
-            case "osb" -> OsbBenchmark.run(threads, seconds);
+            case "registry" -> RegistryBenchmark.run(threads, seconds, server);
+            case "osb" -> OsbBenchmark.run(threads, seconds, server);
             default -> {
                 System.err.println("unknown benchmark '" + which + "' in " + Arrays.toString(args)
                         + "; use registry or osb");

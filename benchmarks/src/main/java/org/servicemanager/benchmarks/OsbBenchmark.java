@@ -2,7 +2,6 @@ package org.servicemanager.benchmarks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,7 +13,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import org.servicemanager.core.ServiceManager;
-import org.servicemanager.core.jdk.SmHttpServer;
 import org.servicemanager.storage.memory.MemoryStore;
 
 /**
@@ -29,12 +27,12 @@ final class OsbBenchmark {
     private OsbBenchmark() {
     }
 
-    static void run(int threads, int seconds) throws Exception {
+    static void run(int threads, int seconds, String serverKind) throws Exception {
         String adminPassword = "bench-" + UUID.randomUUID();
         ServiceManager sm = ServiceManager.builder().store(new MemoryStore()).adminUser("admin", adminPassword)
                 .build();
         try (MiniBroker broker = new MiniBroker();
-                SmHttpServer server = SmHttpServer.start(sm, new InetSocketAddress("127.0.0.1", 0))) {
+                Served server = Served.start(sm, serverKind)) {
             String admin = basic("admin", adminPassword);
             HttpClient client = HttpClient.newHttpClient();
             JsonNode platform = post(client, server.baseUrl() + "/v1/platforms", admin,
@@ -56,9 +54,9 @@ final class OsbBenchmark {
             LoadRunner runner = new LoadRunner();
             Duration warmup = Duration.ofSeconds(Math.max(2, seconds / 2));
             Duration measure = Duration.ofSeconds(seconds);
-            System.out.printf("osb: %d offerings x %d plans; %d client threads on %d cores; JDK %s%n",
+            System.out.printf("osb: %d offerings x %d plans; %d client threads on %d cores; server %s; JDK %s%n",
                     MiniBroker.OFFERINGS, MiniBroker.PLANS, threads, Runtime.getRuntime().availableProcessors(),
-                    Runtime.version());
+                    serverKind, Runtime.version());
             List<LoadRunner.Result[]> pairs = new ArrayList<>();
             pairs.add(new LoadRunner.Result[] {
                 runner.run("(a) provision+deprovision, direct", threads, warmup, measure,

@@ -1,6 +1,5 @@
 package org.servicemanager.benchmarks;
 
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -23,7 +22,6 @@ import org.servicemanager.api.model.Visibility;
 import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.core.ServiceManager;
-import org.servicemanager.core.jdk.SmHttpServer;
 import org.servicemanager.storage.memory.MemoryStore;
 
 /**
@@ -41,20 +39,20 @@ final class RegistryBenchmark {
     private RegistryBenchmark() {
     }
 
-    static void run(int threads, int seconds) throws Exception {
+    static void run(int threads, int seconds, String serverKind) throws Exception {
         Store store = new MemoryStore();
         List<String> planIds = seed(store);
         String password = "bench-" + UUID.randomUUID();
         ServiceManager sm = ServiceManager.builder().store(store).adminUser("admin", password).build();
-        try (SmHttpServer server = SmHttpServer.start(sm, new InetSocketAddress("127.0.0.1", 0))) {
+        try (Served server = Served.start(sm, serverKind)) {
             String base = server.baseUrl();
             String auth = OsbBenchmark.basic("admin", password);
             LoadRunner runner = new LoadRunner();
             Duration warmup = Duration.ofSeconds(Math.max(2, seconds / 2));
             Duration measure = Duration.ofSeconds(seconds);
-            System.out.printf("registry: %d plans, %d visibilities; %d client threads on %d cores; JDK %s%n",
+            System.out.printf("registry: %d plans, %d visibilities; %d client threads on %d cores; server %s; JDK %s%n",
                     planIds.size(), planIds.size() * PLATFORMS, threads, Runtime.getRuntime().availableProcessors(),
-                    Runtime.version());
+                    serverKind, Runtime.version());
             List<LoadRunner.Result> results = new ArrayList<>();
             results.add(runner.run("GET /v1/visibilities?labelQuery=...&max_items=50", threads, warmup, measure,
                     i -> List.of(get(base + "/v1/visibilities?max_items=50&labelQuery="

@@ -1,0 +1,54 @@
+package org.servicemanager.benchmarks;
+
+import java.net.InetSocketAddress;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.servicemanager.core.ServiceManager;
+import org.servicemanager.core.jdk.SmHttpServer;
+import org.servicemanager.servlet.ServiceManagerServlet;
+
+/** A Service Manager served over loopback, by the JDK adapter or by Jetty 12 with the servlet. */
+final class Served implements AutoCloseable {
+    private final String baseUrl;
+    private final AutoCloseable stop;
+
+    private Served(String baseUrl, AutoCloseable stop) {
+        this.baseUrl = baseUrl;
+        this.stop = stop;
+    }
+
+    static Served start(ServiceManager sm, String server) throws Exception {
+        return switch (server) {
+            case "jdk" -> {
+                SmHttpServer jdk = SmHttpServer.start(sm, new InetSocketAddress("127.0.0.1", 0));
+                yield new Served(jdk.baseUrl(), jdk);
+            }
+            case "jetty" -> {
+                Server jetty = new Server();
+                ServerConnector connector = new ServerConnector(jetty);
+                connector.setHost("127.0.0.1");
+                connector.setPort(0);
+                jetty.addConnector(connector);
+                ServletContextHandler context = new ServletContextHandler("/");
+                ServletHolder holder = new ServletHolder(new ServiceManagerServlet(sm));
+                holder.setAsyncSupported(true);
+                context.addServlet(holder, "/*");
+                jetty.setHandler(context);
+                jetty.start();
+                yield new Served("http://127.0.0.1:" + connector.getLocalPort(), jetty::stop);
+            }
+            default -> throw new IllegalArgumentException("server must be jdk or jetty, was " + server);
+        };
+    }
+
+    String baseUrl() {
+        return baseUrl;
+    }
+
+    @Override
+    public void close() throws Exception {
+        stop.close();
+    }
+}
