@@ -46,11 +46,17 @@ class OsbCatalogTest extends OsbTestBase {
     @Test
     @DisplayName("keeps each offering and plan as the broker sent it")
     void asTheBrokerSentIt() {
-        JsonNode db = osbA.get(stage.base() + "/catalog").json().get("services").get(0);
+        JsonNode cache = null;
+        for (JsonNode service : osbA.get(stage.base() + "/catalog").json().get("services")) {
+            if (service.get("id").asText().equals("cache-id")) {
+                cache = service;
+            }
+        }
 
-        assertThat(db.get("id").asText()).isEqualTo("db-id");
-        assertThat(db.get("plan_updateable").asBoolean()).isTrue();
-        assertThat(db.findValues("bindable")).isNotEmpty();
+        assertThat(cache).isNotNull();
+        assertThat(cache.get("bindable").asBoolean()).isFalse();
+        assertThat(cache.at("/plans/0/id").asText()).isEqualTo("basic-id");
+        assertThat(cache.at("/plans/0/bindable").asBoolean()).isTrue();
     }
 
     @Test

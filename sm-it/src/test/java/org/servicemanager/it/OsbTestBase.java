@@ -23,8 +23,9 @@ import org.servicemanager.test.http.ApiResponse;
  *
  * <p>The catalog: offering {@code db} (bindable, plan_updateable, instances and bindings
  * retrievable) with plans {@code small}, {@code large}, {@code nobind} (not bindable) and
- * {@code fixed} (not plan_updateable), all public; offering {@code cache} (not retrievable) with
- * plan {@code basic}, public; offering {@code hidden} with plan {@code secret}, visible to no one.
+ * {@code fixed} (not plan_updateable), all public, and {@code secret-db}, visible to no one;
+ * offering {@code cache} (not retrievable, not bindable) with plan {@code basic} (bindable), public;
+ * offering {@code hidden} with plan {@code secret}, visible to no one.
  */
 abstract class OsbTestBase extends ApiTestBase {
     static final String VERSION = "2.17";
@@ -89,8 +90,9 @@ abstract class OsbTestBase extends ApiTestBase {
                         .plan(Catalogs.plan("small"))
                         .plan(Catalogs.plan("large"))
                         .plan(Catalogs.plan("nobind").bindable(false))
-                        .plan(Catalogs.plan("fixed").set("plan_updateable", false)),
-                Catalogs.offering("cache").plan(Catalogs.plan("basic")),
+                        .plan(Catalogs.plan("fixed").set("plan_updateable", false))
+                        .plan(Catalogs.plan("secret-db")),
+                Catalogs.offering("cache").bindable(false).plan(Catalogs.plan("basic").bindable(true)),
                 Catalogs.offering("hidden").plan(Catalogs.plan("secret")));
     }
 
@@ -109,11 +111,11 @@ abstract class OsbTestBase extends ApiTestBase {
         stage.broker.clearRequests();
     }
 
-    /** A broker registration whose plans are public, except {@code secret}. */
+    /** A broker registration whose plans are public, except those named {@code secret...}. */
     Stage newStage(String catalog) {
         Stage s = new Stage(catalog);
         s.planIds.forEach((name, id) -> {
-            if (!name.equals("secret")) {
+            if (!name.startsWith("secret")) {
                 createPublicVisibility(id);
             }
         });
