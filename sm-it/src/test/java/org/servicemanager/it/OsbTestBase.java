@@ -37,13 +37,16 @@ abstract class OsbTestBase extends ApiTestBase {
         final FakeBroker broker;
         final FakeOsbService osb;
         final String brokerId;
+        final String brokerName;
         final Map<String, String> planIds = new HashMap<>();
 
         Stage(String catalog) {
             broker = broker();
             broker.catalog(catalog);
             osb = FakeOsbService.install(broker);
-            brokerId = registerBroker(broker).get("id").asText();
+            JsonNode registered = registerBroker(broker);
+            brokerId = registered.get("id").asText();
+            brokerName = registered.get("name").asText();
             broker.withBasicAuth(BROKER_USER, BROKER_PASSWORD);
             for (JsonNode plan : plansOfBroker(brokerId)) {
                 planIds.put(plan.get("catalog_name").asText(), plan.get("id").asText());
