@@ -232,4 +232,44 @@ class OsbEnforcementTest extends OsbTestBase {
 
         assertRefused(osbB.put(stage.binding(own, bindingId), bindBody("db", "small")), 409);
     }
+
+    @Test
+    @DisplayName("unbind of a binding under another instance than its own does not touch the binding's record")
+    void unbindUnderWrongInstance() {
+        String id = provisioned(osbA, "small");
+        String other = provisioned(osbA, "small");
+        String bindingId = bound(osbA, id, "small");
+
+        osbA.delete(stage.binding(other, bindingId) + idsQuery("db", "small"));
+        osbA.get(stage.binding(other, bindingId) + "/last_operation");
+
+        assertThat(bindingRecord(bindingId).status()).isEqualTo(200);
+        assertThat(stage.osb.bindingIds()).contains(bindingId);
+    }
+
+    @Test
+    @DisplayName("provision of an instance id the platform already has at another broker is 409; the broker is not called")
+    void instanceIdAtAnotherBroker() {
+        Stage other = newStage(defaultCatalog());
+        String id = provisioned(osbA, "small");
+
+        ApiResponse response = osbA.put(other.instance(id), provisionBody("small"));
+
+        assertOsbError(response, 409);
+        assertThat(other.osbCalls()).isEmpty();
+        assertThat(instanceRecord(id).json().get("service_plan_id").asText()).isEqualTo(stage.plan("small"));
+    }
+
+    @Test
+    @DisplayName("deprovision and last_operation of an instance through another broker are 404 and leave the record")
+    void instanceThroughAnotherBroker() {
+        Stage other = newStage(defaultCatalog());
+        String id = provisioned(osbA, "small");
+
+        assertOsbError(osbA.delete(other.instance(id) + idsQuery("db", "small")), 404);
+        assertOsbError(osbA.get(other.instance(id) + "/last_operation"), 404);
+
+        assertThat(other.osbCalls()).isEmpty();
+        assertThat(instanceRecord(id).status()).isEqualTo(200);
+    }
 }
