@@ -11,10 +11,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.servicemanager.test.broker.FakeOsbService;
 import org.servicemanager.test.broker.RecordedRequest;
+import org.servicemanager.test.broker.Reply;
 import org.servicemanager.test.http.ApiResponse;
 
 @DisplayName("/v1/osb under concurrent calls")
@@ -162,5 +165,38 @@ class OsbConcurrencyTest extends OsbTestBase {
         assertThat(response.status()).isEqualTo(422);
         assertThat(instanceRecord(id).status()).isEqualTo(200);
         assertThat(instanceRecord(id).json().at("/last_operation/state").asText()).isEqualTo("in progress");
+    }
+
+    @Test
+    @DisplayName("a provision the broker refuses does not remove the record a concurrent provision of the same id "
+            + "got confirmed meanwhile")
+    void refusedProvisionKeepsConcurrentlyConfirmedRecord() throws Exception {
+        Stage s = newStage(defaultCatalog());
+        CountDownLatch firstArrived = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        s.broker.route("PUT", FakeOsbService.INSTANCE_PATH, request -> {
+            if (calls.incrementAndGet() == 1) {
+                firstArrived.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return Reply.error(500, "InternalServerError", "the first call fails late");
+            }
+            return Reply.json(201, "{}");
+        });
+        String id = unique("i");
+        Future<ApiResponse> first = pool.submit(() -> osbA.put(s.instance(id), provisionBody("small")));
+        assertThat(firstArrived.await(10, TimeUnit.SECONDS)).isTrue();
+
+        ApiResponse second = osbA.put(s.instance(id), provisionBody("small"));
+        release.countDown();
+
+        assertThat(second.status()).isEqualTo(201);
+        assertThat(first.get(30, TimeUnit.SECONDS).status()).isEqualTo(500);
+        assertThat(instanceRecord(id).status()).as("the record the broker confirmed").isEqualTo(200);
+        assertThat(instanceRecord(id).json().get("ready").asBoolean()).isTrue();
     }
 }

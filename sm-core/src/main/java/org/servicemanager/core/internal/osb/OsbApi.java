@@ -91,14 +91,14 @@ final class OsbApi {
         ServiceInstance reservation = new ServiceInstance(instanceId, text(context, "instance_name"), ref.plan().id(),
                 platform.id(), jsonText(context), null, false, LastOperation.inProgress(OperationType.CREATE, null),
                 null, null, Labels.empty(), now, now, false, 0);
-        boolean reserved = reserve(instances(), reservation, platform, "service instance");
-        if (!reserved && instances().get(instanceId).filter(i -> !atBroker(i, broker)).isPresent()) {
+        ServiceInstance reserved = reserve(instances(), reservation, platform, "service instance");
+        if (reserved == null && instances().get(instanceId).filter(i -> !atBroker(i, broker)).isPresent()) {
             throw new ConflictException("service instance '" + instanceId + "' already exists at another broker");
         }
         return forwarder.forward(call, broker).handle((answer, failure) -> {
             if (failure != null || answer.status() >= 300 || answer.status() < 200) {
-                if (reserved) {
-                    instances().delete(instanceId);
+                if (reserved != null) {
+                    dropReservation(instances(), reserved);
                 }
                 return answerOrThrow(answer, failure);
             }
@@ -260,11 +260,11 @@ final class OsbApi {
         ServiceBinding reservation = new ServiceBinding(bindingId, text(context, "binding_name"), instance.id(),
                 platform.id(), jsonText(context), jsonText(body.get("bind_resource")),
                 LastOperation.inProgress(OperationType.CREATE, null), Labels.empty(), now, now, false, 0);
-        boolean reserved = reserve(bindings(), reservation, platform, "service binding");
+        ServiceBinding reserved = reserve(bindings(), reservation, platform, "service binding");
         return forwarder.forward(call, broker).handle((answer, failure) -> {
             if (failure != null || answer.status() >= 300 || answer.status() < 200) {
-                if (reserved) {
-                    bindings().delete(bindingId);
+                if (reserved != null) {
+                    dropReservation(bindings(), reserved);
                 }
                 return answerOrThrow(answer, failure);
             }
@@ -467,21 +467,35 @@ final class OsbApi {
      * Stores the reservation; an existing record of the same platform is left to the broker to judge
      * (it answers 200, 202 or 409/422), one of another platform makes the request a conflict.
      *
-     * @return whether this request created the record (and so removes it if the broker refuses)
+     * @return the record if this request created it (and so removes it if the broker refuses), else
+     *     {@code null}
      */
-    private static <T extends Entity> boolean reserve(Repository<T> repo, T reservation, Platform platform,
+    private static <T extends Entity> T reserve(Repository<T> repo, T reservation, Platform platform,
             String what) {
         try {
-            repo.create(reservation);
-            return true;
+            return repo.create(reservation);
         } catch (UniqueViolationException e) {
             Optional<T> existing = repo.get(reservation.id());
             String owner = existing.map(OsbApi::ownerOf).orElse(platform.id());
             if (!owner.equals(platform.id())) {
                 throw new ConflictException(what + " '" + reservation.id() + "' already exists");
             }
-            return false;
+            return null;
         }
+    }
+
+    /**
+     * Removes a reservation the broker refused, unless a concurrent request for the same id has
+     * meanwhile recorded the broker's confirmation (the version moved on): the broker has that
+     * resource, so the record must stay.
+     */
+    private <T extends Entity> void dropReservation(Repository<T> repo, T reserved) {
+        ctx.store().inTransaction(tx -> {
+            Repository<T> inTx = tx.repository(repo.type());
+            inTx.get(reserved.id()).filter(current -> current.version() == reserved.version())
+                    .ifPresent(current -> inTx.delete(current.id()));
+            return null;
+        });
     }
 
     private static String ownerOf(Entity entity) {
