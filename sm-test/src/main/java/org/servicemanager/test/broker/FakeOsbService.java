@@ -70,7 +70,9 @@ public final class FakeOsbService {
         /** 410 Gone with {@code {}}. */
         GONE,
         /** 422 {@code {"error": "ConcurrencyError"}}. */
-        CONCURRENCY_ERROR
+        CONCURRENCY_ERROR,
+        /** 422 {@code {"error": "AsyncRequired"}}, whatever the call's {@code accepts_incomplete}. */
+        ASYNC_REQUIRED
     }
 
     private enum Kind {
@@ -508,6 +510,7 @@ public final class FakeOsbService {
             case INVALID_JSON -> Reply.json(200, "{\"state\": this is not json");
             case GONE -> Reply.json(410, "{}");
             case CONCURRENCY_ERROR -> concurrencyError();
+            case ASYNC_REQUIRED -> asyncRequired();
         };
     }
 

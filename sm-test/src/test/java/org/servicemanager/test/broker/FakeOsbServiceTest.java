@@ -200,12 +200,15 @@ class FakeOsbServiceTest {
     }
 
     @Test
-    @DisplayName("the GONE, INVALID_JSON and TIMEOUT failures answer 410, a non-JSON body and a late answer")
+    @DisplayName("the GONE, ASYNC_REQUIRED, INVALID_JSON and TIMEOUT failures answer 410, 422, a non-JSON body and a "
+            + "late answer")
     void otherFailures() {
-        osb.slowness(Duration.ofMillis(300))
-                .failNextCall(Failure.GONE).failNextCall(Failure.INVALID_JSON).failNextCall(Failure.TIMEOUT);
+        osb.slowness(Duration.ofMillis(300)).failNextCall(Failure.GONE).failNextCall(Failure.ASYNC_REQUIRED)
+                .failNextCall(Failure.INVALID_JSON).failNextCall(Failure.TIMEOUT);
 
         assertThat(client.put(INSTANCE, PROVISION).status()).isEqualTo(410);
+        assertThat(client.put(INSTANCE + "?accepts_incomplete=true", PROVISION).text("error"))
+                .isEqualTo("AsyncRequired");
         assertThat(client.put(INSTANCE, PROVISION).body()).contains("this is not json");
         long start = System.nanoTime();
         client.put(INSTANCE, PROVISION);
