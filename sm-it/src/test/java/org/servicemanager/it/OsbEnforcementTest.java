@@ -68,6 +68,21 @@ class OsbEnforcementTest extends OsbTestBase {
     }
 
     @Test
+    @DisplayName("for a platform that is not Cloud Foundry, organization_guid labels do not restrict provisioning")
+    void organizationLabelsOnlyForCloudFoundry() {
+        Stage s = newStage(defaultCatalog());
+        ApiResponse created = admin.post("/v1/platforms", json("name", unique("k8s"), "type", "kubernetes"));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        admin.post("/v1/visibilities", json("service_plan_id", s.plan("secret-db"), "platform_id",
+                platformId(created.json()), "labels", Map.of("organization_guid", List.of("org-1"))));
+
+        ApiResponse response = osbClient(created.json()).put(s.instance(unique("i")),
+                provisionBody("db", "secret-db", "org-2"));
+
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+    }
+
+    @Test
     @DisplayName("Cloud Foundry: a visibility without organization_guid label applies to every org")
     void unscopedVisibility() {
         ApiResponse response = osbA.put(stage.instance(unique("i")), provisionBody("db", "small", "org-2"));

@@ -60,6 +60,31 @@ class OsbTrackingTest extends OsbTestBase {
     }
 
     @Test
+    @DisplayName("a provision without context is recorded without one; nothing breaks")
+    void provisionWithoutContext() {
+        String id = unique("i");
+
+        ApiResponse response = osbA.put(stage.instance(id), json("service_id", "db-id", "plan_id", "small-id"));
+
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+        assertThat(record(id).has("context")).isFalse();
+        assertThat(record(id).has("name")).isFalse();
+        assertThat(record(id).get("ready").asBoolean()).isTrue();
+    }
+
+    @Test
+    @DisplayName("a context without platform or instance_name is passed through and stored as given")
+    void contextWithoutPlatform() {
+        String id = unique("i");
+        String body = json("service_id", "db-id", "plan_id", "small-id", "context", map("space_guid", "s-9"));
+
+        assertThat(osbA.put(stage.instance(id), body).status()).isEqualTo(201);
+
+        assertThat(stage.osbCalls().get(0).body()).isEqualTo(body);
+        assertThat(record(id).get("context")).isEqualTo(parse("{\"space_guid\":\"s-9\"}"));
+    }
+
+    @Test
     @DisplayName("a repeated identical provision (broker answers 200) keeps one record")
     void repeatedProvision() {
         String id = provisioned(osbA, "small");
