@@ -91,11 +91,14 @@ final class OsbApi {
         ServiceInstance reservation = new ServiceInstance(instanceId, text(context, "instance_name"), ref.plan().id(),
                 platform.id(), jsonText(context), null, false, LastOperation.inProgress(OperationType.CREATE, null),
                 null, null, Labels.empty(), now, now, false, 0);
-        boolean reserved = reserve(instances(), reservation, platform, "service instance");
+        ServiceInstance reserved = reserve(instances(), reservation, platform, "service instance");
+        if (reserved == null && instances().get(instanceId).filter(i -> !atBroker(i, broker)).isPresent()) {
+            throw new ConflictException("service instance '" + instanceId + "' already exists at another broker");
+        }
         return forwarder.forward(call, broker).handle((answer, failure) -> {
             if (failure != null || answer.status() >= 300 || answer.status() < 200) {
-                if (reserved) {
-                    instances().delete(instanceId);
+                if (reserved != null) {
+                    dropReservation(instances(), reserved);
                 }
                 return answerOrThrow(answer, failure);
             }
@@ -114,7 +117,7 @@ final class OsbApi {
         ServiceBroker broker = check(call);
         Platform platform = platform(call);
         ObjectNode body = call.jsonBody();
-        ServiceInstance instance = ownedInstance(call, platform);
+        ServiceInstance instance = ownedInstance(call, broker, platform);
         PlanRef current = planOf(instance);
         PlanRef target = resolve(broker, requiredText(body, "service_id"),
                 body.hasNonNull("plan_id") ? requiredText(body, "plan_id") : current.plan().catalogId());
@@ -150,10 +153,7 @@ final class OsbApi {
         ServiceBroker broker = check(call);
         Platform platform = platform(call);
         String instanceId = call.pathParam("instance_id");
-        Optional<ServiceInstance> instance = instances().get(instanceId);
-        if (instance.isPresent()) {
-            requireOwner(instance.get().platformId(), platform, "service instance", instanceId);
-        }
+        Optional<ServiceInstance> instance = knownInstance(call, broker, platform);
         resolve(broker, requiredQuery(call, "service_id"), requiredQuery(call, "plan_id"));
         return forwarder.forward(call, broker).thenApply(answer -> {
             if (answer.status() == 200 || answer.status() == 410) {
@@ -169,7 +169,7 @@ final class OsbApi {
 
     CompletableFuture<SmResponse> fetchInstance(Call call) {
         ServiceBroker broker = check(call);
-        ServiceInstance instance = ownedInstance(call, platform(call));
+        ServiceInstance instance = ownedInstance(call, broker, platform(call));
         PlanRef ref = planOf(instance);
         if (!ref.offering().instancesRetrievable()) {
             throw new BadRequestException("service '" + ref.offering().catalogName() + "' of broker '"
@@ -181,11 +181,7 @@ final class OsbApi {
     CompletableFuture<SmResponse> instanceLastOperation(Call call) {
         ServiceBroker broker = check(call);
         Platform platform = platform(call);
-        String instanceId = call.pathParam("instance_id");
-        Optional<ServiceInstance> instance = instances().get(instanceId);
-        if (instance.isPresent()) {
-            requireOwner(instance.get().platformId(), platform, "service instance", instanceId);
-        }
+        Optional<ServiceInstance> instance = knownInstance(call, broker, platform);
         return forwarder.forward(call, broker).thenApply(answer -> {
             instance.ifPresent(i -> followInstance(i.id(), answer));
             return OsbForwarder.toPlatform(answer);
@@ -248,7 +244,7 @@ final class OsbApi {
         ServiceBroker broker = check(call);
         Platform platform = platform(call);
         ObjectNode body = call.jsonBody();
-        ServiceInstance instance = ownedInstance(call, platform);
+        ServiceInstance instance = ownedInstance(call, broker, platform);
         PlanRef ref = resolve(broker, requiredText(body, "service_id"), requiredText(body, "plan_id"));
         if (!ref.plan().id().equals(instance.servicePlanId())) {
             throw new BadRequestException("plan_id '" + ref.plan().catalogId() + "' is not the plan of instance '"
@@ -264,11 +260,11 @@ final class OsbApi {
         ServiceBinding reservation = new ServiceBinding(bindingId, text(context, "binding_name"), instance.id(),
                 platform.id(), jsonText(context), jsonText(body.get("bind_resource")),
                 LastOperation.inProgress(OperationType.CREATE, null), Labels.empty(), now, now, false, 0);
-        boolean reserved = reserve(bindings(), reservation, platform, "service binding");
+        ServiceBinding reserved = reserve(bindings(), reservation, platform, "service binding");
         return forwarder.forward(call, broker).handle((answer, failure) -> {
             if (failure != null || answer.status() >= 300 || answer.status() < 200) {
-                if (reserved) {
-                    bindings().delete(bindingId);
+                if (reserved != null) {
+                    dropReservation(bindings(), reserved);
                 }
                 return answerOrThrow(answer, failure);
             }
@@ -284,10 +280,7 @@ final class OsbApi {
         ServiceBroker broker = check(call);
         Platform platform = platform(call);
         String bindingId = call.pathParam("binding_id");
-        Optional<ServiceBinding> binding = bindings().get(bindingId);
-        if (binding.isPresent()) {
-            requireOwner(binding.get().platformId(), platform, "service binding", bindingId);
-        }
+        Optional<ServiceBinding> binding = knownBinding(call, broker, platform);
         resolve(broker, requiredQuery(call, "service_id"), requiredQuery(call, "plan_id"));
         return forwarder.forward(call, broker).thenApply(answer -> {
             if (answer.status() == 200 || answer.status() == 410) {
@@ -303,7 +296,7 @@ final class OsbApi {
 
     CompletableFuture<SmResponse> fetchBinding(Call call) {
         ServiceBroker broker = check(call);
-        ServiceBinding binding = ownedBinding(call, platform(call));
+        ServiceBinding binding = ownedBinding(call, broker, platform(call));
         ServiceInstance instance = instances().get(binding.serviceInstanceId())
                 .orElseThrow(() -> new NotFoundException("service binding '" + binding.id() + "' not found"));
         PlanRef ref = planOf(instance);
@@ -317,11 +310,7 @@ final class OsbApi {
     CompletableFuture<SmResponse> bindingLastOperation(Call call) {
         ServiceBroker broker = check(call);
         Platform platform = platform(call);
-        String bindingId = call.pathParam("binding_id");
-        Optional<ServiceBinding> binding = bindings().get(bindingId);
-        if (binding.isPresent()) {
-            requireOwner(binding.get().platformId(), platform, "service binding", bindingId);
-        }
+        Optional<ServiceBinding> binding = knownBinding(call, broker, platform);
         return forwarder.forward(call, broker).thenApply(answer -> {
             binding.ifPresent(b -> followBinding(b.id(), answer));
             return OsbForwarder.toPlatform(answer);
@@ -406,21 +395,55 @@ final class OsbApi {
         }
     }
 
-    private ServiceInstance ownedInstance(Call call, Platform platform) {
+    private ServiceInstance ownedInstance(Call call, ServiceBroker broker, Platform platform) {
         String id = call.pathParam("instance_id");
-        ServiceInstance instance = instances().get(id)
+        return knownInstance(call, broker, platform)
                 .orElseThrow(() -> new NotFoundException("service instance '" + id + "' not found"));
-        requireOwner(instance.platformId(), platform, "service instance", id);
+    }
+
+    /**
+     * The record of the addressed instance, if there is one. One of another platform, or one made
+     * through another broker, does not exist as far as this call can tell: 404, so such a call can
+     * neither reach this broker nor change or remove the record.
+     */
+    private Optional<ServiceInstance> knownInstance(Call call, ServiceBroker broker, Platform platform) {
+        String id = call.pathParam("instance_id");
+        Optional<ServiceInstance> instance = instances().get(id);
+        if (instance.isPresent()) {
+            requireOwner(instance.get().platformId(), platform, "service instance", id);
+            if (!atBroker(instance.get(), broker)) {
+                throw new NotFoundException("service instance '" + id + "' not found");
+            }
+        }
         return instance;
     }
 
-    private ServiceBinding ownedBinding(Call call, Platform platform) {
+    private ServiceBinding ownedBinding(Call call, ServiceBroker broker, Platform platform) {
         String id = call.pathParam("binding_id");
-        ServiceBinding binding = bindings().get(id)
-                .filter(b -> b.serviceInstanceId().equals(call.pathParam("instance_id")))
+        return knownBinding(call, broker, platform)
                 .orElseThrow(() -> new NotFoundException("service binding '" + id + "' not found"));
-        requireOwner(binding.platformId(), platform, "service binding", id);
+    }
+
+    /** Like {@link #knownInstance}; a binding of another instance than the addressed one is 404 too. */
+    private Optional<ServiceBinding> knownBinding(Call call, ServiceBroker broker, Platform platform) {
+        knownInstance(call, broker, platform);
+        String id = call.pathParam("binding_id");
+        Optional<ServiceBinding> binding = bindings().get(id);
+        if (binding.isPresent()) {
+            requireOwner(binding.get().platformId(), platform, "service binding", id);
+            if (!binding.get().serviceInstanceId().equals(call.pathParam("instance_id"))) {
+                throw new NotFoundException("service binding '" + id + "' not found");
+            }
+        }
         return binding;
+    }
+
+    /** Whether an instance record was made through this broker, i.e. its plan is one of the broker's. */
+    private boolean atBroker(ServiceInstance instance, ServiceBroker broker) {
+        return ctx.store().repository(EntityTypes.SERVICE_PLANS).get(instance.servicePlanId())
+                .flatMap(p -> ctx.store().repository(EntityTypes.SERVICE_OFFERINGS).get(p.serviceOfferingId()))
+                .map(o -> o.brokerId().equals(broker.id()))
+                .orElse(false);
     }
 
     /** Another platform's instance or binding does not exist as far as this platform can tell. */
@@ -444,21 +467,35 @@ final class OsbApi {
      * Stores the reservation; an existing record of the same platform is left to the broker to judge
      * (it answers 200, 202 or 409/422), one of another platform makes the request a conflict.
      *
-     * @return whether this request created the record (and so removes it if the broker refuses)
+     * @return the record if this request created it (and so removes it if the broker refuses), else
+     *     {@code null}
      */
-    private static <T extends Entity> boolean reserve(Repository<T> repo, T reservation, Platform platform,
+    private static <T extends Entity> T reserve(Repository<T> repo, T reservation, Platform platform,
             String what) {
         try {
-            repo.create(reservation);
-            return true;
+            return repo.create(reservation);
         } catch (UniqueViolationException e) {
             Optional<T> existing = repo.get(reservation.id());
             String owner = existing.map(OsbApi::ownerOf).orElse(platform.id());
             if (!owner.equals(platform.id())) {
                 throw new ConflictException(what + " '" + reservation.id() + "' already exists");
             }
-            return false;
+            return null;
         }
+    }
+
+    /**
+     * Removes a reservation the broker refused, unless a concurrent request for the same id has
+     * meanwhile recorded the broker's confirmation (the version moved on): the broker has that
+     * resource, so the record must stay.
+     */
+    private <T extends Entity> void dropReservation(Repository<T> repo, T reserved) {
+        ctx.store().inTransaction(tx -> {
+            Repository<T> inTx = tx.repository(repo.type());
+            inTx.get(reserved.id()).filter(current -> current.version() == reserved.version())
+                    .ifPresent(current -> inTx.delete(current.id()));
+            return null;
+        });
     }
 
     private static String ownerOf(Entity entity) {

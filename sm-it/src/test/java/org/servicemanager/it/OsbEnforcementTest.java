@@ -1,0 +1,290 @@
+package org.servicemanager.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.servicemanager.test.http.ApiResponse;
+
+@DisplayName("/v1/osb: what the Service Manager refuses before the broker sees it")
+class OsbEnforcementTest extends OsbTestBase {
+
+    private void assertRefused(ApiResponse response, int status) {
+        assertOsbError(response, status);
+        assertThat(stage.osbCalls()).as("calls that reached the broker").isEmpty();
+    }
+
+    @Test
+    @DisplayName("provision with an unknown service_id is 400; the broker is not called")
+    void provisionUnknownService() {
+        assertRefused(osbA.put(stage.instance(unique("i")), provisionBody("nope", "small", "org-1")), 400);
+    }
+
+    @Test
+    @DisplayName("provision with an unknown plan_id is 400; the broker is not called")
+    void provisionUnknownPlan() {
+        assertRefused(osbA.put(stage.instance(unique("i")), provisionBody("nope")), 400);
+    }
+
+    @Test
+    @DisplayName("provision with a plan of another offering of the broker is 400; the broker is not called")
+    void provisionPlanOfOtherService() {
+        assertRefused(osbA.put(stage.instance(unique("i")), provisionBody("db", "basic", "org-1")), 400);
+    }
+
+    @Test
+    @DisplayName("provision to a plan not visible to the platform is 400 naming the plan; the broker is not called")
+    void provisionInvisiblePlan() {
+        String id = unique("i");
+        ApiResponse response = osbA.put(stage.instance(id), provisionBody("secret-db"));
+
+        assertRefused(response, 400);
+        assertThat(response.text("description")).contains("secret-db");
+        assertThat(instanceRecord(id).status()).isEqualTo(404);
+    }
+
+    @Test
+    @DisplayName("provision without service_id or plan_id is 400; the broker is not called")
+    void provisionWithoutIds() {
+        assertRefused(osbA.put(stage.instance(unique("i")), json("service_id", "db-id")), 400);
+    }
+
+    @Test
+    @DisplayName("Cloud Foundry: a visibility labelled organization_guid org-1 lets org-1 provision, not org-2")
+    void organizationScopedVisibility() {
+        Stage s = newStage(defaultCatalog());
+        admin.post("/v1/visibilities", json("service_plan_id", s.plan("secret-db"), "platform_id",
+                platformId(platformA), "labels", Map.of("organization_guid", List.of("org-1"))));
+
+        ApiResponse org1 = osbA.put(s.instance(unique("i")), provisionBody("db", "secret-db", "org-1"));
+        ApiResponse org2 = osbA.put(s.instance(unique("i")), provisionBody("db", "secret-db", "org-2"));
+
+        assertThat(org1.status()).as(org1.body()).isEqualTo(201);
+        assertOsbError(org2, 400);
+        assertThat(org2.text("description")).contains("org-2");
+        assertThat(s.osbCalls()).hasSize(1);
+    }
+
+    @Test
+    @DisplayName("for a platform that is not Cloud Foundry, organization_guid labels do not restrict provisioning")
+    void organizationLabelsOnlyForCloudFoundry() {
+        Stage s = newStage(defaultCatalog());
+        ApiResponse created = admin.post("/v1/platforms", json("name", unique("k8s"), "type", "kubernetes"));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        admin.post("/v1/visibilities", json("service_plan_id", s.plan("secret-db"), "platform_id",
+                platformId(created.json()), "labels", Map.of("organization_guid", List.of("org-1"))));
+
+        ApiResponse response = osbClient(created.json()).put(s.instance(unique("i")),
+                provisionBody("db", "secret-db", "org-2"));
+
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+    }
+
+    @Test
+    @DisplayName("Cloud Foundry: a visibility without organization_guid label applies to every org")
+    void unscopedVisibility() {
+        ApiResponse response = osbA.put(stage.instance(unique("i")), provisionBody("db", "small", "org-2"));
+
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+    }
+
+    @Test
+    @DisplayName("update to an unknown plan_id is 400; the broker is not called")
+    void updateUnknownPlan() {
+        String id = provisioned(osbA, "small");
+        stage.broker.clearRequests();
+
+        assertRefused(osbA.patch(stage.instance(id), json("service_id", "db-id", "plan_id", "nope-id")), 400);
+    }
+
+    @Test
+    @DisplayName("update with an unknown service_id is 400; the broker is not called")
+    void updateUnknownService() {
+        String id = provisioned(osbA, "small");
+        stage.broker.clearRequests();
+
+        assertRefused(osbA.patch(stage.instance(id), json("service_id", "nope-id", "plan_id", "large-id")), 400);
+    }
+
+    @Test
+    @DisplayName("update to a plan not visible to the platform is 400; the broker is not called")
+    void updateToInvisiblePlan() {
+        String id = provisioned(osbA, "small");
+        stage.broker.clearRequests();
+
+        assertRefused(osbA.patch(stage.instance(id), json("service_id", "db-id", "plan_id", "secret-db-id")), 400);
+    }
+
+    @Test
+    @DisplayName("a plan change from a plan with plan_updateable false is 400, though the offering allows it")
+    void planNotUpdateable() {
+        String id = provisioned(osbA, "fixed");
+        stage.broker.clearRequests();
+
+        ApiResponse response = osbA.patch(stage.instance(id), json("service_id", "db-id", "plan_id", "large-id"));
+
+        assertRefused(response, 400);
+        assertThat(response.text("description")).contains("plan_updateable");
+    }
+
+    @Test
+    @DisplayName("an update of a plan_updateable false instance that keeps the plan is forwarded")
+    void updateWithoutPlanChange() {
+        String id = provisioned(osbA, "fixed");
+
+        ApiResponse response = osbA.patch(stage.instance(id), json("service_id", "db-id",
+                "parameters", Map.of("size", 5)));
+
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+    }
+
+    @Test
+    @DisplayName("bind on a plan with bindable false is 400, though its offering is bindable")
+    void planNotBindable() {
+        String id = provisioned(osbA, "nobind");
+        stage.broker.clearRequests();
+
+        ApiResponse response = osbA.put(stage.binding(id, unique("b")), bindBody("db", "nobind"));
+
+        assertRefused(response, 400);
+        assertThat(response.text("description")).contains("bindable");
+    }
+
+    @Test
+    @DisplayName("bind on a plan with bindable true is forwarded, though its offering is not bindable")
+    void planBindableOverridesOffering() {
+        String id = unique("i");
+        assertThat(osbA.put(stage.instance(id), provisionBody("cache", "basic", "org-1")).status()).isEqualTo(201);
+
+        ApiResponse response = osbA.put(stage.binding(id, unique("b")), bindBody("cache", "basic"));
+
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+    }
+
+    @Test
+    @DisplayName("fetch instance where instances_retrievable is false is 400; the broker is not called")
+    void instancesNotRetrievable() {
+        String id = unique("i");
+        osbA.put(stage.instance(id), provisionBody("cache", "basic", "org-1"));
+        stage.broker.clearRequests();
+
+        ApiResponse response = osbA.get(stage.instance(id));
+
+        assertRefused(response, 400);
+        assertThat(response.text("description")).contains("instances_retrievable");
+    }
+
+    @Test
+    @DisplayName("fetch binding where bindings_retrievable is false is 400; the broker is not called")
+    void bindingsNotRetrievable() {
+        String id = unique("i");
+        String bindingId = unique("b");
+        osbA.put(stage.instance(id), provisionBody("cache", "basic", "org-1"));
+        osbA.put(stage.binding(id, bindingId), bindBody("cache", "basic"));
+        stage.broker.clearRequests();
+
+        ApiResponse response = osbA.get(stage.binding(id, bindingId));
+
+        assertRefused(response, 400);
+        assertThat(response.text("description")).contains("bindings_retrievable");
+    }
+
+    @Test
+    @DisplayName("fetch instance and binding where retrievable are forwarded")
+    void retrievable() {
+        String id = provisioned(osbA, "small");
+        String bindingId = bound(osbA, id, "small");
+
+        assertThat(osbA.get(stage.instance(id)).text("plan_id")).isEqualTo("small-id");
+        assertThat(osbA.get(stage.binding(id, bindingId)).json().has("credentials")).isTrue();
+    }
+
+    @Test
+    @DisplayName("another platform gets 404 for GET, PATCH, DELETE and last_operation of an instance; the broker is not called")
+    void instanceOwnership() {
+        String id = provisioned(osbA, "small");
+        stage.broker.clearRequests();
+
+        assertRefused(osbB.get(stage.instance(id)), 404);
+        assertRefused(osbB.patch(stage.instance(id), json("service_id", "db-id", "plan_id", "large-id")), 404);
+        assertRefused(osbB.delete(stage.instance(id) + idsQuery("db", "small")), 404);
+        assertRefused(osbB.get(stage.instance(id) + "/last_operation"), 404);
+        assertThat(instanceRecord(id).status()).isEqualTo(200);
+    }
+
+    @Test
+    @DisplayName("another platform gets 404 for bind, GET, DELETE and last_operation of a binding; the broker is not called")
+    void bindingOwnership() {
+        String id = provisioned(osbA, "small");
+        String bindingId = bound(osbA, id, "small");
+        stage.broker.clearRequests();
+
+        assertRefused(osbB.put(stage.binding(id, unique("b")), bindBody("db", "small")), 404);
+        assertRefused(osbB.get(stage.binding(id, bindingId)), 404);
+        assertRefused(osbB.delete(stage.binding(id, bindingId) + idsQuery("db", "small")), 404);
+        assertRefused(osbB.get(stage.binding(id, bindingId) + "/last_operation"), 404);
+        assertThat(bindingRecord(bindingId).status()).isEqualTo(200);
+    }
+
+    @Test
+    @DisplayName("provision of an instance id another platform owns is 409; the broker is not called")
+    void instanceIdOfAnotherPlatform() {
+        String id = provisioned(osbA, "small");
+        stage.broker.clearRequests();
+
+        assertRefused(osbB.put(stage.instance(id), provisionBody("small")), 409);
+        assertThat(instanceRecord(id).json().get("platform_id").asText()).isEqualTo(platformId(platformA));
+    }
+
+    @Test
+    @DisplayName("bind with a binding id another platform owns is 409; the broker is not called")
+    void bindingIdOfAnotherPlatform() {
+        String bindingId = bound(osbA, provisioned(osbA, "small"), "small");
+        String own = provisioned(osbB, "small");
+        stage.broker.clearRequests();
+
+        assertRefused(osbB.put(stage.binding(own, bindingId), bindBody("db", "small")), 409);
+    }
+
+    @Test
+    @DisplayName("unbind of a binding under another instance than its own does not touch the binding's record")
+    void unbindUnderWrongInstance() {
+        String id = provisioned(osbA, "small");
+        String other = provisioned(osbA, "small");
+        String bindingId = bound(osbA, id, "small");
+
+        osbA.delete(stage.binding(other, bindingId) + idsQuery("db", "small"));
+        osbA.get(stage.binding(other, bindingId) + "/last_operation");
+
+        assertThat(bindingRecord(bindingId).status()).isEqualTo(200);
+        assertThat(stage.osb.bindingIds()).contains(bindingId);
+    }
+
+    @Test
+    @DisplayName("provision of an instance id the platform already has at another broker is 409; the broker is not called")
+    void instanceIdAtAnotherBroker() {
+        Stage other = newStage(defaultCatalog());
+        String id = provisioned(osbA, "small");
+
+        ApiResponse response = osbA.put(other.instance(id), provisionBody("small"));
+
+        assertOsbError(response, 409);
+        assertThat(other.osbCalls()).isEmpty();
+        assertThat(instanceRecord(id).json().get("service_plan_id").asText()).isEqualTo(stage.plan("small"));
+    }
+
+    @Test
+    @DisplayName("deprovision and last_operation of an instance through another broker are 404 and leave the record")
+    void instanceThroughAnotherBroker() {
+        Stage other = newStage(defaultCatalog());
+        String id = provisioned(osbA, "small");
+
+        assertOsbError(osbA.delete(other.instance(id) + idsQuery("db", "small")), 404);
+        assertOsbError(osbA.get(other.instance(id) + "/last_operation"), 404);
+
+        assertThat(other.osbCalls()).isEmpty();
+        assertThat(instanceRecord(id).status()).isEqualTo(200);
+    }
+}
