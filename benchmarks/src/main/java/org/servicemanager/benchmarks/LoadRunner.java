@@ -23,14 +23,15 @@ final class LoadRunner {
 
     /** The measured figures of one scenario. */
     record Result(String name, int threads, long iterations, double seconds, double p50Micros, double p99Micros,
-            double maxMicros) {
+            double maxMicros, double cpuMicrosPerIteration) {
         double throughput() {
             return iterations / seconds;
         }
 
         String line() {
-            return String.format("%-52s threads=%d  n=%,d  throughput=%,.0f/s  p50=%.3f ms  p99=%.3f ms  max=%.3f ms",
-                    name, threads, iterations, throughput(), p50Micros / 1000, p99Micros / 1000, maxMicros / 1000);
+            return String.format("%-44s threads=%d  n=%,d  throughput=%,.0f/s  p50=%.3f ms  p99=%.3f ms  max=%.3f ms"
+                            + "  cpu=%.0f us/it", name, threads, iterations, throughput(), p50Micros / 1000,
+                    p99Micros / 1000, maxMicros / 1000, cpuMicrosPerIteration);
         }
     }
 
@@ -43,8 +44,10 @@ final class LoadRunner {
             throws InterruptedException {
         loop(threads, warmup, iteration);
         long start = System.nanoTime();
+        long cpuStart = processCpuNanos();
         List<long[]> samples = loop(threads, measure, iteration);
         double seconds = (System.nanoTime() - start) / 1e9;
+        long cpu = processCpuNanos() - cpuStart;
         int total = samples.stream().mapToInt(a -> (int) a[0]).sum();
         long[] all = new long[total];
         int offset = 0;
@@ -55,7 +58,13 @@ final class LoadRunner {
         }
         Arrays.sort(all);
         return new Result(name, threads, total, seconds, percentile(all, 0.50), percentile(all, 0.99),
-                all.length == 0 ? 0 : all[all.length - 1] / 1000.0);
+                all.length == 0 ? 0 : all[all.length - 1] / 1000.0, total == 0 ? 0 : cpu / 1000.0 / total);
+    }
+
+    /** CPU time of the whole process (client, server and broker alike), in nanoseconds. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private List<long[]> loop(int threads, Duration duration, IntFunction<List<HttpRequest>> iteration)
