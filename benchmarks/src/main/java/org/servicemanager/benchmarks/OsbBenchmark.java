@@ -32,6 +32,7 @@ final class OsbBenchmark {
         ServiceManager sm = ServiceManager.builder().store(new MemoryStore()).adminUser("admin", adminPassword)
                 .build();
         try (MiniBroker broker = new MiniBroker();
+                BareProxy bare = new BareProxy(broker.url());
                 Served server = Served.start(sm, serverKind)) {
             String admin = basic("admin", adminPassword);
             HttpClient client = HttpClient.newHttpClient();
@@ -58,9 +59,12 @@ final class OsbBenchmark {
                     MiniBroker.OFFERINGS, MiniBroker.PLANS, threads, Runtime.getRuntime().availableProcessors(),
                     serverKind, Runtime.version());
             List<LoadRunner.Result[]> pairs = new ArrayList<>();
-            pairs.add(new LoadRunner.Result[] {
-                runner.run("(a) provision+deprovision, direct", threads, warmup, measure,
-                        i -> cycle(direct, brokerAuth)),
+            LoadRunner.Result directCycles = runner.run("(a) provision+deprovision, direct", threads, warmup,
+                    measure, i -> cycle(direct, brokerAuth));
+            pairs.add(new LoadRunner.Result[] {directCycles,
+                runner.run("(a) provision+deprovision, through a bare proxy", threads, warmup, measure,
+                        i -> cycle(bare.url(), brokerAuth))});
+            pairs.add(new LoadRunner.Result[] {directCycles,
                 runner.run("(a) provision+deprovision, through SM", threads, warmup, measure,
                         i -> cycle(proxied, platformAuth))});
             pairs.add(new LoadRunner.Result[] {
@@ -72,7 +76,7 @@ final class OsbBenchmark {
             for (LoadRunner.Result[] pair : pairs) {
                 System.out.println(pair[0].line());
                 System.out.println(pair[1].line());
-                System.out.printf("    through SM / direct: throughput %.0f%%, p50 added %.3f ms%n",
+                System.out.printf("    second / first: throughput %.0f%%, p50 added %.3f ms%n",
                         100 * pair[1].throughput() / pair[0].throughput(),
                         (pair[1].p50Micros() - pair[0].p50Micros()) / 1000);
             }
