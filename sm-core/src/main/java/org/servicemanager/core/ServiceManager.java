@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -18,6 +19,11 @@ import org.servicemanager.api.ForbiddenException;
 import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.PayloadTooLargeException;
 import org.servicemanager.api.UnauthorizedException;
+import org.servicemanager.api.model.ServiceBroker;
+import org.servicemanager.api.query.PageRequest;
+import org.servicemanager.api.query.Query;
+import org.servicemanager.api.store.EntityTypes;
+import org.servicemanager.api.store.SecretCipher;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.core.internal.broker.BrokerClient;
 import org.servicemanager.core.internal.http.Access;
@@ -29,7 +35,9 @@ import org.servicemanager.core.internal.registry.Context;
 import org.servicemanager.core.internal.osb.OsbRoutes;
 import org.servicemanager.core.internal.registry.RegistryRoutes;
 import org.servicemanager.core.internal.registry.Revision;
+import org.servicemanager.core.internal.security.AesGcmCipher;
 import org.servicemanager.core.internal.security.Authenticator;
+import org.servicemanager.core.internal.security.BrokerSecrets;
 import org.servicemanager.core.internal.security.PasswordHasher;
 import org.servicemanager.core.internal.security.Principal;
 import org.slf4j.Logger;
@@ -67,9 +75,28 @@ public final class ServiceManager implements AutoCloseable {
         this.maxRequestBodyBytes = b.maxRequestBodyBytes;
         BrokerClient brokers = new BrokerClient(b.brokerConnectTimeout, b.brokerReadTimeout,
                 b.maxBrokerResponseBytes, b.trustManagers);
-        Context ctx = new Context(b.store, b.clock, brokers, b.ids, version(), revision);
+        BrokerSecrets secrets = new BrokerSecrets(b.secretCipher());
+        checkKey(b.store, secrets);
+        Context ctx = new Context(b.store, b.clock, brokers, secrets, b.ids, version(), revision);
         RegistryRoutes.register(router, ctx);
         OsbRoutes.register(router, ctx);
+    }
+
+    /**
+     * A wrong key must stop the start, not surface later as brokers that cannot be called: one
+     * stored broker's secrets are opened as a check (the AES-GCM tag tells a wrong key for sure).
+     */
+    private static void checkKey(Store store, BrokerSecrets secrets) {
+        List<ServiceBroker> sample = store.repository(EntityTypes.SERVICE_BROKERS)
+                .list(Query.all(), PageRequest.first(1)).items();
+        if (!sample.isEmpty()) {
+            try {
+                secrets.open(sample.get(0).credentials());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("the encryption key does not match the key the stored broker "
+                        + "credentials were encrypted with (" + e.getMessage() + "); start with the original key");
+            }
+        }
     }
 
     public static Builder builder() {
@@ -204,6 +231,7 @@ public final class ServiceManager implements AutoCloseable {
         private int maxBrokerResponseBytes = 16 * 1024 * 1024;
         private TrustManager[] trustManagers;
         private Supplier<String> ids = Context.randomIds();
+        private SecretCipher secretCipher;
 
         private Builder() {
         }
@@ -321,6 +349,33 @@ public final class ServiceManager implements AutoCloseable {
                 throw new IllegalArgumentException("brokerTrustStore cannot be used: " + e.getMessage(), e);
             }
             return this;
+        }
+
+        /**
+         * The AES-256 key (32 bytes) that encrypts broker credentials before they reach the store.
+         * Required with a persistent store; a non-persistent one gets a random key per process.
+         */
+        public Builder encryptionKey(byte[] key) {
+            this.secretCipher = AesGcmCipher.of(key);
+            return this;
+        }
+
+        /** Encrypts broker credentials with the host's own cipher (e.g. a key management service). */
+        public Builder secretCipher(SecretCipher cipher) {
+            this.secretCipher = Objects.requireNonNull(cipher, "cipher");
+            return this;
+        }
+
+        private SecretCipher secretCipher() {
+            if (secretCipher != null) {
+                return secretCipher;
+            }
+            if (store.supportsPersistence()) {
+                throw new IllegalStateException("a persistent store needs an encryption key for broker "
+                        + "credentials: call encryptionKey(...) with 32 bytes kept by the host");
+            }
+            // Nothing outlives the process with a memory store, so a key that dies with it is enough.
+            return AesGcmCipher.of(AesGcmCipher.randomKey());
         }
 
         /** Generates entity ids (default: random UUIDs). */

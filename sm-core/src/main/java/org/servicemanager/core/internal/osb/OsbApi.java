@@ -55,7 +55,7 @@ final class OsbApi {
     OsbApi(Context ctx) {
         this.ctx = ctx;
         this.catalog = new OsbCatalog(ctx);
-        this.forwarder = new OsbForwarder(ctx.brokers());
+        this.forwarder = new OsbForwarder(ctx.brokers(), ctx.secrets());
     }
 
     /** A plan of the addressed broker, with its offering. */

@@ -16,6 +16,7 @@ import org.servicemanager.core.internal.broker.BrokerClient;
 import org.servicemanager.core.internal.http.Call;
 import org.servicemanager.core.internal.http.Responses;
 import org.servicemanager.core.internal.json.Json;
+import org.servicemanager.core.internal.security.BrokerSecrets;
 
 /**
  * Sends a platform's OSB call on to the broker exactly as OSB.md says: the broker's credentials
@@ -27,9 +28,11 @@ final class OsbForwarder {
     private static final List<String> PASSED_BACK = List.of("Retry-After", "Location");
 
     private final BrokerClient client;
+    private final BrokerSecrets secrets;
 
-    OsbForwarder(BrokerClient client) {
+    OsbForwarder(BrokerClient client, BrokerSecrets secrets) {
         this.client = client;
+        this.secrets = secrets;
     }
 
     /** The broker's answer to the platform's request. */
@@ -59,7 +62,7 @@ final class OsbForwarder {
         }
         byte[] body = request.method().equals("PUT") || request.method().equals("PATCH") ? request.body() : null;
         String target = request.method() + " " + pathBelowBroker(request.path());
-        return client.send(broker.name(), broker.credentials(),
+        return client.send(broker.name(), secrets.open(broker.credentials()),
                 new BrokerClient.BrokerRequest(request.method(), uri, headers, body))
                 .thenApply(response -> {
                     byte[] raw = response.body();

@@ -73,7 +73,7 @@ final class BrokersApi extends ResourceApi<ServiceBroker> {
             Instant now = ctx.now();
             ServiceBroker created = ctx.store().inTransaction(tx -> {
                 ServiceBroker broker = tx.repository(EntityTypes.SERVICE_BROKERS).create(new ServiceBroker(id, name,
-                        description, url, credentials, labels, now, now, true, 0));
+                        description, url, ctx.secrets().seal(credentials), labels, now, now, true, 0));
                 CatalogSync.apply(tx, broker.id(), catalog, now);
                 return broker;
             });
@@ -93,9 +93,8 @@ final class BrokersApi extends ResourceApi<ServiceBroker> {
         String name = in.has("name") ? in.requiredString("name") : current.name();
         String url = in.has("broker_url") ? brokerUrl(in.requiredString("broker_url")) : current.brokerUrl();
         JsonInput credentialsInput = in.optionalObject("credentials");
-        BrokerCredentials credentials = credentialsInput == null
-                ? current.credentials()
-                : credentials(credentialsInput, current.credentials());
+        BrokerCredentials stored = ctx.secrets().open(current.credentials());
+        BrokerCredentials credentials = credentialsInput == null ? stored : credentials(credentialsInput, stored);
         ServiceBroker changed = new ServiceBroker(id, name,
                 in.has("description") ? in.optionalText("description") : current.description(), url, credentials,
                 LabelRules.applyPatch(current.labels(), body.get("labels")), current.createdAt(), current.updatedAt(),
@@ -105,7 +104,8 @@ final class BrokersApi extends ResourceApi<ServiceBroker> {
             ServiceBroker updated = ctx.store().inTransaction(tx -> {
                 ServiceBroker broker = tx.repository(EntityTypes.SERVICE_BROKERS).update(new ServiceBroker(
                         changed.id(), changed.name(), changed.description(), changed.brokerUrl(),
-                        changed.credentials(), changed.labels(), changed.createdAt(), now, changed.ready(),
+                        ctx.secrets().seal(changed.credentials()), changed.labels(), changed.createdAt(), now,
+                        changed.ready(),
                         changed.version()));
                 CatalogSync.apply(tx, broker.id(), catalog, now);
                 return broker;

@@ -7,13 +7,15 @@ import java.util.UUID;
 import java.util.function.Supplier;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.core.internal.broker.BrokerClient;
+import org.servicemanager.core.internal.security.BrokerSecrets;
 
 /**
- * What every resource handler needs. Timestamps are cut to microseconds because that is what
+ * What every resource handler needs. Broker credentials are stored sealed by {@code secrets} and
+ * opened only to call the broker. Timestamps are cut to microseconds because that is what
  * databases keep: an entity must read back exactly as it was written, whatever the store.
  */
-public record Context(Store store, Clock clock, BrokerClient brokers, Supplier<String> ids, String version,
-        Revision revision) {
+public record Context(Store store, Clock clock, BrokerClient brokers, BrokerSecrets secrets, Supplier<String> ids,
+        String version, Revision revision) {
 
     public Instant now() {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);

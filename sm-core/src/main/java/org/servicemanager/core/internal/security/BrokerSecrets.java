@@ -1,0 +1,38 @@
+package org.servicemanager.core.internal.security;
+
+import org.servicemanager.api.model.BrokerCredentials;
+import org.servicemanager.api.store.SecretCipher;
+
+/**
+ * Seals the secret parts of broker credentials (password, token, TLS private key) for storage and
+ * opens them for use. User names and certificates are not secret and stay readable, so an
+ * operator can still tell which identity a broker uses.
+ */
+public final class BrokerSecrets {
+    private final SecretCipher cipher;
+
+    public BrokerSecrets(SecretCipher cipher) {
+        this.cipher = cipher;
+    }
+
+    public BrokerCredentials seal(BrokerCredentials plain) {
+        return new BrokerCredentials(plain.basicUsername(), encrypt(plain.basicPassword()), encrypt(plain.token()),
+                plain.tlsClientCertificate(), encrypt(plain.tlsClientKey()));
+    }
+
+    /**
+     * @throws IllegalArgumentException if the values were sealed with another key
+     */
+    public BrokerCredentials open(BrokerCredentials sealed) {
+        return new BrokerCredentials(sealed.basicUsername(), decrypt(sealed.basicPassword()),
+                decrypt(sealed.token()), sealed.tlsClientCertificate(), decrypt(sealed.tlsClientKey()));
+    }
+
+    private String encrypt(String value) {
+        return value == null ? null : cipher.encrypt(value);
+    }
+
+    private String decrypt(String value) {
+        return value == null ? null : cipher.decrypt(value);
+    }
+}
