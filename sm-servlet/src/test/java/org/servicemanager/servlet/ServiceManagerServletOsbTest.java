@@ -1,0 +1,145 @@
+package org.servicemanager.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.servicemanager.core.ServiceManager;
+import org.servicemanager.storage.memory.MemoryStore;
+import org.servicemanager.test.broker.FakeBroker;
+import org.servicemanager.test.broker.FakeOsbService;
+
+/**
+ * OSB calls forwarded to a slow broker run asynchronously in the servlet: with only a few
+ * container threads, fast requests are answered while the provisions wait for the broker.
+ */
+class ServiceManagerServletOsbTest {
+    private static final String ADMIN = basic("admin", "admin-pass");
+    private static final int SLOW_PROVISIONS = 6;
+    private static final int FAST_REQUESTS = 10;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static ServiceManager sm;
+    private static JettyServer jetty;
+    private static FakeBroker broker;
+    private static FakeOsbService service;
+    private static String brokerId;
+    private static String platform;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = FakeBroker.start().withBasicAuth("u", "p");
+        service = FakeOsbService.install(broker);
+        sm = ServiceManager.builder().store(new MemoryStore())
+                .adminUserWithHash("admin", ServiceManager.Builder.hashPassword("admin-pass")).build();
+        ServletContextHandler context = new ServletContextHandler("/");
+        ServletHolder holder = new ServletHolder(new ServiceManagerServlet(sm));
+        holder.setAsyncSupported(true);
+        context.addServlet(holder, "/*");
+        jetty = JettyServer.start(8, context);
+
+        JsonNode created = post("/v1/platforms", "{\"name\":\"k8s\",\"type\":\"kubernetes\"}");
+        platform = basic(created.at("/credentials/basic/username").asText(),
+                created.at("/credentials/basic/password").asText());
+        brokerId = post("/v1/service_brokers", "{\"name\":\"osb-broker\",\"broker_url\":\"" + broker.url()
+                + "\",\"credentials\":{\"basic\":{\"username\":\"u\",\"password\":\"p\"}}}").get("id").asText();
+        JsonNode plans = JSON.readTree(send(HttpRequest.newBuilder(jetty.uri("/v1/service_plans"))
+                .header("Authorization", ADMIN).build()).body());
+        for (JsonNode plan : plans.get("items")) {
+            post("/v1/visibilities", "{\"service_plan_id\":\"" + plan.get("id").asText() + "\"}");
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        jetty.close();
+        broker.close();
+        sm.store().close();
+    }
+
+    @Test
+    @DisplayName("provisions waiting for a slow broker hold no container thread, and all succeed")
+    void slowProvisionsDoNotHoldThreads() throws Exception {
+        JsonNode catalog = JSON.readTree(send(osb("/v2/catalog").GET().build()).body());
+        String serviceId = catalog.at("/services/0/id").asText();
+        String planId = catalog.at("/services/0/plans/0/id").asText();
+        service.slowness(Duration.ofSeconds(1)).failAllCalls(FakeOsbService.Failure.TIMEOUT);
+        broker.clearRequests();
+        List<CompletableFuture<long[]>> provisions = new ArrayList<>();
+        for (int i = 0; i < SLOW_PROVISIONS; i++) {
+            provisions.add(timed(osb("/v2/service_instances/" + UUID.randomUUID())
+                    .header("Content-Type", "application/json")
+                    .PUT(HttpRequest.BodyPublishers.ofString("{\"service_id\":\"" + serviceId + "\",\"plan_id\":\""
+                            + planId + "\",\"organization_guid\":\"-\",\"space_guid\":\"-\"}")).build()));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (broker.requests().size() < SLOW_PROVISIONS && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(broker.requests()).as("every provision reached the broker").hasSize(SLOW_PROVISIONS);
+
+        List<CompletableFuture<long[]>> fast = new ArrayList<>();
+        for (int i = 0; i < FAST_REQUESTS; i++) {
+            fast.add(timed(HttpRequest.newBuilder(jetty.uri("/v1/info")).GET().build()));
+        }
+        List<long[]> fastDone = join(fast);
+        List<long[]> slowDone = join(provisions);
+        assertThat(fastDone).allSatisfy(r -> assertThat(r[0]).isEqualTo(200));
+        assertThat(slowDone).allSatisfy(r -> assertThat(r[0]).isEqualTo(200));
+        long lastFast = fastDone.stream().mapToLong(r -> r[1]).max().orElseThrow();
+        long firstSlow = slowDone.stream().mapToLong(r -> r[1]).min().orElseThrow();
+        assertThat(lastFast).as("the last fast answer came before the first provision's").isLessThan(firstSlow);
+        service.reset();
+    }
+
+    private static HttpRequest.Builder osb(String path) {
+        return HttpRequest.newBuilder(jetty.uri("/v1/osb/" + brokerId + path)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", platform).header("X-Broker-API-Version", "2.17");
+    }
+
+    private static JsonNode post(String path, String body) throws Exception {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(jetty.uri(path)).header("Authorization", ADMIN)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+        return JSON.readTree(response.body());
+    }
+
+    private static HttpResponse<String> send(HttpRequest request) throws Exception {
+        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static CompletableFuture<long[]> timed(HttpRequest request) {
+        return HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                .thenApply(response -> new long[] {response.statusCode(), System.nanoTime()});
+    }
+
+    private static List<long[]> join(List<CompletableFuture<long[]>> futures) throws Exception {
+        List<long[]> result = new ArrayList<>();
+        for (CompletableFuture<long[]> future : futures) {
+            result.add(future.get(30, TimeUnit.SECONDS));
+        }
+        return result;
+    }
+
+    private static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+}
