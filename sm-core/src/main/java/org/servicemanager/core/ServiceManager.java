@@ -167,7 +167,11 @@ public final class ServiceManager implements AutoCloseable {
                 found.route().handler().handle(new Call(request, principal, found.params(), correlationId));
         if (changesRegistry(found.route(), request)) {
             // Any successful registry write may change what a platform's catalog shows.
-            answer = answer.whenComplete((response, failure) -> revision.bump());
+            answer = answer.whenComplete((response, failure) -> {
+                if (failure == null && response.status() < 400) {
+                    revision.bump();
+                }
+            });
         }
         return answer;
     }
@@ -178,9 +182,17 @@ public final class ServiceManager implements AutoCloseable {
 
     private Principal authorize(Access access, SmRequest request) {
         if (access == Access.PUBLIC) {
+            if (authenticationDisabled) {
+                return new Principal.Admin("anonymous");
+            }
+            // Public answers never depend on who asks, except health's details; and a public
+            // endpoint must answer even when credentials cannot be checked (say, the store is down).
+            if (!request.path().endsWith("/health") || request.header("Authorization").isEmpty()) {
+                return Principal.ANONYMOUS;
+            }
             try {
-                return authenticationDisabled ? new Principal.Admin("anonymous") : authenticator.authenticate(request);
-            } catch (UnauthorizedException e) {
+                return authenticator.authenticate(request);
+            } catch (RuntimeException e) {
                 return Principal.ANONYMOUS;
             }
         }

@@ -169,6 +169,16 @@ class BrokerClientCertificateTest {
         assertThat(response.body()).contains("credentials.tls.client_key");
     }
 
+    @Test
+    @DisplayName("a PEM block whose base64 is broken is a 400, not a 500")
+    void rejectsBrokenBase64() throws Exception {
+        HttpResponse<String> response = register("tls-broker-broken", "\"tls\": {\"client_certificate\": "
+                + json(clientCertificatePem) + ", \"client_key\": "
+                + json("-----BEGIN PRIVATE KEY-----\nA=B\n-----END PRIVATE KEY-----\n") + "}");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        assertThat(response.body()).contains("credentials.tls");
+    }
+
     private static HttpResponse<String> register(String name, String credentials) throws Exception {
         String body = "{\"name\": \"" + name + "\", \"broker_url\": \"https://127.0.0.1:" + broker.getAddress().getPort()
                 + "\", \"credentials\": {" + credentials + "}}";

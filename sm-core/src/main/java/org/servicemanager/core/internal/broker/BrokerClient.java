@@ -47,6 +47,23 @@ public final class BrokerClient {
     private final TrustManager[] trustManagers;
     private final HttpClient shared;
     private final Cache<String, HttpClient> tlsClients = Caffeine.newBuilder().maximumSize(1_000).build();
+    private static final java.util.concurrent.ScheduledThreadPoolExecutor TIMER =
+            new java.util.concurrent.ScheduledThreadPoolExecutor(1, daemon("sm-broker-timeouts"));
+    private static final java.util.concurrent.Executor COMPLETER =
+            java.util.concurrent.Executors.newCachedThreadPool(daemon("sm-broker-timeout"));
+
+    static {
+        // Cancelled timeouts (the usual case: the broker answered) leave the queue at once.
+        TIMER.setRemoveOnCancelPolicy(true);
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
 
     public BrokerClient(Duration connectTimeout, Duration readTimeout, int maxResponseBytes,
             TrustManager[] trustManagers) {
@@ -112,14 +129,46 @@ public final class BrokerClient {
      */
     public CompletableFuture<BrokerResponse> send(String brokerName, BrokerCredentials credentials,
             BrokerRequest request) {
-        HttpRequest.Builder builder;
+        // Error messages name the OSB path, not the broker's host: platforms read them too.
+        String target = request.method() + " " + request.uri().getRawPath();
+        CompletableFuture<HttpResponse<byte[]>> exchange;
         try {
-            builder = HttpRequest.newBuilder(request.uri());
+            exchange = clientFor(credentials).sendAsync(build(credentials, request),
+                    info -> new LimitedBody(maxResponseBytes));
         } catch (IllegalArgumentException e) {
-            return CompletableFuture.failedFuture(new BrokerUnreachableException("service broker '" + brokerName
-                    + "' cannot be called at " + request.uri() + ": " + e.getMessage()));
+            // A header value or URI the JDK client refuses: fail like any other failed call, so that
+            // callers run their clean-up on one path.
+            return CompletableFuture.failedFuture(new BrokerException("service broker '" + brokerName
+                    + "' cannot be called with this request (" + target + "): " + e.getMessage()));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
         }
-        builder.timeout(readTimeout)
+        CompletableFuture<BrokerResponse> result = new CompletableFuture<>();
+        exchange.whenComplete((response, failure) -> {
+            if (failure != null) {
+                result.completeExceptionally(translate(brokerName, target, failure));
+            } else if (response.statusCode() < 100 || response.statusCode() > 599) {
+                result.completeExceptionally(new BrokerException("service broker '" + brokerName + "' answered "
+                        + target + " with the invalid HTTP status " + response.statusCode()));
+            } else {
+                result.complete(new BrokerResponse(response.statusCode(), response.headers().map(), response.body()));
+            }
+        });
+        // HttpRequest.timeout covers the wait for the headers only; this bounds the whole answer. The
+        // timeout completes on a pool thread, never on the JDK's shared delay thread, and aborts the
+        // exchange so a trickling broker does not keep a connection busy.
+        java.util.concurrent.ScheduledFuture<?> timeout = TIMER.schedule(() -> COMPLETER.execute(() -> {
+            if (result.completeExceptionally(translate(brokerName, target, new TimeoutException()))) {
+                exchange.cancel(true);
+            }
+        }), readTimeout.toMillis() + connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        result.whenComplete((response, failure) -> timeout.cancel(false));
+        return result;
+    }
+
+    private HttpRequest build(BrokerCredentials credentials, BrokerRequest request) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(request.uri())
+                .timeout(readTimeout)
                 .header("X-Broker-API-Version", OSB_VERSION)
                 .header("X-Broker-API-Request-Identity", UUID.randomUUID().toString());
         request.headers().forEach(builder::setHeader);
@@ -136,16 +185,7 @@ public final class BrokerClient {
         } else {
             builder.method(request.method(), HttpRequest.BodyPublishers.noBody());
         }
-        HttpClient client = clientFor(credentials);
-        String target = request.method() + " " + request.uri();
-        return client.sendAsync(builder.build(), info -> new LimitedBody(maxResponseBytes))
-                .orTimeout(readTimeout.toMillis() + connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .handle((response, failure) -> {
-                    if (failure != null) {
-                        throw translate(brokerName, target, failure);
-                    }
-                    return new BrokerResponse(response.statusCode(), response.headers().map(), response.body());
-                });
+        return builder.build();
     }
 
     private RuntimeException translate(String brokerName, String target, Throwable failure) {

@@ -51,7 +51,7 @@ public final class PemKeys {
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(kmf.getKeyManagers(), trust, null);
             return context;
-        } catch (GeneralSecurityException | java.io.IOException e) {
+        } catch (GeneralSecurityException | java.io.IOException | IllegalArgumentException e) {
             throw new BadRequestException("credentials.tls could not be used: " + e.getMessage());
         }
     }

@@ -45,6 +45,11 @@ public final class Call {
         return value;
     }
 
+    /** A path parameter the route may or may not have. */
+    public Optional<String> optionalPathParam(String name) {
+        return Optional.ofNullable(pathParams.get(name));
+    }
+
     public Optional<String> query(String name) {
         return request.queryParameter(name);
     }

@@ -47,6 +47,7 @@ import org.servicemanager.core.internal.security.Principal;
 final class OsbApi {
     private static final Pattern API_VERSION = Pattern.compile("2\\.\\d{1,4}");
     private static final int MAX_ATTEMPTS = 5;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OsbApi.class);
 
     private final Context ctx;
     private final OsbCatalog catalog;
@@ -85,7 +86,7 @@ final class OsbApi {
         ObjectNode body = call.jsonBody();
         PlanRef ref = resolve(broker, requiredText(body, "service_id"), requiredText(body, "plan_id"));
         JsonNode context = body.get("context");
-        requireVisible(platform, ref, context);
+        requireVisible(platform, ref, orgOf(platform, context, body));
         String instanceId = call.pathParam("instance_id");
         Instant now = ctx.now();
         ServiceInstance reservation = new ServiceInstance(instanceId, text(context, "instance_name"), ref.plan().id(),
@@ -131,7 +132,8 @@ final class OsbApi {
                 throw new BadRequestException("plan '" + current.plan().catalogName() + "' of service '"
                         + current.offering().catalogName() + "' does not allow plan changes (plan_updateable)");
             }
-            requireVisible(platform, target, context != null ? context : Json.readTrustedOrNull(instance.context()));
+            requireVisible(platform, target, orgOf(platform,
+                    context != null && !context.isNull() ? context : Json.readTrustedOrNull(instance.context()), body));
         }
         String newContext = context != null && !context.isNull() ? jsonText(context) : instance.context();
         return forwarder.forward(call, broker).thenApply(answer -> {
@@ -154,10 +156,15 @@ final class OsbApi {
         Platform platform = platform(call);
         String instanceId = call.pathParam("instance_id");
         Optional<ServiceInstance> instance = knownInstance(call, broker, platform);
-        resolve(broker, requiredQuery(call, "service_id"), requiredQuery(call, "plan_id"));
+        PlanRef ref = resolve(broker, requiredQuery(call, "service_id"), requiredQuery(call, "plan_id"));
+        if (instance.isEmpty()) {
+            // No record (say, orphan mitigation after a failed provision): the platform must at least
+            // see the plan in some scope, or it could delete what is not its business.
+            requireVisible(platform, ref, Scoping.ANY_ORG);
+        }
         return forwarder.forward(call, broker).thenApply(answer -> {
-            if (answer.status() == 200 || answer.status() == 410) {
-                instances().delete(instanceId);
+            if ((answer.status() == 200 || answer.status() == 410) && instance.isPresent()) {
+                deleteIfStillOwned(instances(), instanceId, platform);
             } else if (answer.status() == 202 && instance.isPresent()) {
                 updateInstance(instanceId, i -> i.with(i.servicePlanId(), i.context(), i.dashboardUrl(), i.usable(),
                         LastOperation.inProgress(OperationType.DELETE, answer.text("operation")), i.pendingPlanId(),
@@ -281,10 +288,13 @@ final class OsbApi {
         Platform platform = platform(call);
         String bindingId = call.pathParam("binding_id");
         Optional<ServiceBinding> binding = knownBinding(call, broker, platform);
-        resolve(broker, requiredQuery(call, "service_id"), requiredQuery(call, "plan_id"));
+        PlanRef ref = resolve(broker, requiredQuery(call, "service_id"), requiredQuery(call, "plan_id"));
+        if (binding.isEmpty()) {
+            requireVisible(platform, ref, Scoping.ANY_ORG);
+        }
         return forwarder.forward(call, broker).thenApply(answer -> {
-            if (answer.status() == 200 || answer.status() == 410) {
-                bindings().delete(bindingId);
+            if ((answer.status() == 200 || answer.status() == 410) && binding.isPresent()) {
+                deleteIfStillOwned(bindings(), bindingId, platform);
             } else if (answer.status() == 202 && binding.isPresent()) {
                 update(bindings(), bindingId, b -> b.with(
                         LastOperation.inProgress(OperationType.DELETE, answer.text("operation")), b.ready(),
@@ -351,9 +361,20 @@ final class OsbApi {
                     + (version.isEmpty() ? "missing" : "'" + version + "', which is not supported")
                     + "; the Service Manager supports OSB 2.x, for example 2.17");
         }
+        for (String param : new String[] {"instance_id", "binding_id"}) {
+            call.optionalPathParam(param).ifPresent(id -> checkId(param, id));
+        }
         String brokerId = call.pathParam("broker_id");
         return ctx.store().repository(EntityTypes.SERVICE_BROKERS).get(brokerId)
                 .orElseThrow(() -> new NotFoundException("service broker '" + brokerId + "' not found"));
+    }
+
+    /** Ids become URL segments at the broker and keys in tokens: keep them to what both can carry. */
+    private static void checkId(String param, String id) {
+        if (id.length() > 255 || id.equals(".") || id.equals("..") || !id.chars().noneMatch(Character::isISOControl)) {
+            throw new BadRequestException(param + " must be 1 to 255 characters without control characters, and not "
+                    + "'.' or '..'");
+        }
     }
 
     private static Platform platform(Call call) {
@@ -386,13 +407,41 @@ final class OsbApi {
         return new PlanRef(offering, plan);
     }
 
-    private void requireVisible(Platform platform, PlanRef ref, JsonNode context) {
-        String org = "cloudfoundry".equals(platform.type()) ? text(context, "organization_guid") : null;
-        if (!new PlatformView(ctx.store()).isPlanVisible(platform.id(), ref.plan().id(), org)) {
+    /** Which organization a call acts in, for the visibility check. */
+    private record Scoping(boolean byOrg, String org) {
+        static final Scoping ANY_ORG = new Scoping(false, null);
+    }
+
+    /**
+     * Cloud Foundry calls are scoped by organization: the context's {@code organization_guid}, or
+     * the body's top-level one (OSB still has platforms send it). A call that names no org sees
+     * only the visibilities that are not limited to orgs.
+     */
+    private static Scoping orgOf(Platform platform, JsonNode context, ObjectNode body) {
+        if (!"cloudfoundry".equals(platform.type())) {
+            return Scoping.ANY_ORG;
+        }
+        String org = text(context, "organization_guid");
+        if (org == null) {
+            JsonNode topLevel = body.get("organization_guid");
+            org = topLevel != null && topLevel.isTextual() && !topLevel.asText().equals("-")
+                    ? topLevel.asText() : null;
+        }
+        return new Scoping(true, org);
+    }
+
+    private void requireVisible(Platform platform, PlanRef ref, Scoping scoping) {
+        if (!new PlatformView(ctx.store()).isPlanVisible(platform.id(), ref.plan().id(), scoping.byOrg(),
+                scoping.org())) {
             throw new BadRequestException("plan '" + ref.plan().catalogName() + "' of service '"
                     + ref.offering().catalogName() + "' is not visible to platform '" + platform.name() + "'"
-                    + (org == null ? "" : " in organization '" + org + "'"));
+                    + (scoping.org() == null ? "" : " in organization '" + scoping.org() + "'"));
         }
+    }
+
+    /** Removes a record after the broker confirmed a delete, unless another platform owns the id by now. */
+    private static <T extends Entity> void deleteIfStillOwned(Repository<T> repo, String id, Platform platform) {
+        repo.get(id).filter(e -> ownerOf(e).equals(platform.id())).ifPresent(e -> repo.delete(id));
     }
 
     private ServiceInstance ownedInstance(Call call, ServiceBroker broker, Platform platform) {
@@ -524,7 +573,10 @@ final class OsbApi {
                 // Someone else moved the record on; read it again.
             }
         }
-        throw new ConcurrentModificationException("'" + id + "' is being changed concurrently; retry");
+        // The broker has acted; its answer still goes to the platform, and the next poll or call
+        // brings the record up to date.
+        LOG.warn("could not record the broker's answer for '{}' after {} attempts (concurrent changes)", id,
+                MAX_ATTEMPTS);
     }
 
     /**
@@ -545,7 +597,8 @@ final class OsbApi {
                 // Raced with another request on the same id; read it again.
             }
         }
-        throw new ConcurrentModificationException("'" + reservation.id() + "' is being changed concurrently; retry");
+        LOG.warn("could not record the broker's answer for '{}' after {} attempts (concurrent changes)",
+                reservation.id(), MAX_ATTEMPTS);
     }
 
     // ---- small helpers -------------------------------------------------------------------------

@@ -32,9 +32,15 @@ final class OsbCatalog {
     }
 
     private final Context ctx;
+    /**
+     * Bounded by bytes, not entries: catalogs can be large. Entries also expire a minute after they
+     * were built, which bounds staleness for writes this node cannot see (the host writing through
+     * {@code store()} directly, or another node).
+     */
     private final Cache<Key, byte[]> cache = Caffeine.newBuilder()
-            .maximumSize(10_000)
-            .expireAfterAccess(Duration.ofMinutes(30))
+            .maximumWeight(64L * 1024 * 1024)
+            .weigher((Key key, byte[] value) -> value.length)
+            .expireAfterWrite(Duration.ofMinutes(1))
             .build();
 
     OsbCatalog(Context ctx) {

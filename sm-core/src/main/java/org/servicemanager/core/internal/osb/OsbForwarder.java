@@ -44,12 +44,29 @@ final class OsbForwarder {
         }
     }
 
+    /**
+     * Forwards the call. Every failure, including a request that cannot be built, completes the
+     * future exceptionally, so callers clean up on one path.
+     */
     CompletableFuture<Answer> forward(Call call, ServiceBroker broker) {
+        try {
+            return send(call, broker);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private CompletableFuture<Answer> send(Call call, ServiceBroker broker) {
         SmRequest request = call.request();
         Map<String, String> headers = new HashMap<>();
         headers.put("X-Broker-API-Version", request.header("X-Broker-API-Version").orElseThrow());
-        request.header("X-Broker-API-Originating-Identity").ifPresent(v -> headers.put(
-                "X-Broker-API-Originating-Identity", v));
+        request.header("X-Broker-API-Originating-Identity").ifPresent(v -> {
+            if (v.length() > 8192 || !v.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+                throw new BadRequestException("the X-Broker-API-Originating-Identity header must be printable ASCII "
+                        + "('<platform> <base64 JSON>') of at most 8192 characters");
+            }
+            headers.put("X-Broker-API-Originating-Identity", v);
+        });
         headers.put("X-Broker-API-Request-Identity", request.header("X-Broker-API-Request-Identity")
                 .filter(v -> v.length() <= 256 && v.chars().allMatch(c -> c > 0x20 && c < 0x7f))
                 .orElseGet(() -> UUID.randomUUID().toString()));

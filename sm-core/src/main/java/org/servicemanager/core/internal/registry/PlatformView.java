@@ -66,14 +66,15 @@ public final class PlatformView {
     }
 
     /**
-     * Whether a plan is visible to a platform. With an {@code org} (a Cloud Foundry request naming
-     * its organization), a visibility labelled with {@code organization_guid} values counts only
-     * for those organizations; one without such a label counts for all.
+     * Whether a plan is visible to a platform. Scoped {@code byOrg} (a Cloud Foundry call), a
+     * visibility labelled with {@code organization_guid} values counts only for those
+     * organizations, and for none when the call names no {@code org}; a visibility without that
+     * label counts for all.
      */
-    public boolean isPlanVisible(String platformId, String planId, String org) {
+    public boolean isPlanVisible(String platformId, String planId, boolean byOrg, String org) {
         Query query = visibilitiesOf(platformId).and(Query.fieldEquals("service_plan_id", planId));
         for (Visibility v : store.repository(EntityTypes.VISIBILITIES).list(query, PageRequest.unbounded()).items()) {
-            if (org == null || !v.labels().containsKey(ORG_LABEL) || v.labels().get(ORG_LABEL).contains(org)) {
+            if (!byOrg || !v.labels().containsKey(ORG_LABEL) || (org != null && v.labels().get(ORG_LABEL).contains(org))) {
                 return true;
             }
         }

@@ -68,11 +68,10 @@ abstract class ResourceApi<T extends Entity> {
         if (scope.nothing()) {
             throw notFound(id);
         }
-        T entity = require(id);
-        if (!scope.query().isEmpty()
-                && repo().count(Query.fieldEquals("id", id).and(scope.query())) == 0) {
-            throw notFound(id);
-        }
+        T entity = scope.query().isEmpty()
+                ? require(id)
+                : repo().list(Query.fieldEquals("id", id).and(scope.query()), PageRequest.first(1)).items().stream()
+                        .findFirst().orElseThrow(() -> notFound(id));
         return Responses.json(200, toJson(entity));
     }
 

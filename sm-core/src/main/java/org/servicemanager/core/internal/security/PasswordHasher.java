@@ -35,6 +35,17 @@ public final class PasswordHasher {
             .maximumSize(10_000)
             .expireAfterWrite(Duration.ofMinutes(5))
             .build();
+    /** Failures apart, so a flood of wrong guesses cannot evict the successes real users rely on. */
+    private final Cache<String, Boolean> rejected = Caffeine.newBuilder()
+            .maximumSize(1_000)
+            .expireAfterWrite(Duration.ofMinutes(1))
+            .build();
+    /**
+     * Slow verifications at once: each costs a core for a fraction of a second, so unbounded they
+     * would let anyone with a user name and random passwords stop the server.
+     */
+    private final java.util.concurrent.Semaphore slow =
+            new java.util.concurrent.Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()));
 
     public static String hash(String password, int iterations) {
         byte[] salt = new byte[16];
@@ -47,13 +58,29 @@ public final class PasswordHasher {
     /** Whether {@code password} matches {@code storedHash}; a malformed stored hash never matches. */
     public boolean verify(String password, String storedHash) {
         String key = storedHash + "|" + sha256(password);
-        Boolean known = verified.getIfPresent(key);
-        if (known != null) {
-            return known;
+        if (verified.getIfPresent(key) != null) {
+            return true;
         }
-        boolean result = verifySlow(password, storedHash);
-        verified.put(key, result);
-        return result;
+        if (rejected.getIfPresent(key) != null) {
+            return false;
+        }
+        boolean acquired = false;
+        try {
+            acquired = slow.tryAcquire(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!acquired) {
+            // Too many verifications in flight: refuse this one rather than queue without bound.
+            return false;
+        }
+        try {
+            boolean result = verifySlow(password, storedHash);
+            (result ? verified : rejected).put(key, Boolean.TRUE);
+            return result;
+        } finally {
+            slow.release();
+        }
     }
 
     static boolean verifySlow(String password, String storedHash) {
