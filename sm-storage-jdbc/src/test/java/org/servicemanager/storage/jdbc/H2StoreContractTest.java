@@ -1,5 +1,6 @@
 package org.servicemanager.storage.jdbc;
 
+import org.junit.jupiter.api.AfterEach;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.test.store.StoreContractTest;
 
@@ -16,7 +17,7 @@ class H2StoreContractTest extends StoreContractTest {
         return JdbcStore.builder(databases.fresh()).build();
     }
 
-    @org.junit.jupiter.api.AfterEach
+    @AfterEach
     void dropDatabases() {
         databases.dropAll();
     }
