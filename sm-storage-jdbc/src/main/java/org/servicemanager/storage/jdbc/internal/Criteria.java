@@ -2,6 +2,7 @@ package org.servicemanager.storage.jdbc.internal;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.servicemanager.api.InvalidFieldQueryException;
 import org.servicemanager.api.model.Entity;
 import org.servicemanager.api.query.Criterion;
@@ -54,7 +55,7 @@ final class Criteria {
                 literals.add(literal);
             } else if (op != Operator.EQ && op != Operator.IN && op != Operator.NE && op != Operator.NOTIN
                     && op != Operator.EN && op != Operator.CONTAINS) {
-                throw new InvalidFieldQueryException("cannot compare the " + def.type().name().toLowerCase()
+                throw new InvalidFieldQueryException("cannot compare the " + def.type().name().toLowerCase(Locale.ROOT)
                         + " field '" + def.name() + "' with the literal '" + value + "'");
             }
         }
