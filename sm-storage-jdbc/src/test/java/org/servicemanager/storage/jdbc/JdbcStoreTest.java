@@ -9,6 +9,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.servicemanager.api.ExistingReferenceException;
 import org.servicemanager.api.InvalidFieldQueryException;
 import org.servicemanager.api.ReferenceViolationException;
+import org.servicemanager.api.UniqueViolationException;
 import org.servicemanager.api.model.Labels;
 import org.servicemanager.api.model.LastOperation;
 import org.servicemanager.api.model.OperationState;
@@ -45,7 +51,7 @@ import org.servicemanager.test.store.Fixtures;
 abstract class JdbcStoreTest {
     protected JdbcStore store;
     protected DataSource dataSource;
-    private final Fixtures fixtures = new Fixtures();
+    protected final Fixtures fixtures = new Fixtures();
     private Platform platform;
     private ServicePlan plan;
 
@@ -291,6 +297,62 @@ abstract class JdbcStoreTest {
             })).isInstanceOf(AssertionError.class);
 
             assertThat(store.repository(EntityTypes.PLATFORMS).count(Query.fieldEquals("name", "gone"))).isZero();
+        }
+    }
+
+    @Nested
+    @DisplayName("Races the checks cannot see")
+    class Races {
+
+        @Test
+        @DisplayName("a unique name taken by a transaction still open is reported like one the check finds")
+        void uniqueViolationFromTheDatabase() throws Exception {
+            ExecutorService other = Executors.newSingleThreadExecutor();
+            try {
+                CountDownLatch inserted = new CountDownLatch(1);
+                Future<Object> racer = store.inTransaction(tx -> {
+                    tx.repository(EntityTypes.PLATFORMS).create(fixtures.platform("contended"));
+                    // The other create passes the check (it cannot see this row yet) and then
+                    // meets the database's unique constraint once this transaction commits.
+                    Future<Object> outcome = other.submit(() -> {
+                        inserted.countDown();
+                        try {
+                            return store.repository(EntityTypes.PLATFORMS).create(fixtures.platform("contended"));
+                        } catch (RuntimeException e) {
+                            return e;
+                        }
+                    });
+                    await(inserted);
+                    sleep(300);
+                    return outcome;
+                });
+
+                Object outcome = racer.get(30, TimeUnit.SECONDS);
+                assertThat(outcome).isInstanceOf(UniqueViolationException.class);
+                UniqueViolationException e = (UniqueViolationException) outcome;
+                assertThat(e.fields()).containsExactly("name");
+                assertThat(e).hasMessage("a platform with name 'contended' already exists");
+            } finally {
+                other.shutdownNow();
+            }
+        }
+
+        private void await(CountDownLatch latch) {
+            try {
+                assertThat(latch.await(10, TimeUnit.SECONDS)).isTrue();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private void sleep(long millis) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
         }
     }
 

@@ -86,9 +86,9 @@ final class RootSafeBinaryResolver implements PgBinaryResolver {
     }
 
     /**
-     * The wrapper of {@code bin/<name>}. As root it gives the {@code -D} data directory (and, for
-     * initdb, its parent's lock-free contents) to {@code nobody} first, because PostgreSQL insists on
-     * owning its data directory.
+     * The wrapper of {@code bin/<name>}. As root it first gives the {@code -D} data directory to
+     * {@code nobody}, because PostgreSQL insists on owning its data directory. {@code setpriv} comes
+     * with util-linux, as {@code runuser} does, which is the fallback.
      */
     private static String wrapper(String name) {
         return "#!/bin/sh\n"
@@ -99,6 +99,9 @@ final class RootSafeBinaryResolver implements PgBinaryResolver {
                 + "  if [ \"$prev\" = -D ]; then mkdir -p \"$arg\" && chown -R " + USER + " \"$arg\"; fi\n"
                 + "  prev=\"$arg\"\n"
                 + "done\n"
-                + "exec setpriv --reuid=" + USER + " --regid=$(id -g " + USER + ") --init-groups -- \"$real\" \"$@\"\n";
+                + "if command -v setpriv >/dev/null 2>&1; then\n"
+                + "  exec setpriv --reuid=" + USER + " --regid=$(id -g " + USER + ") --init-groups -- \"$real\" \"$@\"\n"
+                + "fi\n"
+                + "exec runuser -u " + USER + " -- \"$real\" \"$@\"\n";
     }
 }
