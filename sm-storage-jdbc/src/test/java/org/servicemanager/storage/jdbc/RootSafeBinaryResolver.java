@@ -7,7 +7,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.zip.CRC32;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -22,7 +27,7 @@ import org.tukaani.xz.XZOutputStream;
  * renamed to {@code <name>.real} and a shell wrapper in its place. Run by root, a wrapper hands the
  * data directory to the unprivileged user {@code nobody} and re-executes the real binary as that
  * user ({@code setpriv}); run by anyone else it simply executes the real binary. The repacked
- * archive is built once per JVM. Thread-safe.
+ * archive is built once and cached in the temporary directory. Thread-safe.
  */
 final class RootSafeBinaryResolver implements PgBinaryResolver {
     static final RootSafeBinaryResolver INSTANCE = new RootSafeBinaryResolver();
@@ -43,9 +48,35 @@ final class RootSafeBinaryResolver implements PgBinaryResolver {
     @Override
     public synchronized InputStream getPgBinary(String system, String machineHardware) throws IOException {
         if (archive == null) {
-            archive = repack(DefaultPostgresBinaryResolver.INSTANCE.getPgBinary(system, machineHardware));
+            byte[] original;
+            try (InputStream in = DefaultPostgresBinaryResolver.INSTANCE.getPgBinary(system, machineHardware)) {
+                original = in.readAllBytes();
+            }
+            archive = cachedRepack(original);
         }
         return new ByteArrayInputStream(archive);
+    }
+
+    /**
+     * Repacking takes seconds, so the result is kept in the temporary directory for the next JVM,
+     * named by a checksum of the original archive and of the wrappers.
+     */
+    private static byte[] cachedRepack(byte[] original) throws IOException {
+        CRC32 crc = new CRC32();
+        crc.update(original);
+        for (String name : new TreeSet<>(WRAPPED)) {
+            crc.update(wrapper(name).getBytes(StandardCharsets.US_ASCII));
+        }
+        Path cached = Path.of(System.getProperty("java.io.tmpdir"),
+                "sm-embedded-pg-rootsafe-" + Long.toHexString(crc.getValue()) + ".txz");
+        if (Files.isRegularFile(cached)) {
+            return Files.readAllBytes(cached);
+        }
+        byte[] repacked = repack(new ByteArrayInputStream(original));
+        Path partial = Files.createTempFile(cached.getParent(), "sm-embedded-pg-rootsafe-", ".partial");
+        Files.write(partial, repacked);
+        Files.move(partial, cached, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return repacked;
     }
 
     private static byte[] repack(InputStream original) throws IOException {

@@ -6,6 +6,7 @@ import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import org.servicemanager.api.query.FieldType;
 
@@ -68,7 +69,9 @@ enum Kind {
         } else if (value instanceof Integer i) {
             statement.setLong(index, i);
         } else if (value instanceof Instant instant) {
-            statement.setObject(index, OffsetDateTime.ofInstant(instant, ZoneOffset.UTC));
+            // Both databases keep microseconds; truncating here (PostgreSQL would round) keeps
+            // every comparison consistent with what is stored.
+            statement.setObject(index, OffsetDateTime.ofInstant(instant.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC));
         } else {
             throw new IllegalArgumentException("cannot bind a " + value.getClass().getName());
         }
