@@ -14,10 +14,8 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.servicemanager.api.store.Store;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.servlet.ServiceManagerServlet;
-import org.servicemanager.storage.memory.MemoryStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,22 +95,26 @@ public final class StandaloneServer {
         boolean generated = configuredPassword == null || configuredPassword.isEmpty();
         String password = generated ? generatePassword() : configuredPassword;
 
-        Store store = createStore();
+        StandaloneStorage.Opened storage = StandaloneStorage.open(env);
         ServiceManager sm;
         try {
-            sm = ServiceManager.builder()
-                    .store(store)
+            ServiceManager.Builder builder = ServiceManager.builder()
+                    .store(storage.store())
                     .adminUser(username, password)
                     .brokerConnectTimeout(brokerTimeout)
-                    .brokerReadTimeout(brokerTimeout)
-                    .build();
+                    .brokerReadTimeout(brokerTimeout);
+            if (storage.encryptionKey() != null) {
+                builder.encryptionKey(storage.encryptionKey());
+            }
+            sm = builder.build();
         } catch (IllegalArgumentException e) {
-            store.close();
+            storage.close();
             throw new ConfigurationException(e.getMessage(), e);
         } catch (RuntimeException e) {
-            store.close();
+            storage.close();
             throw e;
         }
+        LOG.info("Storage: {}", storage.description());
         if (generated) {
             // Printed, never logged: logs are often collected and kept where passwords must not be.
             console.println("Generated admin password for user '" + username + "': " + password);
@@ -125,18 +127,13 @@ public final class StandaloneServer {
         } catch (Exception e) {
             stopQuietly(server);
             sm.close();
-            store.close();
+            storage.close();
             throw new IllegalStateException("cannot start the Service Manager on " + host + ":" + port + ": "
                     + e.getMessage(), e);
         }
-        Running running = new Running(server, sm, host, generated);
+        Running running = new Running(server, sm, storage, host, generated);
         LOG.info("Service Manager listening on {}", running.baseUrl());
         return running;
-    }
-
-    /** The storage backend; the one place that decides which store the standalone server uses. */
-    static Store createStore() {
-        return new MemoryStore();
     }
 
     private static Server jetty(ServiceManager sm, String host, int port) {
@@ -219,14 +216,17 @@ public final class StandaloneServer {
     static final class Running implements AutoCloseable {
         private final Server server;
         private final ServiceManager sm;
+        private final StandaloneStorage.Opened storage;
         private final String host;
         private final boolean adminPasswordGenerated;
         private final Object closeLock = new Object();
         private boolean closed;
 
-        private Running(Server server, ServiceManager sm, String host, boolean adminPasswordGenerated) {
+        private Running(Server server, ServiceManager sm, StandaloneStorage.Opened storage, String host,
+                boolean adminPasswordGenerated) {
             this.server = server;
             this.sm = sm;
+            this.storage = storage;
             this.host = host;
             this.adminPasswordGenerated = adminPasswordGenerated;
         }
@@ -270,7 +270,7 @@ public final class StandaloneServer {
                     LOG.warn("Jetty did not stop cleanly", e);
                 } finally {
                     sm.close();
-                    sm.store().close();
+                    storage.close();
                 }
                 LOG.info("Service Manager stopped");
             }

@@ -35,7 +35,7 @@ class StandaloneServerIT {
     @Test
     @DisplayName("starts on a free port, prints a working generated password once and stops cleanly on SIGTERM")
     void startsAndStops() throws Exception {
-        Server server = Server.start(output, "SM_PORT", "0");
+        Server server = Server.start(output, "SM_PORT", "0", "SM_DATA_DIR", output.resolve("data").toString());
         try {
             String listening = server.awaitStdout(LISTENING, Duration.ofSeconds(30));
             Matcher url = LISTENING.matcher(listening);

@@ -31,7 +31,7 @@ class StandaloneServerTest {
 
     @BeforeAll
     static void start() {
-        server = StandaloneServer.start(Map.of("SM_PORT", "0", "SM_ADMIN_PASSWORD", "given-pass",
+        server = StandaloneServer.start(Map.of("SM_STORAGE", "memory", "SM_PORT", "0", "SM_ADMIN_PASSWORD", "given-pass",
                 "SM_BROKER_TIMEOUT_SECONDS", "5"));
     }
 
@@ -63,7 +63,7 @@ class StandaloneServerTest {
     @DisplayName("without SM_ADMIN_PASSWORD prints a generated password exactly once, and it works")
     void generatedPassword() throws Exception {
         ByteArrayOutputStream console = new ByteArrayOutputStream();
-        try (Running generated = StandaloneServer.start(Map.of("SM_PORT", "0", "SM_ADMIN_USERNAME", "root"),
+        try (Running generated = StandaloneServer.start(Map.of("SM_STORAGE", "memory", "SM_PORT", "0", "SM_ADMIN_USERNAME", "root"),
                 new PrintStream(console, true, StandardCharsets.UTF_8))) {
             String printed = console.toString(StandardCharsets.UTF_8);
             Matcher line = Pattern.compile("Generated admin password for user 'root': (\\S+)\\R").matcher(printed);
@@ -83,7 +83,7 @@ class StandaloneServerTest {
     @ValueSource(strings = {"http", "-1", "65536", "80.5"})
     @DisplayName("rejects an SM_PORT that is not an integer from 0 to 65535, naming it")
     void badPort(String port) {
-        assertThatThrownBy(() -> StandaloneServer.start(Map.of("SM_PORT", port)))
+        assertThatThrownBy(() -> StandaloneServer.start(Map.of("SM_STORAGE", "memory", "SM_PORT", port)))
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessage("SM_PORT must be an integer between 0 and 65535, was '" + port + "'");
     }
@@ -92,7 +92,7 @@ class StandaloneServerTest {
     @ValueSource(strings = {"0", "-5", "soon"})
     @DisplayName("rejects an SM_BROKER_TIMEOUT_SECONDS that is not a positive integer, naming it")
     void badTimeout(String timeout) {
-        assertThatThrownBy(() -> StandaloneServer.start(Map.of("SM_PORT", "0", "SM_BROKER_TIMEOUT_SECONDS", timeout)))
+        assertThatThrownBy(() -> StandaloneServer.start(Map.of("SM_STORAGE", "memory", "SM_PORT", "0", "SM_BROKER_TIMEOUT_SECONDS", timeout)))
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessage("SM_BROKER_TIMEOUT_SECONDS must be a positive integer, was '" + timeout + "'");
     }
@@ -108,5 +108,39 @@ class StandaloneServerTest {
 
     private static String basic(String credentials) {
         return "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    @DisplayName("by default keeps its registry in an H2 database under SM_DATA_DIR, with an owner-only key file")
+    void defaultStorage(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path data = dir.resolve("data");
+        try (Running h2 = StandaloneServer.start(Map.of("SM_PORT", "0", "SM_ADMIN_PASSWORD", "given-pass",
+                "SM_DATA_DIR", data.toString()))) {
+            assertThat(h2.port()).isPositive();
+        }
+        assertThat(data.resolve("service-manager.mv.db")).isRegularFile();
+        assertThat(java.nio.file.Files.getPosixFilePermissions(data.resolve("encryption.key")))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertThat(java.nio.file.Files.getPosixFilePermissions(data))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"not base64!", "c2hvcnQ="})
+    @DisplayName("refuses an SM_ENCRYPTION_KEY that is not base64 of 32 bytes")
+    void badEncryptionKey(String key, @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        assertThatThrownBy(() -> StandaloneServer.start(Map.of("SM_PORT", "0", "SM_DATA_DIR", dir.toString(),
+                "SM_ENCRYPTION_KEY", key)))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("SM_ENCRYPTION_KEY must be base64 of 32 random bytes");
+    }
+
+    @Test
+    @DisplayName("refuses an unknown SM_STORAGE, and postgresql without SM_JDBC_URL")
+    void badStorage() {
+        assertThatThrownBy(() -> StandaloneServer.start(Map.of("SM_PORT", "0", "SM_STORAGE", "mongo")))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("SM_STORAGE must be");
+        assertThatThrownBy(() -> StandaloneServer.start(Map.of("SM_PORT", "0", "SM_STORAGE", "postgresql")))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("SM_JDBC_URL");
     }
 }

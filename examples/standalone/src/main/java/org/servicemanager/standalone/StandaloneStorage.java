@@ -1,0 +1,156 @@
+package org.servicemanager.standalone;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Map;
+import org.h2.jdbcx.JdbcDataSource;
+import org.servicemanager.api.store.Store;
+import org.servicemanager.storage.jdbc.JdbcStore;
+import org.servicemanager.storage.memory.MemoryStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Chooses and opens the standalone server's storage from the environment: an H2 file database
+ * under {@code SM_DATA_DIR} by default, PostgreSQL when {@code SM_JDBC_URL} is set, or the memory
+ * store with {@code SM_STORAGE=memory}; and the key that encrypts broker credentials.
+ */
+final class StandaloneStorage {
+    private static final Logger LOG = LoggerFactory.getLogger(StandaloneStorage.class);
+    static final String KEY_FILE = "encryption.key";
+
+    /** An opened store, the key for its secrets ({@code null}: the store needs none) and what to close. */
+    record Opened(Store store, byte[] encryptionKey, AutoCloseable pool, String description) {
+        void close() {
+            store.close();
+            if (pool != null) {
+                try {
+                    pool.close();
+                } catch (Exception e) {
+                    LOG.warn("closing the connection pool failed: {}", e.getMessage());
+                }
+            }
+        }
+    }
+
+    private StandaloneStorage() {
+    }
+
+    static Opened open(Map<String, String> env) {
+        String jdbcUrl = blankToNull(env.get("SM_JDBC_URL"));
+        String kind = blankToNull(env.get("SM_STORAGE"));
+        kind = kind == null ? (jdbcUrl == null ? "h2" : "postgresql") : kind.toLowerCase(Locale.ROOT);
+        Path dataDir = Path.of(blankToNull(env.get("SM_DATA_DIR")) == null ? "sm-data" : env.get("SM_DATA_DIR").trim())
+                .toAbsolutePath();
+        switch (kind) {
+            case "memory" -> {
+                return new Opened(new MemoryStore(), key(env, null), null, "memory (nothing is kept after a stop)");
+            }
+            case "h2" -> {
+                if (jdbcUrl != null) {
+                    throw new StandaloneServer.ConfigurationException("SM_JDBC_URL is for PostgreSQL; with SM_STORAGE=h2 the database "
+                            + "lives under SM_DATA_DIR");
+                }
+                createPrivateDirectory(dataDir);
+                JdbcDataSource h2 = new JdbcDataSource();
+                // WRITE_DELAY=0: a commit is written before it is acknowledged, so a kill -9 loses nothing.
+                h2.setURL("jdbc:h2:file:" + dataDir.resolve("service-manager") + ";WRITE_DELAY=0");
+                byte[] key = key(env, dataDir);
+                return new Opened(JdbcStore.builder(h2).build(), key, null, "H2 in " + dataDir);
+            }
+            case "postgresql" -> {
+                if (jdbcUrl == null) {
+                    throw new StandaloneServer.ConfigurationException("SM_STORAGE=postgresql needs SM_JDBC_URL");
+                }
+                HikariConfig config = new HikariConfig();
+                config.setJdbcUrl(jdbcUrl);
+                config.setUsername(blankToNull(env.get("SM_JDBC_USERNAME")));
+                config.setPassword(blankToNull(env.get("SM_JDBC_PASSWORD")));
+                config.setMaximumPoolSize(10);
+                config.setPoolName("sm-postgresql");
+                HikariDataSource pool;
+                try {
+                    pool = new HikariDataSource(config);
+                } catch (RuntimeException e) {
+                    throw new IllegalStateException("cannot connect to " + jdbcUrl + ": " + e.getMessage(), e);
+                }
+                try {
+                    return new Opened(JdbcStore.builder(pool).build(), key(env, dataDir), pool, "PostgreSQL");
+                } catch (RuntimeException e) {
+                    pool.close();
+                    throw e;
+                }
+            }
+            default -> throw new StandaloneServer.ConfigurationException("SM_STORAGE must be h2, postgresql or memory, was '" + kind
+                    + "'");
+        }
+    }
+
+    /**
+     * {@code SM_ENCRYPTION_KEY} (base64 of 32 bytes), or else the key file in the data directory,
+     * made on first start. With {@code dataDir == null} (memory store) no file is made: the core
+     * then uses a key that lives as long as the process, like the data.
+     */
+    static byte[] key(Map<String, String> env, Path dataDir) {
+        String configured = blankToNull(env.get("SM_ENCRYPTION_KEY"));
+        if (configured != null) {
+            return decodeKey(configured, "SM_ENCRYPTION_KEY");
+        }
+        if (dataDir == null) {
+            return null;
+        }
+        Path file = dataDir.resolve(KEY_FILE);
+        try {
+            if (Files.exists(file)) {
+                return decodeKey(Files.readString(file).trim(), file.toString());
+            }
+            createPrivateDirectory(dataDir);
+            byte[] key = new byte[32];
+            new SecureRandom().nextBytes(key);
+            Files.writeString(Files.createFile(file, PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rw-------"))), Base64.getEncoder().encodeToString(key) + "\n");
+            LOG.warn("No SM_ENCRYPTION_KEY is set: generated one in {} (readable by this user only). Without it "
+                    + "the stored broker credentials cannot be read; back it up, or set SM_ENCRYPTION_KEY.", file);
+            return key;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read or create the encryption key file " + file, e);
+        }
+    }
+
+    private static byte[] decodeKey(String base64, String source) {
+        byte[] key;
+        try {
+            key = Base64.getDecoder().decode(base64);
+        } catch (IllegalArgumentException e) {
+            throw new StandaloneServer.ConfigurationException(source + " must be base64 of 32 random bytes, and is not base64");
+        }
+        if (key.length != 32) {
+            throw new StandaloneServer.ConfigurationException(source + " must be base64 of 32 random bytes, was " + key.length
+                    + " bytes");
+        }
+        return key;
+    }
+
+    private static void createPrivateDirectory(Path dir) {
+        try {
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the data directory " + dir, e);
+        }
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.trim();
+    }
+}
