@@ -3,7 +3,7 @@ package org.servicemanager.benchmarks;
 import java.util.Arrays;
 
 /**
- * Entry point: {@code java -jar benchmarks/target/sm-benchmarks.jar <registry|osb> [threads] [seconds] [jetty|jdk]}
+ * Entry point: {@code java -jar benchmarks/target/sm-benchmarks.jar <registry|osb|instances> [threads] [seconds] [jetty|jdk]}
  * (defaults: 2 client threads, 10 measured seconds per scenario after a warm-up of half that, the
  * Service Manager on Jetty 12 with the servlet as the standalone server runs it).
  */
@@ -21,9 +21,10 @@ public final class Benchmarks {
         switch (which) {
             case "registry" -> RegistryBenchmark.run(threads, seconds, server);
             case "osb" -> OsbBenchmark.run(threads, seconds, server);
+            case "instances" -> InstancesBenchmark.run(threads, seconds, server);
             default -> {
                 System.err.println("unknown benchmark '" + which + "' in " + Arrays.toString(args)
-                        + "; use registry or osb");
+                        + "; use registry, osb or instances");
                 System.exit(2);
             }
         }
