@@ -40,6 +40,33 @@ final class Criteria {
         return sql.isEmpty() ? new Sql("1 = 1") : sql;
     }
 
+    /**
+     * A count computed from the labels table alone, when every criterion is a label {@code eq} or
+     * {@code in}: the entities are then the intersection of the label rows' entity ids (label rows
+     * exist only for existing entities), which an index-only scan answers without touching the
+     * entity table. Empty when the query needs the entity table.
+     */
+    static <T extends Entity> java.util.Optional<Sql> labelOnlyCount(TableMapping<T> mapping, Query query) {
+        if (query.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        Sql ids = new Sql();
+        for (Criterion criterion : query.criteria()) {
+            if (!(criterion instanceof LabelCriterion label)
+                    || (label.operator() != Operator.EQ && label.operator() != Operator.IN)) {
+                return java.util.Optional.empty();
+            }
+            ids.append(ids.isEmpty() ? "" : " INTERSECT ")
+                    .append("SELECT entity_id FROM " + mapping.labelsTable() + " WHERE label_key = ").param(label.key())
+                    .append(" AND label_value IN ").params(label.values());
+        }
+        // INTERSECT removes duplicates; a single criterion needs DISTINCT (an entity may hold several
+        // of the listed values).
+        return java.util.Optional.of(query.criteria().size() == 1
+                ? new Sql("SELECT COUNT(DISTINCT entity_id) FROM (").append(ids).append(") x")
+                : new Sql("SELECT COUNT(*) FROM (").append(ids).append(") x"));
+    }
+
     private static <T extends Entity> void field(Sql sql, TableMapping<T> mapping, String alias,
             FieldCriterion criterion) {
         FieldDef<T> def = mapping.type().field(criterion.field()).orElseThrow(() -> new InvalidFieldQueryException(

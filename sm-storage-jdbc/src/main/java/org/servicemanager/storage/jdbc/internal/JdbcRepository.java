@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -111,7 +112,14 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
         Objects.requireNonNull(page, "page");
         Sql where = Criteria.where(mapping, "e", query);
         return database.read(c -> {
-            long total = count(c, where);
+            if (database.dialect() == org.servicemanager.storage.jdbc.Dialect.POSTGRESQL) {
+                // A page is a short index walk; starting parallel workers for it costs more than it
+                // saves (measured: 25 ms instead of 10 ms on a 1,000,000-row table).
+                try (Statement statement = c.createStatement()) {
+                    statement.execute("SET LOCAL max_parallel_workers_per_gather = 0");
+                }
+            }
+            long total = count(c, query, where);
             if (total == 0) {
                 return new Page<T>(List.of(), 0, false);
             }
@@ -136,7 +144,7 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
     public long count(Query query) {
         Objects.requireNonNull(query, "query");
         Sql where = Criteria.where(mapping, "e", query);
-        return database.read(c -> count(c, where), Database::unexpected);
+        return database.read(c -> count(c, query, where), Database::unexpected);
     }
 
     @Override
@@ -214,8 +222,9 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
         return alias + "." + mapping.columnList().replace(", ", ", " + alias + ".");
     }
 
-    private long count(Connection c, Sql where) throws SQLException {
-        Sql sql = new Sql("SELECT COUNT(*) FROM " + mapping.table() + " e WHERE ").append(where);
+    private long count(Connection c, Query query, Sql where) throws SQLException {
+        Sql sql = Criteria.labelOnlyCount(mapping, query)
+                .orElseGet(() -> new Sql("SELECT COUNT(*) FROM " + mapping.table() + " e WHERE ").append(where));
         try (PreparedStatement statement = sql.prepare(c); ResultSet rs = statement.executeQuery()) {
             rs.next();
             return rs.getLong(1);
