@@ -66,10 +66,11 @@ public final class ServiceManager implements AutoCloseable {
     private final Authenticator authenticator;
     private final boolean authenticationDisabled;
     private final long maxRequestBodyBytes;
-    private final Revision revision = new Revision();
+    private final Revision revision;
 
     private ServiceManager(Builder b) {
         this.store = b.store;
+        this.revision = new Revision(b.store);
         this.authenticator = new Authenticator(b.adminHashes, b.store);
         this.authenticationDisabled = b.authenticationDisabled;
         this.maxRequestBodyBytes = b.maxRequestBodyBytes;

@@ -150,6 +150,12 @@ class StoreFailureApiTest extends ApiTestBase {
         }
 
         @Override
+        public long changeRevision() {
+            check();
+            return delegate.changeRevision();
+        }
+
+        @Override
         public void ping() {
             check();
         }

@@ -27,6 +27,11 @@ final class ClosableStore implements Store {
     }
 
     @Override
+    public long changeRevision() {
+        return delegate.changeRevision();
+    }
+
+    @Override
     public void close() {
         closed = true;
         delegate.close();

@@ -113,6 +113,13 @@ public final class EntityTypes {
     public static final List<EntityType<?>> ALL = List.of(PLATFORMS, SERVICE_BROKERS, SERVICE_OFFERINGS,
             SERVICE_PLANS, VISIBILITIES, SERVICE_INSTANCES, SERVICE_BINDINGS);
 
+    /**
+     * The registry: the types whose changes can change what a platform's OSB catalog shows, and so
+     * grow {@link Store#changeRevision()}.
+     */
+    public static final List<EntityType<?>> REGISTRY = List.of(PLATFORMS, SERVICE_BROKERS, SERVICE_OFFERINGS,
+            SERVICE_PLANS, VISIBILITIES);
+
     /** The type with this resource name. */
     public static Optional<EntityType<?>> byName(String name) {
         return ALL.stream().filter(t -> t.name().equals(name)).findFirst();

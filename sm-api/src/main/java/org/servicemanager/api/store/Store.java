@@ -19,6 +19,29 @@ public interface Store extends AutoCloseable {
      */
     <R> R inTransaction(Function<Store, R> work);
 
+    /**
+     * A number that grows whenever a committed write changes the registry: any of the
+     * {@link EntityTypes#REGISTRY} types (platforms, service brokers, offerings, plans, visibilities),
+     * their labels included. Caches of what is derived from the registry (a platform's OSB catalog)
+     * are keyed by it.
+     *
+     * <ul>
+     *   <li>Equal values read at two moments mean that no such change committed in between; a greater
+     *       value means that one may have (a store may grow it conservatively, for a write that was
+     *       rolled back or changed nothing: that only costs a cache rebuild). It never decreases.</li>
+     *   <li>Only committed changes count, and the new value becomes visible no earlier than the data:
+     *       whoever reads a value and then reads the registry sees at least the changes that value
+     *       stands for. Inside a transaction the value may include the transaction's own writes.</li>
+     *   <li>When the store {@link #isClustered() is clustered}, the value is shared by every node
+     *       on the store; each call may then be a round trip to the database.</li>
+     *   <li>Writes to service instances and bindings do not change it: they happen on every OSB call
+     *       and do not change what a platform's catalog shows.</li>
+     * </ul>
+     *
+     * @return the current revision, zero or more
+     */
+    long changeRevision();
+
     /** Whether what is stored survives a restart of the process. */
     default boolean supportsPersistence() {
         return false;

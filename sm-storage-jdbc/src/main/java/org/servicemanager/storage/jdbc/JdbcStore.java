@@ -74,6 +74,17 @@ public final class JdbcStore implements Store {
         return database.transaction(() -> work.apply(this));
     }
 
+    /**
+     * The one row of {@code sm_change_revision}, which every write to a registry table bumps in its
+     * own transaction: a round trip to the database per call.
+     *
+     * @throws JdbcStoreException if the database does not answer
+     */
+    @Override
+    public long changeRevision() {
+        return database.changeRevision();
+    }
+
     @Override
     public boolean supportsPersistence() {
         return true;

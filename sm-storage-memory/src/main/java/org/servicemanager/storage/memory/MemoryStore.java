@@ -66,6 +66,15 @@ public final class MemoryStore implements Store {
         return database.write(() -> work.apply(this));
     }
 
+    /**
+     * Grows by one when a write or transaction that created, updated or deleted a registry entity
+     * ends successfully; a transaction that throws leaves it as it was.
+     */
+    @Override
+    public long changeRevision() {
+        return database.changeRevision();
+    }
+
     @Override
     public boolean supportsPersistence() {
         return false;

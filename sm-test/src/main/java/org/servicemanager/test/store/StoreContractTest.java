@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,8 +30,12 @@ import org.servicemanager.api.ReferenceViolationException;
 import org.servicemanager.api.UniqueViolationException;
 import org.servicemanager.api.model.Entity;
 import org.servicemanager.api.model.Labels;
+import org.servicemanager.api.model.LastOperation;
+import org.servicemanager.api.model.OperationType;
 import org.servicemanager.api.model.Platform;
+import org.servicemanager.api.model.ServiceBinding;
 import org.servicemanager.api.model.ServiceBroker;
+import org.servicemanager.api.model.ServiceInstance;
 import org.servicemanager.api.model.ServiceOffering;
 import org.servicemanager.api.model.ServicePlan;
 import org.servicemanager.api.model.Visibility;
@@ -62,7 +67,8 @@ import org.servicemanager.api.store.Store;
  *
  * <p>Each test gets a fresh, empty store, closed after it. The groups are the repositories (the
  * same basic behaviour for each, plus its unique keys and references), then listing and queries,
- * cascades, transactions, concurrency and lifecycle. Not thread-safe, like any test class.
+ * cascades, transactions, concurrency, the change revision and lifecycle. Not thread-safe, like any
+ * test class.
  */
 public abstract class StoreContractTest {
     /** The store under test; a new one for every test. */
@@ -1580,6 +1586,158 @@ public abstract class StoreContractTest {
             } finally {
                 pool.shutdownNow();
             }
+        }
+    }
+
+    // ---------------------------------------------------------------- change revision
+
+    @Nested
+    @DisplayName("Change revision")
+    class ChangeRevision {
+
+        /** One stored entity of every registry type, parents first. */
+        private List<Entity> storedRegistry() {
+            Platform platform = platforms().create(fixtures.platform("cf"));
+            ServicePlan plan = storedPlan();
+            ServiceOffering offering = offerings().get(plan.serviceOfferingId()).orElseThrow();
+            ServiceBroker broker = brokers().get(offering.brokerId()).orElseThrow();
+            Visibility visibility = visibilities().create(fixtures.visibility(platform.id(), plan.id()));
+            return List.of(platform, broker, offering, plan, visibility);
+        }
+
+        private void assertGrows(String write, Runnable work) {
+            long before = store.changeRevision();
+            work.run();
+            assertThat(store.changeRevision()).as("the revision after " + write).isGreaterThan(before);
+        }
+
+        @SuppressWarnings("unchecked")
+        private <T extends Entity> Repository<T> repositoryOf(T entity) {
+            return (Repository<T>) store.repository(EntityTypes.REGISTRY.stream()
+                    .filter(type -> type.javaType().isInstance(entity)).findFirst().orElseThrow());
+        }
+
+        private ServiceInstance instance(String planId, String platformId) {
+            Instant at = fixtures.tick();
+            return new ServiceInstance(Fixtures.newId(), "instance", planId, platformId, "{}", null, true,
+                    LastOperation.succeeded(OperationType.CREATE), null, null, Labels.empty(), at, at, true, 0);
+        }
+
+        @Test
+        @DisplayName("it is never negative, and a fresh store's reads leave it as it is")
+        void startsSteady() {
+            long start = store.changeRevision();
+
+            assertThat(start).isNotNegative();
+            assertThat(store.changeRevision()).isEqualTo(start);
+        }
+
+        @Test
+        @DisplayName("creating an entity of any registry type grows it")
+        void createGrows() {
+            Platform platform = fixtures.platform("cf");
+            ServiceBroker broker = fixtures.broker("mysql");
+            ServiceOffering offering = fixtures.offering(broker.id());
+            ServicePlan plan = fixtures.plan(offering.id());
+            Visibility visibility = fixtures.visibility(platform.id(), plan.id());
+
+            assertGrows("a platform create", () -> platforms().create(platform));
+            assertGrows("a broker create", () -> brokers().create(broker));
+            assertGrows("an offering create", () -> offerings().create(offering));
+            assertGrows("a plan create", () -> plans().create(plan));
+            assertGrows("a visibility create", () -> visibilities().create(visibility));
+        }
+
+        @Test
+        @DisplayName("updating an entity of any registry type (its labels, say) grows it")
+        void updateGrows() {
+            for (Entity entity : storedRegistry()) {
+                assertGrows("an update of " + entity.getClass().getSimpleName(),
+                        () -> repositoryOf(entity).update(Fixtures.withLabels(entity, Labels.of("env", "prod"))));
+            }
+        }
+
+        @Test
+        @DisplayName("deleting an entity of any registry type grows it")
+        void deleteGrows() {
+            List<Entity> children = new ArrayList<>(storedRegistry());
+            Collections.reverse(children);
+            for (Entity entity : children) {
+                assertGrows("a delete of " + entity.getClass().getSimpleName(),
+                        () -> assertThat(repositoryOf(entity).delete(entity.id())).isTrue());
+            }
+        }
+
+        @Test
+        @DisplayName("deleting by query from any registry type grows it")
+        void deleteAllGrows() {
+            List<Entity> children = new ArrayList<>(storedRegistry());
+            Collections.reverse(children);
+            for (Entity entity : children) {
+                assertGrows("a deleteAll of " + entity.getClass().getSimpleName(),
+                        () -> assertThat(repositoryOf(entity).deleteAll(Query.all())).isEqualTo(1));
+            }
+        }
+
+        @Test
+        @DisplayName("reads leave it as it is")
+        void readsKeep() {
+            List<Entity> stored = storedRegistry();
+            long before = store.changeRevision();
+
+            for (Entity entity : stored) {
+                repositoryOf(entity).get(entity.id());
+                repositoryOf(entity).list(Query.all(), PageRequest.unbounded());
+                repositoryOf(entity).count(Query.all());
+            }
+
+            assertThat(store.changeRevision()).isEqualTo(before);
+        }
+
+        @Test
+        @DisplayName("creating, updating and deleting service instances and bindings leaves it as it is")
+        void instancesAndBindingsKeep() {
+            Platform platform = platforms().create(fixtures.platform("cf"));
+            ServicePlan plan = storedPlan();
+            Repository<ServiceInstance> instances = store.repository(EntityTypes.SERVICE_INSTANCES);
+            Repository<ServiceBinding> bindings = store.repository(EntityTypes.SERVICE_BINDINGS);
+            long before = store.changeRevision();
+
+            ServiceInstance instance = instances.create(instance(plan.id(), platform.id()));
+            instance = instances.update(instance.withLabels(Labels.of("env", "prod"), fixtures.tick()));
+            Instant at = fixtures.tick();
+            ServiceBinding binding = bindings.create(new ServiceBinding(Fixtures.newId(), "binding", instance.id(),
+                    platform.id(), "{}", null, LastOperation.succeeded(OperationType.CREATE), Labels.empty(), at, at,
+                    true, 0));
+            bindings.delete(binding.id());
+            instances.delete(instance.id());
+
+            assertThat(store.changeRevision()).isEqualTo(before);
+        }
+
+        @Test
+        @DisplayName("a committed transaction of registry writes grows it")
+        void transactionGrows() {
+            assertGrows("a transaction", () -> store.inTransaction(tx -> {
+                tx.repository(EntityTypes.PLATFORMS).create(fixtures.platform("cf"));
+                return tx.repository(EntityTypes.SERVICE_BROKERS).create(fixtures.broker("mysql"));
+            }));
+        }
+
+        @Test
+        @DisplayName("a rolled-back transaction leaves the data as it was and the revision no lower")
+        void rollbackNeverShrinks() {
+            Platform platform = platforms().create(fixtures.platform("cf"));
+            long before = store.changeRevision();
+
+            catchThrowable(() -> store.inTransaction(tx -> {
+                tx.repository(EntityTypes.PLATFORMS).create(fixtures.platform("k8s"));
+                tx.repository(EntityTypes.PLATFORMS).update(Fixtures.withLabels(platform, Labels.of("env", "prod")));
+                throw new IllegalStateException("boom");
+            }));
+
+            assertThat(all(platforms())).containsExactly(platform);
+            assertThat(store.changeRevision()).isGreaterThanOrEqualTo(before);
         }
     }
 

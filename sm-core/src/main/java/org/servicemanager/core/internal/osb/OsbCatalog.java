@@ -33,9 +33,10 @@ final class OsbCatalog {
 
     private final Context ctx;
     /**
-     * Bounded by bytes, not entries: catalogs can be large. Entries also expire a minute after they
+     * Bounded by bytes, not entries: catalogs can be large. Other nodes' writes reach the key through
+     * the store's change revision (see {@code Revision}). Entries also expire a minute after they
      * were built, which bounds staleness for writes this node cannot see (the host writing through
-     * {@code store()} directly, or another node).
+     * {@code store()} directly to a store that is not clustered).
      */
     private final Cache<Key, byte[]> cache = Caffeine.newBuilder()
             .maximumWeight(64L * 1024 * 1024)

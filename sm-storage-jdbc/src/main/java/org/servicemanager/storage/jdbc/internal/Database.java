@@ -1,6 +1,7 @@
 package org.servicemanager.storage.jdbc.internal;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
@@ -123,6 +124,32 @@ public final class Database {
         } catch (RuntimeException | Error e) {
             rollbackTo(connection, savepoint, e);
             throw e;
+        }
+    }
+
+    /** See {@code Store.changeRevision()}: the row of {@code sm_change_revision}, as this transaction sees it. */
+    public long changeRevision() {
+        return read(connection -> {
+            try (Statement statement = connection.createStatement();
+                    ResultSet rs = statement.executeQuery("SELECT revision FROM sm_change_revision WHERE id = 1")) {
+                if (!rs.next()) {
+                    throw new IllegalStateException("the row of sm_change_revision is missing: was the schema"
+                            + " migrated to V2?");
+                }
+                return rs.getLong(1);
+            }
+        }, e -> new JdbcStoreException("cannot read the change revision", e));
+    }
+
+    /**
+     * Grows the change revision in the transaction of {@code connection}, so that it commits (or rolls
+     * back) with the write. Callers bump before their first lock on registry rows: every registry
+     * writer then queues on this one row first and never holds a registry row another writer waits
+     * for while waiting itself.
+     */
+    static void bumpChangeRevision(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.executeUpdate("UPDATE sm_change_revision SET revision = revision + 1 WHERE id = 1");
         }
     }
 

@@ -24,6 +24,7 @@ import org.servicemanager.api.query.Page;
 import org.servicemanager.api.query.PageRequest;
 import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityType;
+import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.Reference;
 import org.servicemanager.api.store.Repository;
 import org.servicemanager.api.store.UniqueKey;
@@ -47,11 +48,14 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
     private final EntityType<T> type;
     private final String insertSql;
     private final String updateSql;
+    /** Whether writes grow the change revision: see {@code EntityTypes.REGISTRY}. */
+    private final boolean registry;
 
     private JdbcRepository(Database database, TableMapping<T> mapping) {
         this.database = database;
         this.mapping = mapping;
         this.type = mapping.type();
+        this.registry = EntityTypes.REGISTRY.contains(type);
         List<String> names = new ArrayList<>();
         List<String> assignments = new ArrayList<>();
         for (TableMapping.Column<T> column : mapping.columns()) {
@@ -81,6 +85,7 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
         requireStorable(entity);
         T stored = type.withVersion(entity, 1);
         return database.write(c -> {
+            bumpIfRegistry(c);
             if (exists(c, stored.id())) {
                 throw idTaken(stored);
             }
@@ -151,6 +156,7 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
     public T update(T entity) {
         requireStorable(entity);
         return database.write(c -> {
+            bumpIfRegistry(c);
             Sql lock = new Sql("SELECT version FROM " + mapping.table() + " WHERE id = ").param(entity.id())
                     .append(" FOR UPDATE");
             long storedVersion;
@@ -192,6 +198,7 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
             if (!exists(c, id)) {
                 return false;
             }
+            bumpIfRegistry(c);
             Sql roots = new Sql("SELECT r.id FROM " + mapping.table() + " r WHERE r.id = ").param(id);
             checkNoBlockers(c, roots, () -> type.singular() + " '" + id + "'");
             try (PreparedStatement delete = c.prepareStatement("DELETE FROM " + mapping.table() + " WHERE id = ?")) {
@@ -207,6 +214,7 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
         Objects.requireNonNull(query, "query");
         Sql where = Criteria.where(mapping, "r", query);
         return database.write(c -> {
+            bumpIfRegistry(c);
             Sql roots = new Sql("SELECT r.id FROM " + mapping.table() + " r WHERE ").append(where);
             checkNoBlockers(c, roots, () -> subjectOf(c, where));
             Sql delete = new Sql("DELETE FROM " + mapping.table() + " WHERE id IN (").append(roots).append(")");
@@ -214,6 +222,13 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
                 return statement.executeUpdate();
             }
         }, e -> translateDelete(e, type.name()));
+    }
+
+    /** Cascades only ever run from a registry type into registry types, so the root's type decides. */
+    private void bumpIfRegistry(Connection c) throws SQLException {
+        if (registry) {
+            Database.bumpChangeRevision(c);
+        }
     }
 
     // ---------------------------------------------------------------- reading

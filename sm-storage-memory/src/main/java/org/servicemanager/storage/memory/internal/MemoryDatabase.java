@@ -17,6 +17,7 @@ import org.servicemanager.api.ReferenceViolationException;
 import org.servicemanager.api.UniqueViolationException;
 import org.servicemanager.api.model.Entity;
 import org.servicemanager.api.store.EntityType;
+import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.Reference;
 import org.servicemanager.api.store.Repository;
 import org.servicemanager.api.store.UniqueKey;
@@ -44,6 +45,10 @@ public final class MemoryDatabase {
     private final List<Runnable> undoLog = new ArrayList<>();
     /** Guarded by the lock. */
     private boolean closed;
+    /** Guarded by the lock; grows when a write that touched the registry commits. */
+    private long changeRevision;
+    /** Guarded by the write lock: whether the write in progress touched the registry. */
+    private boolean registryTouched;
 
     /**
      * @param types every type to hold; a reference's target must come before the types referring to it
@@ -99,6 +104,11 @@ public final class MemoryDatabase {
                 }
                 if (lock.getWriteHoldCount() == 1) {
                     undoLog.clear(); // the outermost write is over: its changes are committed
+                    // A nested write that was undone still counts: a needless bump only costs a cache rebuild.
+                    if (completed && registryTouched) {
+                        changeRevision++;
+                    }
+                    registryTouched = false;
                 }
             }
         } finally {
@@ -114,6 +124,11 @@ public final class MemoryDatabase {
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /** See {@code Store.changeRevision()}; read under the lock, so never ahead of the data. */
+    public long changeRevision() {
+        return read(() -> changeRevision);
     }
 
     public void ping() {
@@ -170,12 +185,20 @@ public final class MemoryDatabase {
         return String.join(" and ", parts);
     }
 
+    private void touched(Table<?> table) {
+        if (EntityTypes.REGISTRY.contains(table.type())) {
+            registryTouched = true;
+        }
+    }
+
     <T extends Entity> void insert(Table<T> table, T entity) {
+        touched(table);
         table.insert(entity);
         undoLog.add(() -> table.remove(entity));
     }
 
     <T extends Entity> void replace(Table<T> table, T old, T replacement) {
+        touched(table);
         table.remove(old);
         table.insert(replacement);
         undoLog.add(() -> {
@@ -235,6 +258,7 @@ public final class MemoryDatabase {
 
     private <T extends Entity> void remove(Table<T> table, Entity entity) {
         T stored = table.type().javaType().cast(entity);
+        touched(table);
         table.remove(stored);
         undoLog.add(() -> table.insert(stored));
     }
