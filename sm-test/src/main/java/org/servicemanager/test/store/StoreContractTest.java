@@ -953,6 +953,16 @@ public abstract class StoreContractTest {
         }
 
         @Test
+        @DisplayName("label query counts count each entity once, also when it holds several of the values")
+        void labelCounts() {
+            Query both = Query.of(label("env", Operator.IN, "dev", "prod"));
+            assertThat(plans().count(both)).isEqualTo(3);
+            assertThat(plans().list(both, PageRequest.first(1)).totalItems()).isEqualTo(3);
+            assertThat(plans().count(Query.of(label("env", Operator.EQ, "dev"), label("env", Operator.EQ, "prod"))))
+                    .isEqualTo(1);
+        }
+
+        @Test
         @DisplayName("label in matches entities with the key and any listed value, each once")
         void labelIn() {
             assertThat(names(label("env", Operator.IN, "prod", "qa"))).containsExactly("beta", "delta");
