@@ -141,15 +141,18 @@ final class InstancesBenchmark {
                             .append("\ttrue\t1\tinstance-").append(i).append('\t')
                             .append(planIds.get(i % planIds.size())).append('\t').append(platformId)
                             .append("\t\\N\ttrue\tCREATE\tSUCCEEDED\t\\N\t\\N\t\\N\t\\N\t\\N\n");
-                    labels.append(id).append("\ttenant\ttenant-").append(i % TENANTS).append("\t0\n");
-                    labels.append(id).append("\towner\towner-").append(i % OWNERS).append("\t0\n");
-                    labels.append(id).append("\tregion\tregion-").append(i % 5).append("\t0\n");
+                    labels.append(id).append("\ttenant\ttenant-").append(i % TENANTS).append("\t0\t").append(created)
+                            .append('\n');
+                    labels.append(id).append("\towner\towner-").append(i % OWNERS).append("\t0\t").append(created)
+                            .append('\n');
+                    labels.append(id).append("\tregion\tregion-").append(i % 5).append("\t0\t").append(created)
+                            .append('\n');
                 }
                 copy.copyIn("COPY service_instances (id, created_at, updated_at, ready, version, name, "
                         + "service_plan_id, platform_id, dashboard_url, usable, last_operation_type, "
                         + "last_operation_state, last_operation_broker_operation, last_operation_description, "
                         + "context, pending_plan_id, pending_context) FROM STDIN", new StringReader(instances.toString()));
-                copy.copyIn("COPY service_instances_labels (entity_id, label_key, label_value, ord) FROM STDIN",
+                copy.copyIn("COPY service_instances_labels (entity_id, label_key, label_value, ord, created_at) FROM STDIN",
                         new StringReader(labels.toString()));
             }
             try (Statement statement = connection.createStatement()) {

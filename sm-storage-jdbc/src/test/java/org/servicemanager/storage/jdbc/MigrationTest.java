@@ -30,7 +30,7 @@ import org.servicemanager.api.store.EntityTypes;
  */
 class MigrationTest {
     private static final String[] ALL_SCRIPTS = {"1 registry V1__registry.sql",
-        "2 change_revision V2__change_revision.sql"};
+        "2 change_revision V2__change_revision.sql", "3 label_pages V3__label_pages.sql"};
 
     private final H2Databases h2 = new H2Databases();
     private final PostgresDatabases postgres = new PostgresDatabases();
@@ -55,7 +55,7 @@ class MigrationTest {
 
             assertThat(first).containsExactly(ALL_SCRIPTS);
             assertThat(versions(dataSource)).isEqualTo(first);
-            assertThat(installedAt(dataSource)).hasSize(2);
+            assertThat(installedAt(dataSource)).hasSize(ALL_SCRIPTS.length);
             assertTablesExist(dataSource);
         }
 

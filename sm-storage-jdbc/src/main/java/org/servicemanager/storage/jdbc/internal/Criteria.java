@@ -67,6 +67,17 @@ final class Criteria {
                 : new Sql("SELECT COUNT(*) FROM (").append(ids).append(") x"));
     }
 
+    /** The first single-value label {@code eq} of the query: a page can be read from its index in order. */
+    static java.util.Optional<LabelCriterion> pageDriver(Query query) {
+        for (Criterion criterion : query.criteria()) {
+            if (criterion instanceof LabelCriterion label && label.operator() == Operator.EQ
+                    && label.values().size() == 1) {
+                return java.util.Optional.of(label);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     private static <T extends Entity> void field(Sql sql, TableMapping<T> mapping, String alias,
             FieldCriterion criterion) {
         FieldDef<T> def = mapping.type().field(criterion.field()).orElseThrow(() -> new InvalidFieldQueryException(
