@@ -51,10 +51,11 @@ class TwoNodesTest {
     private FakeBroker broker;
     private ServiceManager nodeA;
     private ServiceManager nodeB;
+    private DataSource dataSource;
 
     @BeforeEach
     void startNodes() {
-        DataSource dataSource = databases.fresh();
+        dataSource = databases.fresh();
         nodeA = node(dataSource);
         nodeB = node(dataSource);
         broker = FakeBroker.start();
@@ -76,6 +77,36 @@ class TwoNodesTest {
                 .adminUserWithHash("admin", ADMIN_HASH).build();
         resources.add(node);
         return node;
+    }
+
+    @Test
+    @DisplayName("no table holds a broker secret or a platform password in clear")
+    void noSecretInClear() throws Exception {
+        broker.withBasicAuth("broker-user", "broker-secret-7q9z");
+        admin(nodeA, "POST", "/v1/service_brokers", "{\"name\": \"secret-broker\", \"broker_url\": \""
+                + broker.url() + "\", \"credentials\": {\"basic\": {\"username\": \"broker-user\", "
+                + "\"password\": \"broker-secret-7q9z\"}}}", 201);
+        String platformPassword = createPlatform(nodeB, "secret-platform").at("/credentials/basic/password").asText();
+
+        List<String> tables = new ArrayList<>();
+        try (java.sql.Connection c = dataSource.getConnection();
+                java.sql.ResultSet rs = c.getMetaData().getTables(null, c.getSchema(), "%", new String[] {"TABLE"})) {
+            while (rs.next()) {
+                tables.add(rs.getString("TABLE_NAME"));
+            }
+        }
+        assertThat(tables).contains("service_brokers", "platforms");
+        try (java.sql.Connection c = dataSource.getConnection(); java.sql.Statement statement = c.createStatement()) {
+            for (String table : tables) {
+                try (java.sql.ResultSet rows = statement.executeQuery(
+                        "SELECT row_to_json(t)::text FROM " + table + " t")) {
+                    while (rows.next()) {
+                        assertThat(rows.getString(1)).as(table).doesNotContain("broker-secret-7q9z")
+                                .doesNotContain(platformPassword);
+                    }
+                }
+            }
+        }
     }
 
     // ---------------------------------------------------------------- calls
