@@ -182,13 +182,13 @@ public final class ServiceManager implements AutoCloseable {
     }
 
     private Principal authorize(Access access, SmRequest request) {
-        if (access == Access.PUBLIC) {
+        if (access == Access.PUBLIC || access == Access.PUBLIC_IDENTIFIED) {
             if (authenticationDisabled) {
                 return new Principal.Admin("anonymous");
             }
-            // Public answers never depend on who asks, except health's details; and a public
-            // endpoint must answer even when credentials cannot be checked (say, the store is down).
-            if (!request.path().endsWith("/health") || request.header("Authorization").isEmpty()) {
+            // Public answers must come even when credentials cannot be checked (say, the store is
+            // down); only routes that show more to known callers look at credentials at all.
+            if (access == Access.PUBLIC || request.header("Authorization").isEmpty()) {
                 return Principal.ANONYMOUS;
             }
             try {
@@ -208,7 +208,7 @@ public final class ServiceManager implements AutoCloseable {
             case ADMIN -> principal instanceof Principal.Admin;
             case ADMIN_OR_PLATFORM -> true;
             case PLATFORM -> principal instanceof Principal.PlatformCaller;
-            case PUBLIC -> true;
+            case PUBLIC, PUBLIC_IDENTIFIED -> true;
         };
         if (!allowed) {
             throw new ForbiddenException(principal instanceof Principal.PlatformCaller

@@ -4,6 +4,11 @@ package org.servicemanager.core.internal.http;
 public enum Access {
     /** Anyone, without credentials. */
     PUBLIC,
+    /**
+     * Anyone; valid credentials, if given, identify the caller (who may then see more), and
+     * credentials that cannot be checked make the caller anonymous rather than failing.
+     */
+    PUBLIC_IDENTIFIED,
     /** Administrators only. */
     ADMIN,
     /** Administrators, and platforms (which then see only what is visible to them). */

@@ -3,6 +3,7 @@ package org.servicemanager.core.internal.registry;
 import static org.servicemanager.core.internal.http.Access.ADMIN;
 import static org.servicemanager.core.internal.http.Access.ADMIN_OR_PLATFORM;
 import static org.servicemanager.core.internal.http.Access.PUBLIC;
+import static org.servicemanager.core.internal.http.Access.PUBLIC_IDENTIFIED;
 import static org.servicemanager.core.internal.http.Handler.sync;
 
 import org.servicemanager.api.model.ServiceOffering;
@@ -17,7 +18,7 @@ public final class RegistryRoutes {
     public static void register(Router router, Context ctx) {
         SystemApi system = new SystemApi(ctx);
         router.add("GET", "/v1/info", PUBLIC, sync(system::info));
-        router.add("GET", "/v1/monitor/health", PUBLIC, sync(system::health));
+        router.add("GET", "/v1/monitor/health", PUBLIC_IDENTIFIED, sync(system::health));
 
         PlatformsApi platforms = new PlatformsApi(ctx);
         router.add("GET", "/v1/platforms", ADMIN, sync(platforms::list));
