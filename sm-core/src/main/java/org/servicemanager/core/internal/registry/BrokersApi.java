@@ -95,18 +95,15 @@ final class BrokersApi extends ResourceApi<ServiceBroker> {
         JsonInput credentialsInput = in.optionalObject("credentials");
         BrokerCredentials stored = ctx.secrets().open(current.credentials());
         BrokerCredentials credentials = credentialsInput == null ? stored : credentials(credentialsInput, stored);
-        ServiceBroker changed = new ServiceBroker(id, name,
-                in.has("description") ? in.optionalText("description") : current.description(), url, credentials,
-                LabelRules.applyPatch(current.labels(), body.get("labels")), current.createdAt(), current.updatedAt(),
-                current.ready(), current.version());
+        String description = in.has("description") ? in.optionalText("description") : current.description();
+        // Validated (and label operations applied) before the broker is called, so a bad PATCH costs no call.
+        Labels labels = LabelRules.applyPatch(current.labels(), body.get("labels"));
         return fetchCatalog(name, url, credentials, call.correlationId()).thenApply(catalog -> {
             Instant now = ctx.now();
             ServiceBroker updated = ctx.store().inTransaction(tx -> {
-                ServiceBroker broker = tx.repository(EntityTypes.SERVICE_BROKERS).update(new ServiceBroker(
-                        changed.id(), changed.name(), changed.description(), changed.brokerUrl(),
-                        ctx.secrets().seal(changed.credentials()), changed.labels(), changed.createdAt(), now,
-                        changed.ready(),
-                        changed.version()));
+                ServiceBroker broker = tx.repository(EntityTypes.SERVICE_BROKERS).update(new ServiceBroker(id, name,
+                        description, url, ctx.secrets().seal(credentials), labels, current.createdAt(), now,
+                        current.ready(), current.version()));
                 CatalogSync.apply(tx, broker.id(), catalog, now);
                 return broker;
             });
