@@ -49,8 +49,13 @@ public final class BrokerClient {
     private final Cache<String, HttpClient> tlsClients = Caffeine.newBuilder().maximumSize(1_000).build();
     private static final java.util.concurrent.ScheduledThreadPoolExecutor TIMER =
             new java.util.concurrent.ScheduledThreadPoolExecutor(1, daemon("sm-broker-timeouts"));
-    private static final java.util.concurrent.Executor COMPLETER =
-            java.util.concurrent.Executors.newCachedThreadPool(daemon("sm-broker-timeout"));
+    /**
+     * Where answers, failures and timeouts complete, and so where the caller's continuation runs
+     * (records in a store that may block, the write to the platform). Never the clients' selector
+     * thread, never the JDK's shared delay thread.
+     */
+    private static final java.util.concurrent.Executor CALLBACKS =
+            java.util.concurrent.Executors.newCachedThreadPool(daemon("sm-broker-callback"));
 
     static {
         // Cancelled timeouts (the usual case: the broker answered) leave the queue at once.
@@ -105,6 +110,11 @@ public final class BrokerClient {
                 .connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .version(HttpClient.Version.HTTP_1_1);
+        // The client's own work is non-blocking, so it runs where it is triggered: sending on the
+        // caller's thread, reading on the selector thread. Its default executor would add a thread
+        // hand-off to every step of every exchange, which on a busy machine costs more than the
+        // work. Callers never run there: answers complete on CALLBACKS.
+        builder.executor(Runnable::run);
         if (ssl != null) {
             builder.sslContext(ssl);
         }
@@ -131,10 +141,15 @@ public final class BrokerClient {
             BrokerRequest request) {
         // Error messages name the OSB path, not the broker's host: platforms read them too.
         String target = request.method() + " " + request.uri().getRawPath();
+        CompletableFuture<BrokerResponse> result = new CompletableFuture<>();
         CompletableFuture<HttpResponse<byte[]>> exchange;
         try {
+            // The answer completes as soon as the body subscriber has the last byte. The future that
+            // sendAsync returns completes later, by a detour through the JDK's common pool (with
+            // fewer than three cores and default settings, a new thread per call); it only carries
+            // the failures.
             exchange = clientFor(credentials).sendAsync(build(credentials, request),
-                    info -> new LimitedBody(maxResponseBytes));
+                    info -> new LimitedBody(maxResponseBytes, info, brokerName, target, result));
         } catch (IllegalArgumentException e) {
             // A header value or URI the JDK client refuses: fail like any other failed call, so that
             // callers run their clean-up on one path.
@@ -143,32 +158,26 @@ public final class BrokerClient {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<BrokerResponse> result = new CompletableFuture<>();
         exchange.whenComplete((response, failure) -> {
             if (failure != null) {
-                result.completeExceptionally(translate(brokerName, target, failure));
-            } else if (response.statusCode() < 100 || response.statusCode() > 599) {
-                result.completeExceptionally(new BrokerException("service broker '" + brokerName + "' answered "
-                        + target + " with the invalid HTTP status " + response.statusCode()));
-            } else {
-                result.complete(new BrokerResponse(response.statusCode(), response.headers().map(), response.body()));
+                CALLBACKS.execute(() -> result.completeExceptionally(translate(brokerName, target, failure)));
             }
         });
-        // HttpRequest.timeout covers the wait for the headers only; this bounds the whole answer. The
-        // timeout completes on a pool thread, never on the JDK's shared delay thread, and aborts the
-        // exchange so a trickling broker does not keep a connection busy.
-        java.util.concurrent.ScheduledFuture<?> timeout = TIMER.schedule(() -> COMPLETER.execute(() -> {
+        // The whole answer must arrive within the read timeout (connecting is bounded by the
+        // client's connect timeout). One timer per call instead of HttpRequest.timeout, which would
+        // wake the client's selector thread for every request. The timeout aborts the exchange, so
+        // a trickling broker does not keep a connection busy.
+        java.util.concurrent.ScheduledFuture<?> timeout = TIMER.schedule(() -> CALLBACKS.execute(() -> {
             if (result.completeExceptionally(translate(brokerName, target, new TimeoutException()))) {
                 exchange.cancel(true);
             }
-        }), readTimeout.toMillis() + connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        }), readTimeout.toMillis(), TimeUnit.MILLISECONDS);
         result.whenComplete((response, failure) -> timeout.cancel(false));
         return result;
     }
 
     private HttpRequest build(BrokerCredentials credentials, BrokerRequest request) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(request.uri())
-                .timeout(readTimeout)
                 .header("X-Broker-API-Version", OSB_VERSION)
                 .header("X-Broker-API-Request-Identity", UUID.randomUUID().toString());
         request.headers().forEach(builder::setHeader);
@@ -237,16 +246,28 @@ public final class BrokerClient {
         }
     }
 
-    /** Collects a body up to a limit; beyond it the exchange fails instead of filling the heap. */
+    /**
+     * Collects a body up to a limit (beyond it the exchange fails instead of filling the heap) and
+     * completes the caller's answer with status, headers and body as soon as the last byte is in.
+     */
     private static final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
         private final int limit;
+        private final HttpResponse.ResponseInfo info;
+        private final String brokerName;
+        private final String target;
+        private final CompletableFuture<BrokerResponse> answer;
         private final List<ByteBuffer> buffers = new ArrayList<>();
         private final CompletableFuture<byte[]> result = new CompletableFuture<>();
         private Flow.Subscription subscription;
         private int size;
 
-        LimitedBody(int limit) {
+        LimitedBody(int limit, HttpResponse.ResponseInfo info, String brokerName, String target,
+                CompletableFuture<BrokerResponse> answer) {
             this.limit = limit;
+            this.info = info;
+            this.brokerName = brokerName;
+            this.target = target;
+            this.answer = answer;
         }
 
         @Override
@@ -288,6 +309,15 @@ public final class BrokerClient {
                 offset += n;
             }
             result.complete(all);
+            int status = info.statusCode();
+            if (status < 100 || status > 599) {
+                BrokerException invalid = new BrokerException("service broker '" + brokerName + "' answered "
+                        + target + " with the invalid HTTP status " + status);
+                CALLBACKS.execute(() -> answer.completeExceptionally(invalid));
+            } else {
+                BrokerResponse response = new BrokerResponse(status, info.headers().map(), all);
+                CALLBACKS.execute(() -> answer.complete(response));
+            }
         }
     }
 }
