@@ -68,7 +68,15 @@ public final class ServiceManager implements AutoCloseable {
     private final long maxRequestBodyBytes;
     private final Revision revision;
 
+    private static final java.util.concurrent.atomic.AtomicBoolean POOL_NOTED =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
     private ServiceManager(Builder b) {
+        if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() < 2 && POOL_NOTED.compareAndSet(false, true)) {
+            LOG.info("the common ForkJoinPool has one thread, so the JDK HttpClient starts a thread for every call to "
+                    + "a broker; call JvmTuning.sizeCommonPool() first thing in main, or set -D{}=2",
+                    JvmTuning.COMMON_POOL_PARALLELISM);
+        }
         this.store = b.store;
         this.revision = new Revision(b.store);
         this.authenticator = new Authenticator(b.adminHashes, b.store);

@@ -14,6 +14,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.servicemanager.core.JvmTuning;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.servlet.ServiceManagerServlet;
 import org.slf4j.Logger;
@@ -54,6 +55,7 @@ public final class StandaloneServer {
 
     /** Starts the server from the process environment and runs until the JVM is stopped. */
     public static void main(String[] args) {
+        JvmTuning.sizeCommonPool();
         Running running;
         try {
             running = start(System.getenv());
