@@ -1,5 +1,7 @@
 package org.servicemanager.core.internal.security;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import org.servicemanager.api.model.BrokerCredentials;
 import org.servicemanager.api.store.SecretCipher;
 
@@ -10,6 +12,13 @@ import org.servicemanager.api.store.SecretCipher;
  */
 public final class BrokerSecrets {
     private final SecretCipher cipher;
+    /**
+     * Opened credentials by their sealed form: every OSB call needs them, and decrypting costs more
+     * than the rest of the call's checks. Sealing uses a fresh nonce, so a sealed value names one
+     * version of one broker's credentials; a changed broker simply misses.
+     */
+    private final Cache<BrokerCredentials, BrokerCredentials> opened =
+            Caffeine.newBuilder().maximumSize(10_000).build();
 
     public BrokerSecrets(SecretCipher cipher) {
         this.cipher = cipher;
@@ -24,6 +33,10 @@ public final class BrokerSecrets {
      * @throws IllegalArgumentException if the values were sealed with another key
      */
     public BrokerCredentials open(BrokerCredentials sealed) {
+        return opened.get(sealed, this::decryptAll);
+    }
+
+    private BrokerCredentials decryptAll(BrokerCredentials sealed) {
         return new BrokerCredentials(sealed.basicUsername(), decrypt(sealed.basicPassword()),
                 decrypt(sealed.token()), sealed.tlsClientCertificate(), decrypt(sealed.tlsClientKey()));
     }
