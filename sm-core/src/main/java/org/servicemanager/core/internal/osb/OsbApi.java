@@ -36,6 +36,7 @@ import org.servicemanager.core.internal.json.Json;
 import org.servicemanager.core.internal.registry.Context;
 import org.servicemanager.core.internal.registry.PlatformView;
 import org.servicemanager.core.internal.security.Principal;
+import org.servicemanager.core.internal.osb.OsbRegistry.PlanRef;
 
 /**
  * The OSB endpoints under {@code /v1/osb/{broker_id}}. Every call is checked before the broker
@@ -52,22 +53,13 @@ final class OsbApi {
     private final Context ctx;
     private final OsbCatalog catalog;
     private final OsbForwarder forwarder;
+    private final OsbRegistry registry;
 
     OsbApi(Context ctx) {
         this.ctx = ctx;
         this.catalog = new OsbCatalog(ctx);
+        this.registry = new OsbRegistry(ctx);
         this.forwarder = new OsbForwarder(ctx.brokers(), ctx.secrets());
-    }
-
-    /** A plan of the addressed broker, with its offering. */
-    private record PlanRef(ServiceOffering offering, ServicePlan plan) {
-        boolean bindable() {
-            return plan.bindable() != null ? plan.bindable() : offering.bindable();
-        }
-
-        boolean updateable() {
-            return plan.planUpdateable() != null ? plan.planUpdateable() : offering.planUpdateable();
-        }
     }
 
     // ---- catalog -------------------------------------------------------------------------------
@@ -119,7 +111,7 @@ final class OsbApi {
         Platform platform = platform(call);
         ObjectNode body = call.jsonBody();
         ServiceInstance instance = ownedInstance(call, broker, platform);
-        PlanRef current = planOf(instance);
+        PlanRef current = planOf(broker, instance);
         PlanRef target = resolve(broker, requiredText(body, "service_id"),
                 body.hasNonNull("plan_id") ? requiredText(body, "plan_id") : current.plan().catalogId());
         if (!target.offering().id().equals(current.offering().id())) {
@@ -177,7 +169,7 @@ final class OsbApi {
     CompletableFuture<SmResponse> fetchInstance(Call call) {
         ServiceBroker broker = check(call);
         ServiceInstance instance = ownedInstance(call, broker, platform(call));
-        PlanRef ref = planOf(instance);
+        PlanRef ref = planOf(broker, instance);
         if (!ref.offering().instancesRetrievable()) {
             throw new BadRequestException("service '" + ref.offering().catalogName() + "' of broker '"
                     + broker.name() + "' does not support fetching instances (instances_retrievable)");
@@ -309,7 +301,7 @@ final class OsbApi {
         ServiceBinding binding = ownedBinding(call, broker, platform(call));
         ServiceInstance instance = instances().get(binding.serviceInstanceId())
                 .orElseThrow(() -> new NotFoundException("service binding '" + binding.id() + "' not found"));
-        PlanRef ref = planOf(instance);
+        PlanRef ref = planOf(broker, instance);
         if (!ref.offering().bindingsRetrievable()) {
             throw new BadRequestException("service '" + ref.offering().catalogName() + "' of broker '"
                     + broker.name() + "' does not support fetching bindings (bindings_retrievable)");
@@ -365,7 +357,7 @@ final class OsbApi {
             call.optionalPathParam(param).ifPresent(id -> checkId(param, id));
         }
         String brokerId = call.pathParam("broker_id");
-        return ctx.store().repository(EntityTypes.SERVICE_BROKERS).get(brokerId)
+        return registry.broker(brokerId).map(OsbRegistry.BrokerView::broker)
                 .orElseThrow(() -> new NotFoundException("service broker '" + brokerId + "' not found"));
     }
 
@@ -384,27 +376,30 @@ final class OsbApi {
         throw new IllegalStateException("OSB routes are for platforms only");
     }
 
-    private PlanRef resolve(ServiceBroker broker, String serviceId, String planId) {
-        ServiceOffering offering = first(ctx.store().repository(EntityTypes.SERVICE_OFFERINGS),
-                Query.fieldEquals("broker_id", broker.id()).and(Query.fieldEquals("catalog_id", serviceId)))
-                .orElseThrow(() -> new BadRequestException("service_id '" + serviceId
-                        + "' is not a service of broker '" + broker.name() + "'"));
-        ServicePlan plan = first(ctx.store().repository(EntityTypes.SERVICE_PLANS),
-                Query.fieldEquals("service_offering_id", offering.id()).and(Query.fieldEquals("catalog_id", planId)))
-                .orElseThrow(() -> new BadRequestException("plan_id '" + planId + "' is not a plan of service '"
-                        + offering.catalogName() + "' of broker '" + broker.name() + "'"));
-        return new PlanRef(offering, plan);
+    /** The registry view of a broker that {@link #check} found; gone since then is a 404 too. */
+    private OsbRegistry.BrokerView view(ServiceBroker broker) {
+        return registry.broker(broker.id())
+                .orElseThrow(() -> new NotFoundException("service broker '" + broker.id() + "' not found"));
     }
 
-    private PlanRef planOf(ServiceInstance instance) {
-        ServicePlan plan = ctx.store().repository(EntityTypes.SERVICE_PLANS).get(instance.servicePlanId())
-                .orElseThrow(() -> new NotFoundException("the plan of service instance '" + instance.id()
-                        + "' no longer exists"));
-        ServiceOffering offering = ctx.store().repository(EntityTypes.SERVICE_OFFERINGS)
-                .get(plan.serviceOfferingId())
-                .orElseThrow(() -> new NotFoundException("the service of instance '" + instance.id()
-                        + "' no longer exists"));
-        return new PlanRef(offering, plan);
+    private PlanRef resolve(ServiceBroker broker, String serviceId, String planId) {
+        OsbRegistry.BrokerView view = view(broker);
+        ServiceOffering offering = view.offeringsByCatalogId().get(serviceId);
+        if (offering == null) {
+            throw new BadRequestException("service_id '" + serviceId + "' is not a service of broker '"
+                    + broker.name() + "'");
+        }
+        return view.plan(serviceId, planId).orElseThrow(() -> new BadRequestException("plan_id '" + planId
+                + "' is not a plan of service '" + offering.catalogName() + "' of broker '" + broker.name() + "'"));
+    }
+
+    /** The plan of an instance made through this broker ({@link #knownInstance} has checked that). */
+    private PlanRef planOf(ServiceBroker broker, ServiceInstance instance) {
+        PlanRef ref = view(broker).plansById().get(instance.servicePlanId());
+        if (ref == null) {
+            throw new NotFoundException("the plan of service instance '" + instance.id() + "' no longer exists");
+        }
+        return ref;
     }
 
     /** Which organization a call acts in, for the visibility check. */
@@ -431,8 +426,8 @@ final class OsbApi {
     }
 
     private void requireVisible(Platform platform, PlanRef ref, Scoping scoping) {
-        if (!new PlatformView(ctx.store()).isPlanVisible(platform.id(), ref.plan().id(), scoping.byOrg(),
-                scoping.org())) {
+        if (registry.visibilities(platform.id(), ref.plan().id()).stream()
+                .noneMatch(v -> PlatformView.grants(v, scoping.byOrg(), scoping.org()))) {
             throw new BadRequestException("plan '" + ref.plan().catalogName() + "' of service '"
                     + ref.offering().catalogName() + "' is not visible to platform '" + platform.name() + "'"
                     + (scoping.org() == null ? "" : " in organization '" + scoping.org() + "'"));
@@ -489,10 +484,7 @@ final class OsbApi {
 
     /** Whether an instance record was made through this broker, i.e. its plan is one of the broker's. */
     private boolean atBroker(ServiceInstance instance, ServiceBroker broker) {
-        return ctx.store().repository(EntityTypes.SERVICE_PLANS).get(instance.servicePlanId())
-                .flatMap(p -> ctx.store().repository(EntityTypes.SERVICE_OFFERINGS).get(p.serviceOfferingId()))
-                .map(o -> o.brokerId().equals(broker.id()))
-                .orElse(false);
+        return view(broker).plansById().containsKey(instance.servicePlanId());
     }
 
     /** Another platform's instance or binding does not exist as far as this platform can tell. */
@@ -602,11 +594,6 @@ final class OsbApi {
     }
 
     // ---- small helpers -------------------------------------------------------------------------
-
-    private static <T extends Entity> Optional<T> first(Repository<T> repo, Query query) {
-        List<T> items = repo.list(query, PageRequest.first(1)).items();
-        return items.isEmpty() ? Optional.empty() : Optional.of(items.get(0));
-    }
 
     private static SmResponse answerOrThrow(OsbForwarder.Answer answer, Throwable failure) {
         if (failure != null) {

@@ -66,18 +66,12 @@ public final class PlatformView {
     }
 
     /**
-     * Whether a plan is visible to a platform. Scoped {@code byOrg} (a Cloud Foundry call), a
-     * visibility labelled with {@code organization_guid} values counts only for those
-     * organizations, and for none when the call names no {@code org}; a visibility without that
-     * label counts for all.
+     * Whether a visibility of a plan makes it visible to a call. Scoped {@code byOrg} (a Cloud
+     * Foundry call), a visibility labelled with {@code organization_guid} values counts only for
+     * those organizations, and for none when the call names no {@code org}; a visibility without
+     * that label counts for all.
      */
-    public boolean isPlanVisible(String platformId, String planId, boolean byOrg, String org) {
-        Query query = visibilitiesOf(platformId).and(Query.fieldEquals("service_plan_id", planId));
-        for (Visibility v : store.repository(EntityTypes.VISIBILITIES).list(query, PageRequest.unbounded()).items()) {
-            if (!byOrg || !v.labels().containsKey(ORG_LABEL) || (org != null && v.labels().get(ORG_LABEL).contains(org))) {
-                return true;
-            }
-        }
-        return false;
+    public static boolean grants(Visibility v, boolean byOrg, String org) {
+        return !byOrg || !v.labels().containsKey(ORG_LABEL) || (org != null && v.labels().get(ORG_LABEL).contains(org));
     }
 }

@@ -1,0 +1,124 @@
+package org.servicemanager.core.internal.osb;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.servicemanager.api.model.ServiceBroker;
+import org.servicemanager.api.model.ServiceOffering;
+import org.servicemanager.api.model.ServicePlan;
+import org.servicemanager.api.model.Visibility;
+import org.servicemanager.api.query.PageRequest;
+import org.servicemanager.api.query.Query;
+import org.servicemanager.api.store.EntityTypes;
+import org.servicemanager.core.internal.registry.Context;
+import org.servicemanager.core.internal.registry.PlatformView;
+
+/**
+ * The registry facts every OSB call is checked against (the broker, its services and plans, the
+ * visibilities of the calling platform), read once per registry revision instead of several
+ * store queries per call. Like the OSB catalog, entries are keyed by the revision, so a registry
+ * change on this node is seen by the next call and one on another node within the revision's
+ * polling interval; entries also expire a minute after they were read, for writes made around the
+ * Service Manager. Thread-safe.
+ */
+final class OsbRegistry {
+    /** A plan of a broker, with its offering. */
+    record PlanRef(ServiceOffering offering, ServicePlan plan) {
+        boolean bindable() {
+            return plan.bindable() != null ? plan.bindable() : offering.bindable();
+        }
+
+        boolean updateable() {
+            return plan.planUpdateable() != null ? plan.planUpdateable() : offering.planUpdateable();
+        }
+    }
+
+    /** A broker with its catalog, indexed the ways the checks look things up. */
+    record BrokerView(ServiceBroker broker, Map<String, ServiceOffering> offeringsByCatalogId,
+            Map<String, PlanRef> plansByCatalogIds, Map<String, PlanRef> plansById) {
+        /** The plan with catalog id {@code planId} of the service with catalog id {@code serviceId}. */
+        Optional<PlanRef> plan(String serviceId, String planId) {
+            return Optional.ofNullable(plansByCatalogIds.get(catalogKey(serviceId, planId)));
+        }
+    }
+
+    private record Key(String id, long revision) {
+    }
+
+    private static final Duration EXPIRY = Duration.ofMinutes(1);
+
+    private final Context ctx;
+    private final Cache<Key, Optional<BrokerView>> brokers = Caffeine.newBuilder()
+            .maximumWeight(1_000_000)
+            .weigher((Key key, Optional<BrokerView> view) -> 1 + view.map(v -> v.plansById().size()).orElse(0))
+            .expireAfterWrite(EXPIRY)
+            .build();
+    /** Per platform: its visibilities and the public ones, by plan id. */
+    private final Cache<Key, Map<String, List<Visibility>>> visibilities = Caffeine.newBuilder()
+            .maximumWeight(1_000_000)
+            .weigher((Key key, Map<String, List<Visibility>> byPlan) -> 1 + byPlan.size())
+            .expireAfterWrite(EXPIRY)
+            .build();
+
+    OsbRegistry(Context ctx) {
+        this.ctx = ctx;
+    }
+
+    Optional<BrokerView> broker(String brokerId) {
+        return brokers.get(new Key(brokerId, ctx.revision().current()), key -> readBroker(brokerId));
+    }
+
+    /** The visibilities that apply to a plan for a platform: its own and the public ones. */
+    List<Visibility> visibilities(String platformId, String planId) {
+        return visibilities.get(new Key(platformId, ctx.revision().current()), key -> readVisibilities(platformId))
+                .getOrDefault(planId, List.of());
+    }
+
+    private Optional<BrokerView> readBroker(String brokerId) {
+        Optional<ServiceBroker> broker = ctx.store().repository(EntityTypes.SERVICE_BROKERS).get(brokerId);
+        if (broker.isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, ServiceOffering> offeringsById = new HashMap<>();
+        Map<String, ServiceOffering> offeringsByCatalogId = new HashMap<>();
+        for (ServiceOffering o : ctx.store().repository(EntityTypes.SERVICE_OFFERINGS)
+                .list(Query.fieldEquals("broker_id", brokerId), PageRequest.unbounded()).items()) {
+            offeringsById.put(o.id(), o);
+            offeringsByCatalogId.put(o.catalogId(), o);
+        }
+        Map<String, PlanRef> byCatalogIds = new HashMap<>();
+        Map<String, PlanRef> byId = new HashMap<>();
+        if (!offeringsById.isEmpty()) {
+            Query plans = Query.of(new org.servicemanager.api.query.Criterion.FieldCriterion("service_offering_id",
+                    org.servicemanager.api.query.Operator.IN, new ArrayList<Object>(offeringsById.keySet())));
+            for (ServicePlan p : ctx.store().repository(EntityTypes.SERVICE_PLANS)
+                    .list(plans, PageRequest.unbounded()).items()) {
+                ServiceOffering offering = offeringsById.get(p.serviceOfferingId());
+                PlanRef ref = new PlanRef(offering, p);
+                byCatalogIds.put(catalogKey(offering.catalogId(), p.catalogId()), ref);
+                byId.put(p.id(), ref);
+            }
+        }
+        return Optional.of(new BrokerView(broker.get(), Map.copyOf(offeringsByCatalogId), Map.copyOf(byCatalogIds),
+                Map.copyOf(byId)));
+    }
+
+    private Map<String, List<Visibility>> readVisibilities(String platformId) {
+        Map<String, List<Visibility>> byPlan = new HashMap<>();
+        for (Visibility v : ctx.store().repository(EntityTypes.VISIBILITIES)
+                .list(PlatformView.visibilitiesOf(platformId), PageRequest.unbounded()).items()) {
+            byPlan.computeIfAbsent(v.servicePlanId(), k -> new ArrayList<>()).add(v);
+        }
+        return byPlan;
+    }
+
+    /** Catalog ids are the broker's strings: any character may appear, so the key carries a length. */
+    private static String catalogKey(String serviceId, String planId) {
+        return serviceId.length() + ":" + serviceId + planId;
+    }
+}
