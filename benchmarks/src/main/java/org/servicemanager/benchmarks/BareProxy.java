@@ -19,7 +19,9 @@ import java.util.concurrent.Executors;
 final class BareProxy implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(16);
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    /** Like the Service Manager's broker client: the client's own work runs inline, without hand-offs. */
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .executor(Runnable::run).build();
 
     BareProxy(String target) {
         try {

@@ -12,6 +12,8 @@ public final class Benchmarks {
     }
 
     public static void main(String[] args) throws Exception {
+        // As the standalone server does: no new thread per broker call on small machines.
+        org.servicemanager.core.JvmTuning.sizeCommonPool();
         // The JDK server reads this once; without it each small answer waits for a delayed ACK.
         System.setProperty("sun.net.httpserver.nodelay", "true");
         String which = args.length > 0 ? args[0] : "registry";

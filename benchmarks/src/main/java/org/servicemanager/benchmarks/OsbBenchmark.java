@@ -10,8 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.function.IntFunction;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.storage.memory.MemoryStore;
 
@@ -53,34 +56,103 @@ final class OsbBenchmark {
             String brokerAuth = basic("u", "p");
 
             LoadRunner runner = new LoadRunner();
-            Duration warmup = Duration.ofSeconds(Math.max(2, seconds / 2));
+            int rounds = Integer.getInteger("bench.rounds", 3);
+            Duration warmup = Duration.ofSeconds(Math.max(5, seconds / 2));
             Duration measure = Duration.ofSeconds(seconds);
-            System.out.printf("osb: %d offerings x %d plans; %d client threads on %d cores; server %s; JDK %s%n",
-                    MiniBroker.OFFERINGS, MiniBroker.PLANS, threads, Runtime.getRuntime().availableProcessors(),
-                    serverKind, Runtime.version());
-            List<LoadRunner.Result[]> pairs = new ArrayList<>();
-            LoadRunner.Result directCycles = runner.run("(a) provision+deprovision, direct", threads, warmup,
-                    measure, i -> cycle(direct, brokerAuth));
-            pairs.add(new LoadRunner.Result[] {directCycles,
-                runner.run("(a) provision+deprovision, through a bare proxy", threads, warmup, measure,
-                        i -> cycle(bare.url(), brokerAuth))});
-            pairs.add(new LoadRunner.Result[] {directCycles,
-                runner.run("(a) provision+deprovision, through SM", threads, warmup, measure,
-                        i -> cycle(proxied, platformAuth))});
-            pairs.add(new LoadRunner.Result[] {
-                runner.run("(b) GET /v2/catalog, direct", threads, warmup, measure,
-                        i -> List.of(osb("GET", direct + "/v2/catalog", brokerAuth, null))),
-                runner.run("(b) GET /v2/catalog, through SM", threads, warmup, measure,
-                        i -> List.of(osb("GET", proxied + "/v2/catalog", platformAuth, null)))});
-            System.out.println();
-            for (LoadRunner.Result[] pair : pairs) {
-                System.out.println(pair[0].line());
-                System.out.println(pair[1].line());
-                System.out.printf("    second / first: throughput %.0f%%, p50 added %.3f ms%n",
-                        100 * pair[1].throughput() / pair[0].throughput(),
-                        (pair[1].p50Micros() - pair[0].p50Micros()) / 1000);
+            System.out.printf("osb: %d offerings x %d plans; %d client threads on %d cores; server %s; JDK %s;"
+                            + " common pool parallelism %d%n", MiniBroker.OFFERINGS, MiniBroker.PLANS, threads,
+                    Runtime.getRuntime().availableProcessors(), serverKind, Runtime.version(),
+                    java.util.concurrent.ForkJoinPool.getCommonPoolParallelism());
+            Map<String, IntFunction<List<HttpRequest>>> scenarios = new LinkedHashMap<>();
+            scenarios.put(DIRECT_CYCLES, i -> cycle(direct, brokerAuth));
+            scenarios.put(BARE_CYCLES, i -> cycle(bare.url(), brokerAuth));
+            scenarios.put(SM_CYCLES, i -> cycle(proxied, platformAuth));
+            scenarios.put(DIRECT_CATALOG, i -> List.of(osb("GET", direct + "/v2/catalog", brokerAuth, null)));
+            scenarios.put(SM_CATALOG, i -> List.of(osb("GET", proxied + "/v2/catalog", platformAuth, null)));
+            String only = System.getProperty("bench.only");
+            if (only != null) {
+                // For profiling: one scenario, so that a recording holds nothing else.
+                scenarios.keySet().removeIf(name -> !name.contains(only));
             }
+            // Every scenario is warmed before any is measured, in passes over all of them until the JIT
+            // compiler is (nearly) done: the proxied paths run through far more code (Jetty, the
+            // Service Manager, a second HttpClient), and on two cores the compiler competes with them.
+            for (int pass = 1; pass <= MAX_WARMUP_PASSES; pass++) {
+                long jitStart = LoadRunner.jitMillis();
+                long start = System.nanoTime();
+                for (var scenario : scenarios.entrySet()) {
+                    runner.warm(threads, warmup, scenario.getValue());
+                }
+                double share = (LoadRunner.jitMillis() - jitStart) / ((System.nanoTime() - start) / 1e6);
+                System.out.printf("warm-up pass %d: JIT compiler busy %.1f%% of the time%n", pass, 100 * share);
+                if (share < SETTLED_JIT_SHARE) {
+                    break;
+                }
+            }
+            // Rounds of all scenarios in turn, so that a slower stretch of the machine hits all of them.
+            Map<String, List<LoadRunner.Result>> results = new LinkedHashMap<>();
+            for (int round = 1; round <= rounds; round++) {
+                for (var scenario : scenarios.entrySet()) {
+                    LoadRunner.Result result = runner.measure(scenario.getKey(), threads, measure, scenario.getValue());
+                    results.computeIfAbsent(scenario.getKey(), k -> new ArrayList<>()).add(result);
+                    System.out.println("round " + round + ": " + result.line());
+                }
+            }
+            System.out.println();
+            System.out.println("medians of " + rounds + " rounds:");
+            results.forEach((name, list) -> System.out.println(median(list).line()));
+            compare(results, DIRECT_CYCLES, BARE_CYCLES);
+            compare(results, DIRECT_CYCLES, SM_CYCLES);
+            compare(results, BARE_CYCLES, SM_CYCLES);
+            compare(results, DIRECT_CATALOG, SM_CATALOG);
         }
+    }
+
+    private static final int MAX_WARMUP_PASSES = 8;
+    private static final double SETTLED_JIT_SHARE = 0.02;
+    private static final String DIRECT_CYCLES = "(a) provision+deprovision, direct";
+    private static final String BARE_CYCLES = "(a) provision+deprovision, bare proxy";
+    private static final String SM_CYCLES = "(a) provision+deprovision, through SM";
+    private static final String DIRECT_CATALOG = "(b) GET /v2/catalog, direct";
+    private static final String SM_CATALOG = "(b) GET /v2/catalog, through SM";
+
+    /** The round with the median throughput. */
+    private static LoadRunner.Result median(List<LoadRunner.Result> rounds) {
+        List<LoadRunner.Result> sorted = new ArrayList<>(rounds);
+        sorted.sort(java.util.Comparator.comparingDouble(LoadRunner.Result::throughput));
+        return sorted.get(sorted.size() / 2);
+    }
+
+    /** Per-round ratios of two scenarios (both ran in the same round), and their medians. */
+    private static void compare(Map<String, List<LoadRunner.Result>> results, String first, String second) {
+        List<LoadRunner.Result> a = results.get(first);
+        List<LoadRunner.Result> b = results.get(second);
+        if (a == null || b == null) {
+            return;
+        }
+        double[] throughput = new double[a.size()];
+        double[] added = new double[a.size()];
+        double[] addedPerRequest = new double[a.size()];
+        for (int i = 0; i < a.size(); i++) {
+            throughput[i] = 100 * b.get(i).throughput() / a.get(i).throughput();
+            added[i] = (b.get(i).p50Micros() - a.get(i).p50Micros()) / 1000;
+            addedPerRequest[i] = (b.get(i).requestP50Micros() - a.get(i).requestP50Micros()) / 1000;
+        }
+        System.out.printf("%s / %s: throughput %s%% (median %.0f%%); p50 added per iteration %s ms (median %.3f),"
+                        + " per request %s ms (median %.3f)%n", second, first, list(throughput, "%.0f"),
+                medianOf(throughput), list(added, "%.3f"), medianOf(added), list(addedPerRequest, "%.3f"),
+                medianOf(addedPerRequest));
+    }
+
+    private static String list(double[] values, String format) {
+        return java.util.Arrays.stream(values).mapToObj(v -> String.format(format, v))
+                .collect(java.util.stream.Collectors.joining(" "));
+    }
+
+    private static double medianOf(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
     }
 
     private static List<HttpRequest> cycle(String base, String auth) {
