@@ -14,6 +14,11 @@ public final class Benchmarks {
     public static void main(String[] args) throws Exception {
         // As the standalone server does: no new thread per broker call on small machines.
         org.servicemanager.core.JvmTuning.sizeCommonPool();
+        // Idle connections must expire in the clients before the servers (Jetty, the JDK server: 30 s)
+        // close them, or a client that reuses one as it closes fails a request between scenarios.
+        if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) {
+            System.setProperty("jdk.httpclient.keepalive.timeout", "10");
+        }
         // The JDK server reads this once; without it each small answer waits for a delayed ACK.
         System.setProperty("sun.net.httpserver.nodelay", "true");
         String which = args.length > 0 ? args[0] : "registry";

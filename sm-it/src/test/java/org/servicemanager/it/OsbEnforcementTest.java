@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.servicemanager.test.broker.Catalogs;
 import org.servicemanager.test.http.ApiResponse;
 
 @DisplayName("/v1/osb: what the Service Manager refuses before the broker sees it")
@@ -286,5 +287,49 @@ class OsbEnforcementTest extends OsbTestBase {
 
         assertThat(other.osbCalls()).isEmpty();
         assertThat(instanceRecord(id).status()).isEqualTo(200);
+    }
+
+    @Test
+    @DisplayName("a visibility created after a refused provision lets the next one through at once")
+    void visibilityCreatedCountsAtOnce() {
+        Stage s = newStage(defaultCatalog());
+        assertOsbError(osbA.put(s.instance(unique("i")), provisionBody("db", "secret-db", "org-1")), 400);
+
+        createVisibility(s.plan("secret-db"), platformId(platformA));
+        ApiResponse response = osbA.put(s.instance(unique("i")), provisionBody("db", "secret-db", "org-1"));
+
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+        assertThat(s.osbCalls()).hasSize(1);
+    }
+
+    @Test
+    @DisplayName("a deleted visibility refuses the next provision at once; the broker is not called")
+    void visibilityDeletedCountsAtOnce() {
+        Stage s = newStage(defaultCatalog());
+        String visibility = createVisibility(s.plan("secret-db"), platformId(platformA)).get("id").asText();
+        ApiResponse first = osbA.put(s.instance(unique("i")), provisionBody("db", "secret-db", "org-1"));
+        assertThat(first.status()).as(first.body()).isEqualTo(201);
+
+        assertThat(admin.delete("/v1/visibilities/" + visibility).status()).isEqualTo(200);
+        ApiResponse second = osbA.put(s.instance(unique("i")), provisionBody("db", "secret-db", "org-1"));
+
+        assertOsbError(second, 400);
+        assertThat(s.osbCalls()).as("only the first provision reached the broker").hasSize(1);
+    }
+
+    @Test
+    @DisplayName("a plan that a broker PATCH brings in can be provisioned at once")
+    void planFromRefreshCountsAtOnce() {
+        Stage s = newStage(defaultCatalog());
+        assertOsbError(osbA.put(s.instance(unique("i")), provisionBody("db", "huge", "org-1")), 400);
+        s.broker.catalog(Catalogs.of(Catalogs.offering("db").plan(Catalogs.plan("small")).plan(Catalogs.plan("huge"))));
+        assertThat(admin.patch("/v1/service_brokers/" + s.brokerId, "{}").status()).isEqualTo(200);
+        String huge = plansOfBroker(s.brokerId).stream().filter(p -> p.get("catalog_name").asText().equals("huge"))
+                .findFirst().orElseThrow().get("id").asText();
+        createPublicVisibility(huge);
+
+        ApiResponse response = osbA.put(s.instance(unique("i")), provisionBody("db", "huge", "org-1"));
+
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
     }
 }

@@ -3,7 +3,6 @@ package org.servicemanager.core.internal.osb;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
@@ -24,19 +23,16 @@ import org.servicemanager.api.model.ServiceBinding;
 import org.servicemanager.api.model.ServiceBroker;
 import org.servicemanager.api.model.ServiceInstance;
 import org.servicemanager.api.model.ServiceOffering;
-import org.servicemanager.api.model.ServicePlan;
-import org.servicemanager.api.query.PageRequest;
-import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.Repository;
 import org.servicemanager.core.SmResponse;
 import org.servicemanager.core.internal.http.Call;
 import org.servicemanager.core.internal.http.Responses;
 import org.servicemanager.core.internal.json.Json;
+import org.servicemanager.core.internal.osb.OsbRegistry.PlanRef;
 import org.servicemanager.core.internal.registry.Context;
 import org.servicemanager.core.internal.registry.PlatformView;
 import org.servicemanager.core.internal.security.Principal;
-import org.servicemanager.core.internal.osb.OsbRegistry.PlanRef;
 
 /**
  * The OSB endpoints under {@code /v1/osb/{broker_id}}. Every call is checked before the broker

@@ -12,6 +12,8 @@ import org.servicemanager.api.model.ServiceBroker;
 import org.servicemanager.api.model.ServiceOffering;
 import org.servicemanager.api.model.ServicePlan;
 import org.servicemanager.api.model.Visibility;
+import org.servicemanager.api.query.Criterion;
+import org.servicemanager.api.query.Operator;
 import org.servicemanager.api.query.PageRequest;
 import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityTypes;
@@ -94,8 +96,8 @@ final class OsbRegistry {
         Map<String, PlanRef> byCatalogIds = new HashMap<>();
         Map<String, PlanRef> byId = new HashMap<>();
         if (!offeringsById.isEmpty()) {
-            Query plans = Query.of(new org.servicemanager.api.query.Criterion.FieldCriterion("service_offering_id",
-                    org.servicemanager.api.query.Operator.IN, new ArrayList<Object>(offeringsById.keySet())));
+            Query plans = Query.of(new Criterion.FieldCriterion("service_offering_id", Operator.IN,
+                    new ArrayList<Object>(offeringsById.keySet())));
             for (ServicePlan p : ctx.store().repository(EntityTypes.SERVICE_PLANS)
                     .list(plans, PageRequest.unbounded()).items()) {
                 ServiceOffering offering = offeringsById.get(p.serviceOfferingId());
