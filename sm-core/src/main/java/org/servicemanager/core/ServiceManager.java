@@ -135,8 +135,9 @@ public final class ServiceManager implements AutoCloseable {
 
     /**
      * Serves a request. The future completes (never exceptionally) when the answer is ready; calls
-     * that wait for a broker complete later on the HTTP client's threads, so adapters should not
-     * block a server thread on it.
+     * that wait for a broker complete later, on a Service Manager thread meant for such
+     * completions (never the HTTP client's I/O thread), so adapters may write the answer there
+     * but should not block a server thread waiting for it.
      */
     public CompletableFuture<SmResponse> handleAsync(SmRequest request) {
         String correlationId = request.header("X-Correlation-ID")

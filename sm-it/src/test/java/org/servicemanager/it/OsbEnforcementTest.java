@@ -321,9 +321,15 @@ class OsbEnforcementTest extends OsbTestBase {
     @DisplayName("a plan that a broker PATCH brings in can be provisioned at once")
     void planFromRefreshCountsAtOnce() {
         Stage s = newStage(defaultCatalog());
-        assertOsbError(osbA.put(s.instance(unique("i")), provisionBody("db", "huge", "org-1")), 400);
+        ApiResponse unknown = osbA.put(s.instance(unique("i")), provisionBody("db", "huge", "org-1"));
+        assertOsbError(unknown, 400);
+        assertThat(unknown.text("description")).contains("is not a plan");
         s.broker.catalog(Catalogs.of(Catalogs.offering("db").plan(Catalogs.plan("small")).plan(Catalogs.plan("huge"))));
         assertThat(admin.patch("/v1/service_brokers/" + s.brokerId, "{}").status()).isEqualTo(200);
+        // Known now, but not yet visible: the refusal names the visibility, not an unknown plan.
+        ApiResponse invisible = osbA.put(s.instance(unique("i")), provisionBody("db", "huge", "org-1"));
+        assertOsbError(invisible, 400);
+        assertThat(invisible.text("description")).contains("not visible");
         String huge = plansOfBroker(s.brokerId).stream().filter(p -> p.get("catalog_name").asText().equals("huge"))
                 .findFirst().orElseThrow().get("id").asText();
         createPublicVisibility(huge);

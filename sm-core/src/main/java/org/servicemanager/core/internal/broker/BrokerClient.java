@@ -45,6 +45,9 @@ public final class BrokerClient {
     private final Duration readTimeout;
     private final int maxResponseBytes;
     private final TrustManager[] trustManagers;
+    /** Brokers on plain {@code http}: the client's work runs inline, see {@link #newClient}. */
+    private final HttpClient plain;
+    /** Brokers on {@code https} without a client certificate. */
     private final HttpClient shared;
     private final Cache<String, HttpClient> tlsClients = Caffeine.newBuilder().maximumSize(1_000).build();
     private static final java.util.concurrent.ScheduledThreadPoolExecutor TIMER =
@@ -76,7 +79,8 @@ public final class BrokerClient {
         this.readTimeout = readTimeout;
         this.maxResponseBytes = maxResponseBytes;
         this.trustManagers = trustManagers;
-        this.shared = newClient(trustManagers == null ? null : PemKeys.trustOnly(trustManagers));
+        this.plain = newClient(null, true);
+        this.shared = newClient(trustManagers == null ? null : PemKeys.trustOnly(trustManagers), false);
     }
 
     /**
@@ -105,16 +109,20 @@ public final class BrokerClient {
         return "";
     }
 
-    private HttpClient newClient(SSLContext ssl) {
+    private HttpClient newClient(SSLContext ssl, boolean inline) {
         HttpClient.Builder builder = HttpClient.newBuilder()
                 .connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .version(HttpClient.Version.HTTP_1_1);
-        // The client's own work is non-blocking, so it runs where it is triggered: sending on the
-        // caller's thread, reading on the selector thread. Its default executor would add a thread
-        // hand-off to every step of every exchange, which on a busy machine costs more than the
-        // work. Callers never run there: answers complete on CALLBACKS.
-        builder.executor(Runnable::run);
+        if (inline) {
+            // Over plain HTTP the client's own work is short and non-blocking, so it runs where it is
+            // triggered: sending on the caller's thread, reading on the selector thread. The default
+            // executor would add a thread hand-off to every step of every exchange, which on a busy
+            // machine costs more than the work. TLS clients keep it: handshakes (certificate checks,
+            // key agreement) must not hold up every other broker's I/O. Callers never run on the
+            // selector either way: answers complete on CALLBACKS.
+            builder.executor(Runnable::run);
+        }
         if (ssl != null) {
             builder.sslContext(ssl);
         }
@@ -148,7 +156,7 @@ public final class BrokerClient {
             // sendAsync returns completes later, by a detour through the JDK's common pool (with
             // fewer than three cores and default settings, a new thread per call); it only carries
             // the failures.
-            exchange = clientFor(credentials).sendAsync(build(credentials, request),
+            exchange = clientFor(credentials, request.uri()).sendAsync(build(credentials, request),
                     info -> new LimitedBody(maxResponseBytes, info, brokerName, target, result));
         } catch (IllegalArgumentException e) {
             // A header value or URI the JDK client refuses: fail like any other failed call, so that
@@ -219,13 +227,13 @@ public final class BrokerClient {
         return new BrokerException(who + " could not be called (" + target + "): " + t);
     }
 
-    private HttpClient clientFor(BrokerCredentials credentials) {
+    private HttpClient clientFor(BrokerCredentials credentials, URI uri) {
         if (!credentials.hasTls()) {
-            return shared;
+            return "http".equalsIgnoreCase(uri.getScheme()) ? plain : shared;
         }
         String key = fingerprint(credentials.tlsClientCertificate() + "\n" + credentials.tlsClientKey());
         return tlsClients.get(key, k -> newClient(PemKeys.sslContext(
-                credentials.tlsClientCertificate(), credentials.tlsClientKey(), trustManagers)));
+                credentials.tlsClientCertificate(), credentials.tlsClientKey(), trustManagers), false));
     }
 
     private static String fingerprint(String value) {
@@ -260,6 +268,8 @@ public final class BrokerClient {
         private final CompletableFuture<byte[]> result = new CompletableFuture<>();
         private Flow.Subscription subscription;
         private int size;
+        /** Set once the body is complete, failed or over the limit; later signals are ignored. */
+        private boolean done;
 
         LimitedBody(int limit, HttpResponse.ResponseInfo info, String brokerName, String target,
                 CompletableFuture<BrokerResponse> answer) {
@@ -283,9 +293,13 @@ public final class BrokerClient {
 
         @Override
         public void onNext(List<ByteBuffer> items) {
+            if (done) {
+                return;
+            }
             for (ByteBuffer item : items) {
                 size += item.remaining();
                 if (size > limit) {
+                    done = true;
                     subscription.cancel();
                     result.completeExceptionally(new TooLarge());
                     return;
@@ -296,28 +310,34 @@ public final class BrokerClient {
 
         @Override
         public void onError(Throwable throwable) {
+            done = true;
             result.completeExceptionally(throwable);
         }
 
         @Override
         public void onComplete() {
-            byte[] all = new byte[size];
-            int offset = 0;
-            for (ByteBuffer buffer : buffers) {
-                int n = buffer.remaining();
-                buffer.get(all, offset, n);
-                offset += n;
+            if (done) {
+                return;
             }
-            result.complete(all);
-            int status = info.statusCode();
-            if (status < 100 || status > 599) {
-                BrokerException invalid = new BrokerException("service broker '" + brokerName + "' answered "
-                        + target + " with the invalid HTTP status " + status);
-                CALLBACKS.execute(() -> answer.completeExceptionally(invalid));
-            } else {
-                BrokerResponse response = new BrokerResponse(status, info.headers().map(), all);
-                CALLBACKS.execute(() -> answer.complete(response));
-            }
+            done = true;
+            // Joining a large body is work: not on the selector thread, which reads for every broker.
+            CALLBACKS.execute(() -> {
+                byte[] all = new byte[size];
+                int offset = 0;
+                for (ByteBuffer buffer : buffers) {
+                    int n = buffer.remaining();
+                    buffer.get(all, offset, n);
+                    offset += n;
+                }
+                result.complete(all);
+                int status = info.statusCode();
+                if (status < 100 || status > 599) {
+                    answer.completeExceptionally(new BrokerException("service broker '" + brokerName
+                            + "' answered " + target + " with the invalid HTTP status " + status));
+                } else {
+                    answer.complete(new BrokerResponse(status, info.headers().map(), all));
+                }
+            });
         }
     }
 }

@@ -23,10 +23,10 @@ import org.servicemanager.core.internal.registry.PlatformView;
 /**
  * The registry facts every OSB call is checked against (the broker, its services and plans, the
  * visibilities of the calling platform), read once per registry revision instead of several
- * store queries per call. Like the OSB catalog, entries are keyed by the revision, so a registry
- * change on this node is seen by the next call and one on another node within the revision's
- * polling interval; entries also expire a minute after they were read, for writes made around the
- * Service Manager. Thread-safe.
+ * store queries per call. Like the OSB catalog, what is read is tagged with the registry revision
+ * and read again once that has moved on, so a registry change on this node is seen by the next
+ * call and one on another node within the revision's polling interval; entries also expire a
+ * minute after they were read, for writes made around the Service Manager. Thread-safe.
  */
 final class OsbRegistry {
     /** A plan of a broker, with its offering. */
@@ -49,21 +49,30 @@ final class OsbRegistry {
         }
     }
 
-    private record Key(String id, long revision) {
+    /** What was read at a registry revision. */
+    private record Entry<T>(long revision, T value) {
     }
 
     private static final Duration EXPIRY = Duration.ofMinutes(1);
+    /** Rough bytes per entity beyond its JSON strings, for weighing entries. */
+    private static final int ENTITY_OVERHEAD = 256;
 
     private final Context ctx;
-    private final Cache<Key, Optional<BrokerView>> brokers = Caffeine.newBuilder()
-            .maximumWeight(1_000_000)
-            .weigher((Key key, Optional<BrokerView> view) -> 1 + view.map(v -> v.plansById().size()).orElse(0))
+    /**
+     * One entry per broker and one per platform, replaced when the revision has moved on, so
+     * registry writes leave no stale copies behind. Bounded by rough bytes, like the OSB catalog.
+     * An id that names nothing is not cached, so unknown ids cannot crowd out known ones.
+     */
+    private final Cache<String, Entry<BrokerView>> brokers = Caffeine.newBuilder()
+            .maximumWeight(64L * 1024 * 1024)
+            .weigher((String id, Entry<BrokerView> entry) -> weight(entry.value()))
             .expireAfterWrite(EXPIRY)
             .build();
     /** Per platform: its visibilities and the public ones, by plan id. */
-    private final Cache<Key, Map<String, List<Visibility>>> visibilities = Caffeine.newBuilder()
-            .maximumWeight(1_000_000)
-            .weigher((Key key, Map<String, List<Visibility>> byPlan) -> 1 + byPlan.size())
+    private final Cache<String, Entry<Map<String, List<Visibility>>>> visibilities = Caffeine.newBuilder()
+            .maximumWeight(64L * 1024 * 1024)
+            .weigher((String id, Entry<Map<String, List<Visibility>>> entry) -> entry.value().values().stream()
+                    .mapToInt(list -> list.size() * ENTITY_OVERHEAD).sum() + ENTITY_OVERHEAD)
             .expireAfterWrite(EXPIRY)
             .build();
 
@@ -72,19 +81,51 @@ final class OsbRegistry {
     }
 
     Optional<BrokerView> broker(String brokerId) {
-        return brokers.get(new Key(brokerId, ctx.revision().current()), key -> readBroker(brokerId));
+        return Optional.ofNullable(current(brokers, brokerId, () -> readBroker(brokerId)));
     }
 
     /** The visibilities that apply to a plan for a platform: its own and the public ones. */
     List<Visibility> visibilities(String platformId, String planId) {
-        return visibilities.get(new Key(platformId, ctx.revision().current()), key -> readVisibilities(platformId))
-                .getOrDefault(planId, List.of());
+        return current(visibilities, platformId, () -> readVisibilities(platformId)).getOrDefault(planId, List.of());
     }
 
-    private Optional<BrokerView> readBroker(String brokerId) {
+    /** The cached value if it was read at the current revision, else a fresh read (cached unless null). */
+    private <T> T current(Cache<String, Entry<T>> cache, String id, java.util.function.Supplier<T> read) {
+        long revision = ctx.revision().current();
+        Entry<T> entry = cache.getIfPresent(id);
+        if (entry != null && entry.revision() == revision) {
+            return entry.value();
+        }
+        T value = read.get();
+        if (value == null) {
+            cache.invalidate(id);
+        } else {
+            cache.put(id, new Entry<>(revision, value));
+        }
+        return value;
+    }
+
+    private static int weight(BrokerView view) {
+        long bytes = ENTITY_OVERHEAD;
+        for (ServiceOffering o : view.offeringsByCatalogId().values()) {
+            bytes += ENTITY_OVERHEAD + length(o.catalogJson());
+        }
+        for (PlanRef ref : view.plansById().values()) {
+            bytes += ENTITY_OVERHEAD + length(ref.plan().catalogJson()) + length(ref.plan().schemas())
+                    + length(ref.plan().metadata());
+        }
+        return (int) Math.min(Integer.MAX_VALUE, bytes);
+    }
+
+    private static int length(String s) {
+        return s == null ? 0 : s.length();
+    }
+
+    /** The broker's view, or {@code null} if there is no such broker. */
+    private BrokerView readBroker(String brokerId) {
         Optional<ServiceBroker> broker = ctx.store().repository(EntityTypes.SERVICE_BROKERS).get(brokerId);
         if (broker.isEmpty()) {
-            return Optional.empty();
+            return null;
         }
         Map<String, ServiceOffering> offeringsById = new HashMap<>();
         Map<String, ServiceOffering> offeringsByCatalogId = new HashMap<>();
@@ -106,8 +147,8 @@ final class OsbRegistry {
                 byId.put(p.id(), ref);
             }
         }
-        return Optional.of(new BrokerView(broker.get(), Map.copyOf(offeringsByCatalogId), Map.copyOf(byCatalogIds),
-                Map.copyOf(byId)));
+        return new BrokerView(broker.get(), Map.copyOf(offeringsByCatalogId), Map.copyOf(byCatalogIds),
+                Map.copyOf(byId));
     }
 
     private Map<String, List<Visibility>> readVisibilities(String platformId) {

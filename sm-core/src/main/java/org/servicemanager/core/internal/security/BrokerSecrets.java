@@ -2,6 +2,7 @@ package org.servicemanager.core.internal.security;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Duration;
 import org.servicemanager.api.model.BrokerCredentials;
 import org.servicemanager.api.store.SecretCipher;
 
@@ -14,11 +15,12 @@ public final class BrokerSecrets {
     private final SecretCipher cipher;
     /**
      * Opened credentials by their sealed form: every OSB call needs them, and decrypting costs more
-     * than the rest of the call's checks. Sealing uses a fresh nonce, so a sealed value names one
-     * version of one broker's credentials; a changed broker simply misses.
+     * than the rest of the call's checks. A sealed value stands for one version of one broker's
+     * credentials, so a changed broker simply misses; credentials not used for ten minutes (say,
+     * replaced ones) leave the heap, and a cipher backed by a key service is asked again then.
      */
     private final Cache<BrokerCredentials, BrokerCredentials> opened =
-            Caffeine.newBuilder().maximumSize(10_000).build();
+            Caffeine.newBuilder().maximumSize(1_000).expireAfterAccess(Duration.ofMinutes(10)).build();
 
     public BrokerSecrets(SecretCipher cipher) {
         this.cipher = cipher;

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -28,11 +29,27 @@ class BrokerClientTest {
     private static final BrokerCredentials CREDENTIALS = new BrokerCredentials("u", "p", null, null, null);
 
     private HttpServer broker;
+    private ExecutorService brokerThreads;
+    /** Holds the answers of {@code /v2/gated} until released. */
+    private final CountDownLatch gate = new CountDownLatch(1);
 
     @BeforeEach
     void start() throws IOException {
         broker = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-        broker.setExecutor(Executors.newCachedThreadPool());
+        brokerThreads = Executors.newCachedThreadPool();
+        broker.setExecutor(brokerThreads);
+        broker.createContext("/v2/gated", exchange -> {
+            try {
+                gate.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
         broker.createContext("/v2/fast", exchange -> {
             byte[] body = "{\"ok\":true}".getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Retry-After", "7");
@@ -58,7 +75,9 @@ class BrokerClientTest {
 
     @AfterEach
     void stop() {
+        gate.countDown();
         broker.stop(0);
+        brokerThreads.shutdownNow();
     }
 
     private CompletableFuture<BrokerClient.BrokerResponse> get(BrokerClient client, String path) {
@@ -87,7 +106,7 @@ class BrokerClientTest {
 
         // If this continuation ran where the client reads answers, the second answer could not be
         // read until it returned, and it would wait out its five seconds in vain.
-        CompletableFuture<Boolean> first = get(client, "/v2/fast").thenApply(response -> {
+        CompletableFuture<Boolean> first = get(client, "/v2/gated").thenApply(response -> {
             blocking.countDown();
             try {
                 return otherAnswered.await(5, TimeUnit.SECONDS);
@@ -96,6 +115,8 @@ class BrokerClientTest {
                 return false;
             }
         });
+        // The broker answers only now, so the continuation is attached before the answer arrives.
+        gate.countDown();
         assertThat(blocking.await(5, TimeUnit.SECONDS)).isTrue();
         get(client, "/v2/fast").thenRun(otherAnswered::countDown);
 
