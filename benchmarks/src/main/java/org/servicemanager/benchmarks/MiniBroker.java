@@ -21,6 +21,8 @@ import java.util.concurrent.Executors;
 final class MiniBroker implements AutoCloseable {
     static final int OFFERINGS = 20;
     static final int PLANS = 5;
+    /** How long each provision and deprovision waits, as a real broker would ({@code -Dbench.brokerWorkMillis}). */
+    static final int WORK_MILLIS = Integer.getInteger("bench.brokerWorkMillis", 0);
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(8);
@@ -37,6 +39,14 @@ final class MiniBroker implements AutoCloseable {
         server.createContext("/v2/service_instances/", exchange -> {
             String id = exchange.getRequestURI().getPath().substring("/v2/service_instances/".length());
             exchange.getRequestBody().readAllBytes();
+            if (WORK_MILLIS > 0) {
+                // Stands for the broker's own work (a database write, a call to its backend).
+                try {
+                    Thread.sleep(WORK_MILLIS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             switch (exchange.getRequestMethod()) {
                 case "PUT" -> reply(exchange, instances.putIfAbsent(id, true) == null ? 201 : 200,
                         "{\"dashboard_url\":\"https://dashboard.example/" + id + "\"}");

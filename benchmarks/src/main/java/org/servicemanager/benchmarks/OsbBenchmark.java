@@ -59,8 +59,9 @@ final class OsbBenchmark {
             int rounds = Integer.getInteger("bench.rounds", 3);
             Duration warmup = Duration.ofSeconds(Math.max(5, seconds / 2));
             Duration measure = Duration.ofSeconds(seconds);
-            System.out.printf("osb: %d offerings x %d plans; %d client threads on %d cores; server %s; JDK %s;"
-                            + " common pool parallelism %d%n", MiniBroker.OFFERINGS, MiniBroker.PLANS, threads,
+            System.out.printf("osb: %d offerings x %d plans; broker work %d ms per provision/deprovision; %d client"
+                            + " threads on %d cores; server %s; JDK %s; common pool parallelism %d%n",
+                    MiniBroker.OFFERINGS, MiniBroker.PLANS, MiniBroker.WORK_MILLIS, threads,
                     Runtime.getRuntime().availableProcessors(), serverKind, Runtime.version(),
                     java.util.concurrent.ForkJoinPool.getCommonPoolParallelism());
             Map<String, IntFunction<List<HttpRequest>>> scenarios = new LinkedHashMap<>();
