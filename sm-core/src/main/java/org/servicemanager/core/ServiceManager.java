@@ -79,7 +79,7 @@ public final class ServiceManager implements AutoCloseable {
         }
         this.store = b.store;
         this.revision = new Revision(b.store);
-        this.authenticator = new Authenticator(b.adminHashes, b.store);
+        this.authenticator = new Authenticator(b.adminHashes, b.store, revision);
         this.authenticationDisabled = b.authenticationDisabled;
         this.maxRequestBodyBytes = b.maxRequestBodyBytes;
         BrokerClient brokers = new BrokerClient(b.brokerConnectTimeout, b.brokerReadTimeout,

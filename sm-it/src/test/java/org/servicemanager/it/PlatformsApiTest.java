@@ -256,6 +256,30 @@ class PlatformsApiTest extends ApiTestBase {
     }
 
     @Test
+    @DisplayName("a deleted platform's credentials are refused at once, though they were just used")
+    void deletedPlatformIsRefusedAtOnce() {
+        JsonNode created = createPlatform();
+        ApiClient platform = platformClient(created);
+        assertThat(platform.get("/v1/service_brokers").status()).isEqualTo(200);
+
+        assertThat(admin.delete("/v1/platforms/" + created.get("id").asText()).status()).isEqualTo(200);
+
+        assertError(platform.get("/v1/service_brokers"), 401, "Unauthorized");
+    }
+
+    @Test
+    @DisplayName("regenerated credentials replace the old pair at once, though it was just used")
+    void regeneratedPairIsUsableAtOnce() {
+        JsonNode created = createPlatform();
+        assertThat(platformClient(created).get("/v1/service_brokers").status()).isEqualTo(200);
+
+        JsonNode regenerated = admin.patch("/v1/platforms/" + created.get("id").asText()
+                + "?regenerateCredentials=true", "{}").json();
+
+        assertThat(platformClient(regenerated).get("/v1/service_brokers").status()).isEqualTo(200);
+    }
+
+    @Test
     @DisplayName("deleting a platform deletes its visibilities, and its credentials stop working")
     void deleteRemovesVisibilities() {
         FakeBroker broker = broker();

@@ -1,6 +1,9 @@
 package org.servicemanager.core.internal.security;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +18,7 @@ import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.Repository;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.core.SmRequest;
+import org.servicemanager.core.internal.registry.Revision;
 
 /**
  * Turns a request's {@code Authorization} header into a {@link Principal}: configured admin users
@@ -23,11 +27,31 @@ import org.servicemanager.core.SmRequest;
 public final class Authenticator {
     private final Map<String, String> adminHashes;
     private final Store store;
+    private final Revision revision;
     private final PasswordHasher hasher = new PasswordHasher();
+    /**
+     * Platforms by {@code username} or {@code previous_username}, as read at a registry revision:
+     * every platform call needs them, and a PostgreSQL store would pay a round trip each time.
+     * Platform writes through the API move the revision, and so does retiring previous
+     * credentials here; entries also expire after ten seconds, for writes made around the Service
+     * Manager. A user name that matches nothing is not cached, so guessed names cannot crowd out
+     * real ones.
+     */
+    private final Cache<Lookup, Found> platforms = Caffeine.newBuilder()
+            .maximumSize(10_000)
+            .expireAfterWrite(Duration.ofSeconds(10))
+            .build();
 
-    public Authenticator(Map<String, String> adminHashes, Store store) {
+    private record Lookup(String field, String username) {
+    }
+
+    private record Found(long revision, List<Platform> platforms) {
+    }
+
+    public Authenticator(Map<String, String> adminHashes, Store store, Revision revision) {
         this.adminHashes = Map.copyOf(adminHashes);
         this.store = store;
+        this.revision = revision;
     }
 
     /**
@@ -67,13 +91,11 @@ public final class Authenticator {
             }
             throw invalid();
         }
-        Repository<Platform> platforms = store.repository(EntityTypes.PLATFORMS);
-        List<Platform> current = platforms.list(Query.fieldEquals("username", username), PageRequest.first(2)).items();
+        List<Platform> current = find("username", username);
         if (current.size() == 1 && hasher.verify(password, current.get(0).credentials().passwordHash())) {
-            return new Principal.PlatformCaller(retirePreviousCredentials(platforms, current.get(0)));
+            return new Principal.PlatformCaller(retirePreviousCredentials(current.get(0)));
         }
-        List<Platform> previous =
-                platforms.list(Query.fieldEquals("previous_username", username), PageRequest.first(2)).items();
+        List<Platform> previous = find("previous_username", username);
         if (previous.size() == 1 && previous.get(0).previousCredentials() != null
                 && hasher.verify(password, previous.get(0).previousCredentials().passwordHash())) {
             return new Principal.PlatformCaller(previous.get(0));
@@ -81,16 +103,38 @@ public final class Authenticator {
         throw invalid();
     }
 
+    /** At most two platforms whose {@code field} is {@code username} (two means the data is wrong). */
+    private List<Platform> find(String field, String username) {
+        long now = revision.current();
+        Lookup key = new Lookup(field, username);
+        Found found = platforms.getIfPresent(key);
+        if (found != null && found.revision() == now) {
+            return found.platforms();
+        }
+        List<Platform> read = store.repository(EntityTypes.PLATFORMS)
+                .list(Query.fieldEquals(field, username), PageRequest.first(2)).items();
+        if (read.isEmpty()) {
+            platforms.invalidate(key);
+        } else {
+            platforms.put(key, new Found(now, read));
+        }
+        return read;
+    }
+
     /** The first use of regenerated credentials ends the validity of the old ones. */
-    private static Platform retirePreviousCredentials(Repository<Platform> platforms, Platform platform) {
+    private Platform retirePreviousCredentials(Platform platform) {
         if (platform.previousCredentials() == null) {
             return platform;
         }
+        Repository<Platform> platforms = store.repository(EntityTypes.PLATFORMS);
         Platform retired = new Platform(platform.id(), platform.name(), platform.type(), platform.description(),
                 platform.credentials(), null, platform.labels(), platform.createdAt(), platform.updatedAt(),
                 platform.ready(), platform.version());
         try {
-            return platforms.update(retired);
+            Platform updated = platforms.update(retired);
+            // A registry write on a platform route: nothing else moves the revision for it.
+            revision.bump();
+            return updated;
         } catch (ConcurrentModificationException | NotFoundException e) {
             // Someone changed the platform meanwhile; the next authentication retires them.
             return platform;
