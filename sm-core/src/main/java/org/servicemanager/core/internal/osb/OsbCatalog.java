@@ -2,8 +2,6 @@ package org.servicemanager.core.internal.osb;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,37 +18,35 @@ import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.core.internal.json.Json;
 import org.servicemanager.core.internal.registry.Context;
 import org.servicemanager.core.internal.registry.PlatformView;
+import org.servicemanager.core.internal.registry.RevisionCache;
 
 /**
  * A broker's catalog as one platform sees it: only the plans visible to the platform, offerings
  * left without plans dropped, each entry as the broker sent it. Built from storage (the broker is
- * not called) and cached per (broker, platform, registry revision), so any registry change makes
- * older entries unreachable at once. Thread-safe.
+ * not called) and cached per (broker, platform) in a {@link RevisionCache}, so any registry change
+ * is seen by the next request. Thread-safe.
  */
 final class OsbCatalog {
-    private record Key(String brokerId, String platformId, long revision) {
+    private record Key(String brokerId, String platformId) {
     }
 
     private final Context ctx;
     /**
-     * Bounded by bytes, not entries: catalogs can be large. Other nodes' writes reach the key through
-     * the store's change revision (see {@code Revision}). Entries also expire a minute after they
-     * were built, which bounds staleness for writes this node cannot see (the host writing through
+     * Bounded by bytes, not entries: catalogs can be large. Other nodes' writes reach it through the
+     * store's change revision (see {@code Revision}). Entries also expire a minute after they were
+     * built, which bounds staleness for writes this node cannot see (the host writing through
      * {@code store()} directly to a store that is not clustered).
      */
-    private final Cache<Key, byte[]> cache = Caffeine.newBuilder()
-            .maximumWeight(64L * 1024 * 1024)
-            .weigher((Key key, byte[] value) -> value.length)
-            .expireAfterWrite(Duration.ofMinutes(1))
-            .build();
+    private final RevisionCache<Key, byte[]> cache;
 
     OsbCatalog(Context ctx) {
         this.ctx = ctx;
+        this.cache = new RevisionCache<>(ctx.revision(), 64L * 1024 * 1024, value -> value.length,
+                Duration.ofMinutes(1));
     }
 
     byte[] catalog(String brokerId, String platformId) {
-        return cache.get(new Key(brokerId, platformId, ctx.revision().current()),
-                key -> Json.bytes(build(brokerId, platformId)));
+        return cache.get(new Key(brokerId, platformId), () -> Json.bytes(build(brokerId, platformId)));
     }
 
     private ObjectNode build(String brokerId, String platformId) {

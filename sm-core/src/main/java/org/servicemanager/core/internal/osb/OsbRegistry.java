@@ -1,7 +1,5 @@
 package org.servicemanager.core.internal.osb;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,14 +17,14 @@ import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.core.internal.registry.Context;
 import org.servicemanager.core.internal.registry.PlatformView;
+import org.servicemanager.core.internal.registry.RevisionCache;
 
 /**
  * The registry facts every OSB call is checked against (the broker, its services and plans, the
  * visibilities of the calling platform), read once per registry revision instead of several
- * store queries per call. Like the OSB catalog, what is read is tagged with the registry revision
- * and read again once that has moved on, so a registry change on this node is seen by the next
- * call and one on another node within the revision's polling interval; entries also expire a
- * minute after they were read, for writes made around the Service Manager. Thread-safe.
+ * store queries per call. Like the OSB catalog, it is kept in a {@link RevisionCache}, so a registry
+ * change on this node is seen by the next call and one on another node within the revision's
+ * polling interval. Bounded by rough bytes; an id that names nothing is not cached. Thread-safe.
  */
 final class OsbRegistry {
     /** A plan of a broker, with its offering. */
@@ -49,60 +47,30 @@ final class OsbRegistry {
         }
     }
 
-    /** What was read at a registry revision. */
-    private record Entry<T>(long revision, T value) {
-    }
-
     private static final Duration EXPIRY = Duration.ofMinutes(1);
+    private static final long MAX_BYTES = 64L * 1024 * 1024;
     /** Rough bytes per entity beyond its JSON strings, for weighing entries. */
     private static final int ENTITY_OVERHEAD = 256;
 
     private final Context ctx;
-    /**
-     * One entry per broker and one per platform, replaced when the revision has moved on, so
-     * registry writes leave no stale copies behind. Bounded by rough bytes, like the OSB catalog.
-     * An id that names nothing is not cached, so unknown ids cannot crowd out known ones.
-     */
-    private final Cache<String, Entry<BrokerView>> brokers = Caffeine.newBuilder()
-            .maximumWeight(64L * 1024 * 1024)
-            .weigher((String id, Entry<BrokerView> entry) -> weight(entry.value()))
-            .expireAfterWrite(EXPIRY)
-            .build();
+    private final RevisionCache<String, BrokerView> brokers;
     /** Per platform: its visibilities and the public ones, by plan id. */
-    private final Cache<String, Entry<Map<String, List<Visibility>>>> visibilities = Caffeine.newBuilder()
-            .maximumWeight(64L * 1024 * 1024)
-            .weigher((String id, Entry<Map<String, List<Visibility>>> entry) -> entry.value().values().stream()
-                    .mapToInt(list -> list.size() * ENTITY_OVERHEAD).sum() + ENTITY_OVERHEAD)
-            .expireAfterWrite(EXPIRY)
-            .build();
+    private final RevisionCache<String, Map<String, List<Visibility>>> visibilities;
 
     OsbRegistry(Context ctx) {
         this.ctx = ctx;
+        this.brokers = new RevisionCache<>(ctx.revision(), MAX_BYTES, OsbRegistry::weight, EXPIRY);
+        this.visibilities = new RevisionCache<>(ctx.revision(), MAX_BYTES, byPlan -> byPlan.values().stream()
+                .mapToInt(list -> list.size() * ENTITY_OVERHEAD).sum() + ENTITY_OVERHEAD, EXPIRY);
     }
 
     Optional<BrokerView> broker(String brokerId) {
-        return Optional.ofNullable(current(brokers, brokerId, () -> readBroker(brokerId)));
+        return Optional.ofNullable(brokers.get(brokerId, () -> readBroker(brokerId)));
     }
 
     /** The visibilities that apply to a plan for a platform: its own and the public ones. */
     List<Visibility> visibilities(String platformId, String planId) {
-        return current(visibilities, platformId, () -> readVisibilities(platformId)).getOrDefault(planId, List.of());
-    }
-
-    /** The cached value if it was read at the current revision, else a fresh read (cached unless null). */
-    private <T> T current(Cache<String, Entry<T>> cache, String id, java.util.function.Supplier<T> read) {
-        long revision = ctx.revision().current();
-        Entry<T> entry = cache.getIfPresent(id);
-        if (entry != null && entry.revision() == revision) {
-            return entry.value();
-        }
-        T value = read.get();
-        if (value == null) {
-            cache.invalidate(id);
-        } else {
-            cache.put(id, new Entry<>(revision, value));
-        }
-        return value;
+        return visibilities.get(platformId, () -> readVisibilities(platformId)).getOrDefault(planId, List.of());
     }
 
     private static int weight(BrokerView view) {

@@ -1,7 +1,5 @@
 package org.servicemanager.core.internal.security;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -19,6 +17,7 @@ import org.servicemanager.api.store.Repository;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.core.SmRequest;
 import org.servicemanager.core.internal.registry.Revision;
+import org.servicemanager.core.internal.registry.RevisionCache;
 
 /**
  * Turns a request's {@code Authorization} header into a {@link Principal}: configured admin users
@@ -37,21 +36,16 @@ public final class Authenticator {
      * Manager. A user name that matches nothing is not cached, so guessed names cannot crowd out
      * real ones.
      */
-    private final Cache<Lookup, Found> platforms = Caffeine.newBuilder()
-            .maximumSize(10_000)
-            .expireAfterWrite(Duration.ofSeconds(10))
-            .build();
+    private final RevisionCache<Lookup, List<Platform>> platforms;
 
     private record Lookup(String field, String username) {
-    }
-
-    private record Found(long revision, List<Platform> platforms) {
     }
 
     public Authenticator(Map<String, String> adminHashes, Store store, Revision revision) {
         this.adminHashes = Map.copyOf(adminHashes);
         this.store = store;
         this.revision = revision;
+        this.platforms = new RevisionCache<>(revision, 10_000, found -> 1, Duration.ofSeconds(10));
     }
 
     /**
@@ -105,20 +99,12 @@ public final class Authenticator {
 
     /** At most two platforms whose {@code field} is {@code username} (two means the data is wrong). */
     private List<Platform> find(String field, String username) {
-        long now = revision.current();
-        Lookup key = new Lookup(field, username);
-        Found found = platforms.getIfPresent(key);
-        if (found != null && found.revision() == now) {
-            return found.platforms();
-        }
-        List<Platform> read = store.repository(EntityTypes.PLATFORMS)
-                .list(Query.fieldEquals(field, username), PageRequest.first(2)).items();
-        if (read.isEmpty()) {
-            platforms.invalidate(key);
-        } else {
-            platforms.put(key, new Found(now, read));
-        }
-        return read;
+        List<Platform> found = platforms.get(new Lookup(field, username), () -> {
+            List<Platform> read = store.repository(EntityTypes.PLATFORMS)
+                    .list(Query.fieldEquals(field, username), PageRequest.first(2)).items();
+            return read.isEmpty() ? null : read;
+        });
+        return found == null ? List.of() : found;
     }
 
     /** The first use of regenerated credentials ends the validity of the old ones. */

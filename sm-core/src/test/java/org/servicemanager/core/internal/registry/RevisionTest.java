@@ -74,7 +74,8 @@ class RevisionTest {
     }
 
     /** Only the capability and the revision matter here. */
-    private static final class CountingStore implements Store {
+    /** A store that only counts and answers its change revision; shared with RevisionCacheTest. */
+    static final class CountingStore implements Store {
         private final boolean isClustered;
         long revision;
         int reads;
