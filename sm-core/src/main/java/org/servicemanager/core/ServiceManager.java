@@ -174,7 +174,8 @@ public final class ServiceManager implements AutoCloseable {
         }
         Principal principal = authorize(found.route().access(), request);
         CompletableFuture<SmResponse> answer =
-                found.route().handler().handle(new Call(request, principal, found.params(), correlationId));
+                found.route().handler().handle(new Call(request, principal, found.route().pattern(), found.params(),
+                        correlationId));
         if (changesRegistry(found.route(), request)) {
             // Any successful registry write may change what a platform's catalog shows.
             answer = answer.whenComplete((response, failure) -> {

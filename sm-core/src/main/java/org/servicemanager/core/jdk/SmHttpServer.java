@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -101,7 +102,7 @@ public final class SmHttpServer implements AutoCloseable {
         SmRequest request;
         try {
             SmRequest.Builder builder = SmRequest.builder(exchange.getRequestMethod(),
-                    exchange.getRequestURI().getRawPath()).query(exchange.getRequestURI().getRawQuery());
+                    rawPath(exchange.getRequestURI())).query(exchange.getRequestURI().getRawQuery());
             exchange.getRequestHeaders().forEach((name, values) -> values.forEach(v -> builder.header(name, v)));
             byte[] body = readLimited(exchange.getRequestBody(), sm.maxRequestBodyBytes());
             if (body.length > sm.maxRequestBodyBytes()) {
@@ -122,6 +123,19 @@ public final class SmHttpServer implements AutoCloseable {
                 LOG.debug("client connection failed: {}", e.getMessage());
             }
         });
+    }
+
+    /**
+     * The path as the client sent it. The JDK server parses the request target as a URI, so a path
+     * starting with {@code //} comes back with its first segment taken for an authority
+     * ({@code //v1/osb} as authority {@code v1}, path {@code /osb}); put it back.
+     */
+    static String rawPath(URI uri) {
+        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+        if (uri.getScheme() == null && uri.getRawAuthority() != null) {
+            return "//" + uri.getRawAuthority() + path;
+        }
+        return path.isEmpty() ? "/" : path;
     }
 
     /** Reads at most limit+1 bytes: enough for the core to see the body is too large, no more. */

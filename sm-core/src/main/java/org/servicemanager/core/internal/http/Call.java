@@ -10,17 +10,23 @@ import org.servicemanager.core.SmRequest;
 import org.servicemanager.core.internal.json.Json;
 import org.servicemanager.core.internal.security.Principal;
 
-/** One request in flight: the request, who made it, the matched path parameters. Not thread-safe. */
+/**
+ * One request in flight: the request, who made it, the pattern of the route it matched and that
+ * route's decoded path parameters. Not thread-safe.
+ */
 public final class Call {
     private final SmRequest request;
     private final Principal principal;
+    private final String pattern;
     private final Map<String, String> pathParams;
     private final String correlationId;
     private ObjectNode json;
 
-    public Call(SmRequest request, Principal principal, Map<String, String> pathParams, String correlationId) {
+    public Call(SmRequest request, Principal principal, String pattern, Map<String, String> pathParams,
+            String correlationId) {
         this.request = request;
         this.principal = principal;
+        this.pattern = pattern;
         this.pathParams = pathParams;
         this.correlationId = correlationId;
     }
@@ -31,6 +37,15 @@ public final class Call {
 
     public Principal principal() {
         return principal;
+    }
+
+    /**
+     * The pattern of the matched route, e.g. {@code /v1/osb/{broker_id}/v2/catalog}: what the call
+     * addresses, independent of how the client spelled the path (extra or trailing slashes,
+     * percent-encoding).
+     */
+    public String pattern() {
+        return pattern;
     }
 
     public String correlationId() {

@@ -1,7 +1,5 @@
 package org.servicemanager.core.internal.http;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -9,11 +7,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.servicemanager.api.BadRequestException;
 
 /**
  * Maps (method, path) to a route. Patterns are literal segments and {@code {name}} placeholders
- * that match one non-empty segment, or a trailing {@code {name...}} that matches the rest of the
- * path. Immutable after construction and thread-safe.
+ * that match one non-empty segment (then decoded strictly, see {@link UriCoding}), or a trailing
+ * {@code {name...}} that matches the rest of the path. Immutable after construction and thread-safe.
  */
 public final class Router {
     private final List<Route> routes = new ArrayList<>();
@@ -40,6 +39,14 @@ public final class Router {
         return this;
     }
 
+    /**
+     * Matches a raw (percent-encoded) path. Placeholders match on the raw segment and are decoded
+     * only for the route that is found.
+     *
+     * @throws BadRequestException if a placeholder's segment is not valid percent-encoded UTF-8:
+     *     such a segment has no meaning the Service Manager could check, so it is refused rather
+     *     than guessed at or passed on
+     */
     public Match match(String method, String rawPath) {
         String[] segments = split(rawPath);
         Set<String> allowed = new LinkedHashSet<>();
@@ -49,11 +56,27 @@ public final class Router {
                 continue;
             }
             if (route.method().equals(method)) {
-                return new Found(route, params);
+                return new Found(route, decoded(params));
             }
             allowed.add(route.method());
         }
         return allowed.isEmpty() ? new NotFound() : new MethodNotAllowed(allowed);
+    }
+
+    private static Map<String, String> decoded(Map<String, String> rawParams) {
+        if (rawParams.isEmpty()) {
+            return rawParams;
+        }
+        Map<String, String> params = new HashMap<>();
+        rawParams.forEach((name, raw) -> {
+            try {
+                params.put(name, UriCoding.decodeSegment(raw));
+            } catch (IllegalArgumentException e) {
+                throw new BadRequestException("the path segment for " + name + " is not valid percent-encoded "
+                        + "UTF-8 (" + e.getMessage() + ")");
+            }
+        });
+        return params;
     }
 
     private static Map<String, String> matchSegments(String[] pattern, String[] path) {
@@ -73,12 +96,11 @@ public final class Router {
                 return null;
             }
             if (p.startsWith("{")) {
-                String value = decode(path[i]);
-                if (value == null || value.isEmpty()) {
+                if (path[i].isEmpty()) {
                     return null;
                 }
                 params = params == null ? new HashMap<>() : params;
-                params.put(p.substring(1, p.length() - 1), value);
+                params.put(p.substring(1, p.length() - 1), path[i]);
             } else if (!p.equals(path[i])) {
                 return null;
             }
@@ -98,16 +120,5 @@ public final class Router {
             trimmed = trimmed.substring(0, trimmed.length() - 1);
         }
         return trimmed.isEmpty() ? new String[0] : trimmed.split("/", -1);
-    }
-
-    private static String decode(String segment) {
-        if (segment.indexOf('%') < 0) {
-            return segment;
-        }
-        try {
-            return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
     }
 }

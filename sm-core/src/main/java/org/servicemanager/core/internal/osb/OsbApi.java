@@ -50,12 +50,14 @@ final class OsbApi {
     private final OsbCatalog catalog;
     private final OsbForwarder forwarder;
     private final OsbRegistry registry;
+    private final OsbGate gate;
 
     OsbApi(Context ctx) {
         this.ctx = ctx;
         this.catalog = new OsbCatalog(ctx);
         this.registry = new OsbRegistry(ctx);
         this.forwarder = new OsbForwarder(ctx.brokers(), ctx.secrets());
+        this.gate = new OsbGate(ctx, registry);
     }
 
     // ---- catalog -------------------------------------------------------------------------------
@@ -352,9 +354,7 @@ final class OsbApi {
         for (String param : new String[] {"instance_id", "binding_id"}) {
             call.optionalPathParam(param).ifPresent(id -> checkId(param, id));
         }
-        String brokerId = call.pathParam("broker_id");
-        return registry.broker(brokerId).map(OsbRegistry.BrokerView::broker)
-                .orElseThrow(() -> new NotFoundException("service broker '" + brokerId + "' not found"));
+        return gate.broker(call);
     }
 
     /** Ids become URL segments at the broker and keys in tokens: keep them to what both can carry. */

@@ -21,8 +21,8 @@ import org.servicemanager.core.internal.security.BrokerSecrets;
 /**
  * Sends a platform's OSB call on to the broker exactly as OSB.md says: the broker's credentials
  * (never the platform's {@code Authorization}), the platform's OSB headers, a request identity and
- * the correlation id; the path below {@code /v1/osb/{broker_id}}, the query string and the body
- * unchanged. The broker's status, body and the headers that matter come back unchanged.
+ * the correlation id; the path and query as checked ({@link OsbTarget}), and the body unchanged.
+ * The broker's status, body and the headers that matter come back unchanged.
  */
 final class OsbForwarder {
     private static final List<String> PASSED_BACK = List.of("Retry-After", "Location");
@@ -71,14 +71,15 @@ final class OsbForwarder {
                 .filter(v -> v.length() <= 256 && v.chars().allMatch(c -> c > 0x20 && c < 0x7f))
                 .orElseGet(() -> UUID.randomUUID().toString()));
         headers.put("X-Correlation-ID", call.correlationId());
+        OsbTarget checked = OsbTarget.of(call);
         URI uri;
         try {
-            uri = BrokerClient.endpoint(broker.brokerUrl(), pathBelowBroker(request.path()), request.rawQuery());
+            uri = BrokerClient.endpoint(broker.brokerUrl(), checked.path(), checked.query());
         } catch (IllegalArgumentException e) {
             throw new BadRequestException("the request path or query cannot be forwarded: " + e.getMessage());
         }
         byte[] body = request.method().equals("PUT") || request.method().equals("PATCH") ? request.body() : null;
-        String target = request.method() + " " + pathBelowBroker(request.path());
+        String target = request.method() + " " + checked.path();
         return client.send(broker.name(), secrets.open(broker.credentials()),
                 new BrokerClient.BrokerRequest(request.method(), uri, headers, body))
                 .thenApply(response -> {
@@ -106,12 +107,5 @@ final class OsbForwarder {
             }
         });
         return response.build();
-    }
-
-    /** {@code /v1/osb/b1/v2/catalog} -> {@code /v2/catalog}, still percent-encoded. */
-    static String pathBelowBroker(String rawPath) {
-        int brokerStart = "/v1/osb/".length();
-        int slash = rawPath.indexOf('/', brokerStart);
-        return slash < 0 ? "/" : rawPath.substring(slash);
     }
 }

@@ -1,10 +1,14 @@
 package org.servicemanager.core.internal.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.servicemanager.api.BadRequestException;
 
 class RouterTest {
     private final Handler handler = call -> null;
@@ -38,11 +42,33 @@ class RouterTest {
     }
 
     @Test
-    @DisplayName("unknown paths, extra segments and broken percent-encoding do not match")
+    @DisplayName("unknown paths, extra and empty segments do not match")
     void notFound() {
         assertThat(router.match("GET", "/v1/platform")).isInstanceOf(Router.NotFound.class);
         assertThat(router.match("GET", "/v1/platforms/a/b")).isInstanceOf(Router.NotFound.class);
-        assertThat(router.match("GET", "/v1/platforms/%zz")).isInstanceOf(Router.NotFound.class);
+        assertThat(router.match("GET", "/v1//platforms")).isInstanceOf(Router.NotFound.class);
         assertThat(router.match("GET", "/")).isInstanceOf(Router.NotFound.class);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"/v1/platforms/%zz", "/v1/platforms/a%2", "/v1/platforms/%FF", "/v1/platforms/%C3",
+            "/v1/platforms/%ED%A0%80"})
+    @DisplayName("a placeholder segment that is not valid percent-encoded UTF-8 is a 400 naming the placeholder")
+    void malformedEncoding(String path) {
+        assertThatThrownBy(() -> router.match("GET", path)).isInstanceOf(BadRequestException.class)
+                .hasMessageContaining("id").hasMessageContaining("UTF-8");
+    }
+
+    @Test
+    @DisplayName("a placeholder keeps '+' and decodes '%2F' (what an id may hold is the route's business)")
+    void plusAndSlash() {
+        Router.Found found = (Router.Found) router.match("GET", "/v1/platforms/a+b%2Fc%C3%A9");
+        assertThat(found.params()).isEqualTo(Map.of("id", "a+b/c\u00e9"));
+    }
+
+    @Test
+    @DisplayName("a malformed segment on a path whose method does not match is still a 405, not a 400")
+    void malformedEncodingWithOtherMethod() {
+        assertThat(router.match("DELETE", "/v1/platforms/%FF")).isInstanceOf(Router.MethodNotAllowed.class);
     }
 }
