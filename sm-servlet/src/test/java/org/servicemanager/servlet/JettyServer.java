@@ -1,7 +1,10 @@
 package org.servicemanager.servlet;
 
 import java.net.URI;
+import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -21,10 +24,21 @@ final class JettyServer implements AutoCloseable {
      * accepts connections and one runs the selector, so the rest is what requests can use.
      */
     static JettyServer start(int maxThreads, Handler handler) throws Exception {
+        return start(maxThreads, handler, UriCompliance.DEFAULT);
+    }
+
+    /**
+     * Like {@link #start(int, Handler)}, with a URI compliance mode: a lenient one lets through
+     * what Jetty refuses by default (encoded slashes, malformed UTF-8, empty segments), as other
+     * containers may, so tests see what the servlet and the core do with it.
+     */
+    static JettyServer start(int maxThreads, Handler handler, UriCompliance compliance) throws Exception {
         QueuedThreadPool threads = new QueuedThreadPool(maxThreads, Math.min(4, maxThreads));
         threads.setName("jetty-test");
         Server server = new Server(threads);
-        ServerConnector connector = new ServerConnector(server, 1, 1);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setUriCompliance(compliance);
+        ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);
