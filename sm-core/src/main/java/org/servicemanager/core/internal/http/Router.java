@@ -64,8 +64,8 @@ public final class Router {
     }
 
     private static Map<String, String> decoded(Map<String, String> rawParams) {
-        if (rawParams.isEmpty()) {
-            return rawParams;
+        if (rawParams.values().stream().noneMatch(raw -> raw.indexOf('%') >= 0)) {
+            return rawParams; // nothing to decode: the common case costs no second map
         }
         Map<String, String> params = new HashMap<>();
         rawParams.forEach((name, raw) -> {
