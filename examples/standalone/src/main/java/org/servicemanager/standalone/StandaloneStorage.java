@@ -4,10 +4,14 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
@@ -26,8 +30,13 @@ import org.slf4j.LoggerFactory;
 final class StandaloneStorage {
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneStorage.class);
     static final String KEY_FILE = "encryption.key";
+    /** The H2 database's name in the data directory; its files are this name plus H2's suffixes. */
+    static final String DATABASE_NAME = "service-manager";
 
-    /** An opened store, the key for its secrets ({@code null}: the store needs none) and what to close. */
+    /**
+     * An opened store, the key for its secrets ({@code null}: the store needs none) and what to close
+     * after the store: a connection pool, or the embedded database.
+     */
     record Opened(Store store, byte[] encryptionKey, AutoCloseable pool, String description) {
         void close() {
             store.close();
@@ -35,9 +44,17 @@ final class StandaloneStorage {
                 try {
                     pool.close();
                 } catch (Exception e) {
-                    LOG.warn("closing the connection pool failed: {}", e.getMessage());
+                    LOG.warn("closing the database or its connection pool failed: {}", e.getMessage());
                 }
             }
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable closeable, RuntimeException failure) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            failure.addSuppressed(e);
         }
     }
 
@@ -60,11 +77,29 @@ final class StandaloneStorage {
                             + "lives under SM_DATA_DIR");
                 }
                 createPrivateDirectory(dataDir);
+                restrictExistingFiles(dataDir);
+                OwnerOnlyFilePath.register();
                 JdbcDataSource h2 = new JdbcDataSource();
                 // WRITE_DELAY=0: a commit is written before it is acknowledged, so a kill -9 loses nothing.
-                h2.setURL("jdbc:h2:file:" + dataDir.resolve("service-manager") + ";WRITE_DELAY=0");
+                // DB_CLOSE_DELAY=-1: the store takes a connection per operation and H2 would otherwise
+                // close and reopen the whole database each time (about 100 ms, and reopening is where
+                // H2's "Double mark" corruption strikes, h2database#2752); it is shut down on close.
+                // The owner-only file system: the directory may be readable by others (it may have
+                // existed before), so every file H2 makes is owner-only from its creation.
+                h2.setURL("jdbc:h2:" + OwnerOnlyFilePath.databaseName(dataDir.resolve(DATABASE_NAME))
+                        + ";WRITE_DELAY=0;DB_CLOSE_DELAY=-1");
                 byte[] key = key(env, dataDir);
-                return new Opened(JdbcStore.builder(h2).build(), key, null, "H2 in " + dataDir);
+                AutoCloseable shutdown = () -> {
+                    try (Connection connection = h2.getConnection(); Statement statement = connection.createStatement()) {
+                        statement.execute("SHUTDOWN");
+                    }
+                };
+                try {
+                    return new Opened(JdbcStore.builder(h2).build(), key, shutdown, "H2 in " + dataDir);
+                } catch (RuntimeException e) {
+                    closeQuietly(shutdown, e);
+                    throw e;
+                }
             }
             case "postgresql" -> {
                 if (jdbcUrl == null) {
@@ -137,6 +172,24 @@ final class StandaloneStorage {
                     + " bytes");
         }
         return key;
+    }
+
+    /**
+     * Makes the files an earlier version (or an earlier start with a wider umask) left in the data
+     * directory owner-only: the H2 files and the key file. The directory's own mode is the user's.
+     */
+    private static void restrictExistingFiles(Path dataDir) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dataDir,
+                p -> p.getFileName().toString().startsWith(DATABASE_NAME + ".")
+                        || p.getFileName().toString().equals(KEY_FILE))) {
+            for (Path file : files) {
+                if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                    OwnerOnlyFilePath.restrict(file);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the data directory " + dataDir, e);
+        }
     }
 
     private static void createPrivateDirectory(Path dir) {

@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -123,6 +124,31 @@ class StandaloneServerTest {
                 .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         assertThat(java.nio.file.Files.getPosixFilePermissions(data))
                 .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    }
+
+    @Test
+    @DisplayName("on its default H2 storage, answers forged paging tokens over HTTP with 400 InvalidToken")
+    void forgedTokensOnH2(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.time.Instant far = java.time.Instant.parse("+300000-01-01T00:00:00Z");
+        List<String> plains = List.of("1:platforms:" + far.getEpochSecond() + ":0:x", "1:platforms:0:0",
+                "1:platforms:99999999999999999999:0:x", "hello, world");
+        List<String> tokens = new java.util.ArrayList<>(plains.stream()
+                .map(p -> Base64.getUrlEncoder().withoutPadding().encodeToString(p.getBytes(StandardCharsets.UTF_8)))
+                .toList());
+        tokens.add("not%20base64!");
+        try (Running h2 = StandaloneServer.start(Map.of("SM_PORT", "0", "SM_ADMIN_PASSWORD", "given-pass",
+                "SM_DATA_DIR", dir.resolve("data").toString()))) {
+            for (String token : tokens) {
+                HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+                        URI.create(h2.baseUrl() + "/v1/platforms?token=" + token))
+                        .header("Authorization", basic("admin:given-pass")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+
+                assertThat(response.statusCode()).as("%s: %s", token, response.body()).isEqualTo(400);
+                assertThat(response.body()).as(token).contains("\"error\":\"InvalidToken\"")
+                        .doesNotContain("Exception");
+            }
+        }
     }
 
     @ParameterizedTest

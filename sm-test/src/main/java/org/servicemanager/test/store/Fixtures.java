@@ -9,9 +9,13 @@ import java.util.UUID;
 import org.servicemanager.api.model.BrokerCredentials;
 import org.servicemanager.api.model.Entity;
 import org.servicemanager.api.model.Labels;
+import org.servicemanager.api.model.LastOperation;
+import org.servicemanager.api.model.OperationType;
 import org.servicemanager.api.model.Platform;
 import org.servicemanager.api.model.PlatformCredentials;
+import org.servicemanager.api.model.ServiceBinding;
 import org.servicemanager.api.model.ServiceBroker;
+import org.servicemanager.api.model.ServiceInstance;
 import org.servicemanager.api.model.ServiceOffering;
 import org.servicemanager.api.model.ServicePlan;
 import org.servicemanager.api.model.Visibility;
@@ -136,6 +140,22 @@ public final class Fixtures {
         return new Visibility(newId(), platformId, planId, labels, at, at, true, 0);
     }
 
+    /** A ready, usable instance of the plan {@code planId} owned by {@code platformId}, with a random name. */
+    public ServiceInstance instance(String planId, String platformId) {
+        Instant at = tick();
+        return new ServiceInstance(newId(), "instance-" + shortId(), planId, platformId,
+                "{\"platform\":\"kubernetes\"}", null, true, LastOperation.succeeded(OperationType.CREATE), null, null,
+                Labels.empty(), at, at, true, 0);
+    }
+
+    /** A ready binding of the instance {@code instanceId} made by {@code platformId}, with a random name. */
+    public ServiceBinding binding(String instanceId, String platformId) {
+        Instant at = tick();
+        return new ServiceBinding(newId(), "binding-" + shortId(), instanceId, platformId,
+                "{\"platform\":\"kubernetes\"}", null, LastOperation.succeeded(OperationType.CREATE), Labels.empty(),
+                at, at, true, 0);
+    }
+
     /** A copy of {@code entity} with other labels; everything else, the version too, stays. */
     @SuppressWarnings("unchecked")
     public static <T extends Entity> T withLabels(T entity, Labels labels) {
@@ -153,6 +173,13 @@ public final class Fixtures {
         } else if (entity instanceof Visibility v) {
             copy = new Visibility(v.id(), v.platformId(), v.servicePlanId(), labels, v.createdAt(), v.updatedAt(),
                     v.ready(), v.version());
+        } else if (entity instanceof ServiceInstance i) {
+            copy = new ServiceInstance(i.id(), i.name(), i.servicePlanId(), i.platformId(), i.context(),
+                    i.dashboardUrl(), i.usable(), i.lastOperation(), i.pendingPlanId(), i.pendingContext(), labels,
+                    i.createdAt(), i.updatedAt(), i.ready(), i.version());
+        } else if (entity instanceof ServiceBinding b) {
+            copy = new ServiceBinding(b.id(), b.name(), b.serviceInstanceId(), b.platformId(), b.context(),
+                    b.bindResource(), b.lastOperation(), labels, b.createdAt(), b.updatedAt(), b.ready(), b.version());
         } else {
             throw new IllegalArgumentException("no fixture for " + entity.getClass().getName());
         }

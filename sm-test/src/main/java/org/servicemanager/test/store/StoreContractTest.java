@@ -5,8 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -25,12 +30,14 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.servicemanager.api.ConcurrentModificationException;
+import org.servicemanager.api.ExistingReferenceException;
 import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.ReferenceViolationException;
 import org.servicemanager.api.UniqueViolationException;
 import org.servicemanager.api.model.Entity;
 import org.servicemanager.api.model.Labels;
 import org.servicemanager.api.model.LastOperation;
+import org.servicemanager.api.model.OperationState;
 import org.servicemanager.api.model.OperationType;
 import org.servicemanager.api.model.Platform;
 import org.servicemanager.api.model.ServiceBinding;
@@ -51,6 +58,9 @@ import org.servicemanager.api.store.EntityType;
 import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.Repository;
 import org.servicemanager.api.store.Store;
+import org.servicemanager.core.ServiceManager;
+import org.servicemanager.core.SmRequest;
+import org.servicemanager.core.SmResponse;
 
 /**
  * The store contract test kit: what every {@link Store} must do, as tests. A store implementation
@@ -67,8 +77,9 @@ import org.servicemanager.api.store.Store;
  *
  * <p>Each test gets a fresh, empty store, closed after it. The groups are the repositories (the
  * same basic behaviour for each, plus its unique keys and references), then listing and queries,
- * cascades, transactions, concurrency, the change revision and lifecycle. Not thread-safe, like any
- * test class.
+ * the paging tokens of the REST API over the store, cascades, restricting references,
+ * transactions, concurrency, the change revision and lifecycle. Not thread-safe, like any test
+ * class.
  */
 public abstract class StoreContractTest {
     /** The store under test; a new one for every test. */
@@ -112,6 +123,14 @@ public abstract class StoreContractTest {
 
     protected Repository<Visibility> visibilities() {
         return store.repository(EntityTypes.VISIBILITIES);
+    }
+
+    protected Repository<ServiceInstance> instances() {
+        return store.repository(EntityTypes.SERVICE_INSTANCES);
+    }
+
+    protected Repository<ServiceBinding> bindings() {
+        return store.repository(EntityTypes.SERVICE_BINDINGS);
     }
 
     /** A stored broker with one offering and one plan; returns the plan. */
@@ -665,7 +684,262 @@ public abstract class StoreContractTest {
         }
     }
 
+    @Nested
+    @DisplayName("Service instances")
+    class ServiceInstances extends RepositoryContract<ServiceInstance> {
+        private Platform platform;
+        private ServicePlan plan;
+
+        @BeforeEach
+        void storeParents() {
+            platform = platforms().create(fixtures.platform());
+            plan = storedPlan();
+        }
+
+        @Override
+        EntityType<ServiceInstance> type() {
+            return EntityTypes.SERVICE_INSTANCES;
+        }
+
+        @Override
+        ServiceInstance fresh() {
+            return fixtures.instance(plan.id(), platform.id());
+        }
+
+        @Override
+        ServiceInstance withId(ServiceInstance i, String id) {
+            return new ServiceInstance(id, i.name(), i.servicePlanId(), i.platformId(), i.context(), i.dashboardUrl(),
+                    i.usable(), i.lastOperation(), i.pendingPlanId(), i.pendingContext(), i.labels(), i.createdAt(),
+                    i.updatedAt(), i.ready(), i.version());
+        }
+
+        /** {@code i} with another plan and platform; everything else, the version too, stays. */
+        private ServiceInstance movedTo(ServiceInstance i, String planId, String platformId) {
+            return new ServiceInstance(i.id(), i.name(), planId, platformId, i.context(), i.dashboardUrl(), i.usable(),
+                    i.lastOperation(), i.pendingPlanId(), i.pendingContext(), i.labels(), i.createdAt(),
+                    i.updatedAt(), i.ready(), i.version());
+        }
+
+        @Test
+        @DisplayName("an update in progress comes back with its operation, context, dashboard and pending values")
+        void everyComponentKept() {
+            ServiceInstance created = stored();
+            ServicePlan target = plans().create(fixtures.plan(plan.serviceOfferingId()));
+            ServiceInstance updating = new ServiceInstance(created.id(), "renamed", plan.id(), platform.id(),
+                    "{\"a\":1}", "https://dashboard.example.com/x?y=1", false,
+                    new LastOperation(OperationType.UPDATE, OperationState.IN_PROGRESS, "op-2", "half way"), target.id(),
+                    "{\"b\":2}", Labels.of("env", "prod"), created.createdAt(), created.updatedAt().plusSeconds(1), false,
+                    created.version());
+
+            ServiceInstance updated = instances().update(updating);
+
+            assertThat(updated).isEqualTo(EntityTypes.SERVICE_INSTANCES.withVersion(updating, 2));
+            assertThat(instances().get(created.id())).contains(updated);
+        }
+
+        @Test
+        @DisplayName("a failed operation comes back with its description, and null values stay null")
+        void failedOperationKept() {
+            ServiceInstance template = fresh();
+            ServiceInstance failed = new ServiceInstance(template.id(), null, plan.id(), platform.id(), null, null,
+                    false, new LastOperation(OperationType.CREATE, OperationState.FAILED, null, "quota exceeded"), null,
+                    null, Labels.empty(), template.createdAt(), template.updatedAt(), false, 0);
+
+            ServiceInstance created = instances().create(failed);
+
+            assertThat(instances().get(created.id())).contains(created);
+            assertThat(created.lastOperation().description()).isEqualTo("quota exceeded");
+        }
+
+        @Test
+        @DisplayName("two instances may have the same name")
+        void namesMayRepeat() {
+            ServiceInstance first = instances().create(fixtures.instance(plan.id(), platform.id()));
+            ServiceInstance template = fresh();
+            ServiceInstance second = instances().create(new ServiceInstance(template.id(), first.name(),
+                    template.servicePlanId(), template.platformId(), template.context(), template.dashboardUrl(),
+                    template.usable(), template.lastOperation(), null, null, template.labels(), template.createdAt(),
+                    template.updatedAt(), template.ready(), 0));
+
+            assertThat(all(instances())).containsExactly(first, second);
+        }
+
+        @Test
+        @DisplayName("an instance of an unknown plan is rejected naming the plan")
+        void unknownPlanRejected() {
+            String unknown = Fixtures.newId();
+
+            assertThatThrownBy(() -> instances().create(fixtures.instance(unknown, platform.id())))
+                    .isInstanceOf(ReferenceViolationException.class)
+                    .hasMessage("service plan '" + unknown + "' does not exist");
+            assertThat(instances().count(Query.all())).isZero();
+        }
+
+        @Test
+        @DisplayName("an instance of an unknown platform is rejected naming the platform")
+        void unknownPlatformRejected() {
+            String unknown = Fixtures.newId();
+
+            assertThatThrownBy(() -> instances().create(fixtures.instance(plan.id(), unknown)))
+                    .isInstanceOf(ReferenceViolationException.class)
+                    .hasMessage("platform '" + unknown + "' does not exist");
+            assertThat(instances().count(Query.all())).isZero();
+        }
+
+        @Test
+        @DisplayName("an instance may move to another existing plan")
+        void moveToOtherPlan() {
+            ServiceInstance instance = stored();
+            ServicePlan other = storedPlan();
+
+            ServiceInstance moved = instances().update(movedTo(instance, other.id(), platform.id()));
+
+            assertThat(moved.servicePlanId()).isEqualTo(other.id());
+            assertThat(instances().get(instance.id())).contains(moved);
+        }
+
+        @Test
+        @DisplayName("moving an instance to an unknown plan or platform is rejected and changes nothing")
+        void moveToUnknownRejected() {
+            ServiceInstance instance = stored();
+
+            assertThatThrownBy(() -> instances().update(movedTo(instance, Fixtures.newId(), platform.id())))
+                    .isInstanceOf(ReferenceViolationException.class).hasMessageContaining("service plan");
+            assertThatThrownBy(() -> instances().update(movedTo(instance, plan.id(), Fixtures.newId())))
+                    .isInstanceOf(ReferenceViolationException.class).hasMessageContaining("platform");
+            assertThat(instances().get(instance.id())).contains(instance);
+        }
+
+        @Test
+        @DisplayName("instances can be found by plan, platform, name, usability and label")
+        void queries() {
+            Platform otherPlatform = platforms().create(fixtures.platform());
+            ServicePlan otherPlan = storedPlan();
+            ServiceInstance mine = instances().create(Fixtures.withLabels(fresh(), Labels.of("env", "prod")));
+            ServiceInstance elsewhere = instances().create(fixtures.instance(plan.id(), otherPlatform.id()));
+            ServiceInstance otherPlanned = instances().create(fixtures.instance(otherPlan.id(), platform.id()));
+
+            assertThat(ids(instances().list(Query.of(field("platform_id", Operator.EQ, platform.id())),
+                    PageRequest.unbounded()))).containsExactly(mine.id(), otherPlanned.id());
+            assertThat(ids(instances().list(Query.of(field("service_plan_id", Operator.EQ, plan.id())),
+                    PageRequest.unbounded()))).containsExactly(mine.id(), elsewhere.id());
+            assertThat(ids(instances().list(Query.of(field("name", Operator.EQ, elsewhere.name())),
+                    PageRequest.unbounded()))).containsExactly(elsewhere.id());
+            assertThat(instances().count(Query.of(field("usable", Operator.EQ, true)))).isEqualTo(3);
+            assertThat(ids(instances().list(Query.of(label("env", Operator.EQ, "prod")), PageRequest.unbounded())))
+                    .containsExactly(mine.id());
+        }
+    }
+
+    @Nested
+    @DisplayName("Service bindings")
+    class ServiceBindings extends RepositoryContract<ServiceBinding> {
+        private Platform platform;
+        private ServiceInstance instance;
+
+        @BeforeEach
+        void storeParents() {
+            platform = platforms().create(fixtures.platform());
+            instance = instances().create(fixtures.instance(storedPlan().id(), platform.id()));
+        }
+
+        @Override
+        EntityType<ServiceBinding> type() {
+            return EntityTypes.SERVICE_BINDINGS;
+        }
+
+        @Override
+        ServiceBinding fresh() {
+            return fixtures.binding(instance.id(), platform.id());
+        }
+
+        @Override
+        ServiceBinding withId(ServiceBinding b, String id) {
+            return movedTo(b, id, b.serviceInstanceId(), b.platformId());
+        }
+
+        private ServiceBinding movedTo(ServiceBinding b, String id, String instanceId, String platformId) {
+            return new ServiceBinding(id, b.name(), instanceId, platformId, b.context(), b.bindResource(),
+                    b.lastOperation(), b.labels(), b.createdAt(), b.updatedAt(), b.ready(), b.version());
+        }
+
+        @Test
+        @DisplayName("a binding in progress comes back with its operation, context and bind resource")
+        void everyComponentKept() {
+            ServiceBinding created = stored();
+            ServiceBinding updating = new ServiceBinding(created.id(), "renamed", instance.id(), platform.id(),
+                    "{\"a\":1}", "{\"app_guid\":\"app-1\"}",
+                    new LastOperation(OperationType.DELETE, OperationState.IN_PROGRESS, "op-9", "unbinding"),
+                    Labels.of("team", "a", "b"), created.createdAt(), created.updatedAt().plusSeconds(1), false,
+                    created.version());
+
+            ServiceBinding updated = bindings().update(updating);
+
+            assertThat(updated).isEqualTo(EntityTypes.SERVICE_BINDINGS.withVersion(updating, 2));
+            assertThat(bindings().get(created.id())).contains(updated);
+        }
+
+        @Test
+        @DisplayName("a binding of an unknown instance is rejected naming the instance")
+        void unknownInstanceRejected() {
+            String unknown = Fixtures.newId();
+
+            assertThatThrownBy(() -> bindings().create(fixtures.binding(unknown, platform.id())))
+                    .isInstanceOf(ReferenceViolationException.class)
+                    .hasMessage("service instance '" + unknown + "' does not exist");
+            assertThat(bindings().count(Query.all())).isZero();
+        }
+
+        @Test
+        @DisplayName("a binding of an unknown platform is rejected naming the platform")
+        void unknownPlatformRejected() {
+            String unknown = Fixtures.newId();
+
+            assertThatThrownBy(() -> bindings().create(fixtures.binding(instance.id(), unknown)))
+                    .isInstanceOf(ReferenceViolationException.class)
+                    .hasMessage("platform '" + unknown + "' does not exist");
+            assertThat(bindings().count(Query.all())).isZero();
+        }
+
+        @Test
+        @DisplayName("moving a binding to an unknown instance is rejected and changes nothing")
+        void moveToUnknownInstanceRejected() {
+            ServiceBinding binding = stored();
+
+            assertThatThrownBy(() -> bindings().update(movedTo(binding, binding.id(), Fixtures.newId(),
+                    platform.id()))).isInstanceOf(ReferenceViolationException.class);
+            assertThat(bindings().get(binding.id())).contains(binding);
+        }
+
+        @Test
+        @DisplayName("bindings can be found by instance, platform and label")
+        void queries() {
+            ServiceInstance other = instances().create(fixtures.instance(instance.servicePlanId(), platform.id()));
+            ServiceBinding first = bindings().create(Fixtures.withLabels(fresh(), Labels.of("app", "shop")));
+            ServiceBinding second = stored();
+            ServiceBinding ofOther = bindings().create(fixtures.binding(other.id(), platform.id()));
+
+            assertThat(ids(bindings().list(Query.of(field("service_instance_id", Operator.EQ, instance.id())),
+                    PageRequest.unbounded()))).containsExactly(first.id(), second.id());
+            assertThat(bindings().count(Query.of(field("platform_id", Operator.EQ, platform.id())))).isEqualTo(3);
+            assertThat(ids(bindings().list(Query.of(label("app", Operator.EQ, "shop")), PageRequest.unbounded())))
+                    .containsExactly(first.id());
+            assertThat(ids(bindings().list(Query.of(field("service_instance_id", Operator.NE, instance.id())),
+                    PageRequest.unbounded()))).containsExactly(ofOther.id());
+        }
+    }
+
     // ---------------------------------------------------------------- listing and queries
+
+    /**
+     * Instants after any creation time a store will see, up to the last one Java has: far beyond
+     * what SQL databases can hold (PostgreSQL stops in the year 294276).
+     */
+    private static final List<Instant> FAR_INSTANTS_AFTER = List.of(Instant.parse("+10000-01-01T00:00:00Z"),
+            Instant.parse("+300000-01-01T00:00:00Z"), Instant.MAX);
+    /** Instants before any creation time a store will see, down to the first one Java has. */
+    private static final List<Instant> FAR_INSTANTS_BEFORE = List.of(Instant.parse("-0001-01-01T00:00:00Z"),
+            Instant.parse("-300000-01-01T00:00:00Z"), Instant.MIN);
 
     @Nested
     @DisplayName("Listing and queries")
@@ -1134,6 +1408,53 @@ public abstract class StoreContractTest {
         }
 
         @Test
+        @DisplayName("a cursor at any instant, however far in the future, lists nothing after it and counts every match")
+        void cursorBeyondAnyTime() {
+            storePlatforms(3);
+
+            for (Instant far : FAR_INSTANTS_AFTER) {
+                Page<Platform> page = platforms().list(Query.all(), new PageRequest(10, new Cursor(far, "z")));
+
+                assertThat(page.items()).as("after " + far).isEmpty();
+                assertThat(page.totalItems()).as("after " + far).isEqualTo(3);
+                assertThat(page.hasMore()).as("after " + far).isFalse();
+            }
+        }
+
+        @Test
+        @DisplayName("a cursor at any instant, however far in the past, lists everything after it")
+        void cursorBeforeAnyTime() {
+            List<Platform> stored = storePlatforms(3);
+
+            for (Instant far : FAR_INSTANTS_BEFORE) {
+                Page<Platform> page = platforms().list(Query.all(), new PageRequest(2, new Cursor(far, "")));
+
+                assertThat(page.items()).as("after " + far).containsExactly(stored.get(0), stored.get(1));
+                assertThat(page.hasMore()).as("after " + far).isTrue();
+            }
+        }
+
+        @Test
+        @DisplayName("date-time criteria at any instant, however far out, compare like any other instant")
+        void dateTimeCriteriaFarOut() {
+            for (Instant far : FAR_INSTANTS_AFTER) {
+                assertThat(names(field("created_at", Operator.LT, far))).as("lt " + far).hasSize(4);
+                assertThat(names(field("created_at", Operator.LE, far))).as("le " + far).hasSize(4);
+                assertThat(names(field("created_at", Operator.GT, far))).as("gt " + far).isEmpty();
+                assertThat(names(field("updated_at", Operator.EQ, far))).as("eq " + far).isEmpty();
+                assertThat(names(field("updated_at", Operator.NE, far))).as("ne " + far).hasSize(4);
+            }
+            for (Instant far : FAR_INSTANTS_BEFORE) {
+                assertThat(names(field("created_at", Operator.GE, far))).as("ge " + far).hasSize(4);
+                assertThat(names(field("created_at", Operator.LT, far))).as("lt " + far).isEmpty();
+                assertThat(names(field("created_at", Operator.IN, far, alpha.createdAt()))).as("in " + far)
+                        .containsExactly("alpha");
+                assertThat(names(field("created_at", Operator.NOTIN, far, alpha.createdAt()))).as("notin " + far)
+                        .containsExactly("beta", "gamma", "delta");
+            }
+        }
+
+        @Test
         @DisplayName("paging with cursors visits every entity once, and those created later, while others are inserted")
         void pagingWhileInserting() {
             List<String> expected = new ArrayList<>(ids(storePlatforms(20)));
@@ -1211,6 +1532,174 @@ public abstract class StoreContractTest {
                 stored.add(platforms().create(fixtures.platform()));
             }
             return stored;
+        }
+    }
+
+    // ---------------------------------------------------------------- paging tokens
+
+    /**
+     * The paging tokens of the REST API ({@code GET /v1/<resources>?token=...}) over this store. A
+     * token is opaque to clients, so any token a client forges is malformed unless the Service
+     * Manager issued it, and must get 400 {@code InvalidToken}, never a store failure or a page.
+     */
+    @Nested
+    @DisplayName("Paging tokens of the REST API")
+    class PagingTokens {
+        private static final ObjectMapper JSON = new ObjectMapper();
+        private ServiceManager serviceManager;
+        private List<Platform> stored;
+
+        @BeforeEach
+        void startServiceManager() {
+            // a persistent store requires a key for broker credentials; none are stored here
+            serviceManager = ServiceManager.builder().store(store).disableAuthentication()
+                    .encryptionKey(new byte[32]).build();
+            stored = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                stored.add(platforms().create(fixtures.platform()));
+            }
+        }
+
+        @AfterEach
+        void stopServiceManager() {
+            if (serviceManager != null) {
+                serviceManager.close();
+            }
+        }
+
+        private SmResponse get(String path, String rawQuery) {
+            return serviceManager.handle(SmRequest.builder("GET", path).query(rawQuery).build());
+        }
+
+        private JsonNode json(SmResponse response) {
+            try {
+                return JSON.readTree(response.body());
+            } catch (java.io.IOException e) {
+                throw new AssertionError("not JSON: " + response.bodyAsString(), e);
+            }
+        }
+
+        /** The first page of {@code resources}, of one item; returns its token. */
+        private String firstToken(String resources) {
+            SmResponse first = get("/v1/" + resources, "max_items=1");
+            assertThat(first.status()).as(first.bodyAsString()).isEqualTo(200);
+            return json(first).path("token").asText();
+        }
+
+        /** The token a client forges from {@code plain}, encoded as the Service Manager encodes its own. */
+        private String forged(String plain) {
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(plain.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** Lists platforms with {@code token}: 400 InvalidToken naming the token, nothing of the input echoed. */
+        private void assertRefused(String token) {
+            SmResponse response = get("/v1/platforms",
+                    "max_items=1&token=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
+
+            String shown = token.length() > 60 ? token.substring(0, 60) + "..." : token;
+            assertThat(response.status()).as("status for token '%s': %s", shown, response.bodyAsString())
+                    .isEqualTo(400);
+            JsonNode body = json(response);
+            assertThat(body.path("error").asText()).as("error for token '%s'", shown).isEqualTo("InvalidToken");
+            assertThat(body.path("description").asText()).as("description for token '%s'", shown)
+                    .contains("token").doesNotContain("Exception").doesNotContain("\tat ");
+        }
+
+        private String plain(Instant position, String id) {
+            return "1:platforms:" + position.getEpochSecond() + ":" + position.getNano() + ":" + id;
+        }
+
+        @Test
+        @DisplayName("a token from a listing lists the next page")
+        void issuedTokenWorks() {
+            SmResponse second = get("/v1/platforms", "max_items=1&token=" + firstToken("platforms"));
+
+            assertThat(second.status()).isEqualTo(200);
+            assertThat(json(second).path("items").get(0).path("id").asText()).isEqualTo(stored.get(1).id());
+        }
+
+        @Test
+        @DisplayName("a token that is not base64url is refused")
+        void notBase64() {
+            assertRefused("not a token!");
+            assertRefused("bm90IGEgdG9rZW4=");
+            assertRefused("ab+/cd");
+            assertRefused("\u00e9t\u00e9");
+        }
+
+        @Test
+        @DisplayName("base64url of text that is no token is refused")
+        void base64OfGarbage() {
+            assertRefused(forged("hello, world"));
+            assertRefused(forged("{\"created_at\":\"2025-01-01T00:00:00Z\",\"id\":\"x\"}"));
+            assertRefused(forged("1"));
+            assertRefused("A");
+        }
+
+        @Test
+        @DisplayName("base64url of bytes that are not text is refused")
+        void base64OfBinary() {
+            assertRefused(Base64.getUrlEncoder().withoutPadding().encodeToString(
+                    new byte[] {'1', ':', (byte) 0xff, (byte) 0xfe, 0, ':', (byte) 0xc3}));
+        }
+
+        @Test
+        @DisplayName("a token positioned at a time no timestamp of the API can have is refused, not passed to the store")
+        void positionOutOfRange() {
+            for (Instant far : FAR_INSTANTS_AFTER) {
+                assertRefused(forged(plain(far, stored.get(0).id())));
+            }
+            for (Instant far : FAR_INSTANTS_BEFORE) {
+                assertRefused(forged(plain(far, stored.get(0).id())));
+            }
+        }
+
+        @Test
+        @DisplayName("a token whose numbers are beyond any integer or instant is refused")
+        void hugeNumbers() {
+            String id = stored.get(0).id();
+            assertRefused(forged("1:platforms:99999999999999999999999999:0:" + id));
+            assertRefused(forged("1:platforms:" + Long.MAX_VALUE + ":0:" + id));
+            assertRefused(forged("1:platforms:" + Long.MIN_VALUE + ":0:" + id));
+            assertRefused(forged("1:platforms:1735689600:1000000000:" + id));
+            assertRefused(forged("1:platforms:1735689600:-1:" + id));
+            assertRefused(forged("1:platforms:1735689600:99999999999999999999:" + id));
+        }
+
+        @Test
+        @DisplayName("a token with fields missing or empty is refused")
+        void wrongFieldCount() {
+            assertRefused(forged("1:platforms:1735689600:0"));
+            assertRefused(forged("1:platforms:1735689600"));
+            assertRefused(forged("1:platforms:1735689600:0:"));
+            assertRefused(forged("1::1735689600:0:x"));
+            assertRefused(forged(":::::"));
+        }
+
+        @Test
+        @DisplayName("a token in another spelling of a valid position, or of an unknown version, is refused")
+        void notCanonical() {
+            String id = stored.get(0).id();
+            assertRefused(forged("1:platforms:+1735689600:0:" + id));
+            assertRefused(forged("1:platforms:01735689600:0:" + id));
+            assertRefused(forged("1:platforms:1735689600:000:" + id));
+            assertRefused(forged("2:platforms:1735689600:0:" + id));
+            assertRefused(firstToken("platforms") + "=");
+        }
+
+        @Test
+        @DisplayName("a token of another resource's listing is refused")
+        void otherListing() {
+            brokers().create(fixtures.broker());
+            brokers().create(fixtures.broker());
+
+            assertRefused(firstToken("service_brokers"));
+        }
+
+        @Test
+        @DisplayName("a token longer than any the Service Manager issues is refused")
+        void tooLong() {
+            assertRefused(forged(plain(stored.get(0).createdAt(), "x".repeat(5000))));
         }
     }
 
@@ -1337,6 +1826,150 @@ public abstract class StoreContractTest {
         }
     }
 
+    // ---------------------------------------------------------------- restricting references
+
+    @Nested
+    @DisplayName("Restricting references")
+    class Restricting {
+        private Platform platform;
+        private ServiceBroker broker;
+        private ServicePlan plan;
+        private Visibility visibility;
+
+        @BeforeEach
+        void storeGraph() {
+            platform = platforms().create(fixtures.platform());
+            plan = storedPlan();
+            broker = brokers().get(offerings().get(plan.serviceOfferingId()).orElseThrow().brokerId()).orElseThrow();
+            visibility = visibilities().create(fixtures.visibility(platform.id(), plan.id()));
+        }
+
+        private ServiceInstance storedInstance() {
+            return instances().create(fixtures.instance(plan.id(), platform.id()));
+        }
+
+        @Test
+        @DisplayName("deleting a plan that an instance uses fails naming both, and deletes nothing")
+        void planBlockedByInstance() {
+            ServiceInstance instance = storedInstance();
+
+            assertThatThrownBy(() -> plans().delete(plan.id()))
+                    .isInstanceOf(ExistingReferenceException.class)
+                    .hasMessageContaining("service plan '" + plan.id() + "'")
+                    .hasMessageContaining("service instance '" + instance.id() + "'");
+            assertThat(plans().get(plan.id())).contains(plan);
+            assertThat(all(visibilities())).containsExactly(visibility);
+        }
+
+        @Test
+        @DisplayName("an instance blocks the cascade from its plan's broker, and nothing of the cascade happens")
+        void brokerCascadeBlocked() {
+            storedInstance();
+
+            assertThatThrownBy(() -> brokers().delete(broker.id()))
+                    .isInstanceOf(ExistingReferenceException.class)
+                    .hasMessageContaining("service broker '" + broker.id() + "'");
+            assertThat(all(brokers())).containsExactly(broker);
+            assertThat(offerings().count(Query.all())).isEqualTo(1);
+            assertThat(all(plans())).containsExactly(plan);
+            assertThat(all(visibilities())).containsExactly(visibility);
+        }
+
+        @Test
+        @DisplayName("a platform is blocked by its instances and bindings, which the message names")
+        void platformBlocked() {
+            ServiceInstance instance = storedInstance();
+            ServiceBinding binding = bindings().create(fixtures.binding(instance.id(), platform.id()));
+
+            assertThatThrownBy(() -> platforms().delete(platform.id()))
+                    .isInstanceOf(ExistingReferenceException.class)
+                    .hasMessageContaining("platform '" + platform.id() + "'")
+                    .hasMessageContaining("service instance '" + instance.id() + "'")
+                    .hasMessageContaining("service binding '" + binding.id() + "'");
+            assertThat(all(platforms())).containsExactly(platform);
+            assertThat(all(visibilities())).containsExactly(visibility);
+        }
+
+        @Test
+        @DisplayName("a binding alone blocks deleting the platform that made it")
+        void platformBlockedByBinding() {
+            Platform other = platforms().create(fixtures.platform());
+            ServiceBinding binding = bindings().create(fixtures.binding(storedInstance().id(), other.id()));
+
+            assertThatThrownBy(() -> platforms().delete(other.id()))
+                    .isInstanceOf(ExistingReferenceException.class)
+                    .hasMessageContaining("service binding '" + binding.id() + "'");
+            assertThat(platforms().get(other.id())).contains(other);
+        }
+
+        @Test
+        @DisplayName("deleting an instance deletes its bindings, and then its plan and platform can go")
+        void instanceCascadesToBindings() {
+            ServiceInstance instance = storedInstance();
+            bindings().create(fixtures.binding(instance.id(), platform.id()));
+
+            assertThat(instances().delete(instance.id())).isTrue();
+
+            assertThat(bindings().count(Query.all())).isZero();
+            assertThat(plans().delete(plan.id())).isTrue();
+            assertThat(platforms().delete(platform.id())).isTrue();
+        }
+
+        @Test
+        @DisplayName("deleting instances by query deletes their bindings and counts only the instances")
+        void deleteAllInstancesCascades() {
+            ServiceInstance instance = storedInstance();
+            bindings().create(fixtures.binding(instance.id(), platform.id()));
+            bindings().create(fixtures.binding(instance.id(), platform.id()));
+
+            assertThat(instances().deleteAll(Query.of(field("platform_id", Operator.EQ, platform.id())))).isEqualTo(1);
+
+            assertThat(bindings().count(Query.all())).isZero();
+        }
+
+        @Test
+        @DisplayName("the message names ten blocking entities and counts the rest")
+        void messageSummarises() {
+            for (int i = 0; i < 12; i++) {
+                storedInstance();
+            }
+
+            assertThatThrownBy(() -> plans().delete(plan.id()))
+                    .isInstanceOf(ExistingReferenceException.class)
+                    .hasMessageEndingWith(" and 2 more")
+                    .satisfies(e -> assertThat(e.getMessage().split("service instance '", -1)).hasSize(11));
+        }
+
+        @Test
+        @DisplayName("deleteAll is all or nothing: one blocked match keeps every match")
+        void deleteAllAllOrNothing() {
+            ServicePlan free = plans().create(fixtures.plan(plan.serviceOfferingId()));
+            storedInstance();
+
+            assertThatThrownBy(() -> plans().deleteAll(Query.all()))
+                    .isInstanceOf(ExistingReferenceException.class)
+                    .hasMessageContaining("2 service_plans");
+            assertThat(all(plans())).containsExactly(plan, free);
+            assertThat(all(visibilities())).containsExactly(visibility);
+        }
+
+        @Test
+        @DisplayName("a blocked delete inside a transaction can be caught, and the transaction commits the rest")
+        void blockedDeleteCaughtInTransaction() {
+            storedInstance();
+
+            Platform created = store.inTransaction(tx -> {
+                assertThatThrownBy(() -> tx.repository(EntityTypes.SERVICE_PLANS).delete(plan.id()))
+                        .isInstanceOf(ExistingReferenceException.class);
+                return tx.repository(EntityTypes.PLATFORMS).create(fixtures.platform());
+            });
+
+            assertThat(platforms().get(created.id())).contains(created);
+            assertThat(all(plans())).containsExactly(plan);
+            assertThat(all(visibilities())).containsExactly(visibility);
+        }
+    }
+
     // ---------------------------------------------------------------- transactions
 
     @Nested
@@ -1458,6 +2091,35 @@ public abstract class StoreContractTest {
                 throw new IllegalStateException("boom");
             }));
 
+            assertThat(platforms().count(Query.all())).isZero();
+        }
+
+        @Test
+        @DisplayName("a nested transaction that throws is undone even when the outer one catches it and commits")
+        void nestedActsAsSavepoint() {
+            store.inTransaction(outer -> {
+                outer.repository(EntityTypes.PLATFORMS).create(fixtures.platform("kept"));
+                assertThatThrownBy(() -> outer.inTransaction(inner -> {
+                    inner.repository(EntityTypes.PLATFORMS).create(fixtures.platform("undone"));
+                    throw new IllegalStateException("boom");
+                })).hasMessage("boom");
+                return null;
+            });
+
+            assertThat(all(platforms())).extracting(Platform::name).containsExactly("kept");
+        }
+
+        @Test
+        @DisplayName("an error, not only an exception, rolls the transaction back and reaches the caller unchanged")
+        void errorRollsBack() {
+            AssertionError error = new AssertionError("boom");
+
+            Throwable thrown = catchThrowable(() -> store.inTransaction(tx -> {
+                tx.repository(EntityTypes.PLATFORMS).create(fixtures.platform());
+                throw error;
+            }));
+
+            assertThat(thrown).isSameAs(error);
             assertThat(platforms().count(Query.all())).isZero();
         }
 
@@ -1627,12 +2289,6 @@ public abstract class StoreContractTest {
                     .filter(type -> type.javaType().isInstance(entity)).findFirst().orElseThrow());
         }
 
-        private ServiceInstance instance(String planId, String platformId) {
-            Instant at = fixtures.tick();
-            return new ServiceInstance(Fixtures.newId(), "instance", planId, platformId, "{}", null, true,
-                    LastOperation.succeeded(OperationType.CREATE), null, null, Labels.empty(), at, at, true, 0);
-        }
-
         @Test
         @DisplayName("it is never negative, and a fresh store's reads leave it as it is")
         void startsSteady() {
@@ -1709,18 +2365,14 @@ public abstract class StoreContractTest {
         void instancesAndBindingsKeep() {
             Platform platform = platforms().create(fixtures.platform("cf"));
             ServicePlan plan = storedPlan();
-            Repository<ServiceInstance> instances = store.repository(EntityTypes.SERVICE_INSTANCES);
-            Repository<ServiceBinding> bindings = store.repository(EntityTypes.SERVICE_BINDINGS);
             long before = store.changeRevision();
 
-            ServiceInstance instance = instances.create(instance(plan.id(), platform.id()));
-            instance = instances.update(instance.withLabels(Labels.of("env", "prod"), fixtures.tick()));
-            Instant at = fixtures.tick();
-            ServiceBinding binding = bindings.create(new ServiceBinding(Fixtures.newId(), "binding", instance.id(),
-                    platform.id(), "{}", null, LastOperation.succeeded(OperationType.CREATE), Labels.empty(), at, at,
-                    true, 0));
-            bindings.delete(binding.id());
-            instances.delete(instance.id());
+            ServiceInstance instance = instances().create(fixtures.instance(plan.id(), platform.id()));
+            instance = instances().update(Fixtures.withLabels(instance, Labels.of("env", "prod")));
+            ServiceBinding binding = bindings().create(fixtures.binding(instance.id(), platform.id()));
+            bindings().update(Fixtures.withLabels(binding, Labels.of("env", "prod")));
+            bindings().delete(binding.id());
+            instances().delete(instance.id());
 
             assertThat(store.changeRevision()).isEqualTo(before);
         }

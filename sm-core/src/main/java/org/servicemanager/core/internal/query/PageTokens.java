@@ -23,13 +23,23 @@ import org.servicemanager.api.query.Cursor;
  * <p>Decoding is strict: a token is accepted only if it is exactly what {@link #encode} produces
  * for the cursor it describes, so every token has one spelling and no garbage slips through. Any
  * other input fails with {@link InvalidTokenException} and never with another exception. Tokens
- * are at most {@value #MAX_TOKEN_LENGTH} characters.
+ * are at most {@value #MAX_TOKEN_LENGTH} characters, and their positions lie in the years 0000 to
+ * 9999.
  *
  * <p>Thread-safe: stateless.
  */
 public final class PageTokens {
     /** The longest token accepted; a generated or client id (at most 50 characters) fits easily. */
     public static final int MAX_TOKEN_LENGTH = 1024;
+
+    /**
+     * The range of positions a token may hold: the times an RFC 3339 timestamp (which the API uses
+     * for {@code created_at}) can express. Creation times come from the clock, so the Service
+     * Manager never issues a token outside it; a forged one beyond it could name a time no store can
+     * even compare with (PostgreSQL stops in the year 294276).
+     */
+    private static final Instant EARLIEST = Instant.parse("0000-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
 
     private static final String VERSION = "1";
     private static final char SEPARATOR = ':';
@@ -56,6 +66,11 @@ public final class PageTokens {
         }
         if (cursor.id().isEmpty()) {
             throw new IllegalArgumentException("cursor id must not be empty");
+        }
+        if (!inRange(cursor.createdAt())) {
+            // decode would refuse it: such a time comes from a broken clock, not from a client
+            throw new IllegalArgumentException("cursor time must be from " + EARLIEST + " to " + LATEST + ", was "
+                    + cursor.createdAt());
         }
         String token = ENCODER.encodeToString(plain(resourceType, cursor).getBytes(StandardCharsets.UTF_8));
         if (token.length() > MAX_TOKEN_LENGTH) {
@@ -123,12 +138,19 @@ public final class PageTokens {
         } catch (NumberFormatException | DateTimeException e) {
             throw malformed("bad position");
         }
+        if (!inRange(cursor.createdAt())) {
+            throw malformed("bad position");
+        }
         // one spelling per cursor: rejects "+1", "007", non-ASCII digits, padding tricks and the like
         if (!plain.equals(plain(resourceType, cursor))
                 || !token.equals(ENCODER.encodeToString(bytes))) {
             throw malformed("not in canonical form");
         }
         return cursor;
+    }
+
+    private static boolean inRange(Instant time) {
+        return !time.isBefore(EARLIEST) && !time.isAfter(LATEST);
     }
 
     private static String plain(String resourceType, Cursor cursor) {

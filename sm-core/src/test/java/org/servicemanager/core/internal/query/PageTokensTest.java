@@ -38,8 +38,8 @@ class PageTokensTest {
                 CURSOR,
                 new Cursor(Instant.EPOCH, "a"),
                 new Cursor(Instant.parse("1969-12-31T23:59:59.999999999Z"), "before-1970"),
-                new Cursor(Instant.MAX, "max"),
-                new Cursor(Instant.MIN, "min"),
+                new Cursor(Instant.parse("0000-01-01T00:00:00Z"), "first"),
+                new Cursor(Instant.parse("9999-12-31T23:59:59.999999999Z"), "last"),
                 new Cursor(Instant.parse("2026-01-01T00:00:00Z"), "id:with:colons \u00e4 \uD83D\uDE00")}) {
             assertThat(PageTokens.decode("platforms", PageTokens.encode("platforms", cursor))).isEqualTo(cursor);
         }
@@ -156,6 +156,17 @@ class PageTokensTest {
     }
 
     @Test
+    @DisplayName("a position outside the years 0000 to 9999 is refused, however well formed the token")
+    void positionOutOfRange() {
+        for (Instant far : new Instant[] {Instant.parse("+10000-01-01T00:00:00Z"),
+                Instant.parse("-0001-12-31T23:59:59.999999999Z"), Instant.parse("+300000-01-01T00:00:00Z"),
+                Instant.MAX, Instant.MIN}) {
+            invalid(b64("1:platforms:" + far.getEpochSecond() + ":" + far.getNano() + ":id"))
+                    .hasMessageContaining("bad position");
+        }
+    }
+
+    @Test
     @DisplayName("encoding refuses what could not be decoded again")
     void encodeFailsFast() {
         assertThatThrownBy(() -> PageTokens.encode("a:b", CURSOR)).isInstanceOf(IllegalArgumentException.class);
@@ -164,5 +175,7 @@ class PageTokensTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> PageTokens.encode("platforms", new Cursor(Instant.EPOCH, "x".repeat(1000))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("too long");
+        assertThatThrownBy(() -> PageTokens.encode("platforms", new Cursor(Instant.MAX, "x")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(Instant.MAX.toString());
     }
 }

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -565,6 +566,16 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
         Objects.requireNonNull(entity, "entity");
         Objects.requireNonNull(entity.createdAt(),
                 () -> "createdAt of " + type.singular() + " '" + entity.id() + "'");
+        requireStorableTime("createdAt", entity, entity.createdAt());
+        requireStorableTime("updatedAt", entity, entity.updatedAt());
+    }
+
+    /** Refuses, naming it, a time the database could not keep; see {@link Kind#EARLIEST}. */
+    private void requireStorableTime(String name, T entity, Instant time) {
+        if (time != null && (time.isBefore(Kind.EARLIEST) || !time.isBefore(Kind.END))) {
+            throw new IllegalArgumentException(name + " of " + type.singular() + " '" + entity.id()
+                    + "' must be from " + Kind.EARLIEST + " and before " + Kind.END + ", was " + time);
+        }
     }
 
     /** A value computed with a connection, only when needed. */

@@ -20,6 +20,19 @@ enum Kind {
     /** A list of strings, kept as a JSON array in a text column. */
     STRING_LIST(Types.VARCHAR);
 
+    /**
+     * The earliest instant an entity may hold. PostgreSQL keeps timestamps from 4713 BC on (H2 from
+     * further back); a margin below this bound stays representable, see {@link #comparable}.
+     */
+    static final Instant EARLIEST = Instant.parse("-4000-01-01T00:00:00Z");
+    /**
+     * The first instant an entity may no longer hold. PostgreSQL keeps timestamps up to the year
+     * 294276 (H2 beyond); this bound itself is representable, see {@link #comparable}.
+     */
+    static final Instant END = Instant.parse("+200000-01-01T00:00:00Z");
+    /** Stands for every instant before {@link #EARLIEST} in comparisons: no stored value is at or before it. */
+    private static final Instant BEFORE_EARLIEST = EARLIEST.minus(1, ChronoUnit.MICROS);
+
     private final int sqlType;
 
     Kind(int sqlType) {
@@ -48,6 +61,16 @@ enum Kind {
             return;
         }
         switch (this) {
+            case TIMESTAMP:
+                Instant instant = (Instant) value;
+                if (instant.isBefore(EARLIEST) || !instant.isBefore(END)) {
+                    // A write, not a comparison: refuse what the database could not keep (or, on H2,
+                    // what would break the exactness of comparisons clamped to the bounds).
+                    throw new IllegalArgumentException("a time must be from " + EARLIEST + " and before " + END
+                            + ", was " + instant);
+                }
+                bindValue(statement, index, instant);
+                break;
             case STRING_LIST:
                 @SuppressWarnings("unchecked")
                 List<String> list = (List<String>) value;
@@ -58,8 +81,25 @@ enum Kind {
         }
     }
 
-    /** Binds a non-null value by its Java type. */
+    /**
+     * An instant to compare stored times with, inside the range the database can represent. Any
+     * instant is a valid bound of a query or a page (a cursor from a client, say, may lie in the year
+     * 300000), but a database refuses those it cannot hold. Stored times are within [{@link
+     * #EARLIEST}, {@link #END}), so a bound beyond them compares with every stored time exactly as
+     * the representable bound just beyond them does.
+     */
+    static Instant comparable(Instant instant) {
+        if (instant.isBefore(EARLIEST)) {
+            return BEFORE_EARLIEST;
+        }
+        return instant.isBefore(END) ? instant : END;
+    }
+
+    /** Binds a non-null value by its Java type; an instant as a bound to compare with. */
     static void bindValue(PreparedStatement statement, int index, Object value) throws SQLException {
+        if (value instanceof Instant instant) {
+            value = comparable(instant);
+        }
         if (value instanceof String s) {
             statement.setString(index, s);
         } else if (value instanceof Boolean b) {
