@@ -34,7 +34,7 @@ import org.servicemanager.core.internal.http.Router;
 import org.servicemanager.core.internal.registry.Context;
 import org.servicemanager.core.internal.osb.OsbRoutes;
 import org.servicemanager.core.internal.registry.RegistryRoutes;
-import org.servicemanager.core.internal.registry.Revision;
+import org.servicemanager.core.internal.revision.Revision;
 import org.servicemanager.core.internal.security.AesGcmCipher;
 import org.servicemanager.core.internal.security.Authenticator;
 import org.servicemanager.core.internal.security.BrokerSecrets;

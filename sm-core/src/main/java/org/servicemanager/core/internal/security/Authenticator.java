@@ -16,8 +16,8 @@ import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.Repository;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.core.SmRequest;
-import org.servicemanager.core.internal.registry.Revision;
-import org.servicemanager.core.internal.registry.RevisionCache;
+import org.servicemanager.core.internal.revision.Revision;
+import org.servicemanager.core.internal.revision.RevisionCache;
 
 /**
  * Turns a request's {@code Authorization} header into a {@link Principal}: configured admin users
