@@ -47,8 +47,21 @@ final class Served implements AutoCloseable {
         return baseUrl;
     }
 
+    /**
+     * Declares no checked exception: an {@code AutoCloseable} whose close may throw
+     * {@code InterruptedException} is a lint warning, and the build treats warnings as errors.
+     */
     @Override
-    public void close() throws Exception {
-        stop.close();
+    public void close() {
+        try {
+            stop.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while stopping the server at " + baseUrl, e);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("stopping the server at " + baseUrl + " failed", e);
+        }
     }
 }

@@ -9,16 +9,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import org.servicemanager.api.ForbiddenException;
-import org.servicemanager.api.NotFoundException;
-import org.servicemanager.api.PayloadTooLargeException;
-import org.servicemanager.api.UnauthorizedException;
 import org.servicemanager.api.model.ServiceBroker;
 import org.servicemanager.api.query.PageRequest;
 import org.servicemanager.api.query.Query;
@@ -26,20 +22,18 @@ import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.SecretCipher;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.core.internal.broker.BrokerClient;
-import org.servicemanager.core.internal.http.Access;
-import org.servicemanager.core.internal.http.Call;
-import org.servicemanager.core.internal.http.ErrorMapper;
-import org.servicemanager.core.internal.http.Responses;
+import org.servicemanager.core.internal.http.AccessPolicy;
+import org.servicemanager.core.internal.http.Dispatcher;
 import org.servicemanager.core.internal.http.Router;
-import org.servicemanager.core.internal.registry.Context;
 import org.servicemanager.core.internal.osb.OsbRoutes;
+import org.servicemanager.core.internal.registry.Context;
 import org.servicemanager.core.internal.registry.RegistryRoutes;
-import org.servicemanager.core.internal.registry.Revision;
+import org.servicemanager.core.internal.revision.Revision;
+import org.servicemanager.core.internal.revision.RevisionedStore;
 import org.servicemanager.core.internal.security.AesGcmCipher;
 import org.servicemanager.core.internal.security.Authenticator;
 import org.servicemanager.core.internal.security.BrokerSecrets;
 import org.servicemanager.core.internal.security.PasswordHasher;
-import org.servicemanager.core.internal.security.Principal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,39 +50,45 @@ import org.slf4j.LoggerFactory;
  * SmResponse response = sm.handle(SmRequest.builder("GET", "/v1/platforms")
  *         .header("Authorization", "Basic YWRtaW46czNjcmV0").build());
  * }</pre>
+ *
+ * <p>This class only wires the parts together: the request pipeline is
+ * {@code internal.http.Dispatcher}, who may do what is {@code internal.http.AccessPolicy}, and
+ * the caches derived from the registry follow its writes through {@code RevisionedStore}.
  */
 public final class ServiceManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceManager.class);
-    private static final Pattern CORRELATION_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
+    private static final AtomicBoolean POOL_NOTED = new AtomicBoolean();
 
     private final Store store;
-    private final Router router = new Router();
-    private final Authenticator authenticator;
-    private final boolean authenticationDisabled;
     private final long maxRequestBodyBytes;
-    private final Revision revision;
-
-    private static final java.util.concurrent.atomic.AtomicBoolean POOL_NOTED =
-            new java.util.concurrent.atomic.AtomicBoolean();
+    private final Dispatcher dispatcher;
 
     private ServiceManager(Builder b) {
-        if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() < 2 && POOL_NOTED.compareAndSet(false, true)) {
-            LOG.info("the common ForkJoinPool has one thread, so the JDK HttpClient starts a thread for every call to "
-                    + "a broker; call JvmTuning.sizeCommonPool() first thing in main, or set -D{}=2",
-                    JvmTuning.COMMON_POOL_PARALLELISM);
-        }
+        noteCommonPool();
         this.store = b.store;
-        this.revision = new Revision(b.store);
-        this.authenticator = new Authenticator(b.adminHashes, b.store, revision);
-        this.authenticationDisabled = b.authenticationDisabled;
         this.maxRequestBodyBytes = b.maxRequestBodyBytes;
+        Revision revision = new Revision(b.store);
+        // Everything inside writes through this view, so every registry write moves the revision.
+        Store registry = new RevisionedStore(b.store, revision);
+        Authenticator authenticator = new Authenticator(b.adminHashes, registry, revision);
         BrokerClient brokers = new BrokerClient(b.brokerConnectTimeout, b.brokerReadTimeout,
                 b.maxBrokerResponseBytes, b.trustManagers);
         BrokerSecrets secrets = new BrokerSecrets(b.secretCipher());
         checkKey(b.store, secrets);
-        Context ctx = new Context(b.store, b.clock, brokers, secrets, b.ids, version(), revision);
+        Context ctx = new Context(registry, b.clock, brokers, secrets, b.ids, version(), revision);
+        Router router = new Router();
         RegistryRoutes.register(router, ctx);
         OsbRoutes.register(router, ctx);
+        this.dispatcher = new Dispatcher(router, new AccessPolicy(authenticator, b.authenticationDisabled),
+                b.maxRequestBodyBytes);
+    }
+
+    private static void noteCommonPool() {
+        if (ForkJoinPool.getCommonPoolParallelism() < 2 && POOL_NOTED.compareAndSet(false, true)) {
+            LOG.info("the common ForkJoinPool has one thread, so the JDK HttpClient starts a thread for every call to "
+                    + "a broker; call JvmTuning.sizeCommonPool() first thing in main, or set -D{}=2",
+                    JvmTuning.COMMON_POOL_PARALLELISM);
+        }
     }
 
     /**
@@ -118,7 +118,11 @@ public final class ServiceManager implements AutoCloseable {
         return version == null ? "dev" : version;
     }
 
-    /** The store this Service Manager serves from. */
+    /**
+     * The store this Service Manager serves from, as the host gave it. Registry writes made
+     * directly through it are seen by the Service Manager's caches only when their entries expire
+     * (a minute at most), unless the store is clustered.
+     */
     public Store store() {
         return store;
     }
@@ -140,100 +144,7 @@ public final class ServiceManager implements AutoCloseable {
      * but should not block a server thread waiting for it.
      */
     public CompletableFuture<SmResponse> handleAsync(SmRequest request) {
-        String correlationId = request.header("X-Correlation-ID")
-                .filter(id -> CORRELATION_ID.matcher(id).matches())
-                .orElseGet(() -> UUID.randomUUID().toString());
-        String line = request.method() + " " + request.path() + " [" + correlationId + "]";
-        CompletableFuture<SmResponse> result;
-        try {
-            result = dispatch(request, correlationId);
-        } catch (Throwable t) {
-            result = CompletableFuture.completedFuture(ErrorMapper.toResponse(t, line));
-        }
-        return result.handle((response, failure) -> {
-            SmResponse answer = failure == null ? response : ErrorMapper.toResponse(failure, line);
-            LOG.debug("{} -> {}", line, answer.status());
-            return answer.withHeader("X-Correlation-ID", correlationId);
-        });
-    }
-
-    private CompletableFuture<SmResponse> dispatch(SmRequest request, String correlationId) {
-        if (request.body().length > maxRequestBodyBytes || declaredLength(request) > maxRequestBodyBytes) {
-            throw new PayloadTooLargeException("the request body exceeds the limit of " + maxRequestBodyBytes
-                    + " bytes");
-        }
-        Router.Match match = router.match(request.method(), request.path());
-        if (match instanceof Router.MethodNotAllowed notAllowed) {
-            return CompletableFuture.completedFuture(Responses.error(405, "MethodNotAllowed",
-                    request.method() + " is not allowed on " + request.path() + "; allowed: "
-                            + String.join(", ", notAllowed.allowed()))
-                    .withHeader("Allow", String.join(", ", notAllowed.allowed())));
-        }
-        if (!(match instanceof Router.Found found)) {
-            throw new NotFoundException("there is no resource at " + request.path());
-        }
-        Principal principal = authorize(found.route().access(), request);
-        CompletableFuture<SmResponse> answer =
-                found.route().handler().handle(new Call(request, principal, found.route().pattern(), found.params(),
-                        correlationId));
-        if (changesRegistry(found.route(), request)) {
-            // Any successful registry write may change what a platform's catalog shows.
-            answer = answer.whenComplete((response, failure) -> {
-                if (failure == null && response.status() < 400) {
-                    revision.bump();
-                }
-            });
-        }
-        return answer;
-    }
-
-    private static boolean changesRegistry(Router.Route route, SmRequest request) {
-        return !request.method().equals("GET") && route.access() != Access.PLATFORM;
-    }
-
-    private Principal authorize(Access access, SmRequest request) {
-        if (access == Access.PUBLIC || access == Access.PUBLIC_IDENTIFIED) {
-            if (authenticationDisabled) {
-                return new Principal.Admin("anonymous");
-            }
-            // Public answers must come even when credentials cannot be checked (say, the store is
-            // down); only routes that show more to known callers look at credentials at all.
-            if (access == Access.PUBLIC || request.header("Authorization").isEmpty()) {
-                return Principal.ANONYMOUS;
-            }
-            try {
-                return authenticator.authenticate(request);
-            } catch (RuntimeException e) {
-                return Principal.ANONYMOUS;
-            }
-        }
-        Principal principal = authenticator.authenticate(request);
-        if (principal instanceof Principal.Anonymous) {
-            if (authenticationDisabled && access != Access.PLATFORM) {
-                return new Principal.Admin("anonymous");
-            }
-            throw new UnauthorizedException("this request needs credentials (HTTP Basic)");
-        }
-        boolean allowed = switch (access) {
-            case ADMIN -> principal instanceof Principal.Admin;
-            case ADMIN_OR_PLATFORM -> true;
-            case PLATFORM -> principal instanceof Principal.PlatformCaller;
-            case PUBLIC, PUBLIC_IDENTIFIED -> true;
-        };
-        if (!allowed) {
-            throw new ForbiddenException(principal instanceof Principal.PlatformCaller
-                    ? "platforms may not " + request.method() + " " + request.path()
-                    : "this endpoint is for platforms; administrator credentials are not platform credentials");
-        }
-        return principal;
-    }
-
-    private static long declaredLength(SmRequest request) {
-        try {
-            return request.header("Content-Length").map(Long::parseLong).orElse(0L);
-        } catch (NumberFormatException e) {
-            return 0;
-        }
+        return dispatcher.dispatch(request);
     }
 
     /** Nothing to release today; the store belongs to the host, which closes it. */

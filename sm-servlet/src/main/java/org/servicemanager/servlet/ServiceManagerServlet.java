@@ -49,6 +49,8 @@ import org.slf4j.LoggerFactory;
 public final class ServiceManagerServlet extends HttpServlet {
     /** The servlet context attribute a no-argument servlet reads its {@link ServiceManager} from. */
     public static final String CONTEXT_ATTRIBUTE = "org.servicemanager.core.ServiceManager";
+    /** HttpServlet is Serializable; containers that persist sessions never serialize servlets, but javac asks. */
+    private static final long serialVersionUID = 1L;
 
     private static final Logger LOG = LoggerFactory.getLogger(ServiceManagerServlet.class);
 

@@ -205,6 +205,8 @@ public final class StandaloneServer {
 
     /** A configuration value is invalid; the message names the variable and the value. */
     static final class ConfigurationException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
         ConfigurationException(String message) {
             super(message);
         }

@@ -201,16 +201,16 @@ public final class CatalogParser {
 
     /** Every schema under {@code schemas} (e.g. service_instance.create.parameters) must be an object. */
     private static void checkSchemas(String label, JsonNode schemas) {
-        schemas.fields().forEachRemaining(kind -> {
+        schemas.properties().forEach(kind -> {
             if (!kind.getValue().isObject()) {
                 throw new BadRequestException(label + ": schemas." + kind.getKey() + " must be an object");
             }
-            kind.getValue().fields().forEachRemaining(action -> {
+            kind.getValue().properties().forEach(action -> {
                 if (!action.getValue().isObject()) {
                     throw new BadRequestException(label + ": schemas." + kind.getKey() + "." + action.getKey()
                             + " must be an object");
                 }
-                action.getValue().fields().forEachRemaining(schema -> {
+                action.getValue().properties().forEach(schema -> {
                     if (!schema.getValue().isObject()) {
                         throw new BadRequestException(label + ": schemas." + kind.getKey() + "." + action.getKey()
                                 + "." + schema.getKey() + " must be an object");

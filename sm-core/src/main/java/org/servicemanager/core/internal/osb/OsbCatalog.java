@@ -18,7 +18,7 @@ import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.core.internal.json.Json;
 import org.servicemanager.core.internal.registry.Context;
 import org.servicemanager.core.internal.registry.PlatformView;
-import org.servicemanager.core.internal.registry.RevisionCache;
+import org.servicemanager.core.internal.revision.RevisionCache;
 
 /**
  * A broker's catalog as one platform sees it: only the plans visible to the platform, offerings

@@ -8,7 +8,7 @@ import org.servicemanager.api.model.ServiceBroker;
 import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.core.internal.http.Call;
 import org.servicemanager.core.internal.registry.Context;
-import org.servicemanager.core.internal.registry.RevisionCache;
+import org.servicemanager.core.internal.revision.RevisionCache;
 import org.servicemanager.core.internal.security.Principal;
 
 /**

@@ -17,7 +17,7 @@ import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.core.internal.registry.Context;
 import org.servicemanager.core.internal.registry.PlatformView;
-import org.servicemanager.core.internal.registry.RevisionCache;
+import org.servicemanager.core.internal.revision.RevisionCache;
 
 /**
  * The registry facts every OSB call is checked against (the broker, its services and plans, the

@@ -7,6 +7,7 @@ import java.util.UUID;
 import java.util.function.Supplier;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.core.internal.broker.BrokerClient;
+import org.servicemanager.core.internal.revision.Revision;
 import org.servicemanager.core.internal.security.BrokerSecrets;
 
 /**

@@ -62,7 +62,7 @@ public final class LabelRules {
                     + JsonInput.kind(node));
         }
         Map<String, List<String>> map = new HashMap<>();
-        node.fields().forEachRemaining(entry -> {
+        node.properties().forEach(entry -> {
             String key = entry.getKey();
             checkKey(key);
             List<String> values = JsonInput.stringArray("labels." + key, entry.getValue());

@@ -16,8 +16,8 @@ import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.Repository;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.core.SmRequest;
-import org.servicemanager.core.internal.registry.Revision;
-import org.servicemanager.core.internal.registry.RevisionCache;
+import org.servicemanager.core.internal.revision.Revision;
+import org.servicemanager.core.internal.revision.RevisionCache;
 
 /**
  * Turns a request's {@code Authorization} header into a {@link Principal}: configured admin users
@@ -26,25 +26,24 @@ import org.servicemanager.core.internal.registry.RevisionCache;
 public final class Authenticator {
     private final Map<String, String> adminHashes;
     private final Store store;
-    private final Revision revision;
     private final PasswordHasher hasher = new PasswordHasher();
     /**
      * Platforms by {@code username} or {@code previous_username}, as read at a registry revision:
      * every platform call needs them, and a PostgreSQL store would pay a round trip each time.
-     * Platform writes through the API move the revision, and so does retiring previous
-     * credentials here; entries also expire after ten seconds, for writes made around the Service
-     * Manager. A user name that matches nothing is not cached, so guessed names cannot crowd out
-     * real ones.
+     * Every platform write through the Service Manager's store moves the revision (retiring
+     * previous credentials here included); entries also expire after ten seconds, for writes made
+     * around the Service Manager. A user name that matches nothing is not cached, so guessed names
+     * cannot crowd out real ones.
      */
     private final RevisionCache<Lookup, List<Platform>> platforms;
 
     private record Lookup(String field, String username) {
     }
 
+    /** {@code store} must be one whose registry writes move {@code revision} (a {@code RevisionedStore}). */
     public Authenticator(Map<String, String> adminHashes, Store store, Revision revision) {
         this.adminHashes = Map.copyOf(adminHashes);
         this.store = store;
-        this.revision = revision;
         this.platforms = new RevisionCache<>(revision, 10_000, found -> 1, Duration.ofSeconds(10));
     }
 
@@ -117,10 +116,7 @@ public final class Authenticator {
                 platform.credentials(), null, platform.labels(), platform.createdAt(), platform.updatedAt(),
                 platform.ready(), platform.version());
         try {
-            Platform updated = platforms.update(retired);
-            // A registry write on a platform route: nothing else moves the revision for it.
-            revision.bump();
-            return updated;
+            return platforms.update(retired);
         } catch (ConcurrentModificationException | NotFoundException e) {
             // Someone changed the platform meanwhile; the next authentication retires them.
             return platform;

@@ -1,4 +1,4 @@
-package org.servicemanager.core.internal.registry;
+package org.servicemanager.core.internal.revision;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

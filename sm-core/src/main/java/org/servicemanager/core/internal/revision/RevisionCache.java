@@ -1,4 +1,4 @@
-package org.servicemanager.core.internal.registry;
+package org.servicemanager.core.internal.revision;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;

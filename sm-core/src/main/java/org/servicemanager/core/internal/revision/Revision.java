@@ -1,4 +1,4 @@
-package org.servicemanager.core.internal.registry;
+package org.servicemanager.core.internal.revision;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
