@@ -120,7 +120,7 @@ final class BrokersApi extends ResourceApi<ServiceBroker> {
                         throw new BrokerException("service broker '" + name + "' answered GET /v2/catalog with HTTP "
                                 + response.status() + BrokerClient.describeError(response.body()));
                     }
-                    return CatalogParser.parse(name, response.body());
+                    return CatalogParser.parse(name, response.body(), ctx.maxCatalogPlans());
                 });
     }
 
