@@ -47,6 +47,28 @@ class CatalogParserTest {
     }
 
     @Test
+    @DisplayName("numbers in a catalog are kept as written: no Infinity, no rounding, no dropped zeros")
+    void numbersRoundTrip() {
+        Catalog catalog = parse(offering(",'metadata':{'huge':1e999999,'tiny':-1E-999999,"
+                + "'precise':0.1000000000000000000000001,'zeros':1.10,'big':123456789012345678901234567890}",
+                "{'id':'p1','name':'small','description':'Small','metadata':{'cost':9.990}}"));
+
+        Catalog.Offering offering = catalog.offerings().get(0);
+        assertThat(offering.metadata()).isEqualTo("{\"huge\":1E+999999,\"tiny\":-1E-999999,"
+                + "\"precise\":0.1000000000000000000000001,\"zeros\":1.10,\"big\":123456789012345678901234567890}");
+        assertThat(offering.catalogJson()).contains("\"huge\":1E+999999").doesNotContain("Infinity");
+        assertThat(offering.plans().get(0).metadata()).isEqualTo("{\"cost\":9.990}");
+    }
+
+    @Test
+    @DisplayName("a number beyond any representation (an exponent past 2^31) is refused, not stored as Infinity")
+    void numberBeyondRange() {
+        assertThatThrownBy(() -> parse(offering(",'metadata':{'x':1e9999999999}", PLAN)))
+                .isInstanceOf(BrokerException.class)
+                .hasMessageContaining("not JSON");
+    }
+
+    @Test
     @DisplayName("an empty services array is a valid, empty catalog")
     void emptyCatalog() {
         assertThat(parse("{'services':[]}").offerings()).isEmpty();
