@@ -9,12 +9,12 @@ import org.servicemanager.test.broker.Catalogs;
 import org.servicemanager.test.broker.FakeBroker;
 import org.servicemanager.test.http.ApiResponse;
 
-@DisplayName("/v1/service_brokers with catalogs limited to 5 plans (maxCatalogPlans)")
+@DisplayName("/v1/service_brokers with catalogs limited to 5 plans (maxCatalogPlans) and broker answers to 16 KiB")
 class CatalogLimitApiTest extends ApiTestBase {
 
     @Override
     void configure(ServiceManager.Builder builder) {
-        builder.maxCatalogPlans(5);
+        builder.maxCatalogPlans(5).maxBrokerResponseBytes(16 * 1024);
     }
 
     private static String catalogOfPlans(int count) {
@@ -65,5 +65,21 @@ class CatalogLimitApiTest extends ApiTestBase {
                 .get("items").get(0).get("id").asText();
         assertThat(admin.get("/v1/service_plans?fieldQuery=" + q("service_offering_id eq '" + offerings + "'"))
                 .json().get("num_items").asInt()).isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("a refresh of a broker whose catalog grew beyond the answer limit is 502 and keeps the stored plans")
+    void refreshBeyondTheAnswerLimit() {
+        FakeBroker broker = broker().catalog(catalogOfPlans(2));
+        String id = registerBroker(broker).get("id").asText();
+        Catalogs.Offering padded = Catalogs.offering("many").plan(Catalogs.plan("small")
+                .description("x".repeat(20 * 1024)));
+        broker.catalog(Catalogs.of(padded));
+
+        ApiResponse response = admin.patch("/v1/service_brokers/" + id, "{}");
+
+        assertError(response, 502, "BrokerError");
+        assertThat(description(response)).contains("GET /v2/catalog").contains("16384 bytes");
+        assertThat(plansOfBroker(id)).hasSize(2);
     }
 }

@@ -31,8 +31,9 @@ public final class CatalogParser {
     }
 
     /**
-     * @param maxPlans the most plans a catalog may have; a larger one is refused before anything
-     *                 is built from it (a catalog of 100,000 plans took 19 s and 3 GB to store)
+     * @param maxPlans the most plans a catalog may have; a larger one is refused before it is
+     *                 validated or stored (a catalog of 100,000 plans took 19 s and 3 GB to store).
+     *                 The JSON tree itself is bounded by the broker answer limit, which applies first.
      */
     public static Catalog parse(String brokerName, byte[] body, int maxPlans) {
         JsonNode root = Json.tryParse(body);
