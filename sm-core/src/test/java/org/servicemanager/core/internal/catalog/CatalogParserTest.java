@@ -158,6 +158,19 @@ class CatalogParserTest {
                         + "{'create':{'parameters':true}}}"),
                         "plan 'small' of service offering 'svc' (services[0].plans[0]): "
                                 + "schemas.service_instance.create.parameters must be an object"),
+                Arguments.of("a schemas kind not an object", plan(small + ",'schemas':{'service_instance':1}"),
+                        "plan 'small' of service offering 'svc' (services[0].plans[0]): schemas.service_instance "
+                                + "must be an object"),
+                Arguments.of("a schemas action not an object", plan(small + ",'schemas':{'service_binding':"
+                        + "{'create':[]}}"),
+                        "plan 'small' of service offering 'svc' (services[0].plans[0]): "
+                                + "schemas.service_binding.create must be an object"),
+                Arguments.of("offering plan_updateable not a boolean", one(OK_OFFERING + ",'plan_updateable':0",
+                        "{" + small + "}"),
+                        "service offering 'svc' (services[0]): 'plan_updateable' must be true or false, was a number"),
+                Arguments.of("plan metadata not an object", plan(small + ",'metadata':[]"),
+                        "plan 'small' of service offering 'svc' (services[0].plans[0]): 'metadata' must be an "
+                                + "object, was an array"),
                 Arguments.of("a bad maintenance_info.version", plan(small + ",'maintenance_info':{'version':'1.2'}"),
                         "plan 'small' of service offering 'svc' (services[0].plans[0]): maintenance_info.version "
                                 + "must be a semantic version such as 1.2.3, was \"1.2\""),
