@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -232,9 +231,7 @@ public final class CatalogParser {
                 checkStorable(label, node.get(i), path + "[" + i + "]");
             }
         } else if (node.isObject()) {
-            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-            while (fields.hasNext()) {
-                Map.Entry<String, JsonNode> field = fields.next();
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
                 String fieldPath = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
                 Text.storable(label + ": the field name " + Text.quote(fieldPath), field.getKey());
                 checkStorable(label, field.getValue(), fieldPath);
