@@ -22,6 +22,7 @@ import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.SecretCipher;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.core.internal.broker.BrokerClient;
+import org.servicemanager.core.internal.catalog.CatalogParser;
 import org.servicemanager.core.internal.http.AccessPolicy;
 import org.servicemanager.core.internal.http.Dispatcher;
 import org.servicemanager.core.internal.http.Router;
@@ -75,7 +76,8 @@ public final class ServiceManager implements AutoCloseable {
                 b.maxBrokerResponseBytes, b.trustManagers);
         BrokerSecrets secrets = new BrokerSecrets(b.secretCipher());
         checkKey(b.store, secrets);
-        Context ctx = new Context(registry, b.clock, brokers, secrets, b.ids, version(), revision);
+        Context ctx = new Context(registry, b.clock, brokers, secrets, b.ids, version(), revision,
+                b.maxCatalogPlans);
         Router router = new Router();
         RegistryRoutes.register(router, ctx);
         OsbRoutes.register(router, ctx);
@@ -163,6 +165,7 @@ public final class ServiceManager implements AutoCloseable {
         private Duration brokerReadTimeout = Duration.ofSeconds(60);
         private long maxRequestBodyBytes = 1024 * 1024;
         private int maxBrokerResponseBytes = 16 * 1024 * 1024;
+        private int maxCatalogPlans = CatalogParser.DEFAULT_MAX_PLANS;
         private TrustManager[] trustManagers;
         private Supplier<String> ids = Context.randomIds();
         private SecretCipher secretCipher;
@@ -269,6 +272,19 @@ public final class ServiceManager implements AutoCloseable {
                 throw new IllegalArgumentException("maxBrokerResponseBytes must be at least 1024, was " + bytes);
             }
             this.maxBrokerResponseBytes = bytes;
+            return this;
+        }
+
+        /**
+         * The most plans a broker's catalog may have (default 10,000); registering or refreshing a
+         * broker with more is refused (400) before anything is stored. Every offering has a plan,
+         * so this bounds offerings too.
+         */
+        public Builder maxCatalogPlans(int plans) {
+            if (plans < 1) {
+                throw new IllegalArgumentException("maxCatalogPlans must be at least 1, was " + plans);
+            }
+            this.maxCatalogPlans = plans;
             return this;
         }
 

@@ -149,4 +149,42 @@ class CatalogResourcesApiTest extends ApiTestBase {
         assertThat(post.header("Allow")).hasValueSatisfying(allow -> assertThat(allow).contains("GET"));
         assertError(admin.delete("/v1/service_plans/" + smallPlan.get("id").asText()), 405, "MethodNotAllowed");
     }
+
+    @Test
+    @DisplayName("numbers in a catalog come back exactly as the broker wrote them, through the API and the OSB face")
+    void catalogNumbersRoundTrip() {
+        String name = unique("numbers");
+        // Written by hand: a JSON library would turn 1e999999 into Infinity before it left the broker.
+        FakeBroker broker = broker().catalog("{\"services\":[{\"id\":\"" + name + "-id\",\"name\":\"" + name
+                + "\",\"description\":\"d\",\"bindable\":true,\"metadata\":{\"huge\":1e999999,"
+                + "\"precise\":0.1000000000000000000000001,\"zeros\":1.10},\"plans\":[{\"id\":\"" + name
+                + "-plan\",\"name\":\"p\",\"description\":\"d\",\"metadata\":{\"cost\":9.990}}]}]}");
+        String id = registerBroker(broker).get("id").asText();
+        JsonNode registered = offeringsOfBroker(id).get(0);
+        String offeringBody = admin.get("/v1/service_offerings/" + registered.get("id").asText()).body();
+        JsonNode plan = items("/v1/service_plans?fieldQuery=" + q("service_offering_id eq '"
+                + registered.get("id").asText() + "'")).get(0);
+        String planBody = admin.get("/v1/service_plans/" + plan.get("id").asText()).body();
+
+        assertThat(offeringBody).contains("\"huge\":1E+999999", "\"precise\":0.1000000000000000000000001",
+                "\"zeros\":1.10").doesNotContain("Infinity");
+        assertThat(planBody).contains("\"cost\":9.990");
+
+        assertThat(admin.post("/v1/visibilities", json("service_plan_id", plan.get("id").asText())).status())
+                .isEqualTo(201);
+        ApiResponse osb = platformClient(createPlatform()).withHeader("X-Broker-API-Version", "2.17")
+                .get("/v1/osb/" + id + "/v2/catalog");
+        assertThat(osb.status()).as(osb.body()).isEqualTo(200);
+        assertThat(osb.body()).contains("\"huge\":1E+999999", "\"precise\":0.1000000000000000000000001",
+                "\"zeros\":1.10", "\"cost\":9.990").doesNotContain("Infinity");
+    }
+
+    @Test
+    @DisplayName("a request body with a number beyond any representation is 400, not a server error")
+    void numberOutOfRange() {
+        ApiResponse response = admin.post("/v1/platforms", "{\"name\":\"p\",\"type\":\"cf\",\"x\":1e9999999999}");
+
+        assertError(response, 400, "BadRequest");
+        assertThat(description(response)).contains("number out of range");
+    }
 }

@@ -3,14 +3,15 @@ package org.servicemanager.core.internal.catalog;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.regex.Pattern;
 import org.servicemanager.api.BadRequestException;
 import org.servicemanager.api.BrokerException;
 import org.servicemanager.core.internal.json.Json;
 import org.servicemanager.core.internal.json.JsonInput;
+import org.servicemanager.core.internal.json.Text;
 
 /**
  * Validates a broker's {@code GET /v2/catalog} answer against the OSB rules the Service Manager
@@ -18,6 +19,9 @@ import org.servicemanager.core.internal.json.JsonInput;
  * the registrant's problem to fix (400), with a message naming the offending offering or plan.
  */
 public final class CatalogParser {
+    /** The default of {@code ServiceManager.Builder.maxCatalogPlans}. */
+    public static final int DEFAULT_MAX_PLANS = 10_000;
+
     private static final Pattern SEMVER = Pattern.compile(
             "^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)"
                     + "(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$");
@@ -25,7 +29,12 @@ public final class CatalogParser {
     private CatalogParser() {
     }
 
-    public static Catalog parse(String brokerName, byte[] body) {
+    /**
+     * @param maxPlans the most plans a catalog may have; a larger one is refused before it is
+     *                 validated or stored (a catalog of 100,000 plans took 19 s and 3 GB to store).
+     *                 The JSON tree itself is bounded by the broker answer limit, which applies first.
+     */
+    public static Catalog parse(String brokerName, byte[] body, int maxPlans) {
         JsonNode root = Json.tryParse(body);
         if (root == null) {
             throw new BrokerException("service broker '" + brokerName
@@ -33,9 +42,27 @@ public final class CatalogParser {
         }
         String prefix = "the catalog of service broker '" + brokerName + "' is invalid: ";
         try {
+            checkSize(root, maxPlans);
             return parse(root);
         } catch (BadRequestException e) {
             throw new BadRequestException(prefix + e.getMessage());
+        }
+    }
+
+    /** Counts the plans before anything else looks at them. */
+    private static void checkSize(JsonNode root, int maxPlans) {
+        JsonNode services = root.get("services");
+        if (services == null || !services.isArray()) {
+            return;
+        }
+        long plans = 0;
+        for (JsonNode service : services) {
+            JsonNode list = service.get("plans");
+            plans += list != null && list.isArray() ? list.size() : 0;
+        }
+        if (plans > maxPlans) {
+            throw new BadRequestException("it has " + plans + " plans, more than the " + maxPlans
+                    + " this Service Manager accepts per broker (maxCatalogPlans)");
         }
     }
 
@@ -48,33 +75,61 @@ public final class CatalogParser {
             throw new BadRequestException("'services' must be an array, was " + JsonInput.kind(services));
         }
         List<Catalog.Offering> offerings = new ArrayList<>();
-        Set<String> offeringIds = new HashSet<>();
-        Set<String> offeringNames = new HashSet<>();
-        Set<String> planIds = new HashSet<>();
+        Map<String, String> offeringIds = new HashMap<>();
+        Map<String, String> offeringNames = new HashMap<>();
+        Map<String, String> planIds = new HashMap<>();
         for (int i = 0; i < services.size(); i++) {
             JsonNode service = services.get(i);
             String where = "services[" + i + "]";
             if (!service.isObject()) {
-                throw new BadRequestException(where + " must be an object, was " + JsonInput.kind(service));
+                throw new BadRequestException("service offering " + where + " must be an object, was "
+                        + JsonInput.kind(service));
             }
-            Catalog.Offering offering = offering(where, (ObjectNode) service, planIds);
-            if (!offeringIds.add(offering.catalogId())) {
-                throw new BadRequestException("service offering id '" + offering.catalogId() + "' appears twice");
+            String ident = ident((ObjectNode) service, "service offering");
+            String label = ident == null ? "service offering " + where : ident + " (" + where + ")";
+            Catalog.Offering offering = offering(label, ident, where, (ObjectNode) service, planIds);
+            String first = offeringIds.putIfAbsent(offering.catalogId(), label);
+            if (first != null) {
+                throw new BadRequestException(label + ": id " + Text.quote(offering.catalogId())
+                        + " is already the id of " + first);
             }
-            if (!offeringNames.add(offering.name())) {
-                throw new BadRequestException("service offering name '" + offering.name() + "' appears twice");
+            first = offeringNames.putIfAbsent(offering.name(), where);
+            if (first != null) {
+                throw new BadRequestException(label + ": name " + Text.quote(offering.name())
+                        + " is already the name of " + first);
             }
             offerings.add(offering);
         }
         return new Catalog(List.copyOf(offerings));
     }
 
-    private static Catalog.Offering offering(String where, ObjectNode node, Set<String> planIds) {
+    /**
+     * How a message names an offering or plan: by its name if it has one, else by its id, else
+     * {@code null} (then only its position names it).
+     */
+    private static String ident(ObjectNode node, String kind) {
+        JsonNode name = node.get("name");
+        if (name != null && name.isTextual() && !name.asText().isBlank()) {
+            return kind + " " + Text.quote(name.asText());
+        }
+        JsonNode id = node.get("id");
+        if (id != null && id.isTextual() && !id.asText().isBlank()) {
+            return kind + " with id " + Text.quote(id.asText());
+        }
+        return null;
+    }
+
+    /**
+     * @param label    names the offering in messages, e.g. {@code service offering 'db' (services[0])}
+     * @param ident    the offering by name or id, {@code null} if it has neither
+     * @param where    its position, {@code services[0]}
+     * @param planIds  the plan ids of the offerings before, with the plan each names
+     */
+    private static Catalog.Offering offering(String label, String ident, String where, ObjectNode node,
+            Map<String, String> planIds) {
         JsonInput in = new JsonInput(node, "");
-        String id = text(in, where, "id");
-        String label = "service offering " + quote(in, id) + " (" + where + ")";
-        String name = text(in, label, "name");
-        label = "service offering '" + name + "'";
+        String id = name(in, label, "id");
+        String name = name(in, label, "name");
         String description = text(in, label, "description");
         boolean bindable = flag(in, label, "bindable", null);
         boolean instancesRetrievable = flag(in, label, "instances_retrievable", false);
@@ -88,35 +143,43 @@ public final class CatalogParser {
         if (plansNode == null || !plansNode.isArray() || plansNode.isEmpty()) {
             throw new BadRequestException(label + " must have a non-empty 'plans' array");
         }
+        ObjectNode withoutPlans = node.deepCopy();
+        withoutPlans.remove("plans");
+        checkStorable(label, withoutPlans, "");
         List<Catalog.Plan> plans = new ArrayList<>();
-        Set<String> planNames = new HashSet<>();
+        Map<String, String> planNames = new HashMap<>();
         for (int j = 0; j < plansNode.size(); j++) {
             JsonNode planNode = plansNode.get(j);
-            String planWhere = label + " plans[" + j + "]";
+            String planWhere = where + ".plans[" + j + "]";
+            String of = " of " + (ident == null ? "service offering" : ident);
             if (!planNode.isObject()) {
-                throw new BadRequestException(planWhere + " must be an object, was " + JsonInput.kind(planNode));
+                throw new BadRequestException("plan" + of + " (" + planWhere + ") must be an object, was "
+                        + JsonInput.kind(planNode));
             }
-            Catalog.Plan plan = plan(planWhere, label, (ObjectNode) planNode);
-            if (!planIds.add(plan.catalogId())) {
-                throw new BadRequestException("plan id '" + plan.catalogId() + "' appears twice in the catalog");
+            String planIdent = ident((ObjectNode) planNode, "plan");
+            String planLabel = (planIdent == null ? "plan" : planIdent) + of + " (" + planWhere + ")";
+            Catalog.Plan plan = plan(planLabel, (ObjectNode) planNode);
+            String first = planIds.putIfAbsent(plan.catalogId(), planLabel);
+            if (first != null) {
+                throw new BadRequestException(planLabel + ": id " + Text.quote(plan.catalogId())
+                        + " is already the id of " + first);
             }
-            if (!planNames.add(plan.name())) {
-                throw new BadRequestException(label + " has two plans named '" + plan.name() + "'");
+            first = planNames.putIfAbsent(plan.name(), planWhere);
+            if (first != null) {
+                throw new BadRequestException(planLabel + ": name " + Text.quote(plan.name())
+                        + " is already the name of " + first + " (plan names are unique within an offering)");
             }
             plans.add(plan);
         }
-        ObjectNode withoutPlans = node.deepCopy();
-        withoutPlans.remove("plans");
         return new Catalog.Offering(id, name, description, bindable, instancesRetrievable, bindingsRetrievable,
                 planUpdateable, allowContextUpdates, tags, requires, metadata, Json.text(withoutPlans),
                 List.copyOf(plans));
     }
 
-    private static Catalog.Plan plan(String where, String offeringLabel, ObjectNode node) {
+    private static Catalog.Plan plan(String label, ObjectNode node) {
         JsonInput in = new JsonInput(node, "");
-        String id = text(in, where, "id");
-        String name = text(in, offeringLabel + " plan " + quote(in, id), "name");
-        String label = offeringLabel + " plan '" + name + "'";
+        String id = name(in, label, "id");
+        String name = name(in, label, "name");
         String description = text(in, label, "description");
         boolean free = flag(in, label, "free", true);
         Boolean bindable = optionalFlag(in, label, "bindable");
@@ -137,6 +200,7 @@ public final class CatalogParser {
                         + "such as 1.2.3, was " + (version == null ? "missing" : version.toString()));
             }
         }
+        checkStorable(label, node, "");
         return new Catalog.Plan(id, name, description, free, bindable, planUpdateable, maxPolling, maintenanceInfo,
                 metadata, schemas, Json.text(node));
     }
@@ -150,8 +214,29 @@ public final class CatalogParser {
         return value.asText();
     }
 
-    private static String quote(JsonInput in, String id) {
-        return "'" + id + "'";
+    /** An id or name: a non-empty string that is also a name by {@link Text#name}. */
+    private static String name(JsonInput in, String label, String field) {
+        return Text.name(label + ": '" + field + "'", text(in, label, field));
+    }
+
+    /**
+     * Every string and field name below {@code node} must be {@link Text#storable}: the catalog is
+     * stored as JSON text, and a database cannot keep NUL or an unpaired surrogate.
+     */
+    private static void checkStorable(String label, JsonNode node, String path) {
+        if (node.isTextual()) {
+            Text.storable(label + ": " + (path.isEmpty() ? "a string" : path), node.asText());
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                checkStorable(label, node.get(i), path + "[" + i + "]");
+            }
+        } else if (node.isObject()) {
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
+                String fieldPath = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
+                Text.storable(label + ": the field name " + Text.quote(fieldPath), field.getKey());
+                checkStorable(label, field.getValue(), fieldPath);
+            }
+        }
     }
 
     private static boolean flag(JsonInput in, String label, String field, Boolean fallback) {
@@ -182,7 +267,19 @@ public final class CatalogParser {
         if (value == null || value.isNull()) {
             return List.of();
         }
-        return JsonInput.stringArray(label + " " + field, value);
+        if (!value.isArray()) {
+            throw new BadRequestException(label + ": '" + field + "' must be an array of strings, was "
+                    + JsonInput.kind(value));
+        }
+        List<String> result = new ArrayList<>(value.size());
+        for (int i = 0; i < value.size(); i++) {
+            if (!value.get(i).isTextual()) {
+                throw new BadRequestException(label + ": " + field + "[" + i + "] must be a string, was "
+                        + JsonInput.kind(value.get(i)));
+            }
+            result.add(value.get(i).asText());
+        }
+        return List.copyOf(result);
     }
 
     private static String objectText(ObjectNode node, String label, String field) {

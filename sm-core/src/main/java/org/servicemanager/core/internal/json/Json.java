@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,8 +17,9 @@ import org.servicemanager.api.BadRequestException;
 
 /**
  * The one configured Jackson mapper. Duplicate keys are rejected (a body that says two things
- * about one field is ambiguous), and nesting and sizes are bounded so that no body can exhaust
- * the server. Thread-safe.
+ * about one field is ambiguous), nesting and sizes are bounded so that no body can exhaust
+ * the server, and numbers with a fraction or exponent are read as {@link java.math.BigDecimal},
+ * so that what is stored and shown again is the number that was sent. Thread-safe.
  */
 public final class Json {
     private static final ObjectMapper MAPPER = createMapper();
@@ -36,6 +38,11 @@ public final class Json {
         ObjectMapper mapper = new ObjectMapper(factory);
         mapper.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         mapper.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        // JSON numbers are kept as written, not as doubles: a catalog's 1e999999 came back as
+        // "Infinity" and 0.1000000000000000000000001 as 0.1. A number beyond BigDecimal (an exponent
+        // past 2^31) is refused as invalid instead.
+        mapper.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+        mapper.configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
         return mapper;
     }
 
@@ -63,6 +70,9 @@ public final class Json {
             throw new BadRequestException(what + " is not valid JSON: " + describe(e));
         } catch (IOException e) {
             throw new BadRequestException(what + " could not be read: " + e.getMessage());
+        } catch (NumberFormatException e) {
+            // Jackson throws this one unwrapped, for a number no BigDecimal can hold.
+            throw new BadRequestException(what + " holds a number out of range: " + e.getMessage());
         }
         if (node == null || node.isMissingNode()) {
             throw new BadRequestException(what + " is empty; a JSON object is required");
@@ -78,7 +88,7 @@ public final class Json {
         try {
             JsonNode node = MAPPER.readTree(body);
             return node == null || node.isMissingNode() ? null : node;
-        } catch (IOException e) {
+        } catch (IOException | NumberFormatException e) {
             return null;
         }
     }

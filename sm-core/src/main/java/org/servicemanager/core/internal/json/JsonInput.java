@@ -74,7 +74,18 @@ public final class JsonInput {
         return nonBlank(field, value);
     }
 
-    /** An optional string that may also be empty (descriptions). */
+    /** A required name: non-blank, and as {@link Text#name} allows. */
+    public String requiredName(String field) {
+        return Text.name("field '" + name(field) + "'", requiredString(field));
+    }
+
+    /** An optional name: {@code null} when absent or JSON null, else as {@link #requiredName}. */
+    public String optionalName(String field) {
+        String value = optionalString(field);
+        return value == null ? null : Text.name("field '" + name(field) + "'", value);
+    }
+
+    /** An optional description: may be empty, else as {@link Text#description} allows. */
     public String optionalText(String field) {
         JsonNode value = node.get(field);
         if (value == null || value.isNull()) {
@@ -83,7 +94,7 @@ public final class JsonInput {
         if (!value.isTextual()) {
             throw wrongType(field, "a string", value);
         }
-        return value.asText();
+        return Text.description("field '" + name(field) + "'", value.asText());
     }
 
     private String nonBlank(String field, JsonNode value) {
@@ -93,7 +104,7 @@ public final class JsonInput {
         if (value.asText().isBlank()) {
             throw new BadRequestException("field '" + name(field) + "' must not be empty");
         }
-        return value.asText();
+        return Text.storable("field '" + name(field) + "'", value.asText());
     }
 
     public Boolean optionalBoolean(String field) {
@@ -167,7 +178,7 @@ public final class JsonInput {
                 throw new BadRequestException(
                         "'" + where + "[" + i + "]' must be a string, was " + kind(element));
             }
-            result.add(element.asText());
+            result.add(Text.storable("'" + where + "[" + i + "]'", element.asText()));
         }
         return result;
     }

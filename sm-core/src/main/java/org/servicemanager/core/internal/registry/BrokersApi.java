@@ -57,7 +57,7 @@ final class BrokersApi extends ResourceApi<ServiceBroker> {
         ObjectNode body = call.jsonBody();
         JsonInput in = JsonInput.of(body).allowOnly(FIELDS);
         String id = idFrom(body);
-        String name = in.requiredString("name");
+        String name = in.requiredName("name");
         String description = in.optionalText("description");
         String url = brokerUrl(in.requiredString("broker_url"));
         BrokerCredentials credentials = credentials(in.requiredObject("credentials"), null);
@@ -90,7 +90,7 @@ final class BrokersApi extends ResourceApi<ServiceBroker> {
             throw new BadRequestException("fields 'name', 'broker_url' and 'credentials' cannot be cleared");
         }
         ServiceBroker current = require(id);
-        String name = in.has("name") ? in.requiredString("name") : current.name();
+        String name = in.has("name") ? in.requiredName("name") : current.name();
         String url = in.has("broker_url") ? brokerUrl(in.requiredString("broker_url")) : current.brokerUrl();
         JsonInput credentialsInput = in.optionalObject("credentials");
         BrokerCredentials stored = ctx.secrets().open(current.credentials());
@@ -120,7 +120,7 @@ final class BrokersApi extends ResourceApi<ServiceBroker> {
                         throw new BrokerException("service broker '" + name + "' answered GET /v2/catalog with HTTP "
                                 + response.status() + BrokerClient.describeError(response.body()));
                     }
-                    return CatalogParser.parse(name, response.body());
+                    return CatalogParser.parse(name, response.body(), ctx.maxCatalogPlans());
                 });
     }
 

@@ -7,11 +7,13 @@ import java.util.Map;
 import org.servicemanager.api.BadRequestException;
 import org.servicemanager.api.model.Labels;
 import org.servicemanager.core.internal.json.JsonInput;
+import org.servicemanager.core.internal.json.Text;
 
 /**
  * Label syntax and the label PATCH operations. Keys may not contain whitespace, {@code =},
  * {@code ,} (the spec's rule), nor quotes or parentheses, which would make them impossible to
- * address in a label query.
+ * address in a label query, nor control characters. Values are names in the sense of
+ * {@link Text#name}: up to {@value #MAX_VALUE_LENGTH} characters, no control characters.
  */
 public final class LabelRules {
     static final int MAX_KEY_LENGTH = 100;
@@ -25,17 +27,18 @@ public final class LabelRules {
             throw new BadRequestException("label keys must not be empty");
         }
         if (key.length() > MAX_KEY_LENGTH) {
-            throw new BadRequestException("label key '" + key.substring(0, 20) + "...' is longer than "
+            throw new BadRequestException("label key " + Text.quote(key.substring(0, 20)) + "... is longer than "
                     + MAX_KEY_LENGTH + " characters");
         }
         for (int i = 0; i < key.length(); i++) {
             char c = key.charAt(i);
             if (Character.isWhitespace(c) || c == '=' || c == ',' || c == '\'' || c == '"' || c == '(' || c == ')'
                     || Character.isISOControl(c)) {
-                throw new BadRequestException("label key '" + key + "' must not contain whitespace, '=', ',', "
-                        + "quotes or parentheses");
+                throw new BadRequestException("label key " + Text.quote(key) + " must not contain whitespace, "
+                        + "'=', ',', quotes, parentheses or control characters");
             }
         }
+        Text.storable("label key " + Text.quote(key), key);
     }
 
     static void checkValue(String key, String value) {
@@ -49,6 +52,7 @@ public final class LabelRules {
         if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
             throw new BadRequestException("a value of label '" + key + "' contains a line break");
         }
+        Text.name("a value of label '" + key + "'", value);
     }
 
     /** The {@code labels} object of a POST body: {@code {"key": ["value", ...]}}. */

@@ -36,8 +36,8 @@ final class PlatformsApi extends ResourceApi<Platform> {
         ObjectNode body = call.jsonBody();
         JsonInput in = JsonInput.of(body).allowOnly(CREATE_FIELDS);
         String id = idFrom(body);
-        String name = in.requiredString("name");
-        String type = in.requiredString("type");
+        String name = in.requiredName("name");
+        String type = in.requiredName("type");
         String description = in.optionalText("description");
         Labels labels = LabelRules.parseObject(in);
         Generated credentials = generate();
@@ -55,8 +55,8 @@ final class PlatformsApi extends ResourceApi<Platform> {
         if (in.isNull("name") || in.isNull("type")) {
             throw new BadRequestException("fields 'name' and 'type' are required and cannot be cleared");
         }
-        String name = in.optionalString("name");
-        String type = in.optionalString("type");
+        String name = in.optionalName("name");
+        String type = in.optionalName("type");
         String description = in.optionalText("description");
         boolean regenerate = call.queryFlag("regenerateCredentials");
         Generated credentials = regenerate ? generate() : null;

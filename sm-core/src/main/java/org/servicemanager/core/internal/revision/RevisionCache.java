@@ -3,6 +3,9 @@ package org.servicemanager.core.internal.revision;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
@@ -11,14 +14,25 @@ import java.util.function.ToIntFunction;
  * read at and read again once the revision has moved on. So a registry change is seen by the
  * next read, and older copies do not linger. Values also expire a while after they were read,
  * for writes made around the Service Manager. A {@code null} read (nothing there) is not
- * cached, so keys that name nothing cannot crowd out the others. Thread-safe.
+ * cached, so keys that name nothing cannot crowd out the others.
+ *
+ * <p>A key is read once per revision however many callers ask at once: the first caller reads,
+ * the others wait for its value (a read of a large broker takes seconds, and every OSB call of
+ * the moment after a registry write would otherwise read it again). A read that fails fails for
+ * the callers waiting on it and is not kept: the next caller reads again. Thread-safe.
  */
 public final class RevisionCache<K, V> {
     private record Entry<V>(long revision, V value) {
     }
 
+    /** A read under way for one key at one revision. */
+    private record Flight<V>(long revision, CompletableFuture<V> value) {
+    }
+
     private final Revision revision;
     private final Cache<K, Entry<V>> cache;
+    /** At most one read per key, the one for the newest revision asked for; removed when it ends. */
+    private final ConcurrentHashMap<K, Flight<V>> flights = new ConcurrentHashMap<>();
 
     /**
      * @param maximumWeight the bound, in the units of {@code weigher}
@@ -34,19 +48,63 @@ public final class RevisionCache<K, V> {
                 .build();
     }
 
-    /** The value read at the current revision, reading it now if need be; {@code null} if {@code read} gives none. */
+    /**
+     * The value read at the current revision, reading it now if need be (or waiting for the read
+     * another caller started at this revision); {@code null} if {@code read} gives none.
+     *
+     * @throws RuntimeException what {@code read} threw, to every caller that waited for that read
+     */
     public V get(K key, Supplier<V> read) {
         long now = revision.current();
         Entry<V> entry = cache.getIfPresent(key);
         if (entry != null && entry.revision() == now) {
             return entry.value();
         }
-        V value = read.get();
-        if (value == null) {
-            cache.invalidate(key);
-        } else {
-            cache.put(key, new Entry<>(now, value));
+        Flight<V> mine = new Flight<>(now, new CompletableFuture<>());
+        // A read for an older revision is replaced (its own callers still get its value); one for
+        // a newer revision than this caller's is joined, since it is at least as fresh.
+        Flight<V> flight = flights.compute(key, (k, running) -> running != null && running.revision() >= now
+                ? running : mine);
+        if (flight != mine) {
+            return await(flight.value());
         }
-        return value;
+        try {
+            // A read at this revision may have ended between the look-up above and taking the flight.
+            Entry<V> done = cache.getIfPresent(key);
+            V value = done != null && done.revision() == now ? done.value() : read.get();
+            store(key, now, value);
+            mine.value().complete(value);
+            return value;
+        } catch (RuntimeException | Error e) {
+            mine.value().completeExceptionally(e);
+            throw e;
+        } finally {
+            flights.remove(key, mine);
+        }
+    }
+
+    /** Keeps what was read, unless a read for a newer revision has already stored its value. */
+    private void store(K key, long readAt, V value) {
+        cache.asMap().compute(key, (k, current) -> {
+            if (current != null && current.revision() > readAt) {
+                return current;
+            }
+            return value == null ? null : new Entry<>(readAt, value);
+        });
+    }
+
+    private static <V> V await(CompletableFuture<V> value) {
+        try {
+            return value.join();
+        } catch (CompletionException e) {
+            // The reader's own exception, as the reader saw it.
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            if (e.getCause() instanceof Error cause) {
+                throw cause;
+            }
+            throw e;
+        }
     }
 }

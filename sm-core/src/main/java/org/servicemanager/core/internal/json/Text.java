@@ -1,0 +1,116 @@
+package org.servicemanager.core.internal.json;
+
+import java.util.Locale;
+import org.servicemanager.api.BadRequestException;
+
+/**
+ * What strings from clients and brokers may hold. Every string must be storable and sendable as
+ * it came: no NUL (PostgreSQL text cannot hold it) and no unpaired surrogate (it has no UTF-8 form,
+ * so it would be stored or sent as something else). Names are also short and free of control
+ * characters, since they are shown, indexed and put into queries and log lines. Thread-safe.
+ */
+public final class Text {
+    /** The longest name (platform, broker, offering, plan, instance), in characters (code points). */
+    public static final int MAX_NAME_LENGTH = 255;
+    /** The longest description a client may give, in characters (code points). */
+    public static final int MAX_DESCRIPTION_LENGTH = 10_000;
+    /** How much of a foreign value a message quotes. */
+    private static final int QUOTE_LENGTH = 64;
+
+    private Text() {
+    }
+
+    /**
+     * Refuses NUL and unpaired surrogates.
+     *
+     * @param what names the value in the message, e.g. {@code field 'name'}
+     */
+    public static String storable(String what, String value) {
+        String problem = firstProblem(value, false, true);
+        if (problem != null) {
+            throw new BadRequestException(what + " " + problem);
+        }
+        return value;
+    }
+
+    /** Refuses names that are too long, hold control characters, or are not {@link #storable}. */
+    public static String name(String what, String value) {
+        checkLength(what, value, MAX_NAME_LENGTH);
+        String problem = firstProblem(value, false, false);
+        if (problem != null) {
+            throw new BadRequestException(what + " " + problem);
+        }
+        return value;
+    }
+
+    /** Like {@link #name}, but longer and with line breaks and tabs allowed. */
+    public static String description(String what, String value) {
+        checkLength(what, value, MAX_DESCRIPTION_LENGTH);
+        String problem = firstProblem(value, true, false);
+        if (problem != null) {
+            throw new BadRequestException(what + " " + problem);
+        }
+        return value;
+    }
+
+    private static void checkLength(String what, String value, int max) {
+        // length() >= code points, so only long strings need counting.
+        if (value.length() > max && value.codePointCount(0, value.length()) > max) {
+            throw new BadRequestException(what + " must be at most " + max + " characters long, was "
+                    + value.codePointCount(0, value.length()));
+        }
+    }
+
+    /**
+     * What is wrong with {@code value}, or {@code null}.
+     *
+     * @param lineBreaks   whether tab, line feed and carriage return are allowed among control characters
+     * @param allControls  whether every control character but NUL is allowed
+     */
+    private static String firstProblem(String value, boolean lineBreaks, boolean allControls) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < value.length()
+                    && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return "contains an unpaired surrogate (" + codePoint(c) + " at index " + i + ")";
+            } else if (c == 0 || (Character.isISOControl(c) && !allControls
+                    && !(lineBreaks && (c == '\t' || c == '\n' || c == '\r')))) {
+                return "must not contain control characters (" + codePoint(c) + " at index " + i + ")";
+            }
+        }
+        return null;
+    }
+
+    private static String codePoint(char c) {
+        return String.format(Locale.ROOT, "U+%04X", (int) c);
+    }
+
+    /**
+     * {@code value} in single quotes for a message: cut after {@value #QUOTE_LENGTH} characters,
+     * with control characters and unpaired surrogates shown as {@code \\uXXXX}, so that whatever a
+     * broker or client sent cannot flood or forge a message or log line.
+     */
+    public static String quote(String value) {
+        StringBuilder out = new StringBuilder("'");
+        int shown = 0;
+        for (int i = 0; i < value.length(); i++) {
+            if (shown == QUOTE_LENGTH) {
+                out.append("...");
+                break;
+            }
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < value.length()
+                    && Character.isLowSurrogate(value.charAt(i + 1))) {
+                out.append(c).append(value.charAt(++i));
+            } else if (Character.isISOControl(c) || Character.isSurrogate(c)) {
+                out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+            shown++;
+        }
+        return out.append('\'').toString();
+    }
+}
