@@ -198,9 +198,10 @@ abstract class JdbcStoreTest {
         @DisplayName("an instance comes back with its operation, context and pending values")
         void instanceRoundTrip() {
             ServiceInstance created = instances().create(instance(plan.id(), platform.id()));
-            ServiceInstance updating = created.with(plan.id(), "{\"a\":1}", null, false,
-                    new LastOperation(OperationType.UPDATE, OperationState.FAILED, "op-2", "it broke"), plan.id(),
-                    "{\"b\":2}", true, created.updatedAt().plusSeconds(1));
+            ServiceInstance updating = created.withPlan(plan.id(), "{\"a\":1}").withUsable(false)
+                    .withOperation(new LastOperation(OperationType.UPDATE, OperationState.FAILED, "op-2", "it broke"),
+                            created.updatedAt().plusSeconds(1))
+                    .withPending(plan.id(), "{\"b\":2}").asReady();
 
             ServiceInstance updated = instances().update(updating);
 

@@ -16,7 +16,8 @@ public final class OsbRoutes {
     }
 
     public static void register(Router router, Context ctx) {
-        OsbApi osb = new OsbApi(ctx);
+        OsbRegistry registry = new OsbRegistry(ctx);
+        OsbApi osb = new OsbApi(ctx, new OsbChecks(ctx, registry), new OsbRecords(ctx));
         router.add("GET", BASE + "/catalog", PLATFORM, sync(osb::catalog));
         router.add("PUT", INSTANCE, PLATFORM, osb::provision);
         router.add("PATCH", INSTANCE, PLATFORM, osb::update);
