@@ -4,6 +4,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
+import org.servicemanager.api.BrokerException;
 import org.servicemanager.api.model.Entity;
 import org.servicemanager.api.model.ServiceBinding;
 import org.servicemanager.api.model.ServiceInstance;
@@ -139,8 +140,13 @@ final class OsbApi {
             try {
                 if (failure == null && created(answer)) {
                     record.accept(answer);
-                } else if (reserved != null) {
+                    return OsbForwarder.toPlatform(answer);
+                }
+                if (reserved != null) {
                     records.drop(repo, reserved);
+                }
+                if (failure == null && answer.status() >= 200 && answer.status() < 300) {
+                    throw notACreate(osb, answer);
                 }
                 return toPlatform(answer, failure);
             } finally {
@@ -151,9 +157,20 @@ final class OsbApi {
 
     // ---- answers -------------------------------------------------------------------------------
 
-    /** Whether the broker created what a provision or bind asked for, or started to. */
+    /** Whether the broker created what a provision or bind asked for (200, 201), or started to (202). */
     private static boolean created(Answer answer) {
-        return answer.status() >= 200 && answer.status() < 300;
+        return answer.status() == 200 || answer.status() == 201 || answer.status() == 202;
+    }
+
+    /**
+     * Another 2xx (say 204) is no answer OSB allows to a provision or bind: the platform must not
+     * take it for a success, and a 5xx makes it start orphan mitigation (OSB.md).
+     */
+    private static BrokerException notACreate(OsbCall osb, Answer answer) {
+        String what = osb.call().optionalPathParam("binding_id").isPresent() ? "bind" : "provision";
+        return new BrokerException("service broker '" + osb.broker().name() + "' answered the " + what
+                + " with HTTP " + answer.status() + ", which OSB does not allow (200, 201 or 202); it is "
+                + "treated as failed and not recorded");
     }
 
     private static SmResponse toPlatform(Answer answer, Throwable failure) {

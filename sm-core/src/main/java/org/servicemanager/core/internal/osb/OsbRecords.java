@@ -199,14 +199,10 @@ final class OsbRecords {
         LastOperation done = new LastOperation(type, state, found.get().lastOperation().brokerOperation(),
                 answer.text("description"));
         switch (type) {
-            case CREATE -> {
-                if (succeeded) {
-                    update(instances(), instanceId, i -> i.withUsable(true).withoutPending().asReady()
-                            .withOperation(done, ctx.now()));
-                } else {
-                    instances().delete(instanceId);
-                }
-            }
+            // A failed create keeps its record (not ready): the broker may still hold the instance,
+            // and only a confirmed deprovision may remove it.
+            case CREATE -> update(instances(), instanceId, i -> (succeeded
+                    ? i.withUsable(true).withoutPending().asReady() : i).withOperation(done, ctx.now()));
             case UPDATE -> update(instances(), instanceId, i -> (succeeded
                     ? i.withPendingApplied().withUsable(true) : i.withoutPending().withUsable(usable))
                     .withOperation(done, ctx.now()));
@@ -259,7 +255,8 @@ final class OsbRecords {
             return;
         }
         boolean succeeded = state == OperationState.SUCCEEDED;
-        if ((type == OperationType.CREATE && !succeeded) || (type == OperationType.DELETE && succeeded)) {
+        // A failed create keeps its record (not ready) until an unbind is confirmed, like an instance.
+        if (type == OperationType.DELETE && succeeded) {
             bindings().delete(bindingId);
             return;
         }
@@ -267,7 +264,7 @@ final class OsbRecords {
                 answer.text("description"));
         update(bindings(), bindingId, b -> {
             ServiceBinding moved = b.withOperation(done, ctx.now());
-            return succeeded ? moved.asReady() : moved;
+            return succeeded && type == OperationType.CREATE ? moved.asReady() : moved;
         });
     }
 
