@@ -118,13 +118,12 @@ final class OsbChecks {
 
     /**
      * An instance record with the id of a provision: one of another platform does not exist for
-     * this one; one of this platform made through another broker is a conflict. Otherwise the broker
+     * this one (404, as GET says; a 409 would tell that the id is taken); one of this platform made
+     * through another broker is a conflict. Otherwise the broker
      * judges the repeated provision (it answers 200, 202 or 409).
      */
     void requireReusable(OsbCall osb, ServiceInstance existing) {
-        if (!existing.platformId().equals(osb.platform().id())) {
-            throw new ConflictException("service instance '" + existing.id() + "' already exists");
-        }
+        requireOwner(existing.platformId(), osb.platform(), "service instance", existing.id());
         if (!atBroker(existing, osb.broker())) {
             throw new ConflictException("service instance '" + existing.id() + "' already exists at another broker");
         }
@@ -177,7 +176,20 @@ final class OsbChecks {
     Bind bind(OsbCall osb) {
         ObjectNode body = osb.call().jsonBody();
         ServiceInstance instance = ownedInstance(osb);
-        PlanRef ref = resolve(osb.broker(), requiredText(body, "service_id"), requiredText(body, "plan_id"));
+        String serviceId = requiredText(body, "service_id");
+        String planId = requiredText(body, "plan_id");
+        Optional<ServiceBinding> existing = bindings().get(osb.bindingId());
+        if (existing.isPresent()) {
+            requireReusable(osb, existing.get());
+            // OSB: the same binding id with other parameters is 409, not a bad request.
+            PlanRef current = planOf(osb.broker(), instance);
+            if (!current.offering().catalogId().equals(serviceId) || !current.plan().catalogId().equals(planId)) {
+                throw new ConflictException("service binding '" + existing.get().id() + "' already exists with "
+                        + "service '" + current.offering().catalogName() + "' and plan '"
+                        + current.plan().catalogName() + "'");
+            }
+        }
+        PlanRef ref = resolve(osb.broker(), serviceId, planId);
         if (!ref.plan().id().equals(instance.servicePlanId())) {
             throw new BadRequestException("plan_id '" + ref.plan().catalogId() + "' is not the plan of instance '"
                     + instance.id() + "'");
@@ -186,14 +198,19 @@ final class OsbChecks {
             throw new BadRequestException("plan '" + ref.plan().catalogName() + "' of service '"
                     + ref.offering().catalogName() + "' is not bindable");
         }
-        bindings().get(osb.bindingId()).ifPresent(existing -> requireReusable(osb, existing));
         return new Bind(osb, instance, ref, body.get("context"), body.get("bind_resource"));
     }
 
-    /** A binding record with the id of a bind: one of another platform does not exist for this one. */
+    /**
+     * A binding record with the id of a bind: one of another platform does not exist for this one
+     * (404, as GET says); one of another instance of this platform is the same id with other
+     * parameters (409).
+     */
     void requireReusable(OsbCall osb, ServiceBinding existing) {
-        if (!existing.platformId().equals(osb.platform().id())) {
-            throw new ConflictException("service binding '" + existing.id() + "' already exists");
+        requireOwner(existing.platformId(), osb.platform(), "service binding", existing.id());
+        if (!existing.serviceInstanceId().equals(osb.instanceId())) {
+            throw new ConflictException("service binding '" + existing.id() + "' already exists for another "
+                    + "service instance");
         }
     }
 
