@@ -132,6 +132,9 @@ final class OsbApi {
         T reserved;
         try {
             reserved = records.reserve(repo, placeholder, onExisting);
+            if (reserved == null) {
+                records.touchIfUnanswered(repo, placeholder.id());
+            }
         } catch (RuntimeException e) {
             records.settled(key);
             throw e;

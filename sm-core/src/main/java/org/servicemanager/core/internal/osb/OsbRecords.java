@@ -135,6 +135,36 @@ final class OsbRecords {
         repo.get(id).filter(e -> ownerOf(e).equals(platformId)).ifPresent(e -> repo.delete(id));
     }
 
+    /**
+     * A create forwarded again for a record still waiting for the answer of an earlier one: the
+     * record is touched, so that other nodes' sweeps see a call that may still be running.
+     */
+    <T extends Entity> void touchIfUnanswered(Repository<T> repo, String id) {
+        update(repo, id, r -> {
+            LastOperation op = operationOf(r);
+            if (op.type() != OperationType.CREATE || !op.inProgress() || op.brokerOperation() != null) {
+                throw new Unchanged();
+            }
+            @SuppressWarnings("unchecked")
+            T touched = r instanceof ServiceInstance i ? (T) i.withOperation(op, ctx.now())
+                    : (T) ((ServiceBinding) r).withOperation(op, ctx.now());
+            return touched;
+        });
+    }
+
+    /** Thrown by a change that finds nothing to change. */
+    private static final class Unchanged extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Unchanged() {
+            super(null, null, false, false);
+        }
+    }
+
+    static LastOperation operationOf(Entity entity) {
+        return entity instanceof ServiceInstance i ? i.lastOperation() : ((ServiceBinding) entity).lastOperation();
+    }
+
     private static String ownerOf(Entity entity) {
         return entity instanceof ServiceInstance i ? i.platformId() : ((ServiceBinding) entity).platformId();
     }
@@ -279,6 +309,8 @@ final class OsbRecords {
             }
             try {
                 repo.update(change.apply(current.get()));
+                return;
+            } catch (Unchanged e) {
                 return;
             } catch (ConcurrentModificationException | NotFoundException e) {
                 // Someone else moved the record on; read it again.
