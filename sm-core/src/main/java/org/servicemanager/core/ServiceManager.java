@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import javax.net.ssl.TrustManager;
@@ -27,6 +30,7 @@ import org.servicemanager.core.internal.http.AccessPolicy;
 import org.servicemanager.core.internal.http.Dispatcher;
 import org.servicemanager.core.internal.http.Router;
 import org.servicemanager.core.internal.osb.OsbRoutes;
+import org.servicemanager.core.internal.osb.PlaceholderSweep;
 import org.servicemanager.core.internal.registry.Context;
 import org.servicemanager.core.internal.registry.RegistryRoutes;
 import org.servicemanager.core.internal.revision.Revision;
@@ -63,6 +67,9 @@ public final class ServiceManager implements AutoCloseable {
     private final Store store;
     private final long maxRequestBodyBytes;
     private final Dispatcher dispatcher;
+    private final PlaceholderSweep placeholderSweep;
+    /** Runs {@link #placeholderSweep}; one daemon thread, stopped by {@link #close()}. */
+    private final ScheduledExecutorService sweeper;
 
     private ServiceManager(Builder b) {
         noteCommonPool();
@@ -80,9 +87,25 @@ public final class ServiceManager implements AutoCloseable {
                 b.maxCatalogPlans);
         Router router = new Router();
         RegistryRoutes.register(router, ctx);
-        OsbRoutes.register(router, ctx);
+        this.placeholderSweep = OsbRoutes.register(router, ctx);
         this.dispatcher = new Dispatcher(router, new AccessPolicy(authenticator, b.authenticationDisabled),
                 b.maxRequestBodyBytes);
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "sm-placeholder-sweep");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long every = b.placeholderSweepInterval.toMillis();
+        sweeper.scheduleWithFixedDelay(this::sweepQuietly, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private void sweepQuietly() {
+        try {
+            placeholderSweep.sweep();
+        } catch (RuntimeException e) {
+            // The next run tries again; a failing store must not end the schedule.
+            LOG.warn("placeholder sweep failed: {}", e.toString());
+        }
     }
 
     private static void noteCommonPool() {
@@ -149,9 +172,32 @@ public final class ServiceManager implements AutoCloseable {
         return dispatcher.dispatch(request);
     }
 
-    /** Nothing to release today; the store belongs to the host, which closes it. */
+    /**
+     * Resolves now the records that forwarded provisions and binds left behind without the broker's
+     * answer (after a crash, say): each is made ready, kept as failed, or removed once the broker
+     * confirms it holds nothing, asking the broker first (see README, "Placeholders"). This runs on
+     * its own every {@link Builder#placeholderSweepInterval}; call it to run it at once.
+     *
+     * @return how many records were changed or removed
+     */
+    public int sweepPlaceholders() {
+        return placeholderSweep.sweep();
+    }
+
+    /**
+     * Stops the placeholder sweep (a sweep waiting for a broker is interrupted), so nothing of this
+     * Service Manager runs on; the store belongs to the host, which closes it.
+     */
     @Override
     public void close() {
+        sweeper.shutdownNow();
+        try {
+            if (!sweeper.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.warn("the placeholder sweep did not stop within 5 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         LOG.debug("Service Manager closed");
     }
 
@@ -169,6 +215,7 @@ public final class ServiceManager implements AutoCloseable {
         private TrustManager[] trustManagers;
         private Supplier<String> ids = Context.randomIds();
         private SecretCipher secretCipher;
+        private Duration placeholderSweepInterval = Duration.ofMinutes(1);
 
         private Builder() {
         }
@@ -254,6 +301,17 @@ public final class ServiceManager implements AutoCloseable {
                 throw new IllegalArgumentException(name + " must be positive, was " + value);
             }
             return value;
+        }
+
+        /**
+         * How often the records that forwarded creates left without the broker's answer are
+         * resolved (default 1 minute). A record is looked at once its call cannot still run: older
+         * than the broker read timeout plus a minute, or at once when the store is not clustered
+         * and this process is not forwarding it.
+         */
+        public Builder placeholderSweepInterval(Duration interval) {
+            this.placeholderSweepInterval = positive(interval, "placeholderSweepInterval");
+            return this;
         }
 
         /** The largest request body accepted (default 1 MiB); larger ones get 413. */

@@ -72,7 +72,7 @@ class OsbConcurrencyTest extends OsbTestBase {
     }
 
     @Test
-    @DisplayName("concurrent provisions of one instance id by two platforms: one platform owns it, the other gets 409")
+    @DisplayName("concurrent provisions of one instance id by two platforms: one platform owns it, the other gets 404")
     void concurrentProvisionsByTwoPlatforms() throws Exception {
         String id = unique("i");
         List<Callable<ApiResponse>> calls = new ArrayList<>();
@@ -89,7 +89,7 @@ class OsbConcurrencyTest extends OsbTestBase {
         for (int i = 0; i < CALLS; i++) {
             boolean fromOwner = (i % 2 == 0) == ownedByA;
             assertThat(answers.get(i).status()).as(answers.get(i).body())
-                    .isIn(fromOwner ? List.of(200, 201) : List.of(409));
+                    .isIn(fromOwner ? List.of(200, 201) : List.of(404));
         }
     }
 

@@ -230,23 +230,70 @@ class OsbEnforcementTest extends OsbTestBase {
     }
 
     @Test
-    @DisplayName("provision of an instance id another platform owns is 409; the broker is not called")
+    @DisplayName("provision of an instance id another platform owns is 404, as GET says; the broker is not called")
     void instanceIdOfAnotherPlatform() {
         String id = provisioned(osbA, "small");
         stage.broker.clearRequests();
 
-        assertRefused(osbB.put(stage.instance(id), provisionBody("small")), 409);
+        ApiResponse put = osbB.put(stage.instance(id), provisionBody("small"));
+
+        assertRefused(put, 404);
+        assertThat(put.body()).isEqualTo(osbB.get(stage.instance(id)).body());
         assertThat(instanceRecord(id).json().get("platform_id").asText()).isEqualTo(platformId(platformA));
     }
 
     @Test
-    @DisplayName("bind with a binding id another platform owns is 409; the broker is not called")
+    @DisplayName("bind with a binding id another platform owns is 404, as GET says; the broker is not called")
     void bindingIdOfAnotherPlatform() {
         String bindingId = bound(osbA, provisioned(osbA, "small"), "small");
         String own = provisioned(osbB, "small");
         stage.broker.clearRequests();
 
-        assertRefused(osbB.put(stage.binding(own, bindingId), bindBody("db", "small")), 409);
+        assertRefused(osbB.put(stage.binding(own, bindingId), bindBody("db", "small")), 404);
+        assertThat(bindingRecord(bindingId).json().get("platform_id").asText()).isEqualTo(platformId(platformA));
+    }
+
+    @Test
+    @DisplayName("bind with an existing binding id but another plan is 409 naming the binding; the broker is not called")
+    void bindingIdWithAnotherPlan() {
+        String id = provisioned(osbA, "small");
+        String bindingId = bound(osbA, id, "small");
+        stage.broker.clearRequests();
+
+        ApiResponse response = osbA.put(stage.binding(id, bindingId), bindBody("db", "large"));
+
+        assertRefused(response, 409);
+        assertThat(response.text("description")).contains(bindingId);
+    }
+
+    @Test
+    @DisplayName("bind with an existing binding id but another service is 409; the broker is not called")
+    void bindingIdWithAnotherService() {
+        String id = provisioned(osbA, "small");
+        String bindingId = bound(osbA, id, "small");
+        stage.broker.clearRequests();
+
+        assertRefused(osbA.put(stage.binding(id, bindingId), bindBody("cache", "basic")), 409);
+    }
+
+    @Test
+    @DisplayName("bind with an existing binding id under another instance of the platform is 409; the broker is not "
+            + "called")
+    void bindingIdUnderAnotherInstance() {
+        String bindingId = bound(osbA, provisioned(osbA, "small"), "small");
+        String other = provisioned(osbA, "small");
+        stage.broker.clearRequests();
+
+        assertRefused(osbA.put(stage.binding(other, bindingId), bindBody("db", "small")), 409);
+    }
+
+    @Test
+    @DisplayName("bind with a new binding id and a plan other than the instance's stays 400")
+    void newBindingWithAnotherPlan() {
+        String id = provisioned(osbA, "small");
+        stage.broker.clearRequests();
+
+        assertRefused(osbA.put(stage.binding(id, unique("b")), bindBody("db", "large")), 400);
     }
 
     @Test

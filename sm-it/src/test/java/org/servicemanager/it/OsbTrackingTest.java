@@ -9,6 +9,7 @@ import org.servicemanager.test.broker.Catalogs;
 import org.servicemanager.test.broker.FakeOsbService;
 import org.servicemanager.test.broker.FakeOsbService.Failure;
 import org.servicemanager.test.broker.FakeOsbService.Outcome;
+import org.servicemanager.test.broker.Reply;
 import org.servicemanager.test.http.ApiClient;
 import org.servicemanager.test.http.ApiResponse;
 
@@ -126,13 +127,60 @@ class OsbTrackingTest extends OsbTestBase {
     }
 
     @Test
-    @DisplayName("an async provision that fails removes the record")
+    @DisplayName("an async provision that fails keeps the record, failed and not ready")
     void asyncProvisionFails() {
         stage.osb.asynchronous(0).finishWith(Outcome.FAILED, false);
         String id = asyncProvisioned("small");
 
         assertThat(poll(stage.instance(id))).isEqualTo("failed");
 
+        JsonNode instance = record(id);
+        assertThat(instance.get("ready").asBoolean()).isFalse();
+        assertThat(instance.at("/last_operation/type").asText()).isEqualTo("create");
+        assertThat(instance.at("/last_operation/state").asText()).isEqualTo("failed");
+        JsonNode listed = items("/v1/service_instances?fieldQuery=" + q("id eq '" + id + "'")).get(0);
+        assertThat(listed.get("ready").asBoolean()).isFalse();
+    }
+
+    @Test
+    @DisplayName("the record of a failed async provision goes when the deprovision is confirmed (410)")
+    void failedProvisionDeprovisioned() {
+        stage.osb.asynchronous(0).finishWith(Outcome.FAILED, false);
+        String id = asyncProvisioned("small");
+        poll(stage.instance(id));
+        stage.osb.reset();
+        stage.broker.clearRequests();
+
+        assertThat(osbA.delete(stage.instance(id) + idsQuery("db", "small")).status()).isEqualTo(410);
+
+        assertThat(stage.osbCalls()).extracting(r -> r.method()).containsExactly("DELETE");
+        assertThat(instanceRecord(id).status()).isEqualTo(404);
+    }
+
+    @Test
+    @DisplayName("the record of a failed async provision stays while the deprovision fails")
+    void failedProvisionDeprovisionFails() {
+        stage.osb.asynchronous(0).finishWith(Outcome.FAILED, false);
+        String id = asyncProvisioned("small");
+        poll(stage.instance(id));
+        stage.osb.reset().failNextCall(Failure.SERVER_ERROR);
+
+        assertThat(osbA.delete(stage.instance(id) + idsQuery("db", "small")).status()).isEqualTo(500);
+
+        assertThat(record(id).at("/last_operation/state").asText()).isEqualTo("failed");
+    }
+
+    @Test
+    @DisplayName("a provision the broker answers with 204 is a 502 naming the broker and the status; no record")
+    void provisionAnswered204() {
+        Stage s = newStage(defaultCatalog());
+        s.broker.route("PUT", FakeOsbService.INSTANCE_PATH, r -> Reply.of(204, "application/json", new byte[0]));
+        String id = unique("i");
+
+        ApiResponse response = osbA.put(s.instance(id), provisionBody("small"));
+
+        assertOsbError(response, 502);
+        assertThat(response.text("description")).contains(s.brokerName).contains("204");
         assertThat(instanceRecord(id).status()).isEqualTo(404);
     }
 
@@ -312,7 +360,7 @@ class OsbTrackingTest extends OsbTestBase {
     }
 
     @Test
-    @DisplayName("an async bind that fails removes the record")
+    @DisplayName("an async bind that fails keeps the record, failed and not ready, until the unbind is confirmed")
     void asyncBindFails() {
         String id = provisioned(osbA, "small");
         String bindingId = unique("b");
@@ -321,6 +369,26 @@ class OsbTrackingTest extends OsbTestBase {
 
         assertThat(poll(stage.binding(id, bindingId))).isEqualTo("failed");
 
+        assertThat(binding(bindingId).get("ready").asBoolean()).isFalse();
+        assertThat(binding(bindingId).at("/last_operation/state").asText()).isEqualTo("failed");
+        stage.osb.reset();
+        assertThat(osbA.delete(stage.binding(id, bindingId) + idsQuery("db", "small")).status()).isEqualTo(410);
+        assertThat(bindingRecord(bindingId).status()).isEqualTo(404);
+    }
+
+    @Test
+    @DisplayName("a bind the broker answers with 204 is a 502 naming the broker and the status; no record")
+    void bindAnswered204() {
+        Stage s = newStage(defaultCatalog());
+        s.broker.route("PUT", FakeOsbService.BINDING_PATH, r -> Reply.of(204, "application/json", new byte[0]));
+        String id = unique("i");
+        assertThat(osbA.put(s.instance(id), provisionBody("small")).status()).isEqualTo(201);
+        String bindingId = unique("b");
+
+        ApiResponse response = osbA.put(s.binding(id, bindingId), bindBody("db", "small"));
+
+        assertOsbError(response, 502);
+        assertThat(response.text("description")).contains(s.brokerName).contains("204");
         assertThat(bindingRecord(bindingId).status()).isEqualTo(404);
     }
 

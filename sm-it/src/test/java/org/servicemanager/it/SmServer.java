@@ -33,6 +33,11 @@ final class SmServer implements AutoCloseable {
         return new SmServer(sm, SmHttpServer.start(sm, new InetSocketAddress("127.0.0.1", 0)));
     }
 
+    /** The Service Manager itself, for what a test must reach beyond HTTP (its store, a sweep run now). */
+    ServiceManager sm() {
+        return sm;
+    }
+
     String baseUrl() {
         return http.baseUrl();
     }

@@ -39,9 +39,18 @@ public record ServiceBinding(
                 labels, createdAt, updatedAt, ready, newVersion);
     }
 
-    public ServiceBinding with(LastOperation operation, boolean newReady, Instant now) {
+    /** A copy with {@code operation} as the latest operation, updated at {@code now}. */
+    public ServiceBinding withOperation(LastOperation operation, Instant now) {
+        Objects.requireNonNull(operation, "operation");
+        Objects.requireNonNull(now, "now");
         return new ServiceBinding(id, name, serviceInstanceId, platformId, context, bindResource, operation, labels,
-                createdAt, now, newReady, version);
+                createdAt, now, ready, version);
+    }
+
+    /** A copy that is ready: its creation succeeded. */
+    public ServiceBinding asReady() {
+        return new ServiceBinding(id, name, serviceInstanceId, platformId, context, bindResource, lastOperation,
+                labels, createdAt, updatedAt, true, version);
     }
 
     public ServiceBinding withLabels(Labels newLabels, Instant now) {

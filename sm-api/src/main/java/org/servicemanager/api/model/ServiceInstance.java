@@ -46,12 +46,57 @@ public record ServiceInstance(
                 pendingPlanId, pendingContext, labels, createdAt, updatedAt, ready, newVersion);
     }
 
-    /** A copy after an operation step: state, readiness and the values that result. */
-    public ServiceInstance with(String newPlanId, String newContext, String newDashboardUrl, boolean newUsable,
-            LastOperation operation, String newPendingPlanId, String newPendingContext, boolean newReady,
-            Instant now) {
-        return new ServiceInstance(id, name, newPlanId, platformId, newContext, newDashboardUrl, newUsable, operation,
-                newPendingPlanId, newPendingContext, labels, createdAt, now, newReady, version);
+    // Named changes. Each returns a copy with one aspect changed; only withOperation and
+    // withLabels move updatedAt, because every step of an operation records its operation.
+
+    /** A copy with {@code operation} as the latest operation, updated at {@code now}. */
+    public ServiceInstance withOperation(LastOperation operation, Instant now) {
+        Objects.requireNonNull(operation, "operation");
+        Objects.requireNonNull(now, "now");
+        return new ServiceInstance(id, name, servicePlanId, platformId, context, dashboardUrl, usable, operation,
+                pendingPlanId, pendingContext, labels, createdAt, now, ready, version);
+    }
+
+    /** A copy on plan {@code planId} with {@code newContext} (JSON text or {@code null}). */
+    public ServiceInstance withPlan(String planId, String newContext) {
+        Objects.requireNonNull(planId, "planId");
+        return new ServiceInstance(id, name, planId, platformId, newContext, dashboardUrl, usable, lastOperation,
+                pendingPlanId, pendingContext, labels, createdAt, updatedAt, ready, version);
+    }
+
+    /** A copy with the broker's dashboard URL; {@code null} (the broker sent none) keeps the current one. */
+    public ServiceInstance withDashboardUrl(String url) {
+        return url == null ? this : new ServiceInstance(id, name, servicePlanId, platformId, context, url, usable,
+                lastOperation, pendingPlanId, pendingContext, labels, createdAt, updatedAt, ready, version);
+    }
+
+    /** A copy with the broker's {@code instance_usable}. */
+    public ServiceInstance withUsable(boolean newUsable) {
+        return new ServiceInstance(id, name, servicePlanId, platformId, context, dashboardUrl, newUsable,
+                lastOperation, pendingPlanId, pendingContext, labels, createdAt, updatedAt, ready, version);
+    }
+
+    /** A copy holding the plan and context an update in progress moves to ({@code null}: unchanged). */
+    public ServiceInstance withPending(String planId, String newContext) {
+        return new ServiceInstance(id, name, servicePlanId, platformId, context, dashboardUrl, usable, lastOperation,
+                planId, newContext, labels, createdAt, updatedAt, ready, version);
+    }
+
+    /** A copy without pending values: the update ended, whichever way. */
+    public ServiceInstance withoutPending() {
+        return withPending(null, null);
+    }
+
+    /** A copy where the pending plan and context (if any) became the instance's own: the update succeeded. */
+    public ServiceInstance withPendingApplied() {
+        return withPlan(pendingPlanId != null ? pendingPlanId : servicePlanId,
+                pendingContext != null ? pendingContext : context).withoutPending();
+    }
+
+    /** A copy that is ready: its creation succeeded. */
+    public ServiceInstance asReady() {
+        return new ServiceInstance(id, name, servicePlanId, platformId, context, dashboardUrl, usable, lastOperation,
+                pendingPlanId, pendingContext, labels, createdAt, updatedAt, true, version);
     }
 
     public ServiceInstance withLabels(Labels newLabels, Instant now) {

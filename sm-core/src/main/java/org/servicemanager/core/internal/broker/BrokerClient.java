@@ -83,6 +83,11 @@ public final class BrokerClient {
         this.shared = newClient(trustManagers == null ? null : PemKeys.trustOnly(trustManagers), false);
     }
 
+    /** How long a call may take to be answered in full; no call runs longer. */
+    public Duration readTimeout() {
+        return readTimeout;
+    }
+
     /**
      * The URI of an OSB endpoint of a broker: its URL (any path prefix kept, trailing slashes not
      * doubled), the raw path and the raw query ({@code null} for none).

@@ -60,13 +60,9 @@ final class OsbForwarder {
         SmRequest request = call.request();
         Map<String, String> headers = new HashMap<>();
         headers.put("X-Broker-API-Version", request.header("X-Broker-API-Version").orElseThrow());
-        request.header("X-Broker-API-Originating-Identity").ifPresent(v -> {
-            if (v.length() > 8192 || !v.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
-                throw new BadRequestException("the X-Broker-API-Originating-Identity header must be printable ASCII "
-                        + "('<platform> <base64 JSON>') of at most 8192 characters");
-            }
-            headers.put("X-Broker-API-Originating-Identity", v);
-        });
+        // OsbChecks has checked it is a valid header value.
+        request.header("X-Broker-API-Originating-Identity")
+                .ifPresent(v -> headers.put("X-Broker-API-Originating-Identity", v));
         headers.put("X-Broker-API-Request-Identity", request.header("X-Broker-API-Request-Identity")
                 .filter(v -> v.length() <= 256 && v.chars().allMatch(c -> c > 0x20 && c < 0x7f))
                 .orElseGet(() -> UUID.randomUUID().toString()));

@@ -15,8 +15,16 @@ public final class OsbRoutes {
     private OsbRoutes() {
     }
 
-    public static void register(Router router, Context ctx) {
-        OsbApi osb = new OsbApi(ctx);
+    /**
+     * Registers the routes.
+     *
+     * @return the sweep that resolves the placeholders these routes' creates may leave behind; the
+     *     caller schedules it
+     */
+    public static PlaceholderSweep register(Router router, Context ctx) {
+        OsbRegistry registry = new OsbRegistry(ctx);
+        OsbRecords records = new OsbRecords(ctx);
+        OsbApi osb = new OsbApi(ctx, new OsbChecks(ctx, registry), records);
         router.add("GET", BASE + "/catalog", PLATFORM, sync(osb::catalog));
         router.add("PUT", INSTANCE, PLATFORM, osb::provision);
         router.add("PATCH", INSTANCE, PLATFORM, osb::update);
@@ -27,5 +35,6 @@ public final class OsbRoutes {
         router.add("DELETE", BINDING, PLATFORM, osb::unbind);
         router.add("GET", BINDING, PLATFORM, osb::fetchBinding);
         router.add("GET", BINDING + "/last_operation", PLATFORM, osb::bindingLastOperation);
+        return new PlaceholderSweep(ctx, registry, records);
     }
 }

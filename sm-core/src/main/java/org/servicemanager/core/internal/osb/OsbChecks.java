@@ -1,0 +1,382 @@
+package org.servicemanager.core.internal.osb;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.servicemanager.api.BadRequestException;
+import org.servicemanager.api.ConflictException;
+import org.servicemanager.api.NotFoundException;
+import org.servicemanager.api.PreconditionFailedException;
+import org.servicemanager.api.model.Platform;
+import org.servicemanager.api.model.ServiceBinding;
+import org.servicemanager.api.model.ServiceBroker;
+import org.servicemanager.api.model.ServiceInstance;
+import org.servicemanager.api.model.ServiceOffering;
+import org.servicemanager.api.store.EntityTypes;
+import org.servicemanager.api.store.Repository;
+import org.servicemanager.core.internal.http.Call;
+import org.servicemanager.core.internal.json.Json;
+import org.servicemanager.core.internal.osb.OsbRegistry.PlanRef;
+import org.servicemanager.core.internal.registry.Context;
+import org.servicemanager.core.internal.registry.PlatformView;
+import org.servicemanager.core.internal.security.Principal;
+
+/**
+ * The checks of the OSB endpoints: API version and headers, ids, the broker, the plan and its
+ * capabilities, visibility and ownership. They read the registry and the records but change
+ * nothing and call no broker, so a call they refuse leaves no trace. Each verb's checks return one
+ * resolved call that carries what the verb needs. Thread-safe.
+ */
+final class OsbChecks {
+    private static final Pattern API_VERSION = Pattern.compile("2\\.\\d{1,4}");
+
+    /** A call that passed the checks every OSB call starts with: its broker and calling platform. */
+    record OsbCall(Call call, ServiceBroker broker, Platform platform) {
+        String instanceId() {
+            return call.pathParam("instance_id");
+        }
+
+        String bindingId() {
+            return call.pathParam("binding_id");
+        }
+    }
+
+    /** A provision that may be forwarded: its plan and the platform's context (or {@code null}). */
+    record Provision(OsbCall osb, PlanRef plan, JsonNode context) {
+    }
+
+    /** An update that may be forwarded: the instance, the plan it moves to and the context it sets. */
+    record Update(OsbCall osb, ServiceInstance instance, PlanRef target, String newContext) {
+    }
+
+    /** A bind that may be forwarded: the instance it binds, its plan and the platform's context. */
+    record Bind(OsbCall osb, ServiceInstance instance, PlanRef plan, JsonNode context, JsonNode bindResource) {
+    }
+
+    private final Context ctx;
+    private final OsbRegistry registry;
+    /** Which broker the calling platform may reach at all (OsbGate); checked after the request's shape. */
+    private final OsbGate gate;
+
+    OsbChecks(Context ctx, OsbRegistry registry) {
+        this.ctx = ctx;
+        this.registry = registry;
+        this.gate = new OsbGate(ctx, registry);
+    }
+
+    // ---- every call ----------------------------------------------------------------------------
+
+    /** The checks every OSB call starts with: the headers, the ids in the path, the broker. */
+    OsbCall check(Call call) {
+        String version = call.request().header("X-Broker-API-Version").orElse("");
+        if (!API_VERSION.matcher(version).matches()) {
+            throw new PreconditionFailedException("the X-Broker-API-Version header is "
+                    + (version.isEmpty() ? "missing" : "'" + version + "', which is not supported")
+                    + "; the Service Manager supports OSB 2.x, for example 2.17");
+        }
+        call.request().header("X-Broker-API-Originating-Identity").ifPresent(OsbChecks::checkOriginatingIdentity);
+        for (String param : new String[] {"instance_id", "binding_id"}) {
+            call.optionalPathParam(param).ifPresent(id -> checkId(param, id));
+        }
+        return new OsbCall(call, gate.broker(call), platform(call));
+    }
+
+    /** The header is passed on to the broker as received, so it must be a valid header value. */
+    private static void checkOriginatingIdentity(String value) {
+        if (value.length() > 8192 || !value.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+            throw new BadRequestException("the X-Broker-API-Originating-Identity header must be printable ASCII "
+                    + "('<platform> <base64 JSON>') of at most 8192 characters");
+        }
+    }
+
+    /** Ids become URL segments at the broker and keys in tokens: keep them to what both can carry. */
+    static void checkId(String param, String id) {
+        if (id.length() > 255 || id.equals(".") || id.equals("..") || !id.chars().noneMatch(Character::isISOControl)) {
+            throw new BadRequestException(param + " must be 1 to 255 characters without control characters, and not "
+                    + "'.' or '..'");
+        }
+    }
+
+    private static Platform platform(Call call) {
+        if (call.principal() instanceof Principal.PlatformCaller caller) {
+            return caller.platform();
+        }
+        throw new IllegalStateException("OSB routes are for platforms only");
+    }
+
+    // ---- per verb ------------------------------------------------------------------------------
+
+    Provision provision(OsbCall osb) {
+        ObjectNode body = osb.call().jsonBody();
+        PlanRef ref = resolve(osb.broker(), requiredText(body, "service_id"), requiredText(body, "plan_id"));
+        JsonNode context = body.get("context");
+        requireVisible(osb.platform(), ref, orgOf(osb.platform(), context, body));
+        // An existing record with this id is checked by requireReusable when the reservation finds
+        // it: one store write instead of a read and a write on every provision.
+        return new Provision(osb, ref, context);
+    }
+
+    /**
+     * An instance record with the id of a provision: one of another platform does not exist for
+     * this one (404, as GET says; a 409 would tell that the id is taken); one of this platform made
+     * through another broker is a conflict. Otherwise the broker
+     * judges the repeated provision (it answers 200, 202 or 409).
+     */
+    void requireReusable(OsbCall osb, ServiceInstance existing) {
+        requireOwner(existing.platformId(), osb.platform(), "service instance", existing.id());
+        if (!atBroker(existing, osb.broker())) {
+            throw new ConflictException("service instance '" + existing.id() + "' already exists at another broker");
+        }
+    }
+
+    Update update(OsbCall osb) {
+        ObjectNode body = osb.call().jsonBody();
+        ServiceInstance instance = ownedInstance(osb);
+        PlanRef current = planOf(osb.broker(), instance);
+        PlanRef target = resolve(osb.broker(), requiredText(body, "service_id"),
+                body.hasNonNull("plan_id") ? requiredText(body, "plan_id") : current.plan().catalogId());
+        if (!target.offering().id().equals(current.offering().id())) {
+            throw new BadRequestException("service_id '" + target.offering().catalogId()
+                    + "' is not the service of instance '" + instance.id() + "'");
+        }
+        JsonNode context = body.get("context");
+        boolean hasContext = context != null && !context.isNull();
+        if (!target.plan().id().equals(current.plan().id())) {
+            if (!current.updateable()) {
+                throw new BadRequestException("plan '" + current.plan().catalogName() + "' of service '"
+                        + current.offering().catalogName() + "' does not allow plan changes (plan_updateable)");
+            }
+            requireVisible(osb.platform(), target, orgOf(osb.platform(),
+                    hasContext ? context : Json.readTrustedOrNull(instance.context()), body));
+        }
+        return new Update(osb, instance, target, hasContext ? Json.text(context) : instance.context());
+    }
+
+    /** The record a deprovision addresses, if any; without one the platform must see the plan somewhere. */
+    Optional<ServiceInstance> deprovision(OsbCall osb) {
+        Optional<ServiceInstance> instance = knownInstance(osb);
+        PlanRef ref = resolve(osb.broker(), requiredQuery(osb.call(), "service_id"),
+                requiredQuery(osb.call(), "plan_id"));
+        if (instance.isEmpty()) {
+            // No record (say, orphan mitigation after a failed provision): the platform must at least
+            // see the plan in some scope, or it could delete what is not its business.
+            requireVisible(osb.platform(), ref, Scoping.ANY_ORG);
+        }
+        return instance;
+    }
+
+    void fetchInstance(OsbCall osb) {
+        PlanRef ref = planOf(osb.broker(), ownedInstance(osb));
+        if (!ref.offering().instancesRetrievable()) {
+            throw new BadRequestException("service '" + ref.offering().catalogName() + "' of broker '"
+                    + osb.broker().name() + "' does not support fetching instances (instances_retrievable)");
+        }
+    }
+
+    Bind bind(OsbCall osb) {
+        ObjectNode body = osb.call().jsonBody();
+        ServiceInstance instance = ownedInstance(osb);
+        PlanRef ref;
+        try {
+            ref = resolve(osb.broker(), requiredText(body, "service_id"), requiredText(body, "plan_id"));
+            if (!ref.plan().id().equals(instance.servicePlanId())) {
+                throw new BadRequestException("plan_id '" + ref.plan().catalogId() + "' is not the plan of instance '"
+                        + instance.id() + "'");
+            }
+        } catch (BadRequestException e) {
+            // OSB: the same binding id with other parameters is 409, not a bad request.
+            Optional<ServiceBinding> existing = bindings().get(osb.bindingId());
+            if (existing.isPresent()) {
+                requireReusable(osb, existing.get());
+                throw new ConflictException("service binding '" + existing.get().id() + "' already exists with "
+                        + "other parameters: " + e.getMessage());
+            }
+            throw e;
+        }
+        if (!ref.bindable()) {
+            throw new BadRequestException("plan '" + ref.plan().catalogName() + "' of service '"
+                    + ref.offering().catalogName() + "' is not bindable");
+        }
+        // An existing binding with this id is checked by requireReusable when the reservation finds it.
+        return new Bind(osb, instance, ref, body.get("context"), body.get("bind_resource"));
+    }
+
+    /**
+     * A binding record with the id of a bind: one of another platform does not exist for this one
+     * (404, as GET says); one of another instance of this platform is the same id with other
+     * parameters (409).
+     */
+    void requireReusable(OsbCall osb, ServiceBinding existing) {
+        requireOwner(existing.platformId(), osb.platform(), "service binding", existing.id());
+        if (!existing.serviceInstanceId().equals(osb.instanceId())) {
+            throw new ConflictException("service binding '" + existing.id() + "' already exists for another "
+                    + "service instance");
+        }
+    }
+
+    /** Like {@link #deprovision}, for a binding. */
+    Optional<ServiceBinding> unbind(OsbCall osb) {
+        Optional<ServiceBinding> binding = knownBinding(osb);
+        PlanRef ref = resolve(osb.broker(), requiredQuery(osb.call(), "service_id"),
+                requiredQuery(osb.call(), "plan_id"));
+        if (binding.isEmpty()) {
+            requireVisible(osb.platform(), ref, Scoping.ANY_ORG);
+        }
+        return binding;
+    }
+
+    void fetchBinding(OsbCall osb) {
+        ServiceBinding binding = ownedBinding(osb);
+        ServiceInstance instance = instances().get(binding.serviceInstanceId())
+                .orElseThrow(() -> new NotFoundException("service binding '" + binding.id() + "' not found"));
+        PlanRef ref = planOf(osb.broker(), instance);
+        if (!ref.offering().bindingsRetrievable()) {
+            throw new BadRequestException("service '" + ref.offering().catalogName() + "' of broker '"
+                    + osb.broker().name() + "' does not support fetching bindings (bindings_retrievable)");
+        }
+    }
+
+    // ---- plans and visibility ------------------------------------------------------------------
+
+    /** The registry view of a broker that {@link #check} found; gone since then is a 404 too. */
+    private OsbRegistry.BrokerView view(ServiceBroker broker) {
+        return registry.broker(broker.id())
+                .orElseThrow(() -> new NotFoundException("service broker '" + broker.id() + "' not found"));
+    }
+
+    PlanRef resolve(ServiceBroker broker, String serviceId, String planId) {
+        OsbRegistry.BrokerView view = view(broker);
+        ServiceOffering offering = view.offeringsByCatalogId().get(serviceId);
+        if (offering == null) {
+            throw new BadRequestException("service_id '" + serviceId + "' is not a service of broker '"
+                    + broker.name() + "'");
+        }
+        return view.plan(serviceId, planId).orElseThrow(() -> new BadRequestException("plan_id '" + planId
+                + "' is not a plan of service '" + offering.catalogName() + "' of broker '" + broker.name() + "'"));
+    }
+
+    /** The plan of an instance made through this broker ({@link #knownInstance} has checked that). */
+    PlanRef planOf(ServiceBroker broker, ServiceInstance instance) {
+        PlanRef ref = view(broker).plansById().get(instance.servicePlanId());
+        if (ref == null) {
+            throw new NotFoundException("the plan of service instance '" + instance.id() + "' no longer exists");
+        }
+        return ref;
+    }
+
+    /** Which organization a call acts in, for the visibility check. */
+    record Scoping(boolean byOrg, String org) {
+        static final Scoping ANY_ORG = new Scoping(false, null);
+    }
+
+    /**
+     * Cloud Foundry calls are scoped by organization: the context's {@code organization_guid}, or
+     * the body's top-level one (OSB still has platforms send it). A call that names no org sees
+     * only the visibilities that are not limited to orgs.
+     */
+    static Scoping orgOf(Platform platform, JsonNode context, ObjectNode body) {
+        if (!"cloudfoundry".equals(platform.type())) {
+            return Scoping.ANY_ORG;
+        }
+        String org = text(context, "organization_guid");
+        if (org == null) {
+            JsonNode topLevel = body.get("organization_guid");
+            org = topLevel != null && topLevel.isTextual() && !topLevel.asText().equals("-")
+                    ? topLevel.asText() : null;
+        }
+        return new Scoping(true, org);
+    }
+
+    void requireVisible(Platform platform, PlanRef ref, Scoping scoping) {
+        if (registry.visibilities(platform.id(), ref.plan().id()).stream()
+                .noneMatch(v -> PlatformView.grants(v, scoping.byOrg(), scoping.org()))) {
+            throw new BadRequestException("plan '" + ref.plan().catalogName() + "' of service '"
+                    + ref.offering().catalogName() + "' is not visible to platform '" + platform.name() + "'"
+                    + (scoping.org() == null ? "" : " in organization '" + scoping.org() + "'"));
+        }
+    }
+
+    // ---- ownership -----------------------------------------------------------------------------
+
+    ServiceInstance ownedInstance(OsbCall osb) {
+        return knownInstance(osb).orElseThrow(
+                () -> new NotFoundException("service instance '" + osb.instanceId() + "' not found"));
+    }
+
+    /**
+     * The record of the addressed instance, if there is one. One of another platform, or one made
+     * through another broker, does not exist as far as this call can tell: 404, so such a call can
+     * neither reach this broker nor change or remove the record.
+     */
+    Optional<ServiceInstance> knownInstance(OsbCall osb) {
+        String id = osb.instanceId();
+        Optional<ServiceInstance> instance = instances().get(id);
+        if (instance.isPresent()) {
+            requireOwner(instance.get().platformId(), osb.platform(), "service instance", id);
+            if (!atBroker(instance.get(), osb.broker())) {
+                throw new NotFoundException("service instance '" + id + "' not found");
+            }
+        }
+        return instance;
+    }
+
+    ServiceBinding ownedBinding(OsbCall osb) {
+        return knownBinding(osb).orElseThrow(
+                () -> new NotFoundException("service binding '" + osb.bindingId() + "' not found"));
+    }
+
+    /** Like {@link #knownInstance}; a binding of another instance than the addressed one is 404 too. */
+    Optional<ServiceBinding> knownBinding(OsbCall osb) {
+        knownInstance(osb);
+        String id = osb.bindingId();
+        Optional<ServiceBinding> binding = bindings().get(id);
+        if (binding.isPresent()) {
+            requireOwner(binding.get().platformId(), osb.platform(), "service binding", id);
+            if (!binding.get().serviceInstanceId().equals(osb.instanceId())) {
+                throw new NotFoundException("service binding '" + id + "' not found");
+            }
+        }
+        return binding;
+    }
+
+    /** Whether an instance record was made through this broker, i.e. its plan is one of the broker's. */
+    private boolean atBroker(ServiceInstance instance, ServiceBroker broker) {
+        return view(broker).plansById().containsKey(instance.servicePlanId());
+    }
+
+    /** Another platform's instance or binding does not exist as far as this platform can tell. */
+    private static void requireOwner(String owner, Platform platform, String what, String id) {
+        if (!owner.equals(platform.id())) {
+            throw new NotFoundException(what + " '" + id + "' not found");
+        }
+    }
+
+    private Repository<ServiceInstance> instances() {
+        return ctx.store().repository(EntityTypes.SERVICE_INSTANCES);
+    }
+
+    private Repository<ServiceBinding> bindings() {
+        return ctx.store().repository(EntityTypes.SERVICE_BINDINGS);
+    }
+
+    // ---- small helpers -------------------------------------------------------------------------
+
+    private static String requiredText(ObjectNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || !value.isTextual() || value.asText().isEmpty()) {
+            throw new BadRequestException("field '" + field + "' is required (a non-empty string)");
+        }
+        return value.asText();
+    }
+
+    static String requiredQuery(Call call, String name) {
+        return call.query(name).filter(v -> !v.isEmpty()).orElseThrow(() -> new BadRequestException(
+                "query parameter '" + name + "' is required"));
+    }
+
+    static String text(JsonNode node, String field) {
+        JsonNode value = node != null && node.isObject() ? node.get(field) : null;
+        return value != null && value.isTextual() ? value.asText() : null;
+    }
+}
