@@ -67,6 +67,7 @@ public final class ServiceManager implements AutoCloseable {
     private final boolean authenticationDisabled;
     private final long maxRequestBodyBytes;
     private final Revision revision;
+    private final BrokerClient brokers;
 
     private static final java.util.concurrent.atomic.AtomicBoolean POOL_NOTED =
             new java.util.concurrent.atomic.AtomicBoolean();
@@ -82,10 +83,10 @@ public final class ServiceManager implements AutoCloseable {
         this.authenticator = new Authenticator(b.adminHashes, b.store, revision);
         this.authenticationDisabled = b.authenticationDisabled;
         this.maxRequestBodyBytes = b.maxRequestBodyBytes;
-        BrokerClient brokers = new BrokerClient(b.brokerConnectTimeout, b.brokerReadTimeout,
-                b.maxBrokerResponseBytes, b.trustManagers);
         BrokerSecrets secrets = new BrokerSecrets(b.secretCipher());
         checkKey(b.store, secrets);
+        this.brokers = new BrokerClient(b.brokerConnectTimeout, b.brokerReadTimeout,
+                b.maxBrokerResponseBytes, b.trustManagers);
         Context ctx = new Context(b.store, b.clock, brokers, secrets, b.ids, version(), revision);
         RegistryRoutes.register(router, ctx);
         OsbRoutes.register(router, ctx);
@@ -235,9 +236,15 @@ public final class ServiceManager implements AutoCloseable {
         }
     }
 
-    /** Nothing to release today; the store belongs to the host, which closes it. */
+    /**
+     * Stops the threads and HTTP clients that call brokers, so that nothing of this Service Manager
+     * outlives it (a web application can be redeployed without leaking its class loader). Calls
+     * still waiting for a broker complete; new ones fail. The store belongs to the host, which
+     * closes it. Idempotent.
+     */
     @Override
     public void close() {
+        brokers.close();
         LOG.debug("Service Manager closed");
     }
 
