@@ -48,6 +48,13 @@ public final class StandaloneServer {
 
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneServer.class);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+    /** A connection that sends nothing for this long is closed (Jetty's default, made explicit). */
+    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * Below this rate (bytes per second, after the first second) a request body is refused with
+     * 408 and its connection closed: a client trickling a body holds a connection for nothing.
+     */
+    static final long MIN_REQUEST_DATA_RATE = 1024;
     private static final int GENERATED_PASSWORD_BYTES = 24;
 
     private StandaloneServer() {
@@ -144,15 +151,20 @@ public final class StandaloneServer {
         Server server = new Server(threads);
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
+        http.setMinRequestDataRate(MIN_REQUEST_DATA_RATE);
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(host);
         connector.setPort(port);
+        connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
         server.addConnector(connector);
+        // Errors Jetty answers itself (400, 408, 414, 431, ...) get the Service Manager's JSON body.
+        server.setErrorHandler(new JsonErrorHandler());
 
         ServletContextHandler context = new ServletContextHandler("/");
         ServletHolder servlet = new ServletHolder("service-manager", new ServiceManagerServlet(sm));
         servlet.setAsyncSupported(true);
         context.addServlet(servlet, "/*");
+        context.setErrorHandler(new JsonErrorHandler());
         // GracefulHandler lets requests in flight finish (up to the stop timeout) before Jetty stops.
         server.setHandler(new GracefulHandler(context));
         server.setStopTimeout(STOP_TIMEOUT.toMillis());
