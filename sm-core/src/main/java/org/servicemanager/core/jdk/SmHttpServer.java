@@ -34,7 +34,12 @@ import org.slf4j.LoggerFactory;
  * the others. The JDK server reads request bodies on those threads, blocking, so a client that
  * sends its body slowly holds one; each body must therefore arrive within a deadline (default
  * {@value #DEFAULT_BODY_TIMEOUT_SECONDS} s), or the connection is closed. A body declared larger
- * than {@link ServiceManager#maxRequestBodyBytes()} is answered 413 at once, unread. Thread-safe.
+ * than {@link ServiceManager#maxRequestBodyBytes()} is answered 413 at once, unread. {@code HEAD}
+ * is answered as {@code GET}, without the body.
+ *
+ * <p>The few errors the JDK server answers itself, before any handler runs (a malformed request
+ * line, a request target that is not a path such as {@code *}, an unsupported transfer encoding),
+ * come with its own short HTML body: it offers no hook to change them. Thread-safe.
  */
 public final class SmHttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SmHttpServer.class);
@@ -151,8 +156,11 @@ public final class SmHttpServer implements AutoCloseable {
      * the server from answering anything else.
      */
     private void serve(HttpExchange exchange) {
-        SmRequest.Builder builder = SmRequest.builder(exchange.getRequestMethod(),
-                exchange.getRequestURI().getRawPath()).query(exchange.getRequestURI().getRawQuery());
+        String rawPath = exchange.getRequestURI().getRawPath();
+        String method = exchange.getRequestMethod();
+        // HEAD is served as GET; write() sends no body for it.
+        SmRequest.Builder builder = SmRequest.builder(method.equals("HEAD") ? "GET" : method, rawPath)
+                .query(exchange.getRequestURI().getRawQuery());
         exchange.getRequestHeaders().forEach((name, values) -> values.forEach(v -> builder.header(name, v)));
         long declared = declaredLength(exchange);
         if (declared == 0) {
