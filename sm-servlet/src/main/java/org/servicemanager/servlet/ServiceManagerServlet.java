@@ -253,7 +253,8 @@ public final class ServiceManagerServlet extends HttpServlet {
         SmRequest.Builder builder = SmRequest.builder("HEAD".equalsIgnoreCase(method) ? "GET" : method,
                         path.isEmpty() ? "/" : path)
                 .basePath(uri.substring(0, prefixLength))
-                .query(request.getQueryString());
+                .query(request.getQueryString())
+                .remoteAddress(request.getRemoteAddr());
         for (Enumeration<String> names = request.getHeaderNames(); names.hasMoreElements(); ) {
             String name = names.nextElement();
             for (Enumeration<String> values = request.getHeaders(name); values.hasMoreElements(); ) {

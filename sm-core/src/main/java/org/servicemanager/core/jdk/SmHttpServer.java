@@ -161,6 +161,10 @@ public final class SmHttpServer implements AutoCloseable {
         // HEAD is served as GET; write() sends no body for it.
         SmRequest.Builder builder = SmRequest.builder(method.equals("HEAD") ? "GET" : method, rawPath)
                 .query(exchange.getRequestURI().getRawQuery());
+        InetSocketAddress remote = exchange.getRemoteAddress();
+        if (remote != null && remote.getAddress() != null) {
+            builder.remoteAddress(remote.getAddress().getHostAddress());
+        }
         exchange.getRequestHeaders().forEach((name, values) -> values.forEach(v -> builder.header(name, v)));
         long declared = declaredLength(exchange);
         if (declared == 0) {
