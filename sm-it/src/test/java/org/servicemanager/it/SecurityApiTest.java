@@ -96,12 +96,12 @@ class SecurityApiTest extends ApiTestBase {
     @Test
     @DisplayName("the 401 for a malformed Authorization header does not repeat what the client sent")
     void malformedHeaderNotEchoed() {
-        ApiResponse otherScheme = anonymous.withAuthorization("<script>alert(1)</script> x").get("/v1/platforms");
+        ApiResponse otherScheme = anonymous.withAuthorization("<xyz-marker>alert(1) x").get("/v1/platforms");
         ApiResponse badBase64 = anonymous.withAuthorization("Basic <img-src=x>").get("/v1/platforms");
 
         assertError(otherScheme, 401, "Unauthorized");
         assertError(badBase64, 401, "Unauthorized");
-        assertThat(otherScheme.body()).doesNotContain("script").contains("Basic");
+        assertThat(otherScheme.body()).doesNotContain("xyz-marker").contains("Basic");
         assertThat(badBase64.body()).doesNotContain("img-src");
     }
 
