@@ -332,16 +332,28 @@ public final class BrokerClient {
     }
 
     /**
-     * Closes an HTTP client where the runtime can (Java 21 made {@link HttpClient} closeable); on
-     * Java 17 its selector thread ends once the client is no longer referenced.
+     * Shuts an HTTP client down where the runtime can: Java 21 added {@code HttpClient.shutdown()},
+     * which lets calls in flight finish and ends its selector thread; on Java 17 that thread ends
+     * once the client is no longer referenced. Never blocks (unlike Java 21's {@code close()}).
      */
     private static void closeQuietly(HttpClient client) {
-        if (client instanceof AutoCloseable closeable) {
+        if (SHUTDOWN != null) {
             try {
-                closeable.close();
-            } catch (Exception e) {
-                // Closing is best effort: the client is dropped either way.
+                SHUTDOWN.invoke(client);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                // Best effort: the client is dropped either way.
             }
+        }
+    }
+
+    /** {@code HttpClient.shutdown()} on Java 21 and later, else {@code null}. */
+    private static final java.lang.reflect.Method SHUTDOWN = shutdownMethod();
+
+    private static java.lang.reflect.Method shutdownMethod() {
+        try {
+            return HttpClient.class.getMethod("shutdown");
+        } catch (NoSuchMethodException e) {
+            return null;
         }
     }
 
