@@ -318,12 +318,14 @@ public final class BrokerClient {
     }
 
     /**
-     * Stops the timer and callback threads and drops the HTTP clients. Calls still in flight
-     * complete on the thread that sees their answer; new calls fail at once. Idempotent.
+     * Stops the timer and callback threads and drops the HTTP clients; new calls fail at once.
+     * Calls still in flight complete with their answer (on the thread that reads it) or their
+     * timeout: the timer thread ends after the last pending timeout, at once when none is.
+     * Idempotent.
      */
     public void close() {
         closed = true;
-        timer.shutdownNow();
+        timer.shutdown();
         callbacks.shutdown();
         tlsClients.invalidateAll();
         tlsClients.cleanUp();
