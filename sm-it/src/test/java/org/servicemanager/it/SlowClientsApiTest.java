@@ -62,7 +62,8 @@ class SlowClientsApiTest {
 
             // Generous: slow bodies under the limit are dropped after their one-second deadline.
             ApiResponse response = created.get(20, TimeUnit.SECONDS);
-            assertThat(response.status()).as(response.body()).isEqualTo(201);
+            assertThat(response.status()).as("%s, with %d slow connections open", response.body(), slow.open())
+                    .isEqualTo(201);
         }
     }
 

@@ -186,7 +186,7 @@ class ServiceManagerServletTest {
                 HttpResponse<String> response = HTTP.sendAsync(get("/v1/info").build(),
                         HttpResponse.BodyHandlers.ofString()).get(20, TimeUnit.SECONDS);
 
-                assertThat(response.statusCode()).isEqualTo(200);
+                assertThat(response.statusCode()).as("with %d slow connections open", slow.open()).isEqualTo(200);
             }
         }
     }

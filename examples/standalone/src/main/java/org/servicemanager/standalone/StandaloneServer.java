@@ -13,6 +13,7 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.server.handler.MinimumDataRateHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.servicemanager.core.JvmTuning;
 import org.servicemanager.core.ServiceManager;
@@ -151,7 +152,6 @@ public final class StandaloneServer {
         Server server = new Server(threads);
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
-        http.setMinRequestDataRate(MIN_REQUEST_DATA_RATE);
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(host);
         connector.setPort(port);
@@ -166,7 +166,7 @@ public final class StandaloneServer {
         context.addServlet(servlet, "/*");
         context.setErrorHandler(new JsonErrorHandler());
         // GracefulHandler lets requests in flight finish (up to the stop timeout) before Jetty stops.
-        server.setHandler(new GracefulHandler(context));
+        server.setHandler(new GracefulHandler(new MinimumDataRateHandler(context, MIN_REQUEST_DATA_RATE, 0)));
         server.setStopTimeout(STOP_TIMEOUT.toMillis());
         server.setStopAtShutdown(false); // our own shutdown hook stops it, then logs
         return server;

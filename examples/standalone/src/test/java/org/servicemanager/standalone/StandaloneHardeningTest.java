@@ -53,7 +53,23 @@ class StandaloneHardeningTest {
 
             // Generous bound: the point is that it is answered at all while the slow clients go on.
             HttpResponse<String> response = created.get(20, TimeUnit.SECONDS);
-            assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+            assertThat(response.statusCode()).as("%s, with %d slow connections open", response.body(), slow.open())
+                    .isEqualTo(201);
+        }
+    }
+
+    @Test
+    @DisplayName("a connection trickling its body below the minimum data rate is dropped within seconds")
+    void slowBodyIsDropped() throws Exception {
+        try (SlowClients slow = SlowClients.trickleBodies("127.0.0.1", server.port(), "/v1/platforms", 1_000, 1,
+                Duration.ofMillis(250))) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (slow.open() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+
+            // Without a minimum rate it would stay until the idle timeout, which never comes: it sends.
+            assertThat(slow.open()).isZero();
         }
     }
 
