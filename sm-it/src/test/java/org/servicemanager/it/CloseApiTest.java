@@ -37,4 +37,35 @@ class CloseApiTest {
             assertThat(thread.isAlive()).as("%s after close()", thread.getName()).isFalse();
         }
     }
+
+    @Test
+    @DisplayName("leaves no HTTP client selector thread once it is no longer referenced (Java 17 cannot close them)")
+    void noHttpClientThreadsAfterClose() throws Exception {
+        Set<Thread> started = startRegisterAndClose();
+
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        while (started.stream().anyMatch(Thread::isAlive) && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(200);
+        }
+        started.removeIf(thread -> !thread.isAlive());
+        assertThat(started).as("selector threads still alive").isEmpty();
+    }
+
+    /** Starts a Service Manager, lets it call a broker, closes it: the selector threads that started. */
+    private static Set<Thread> startRegisterAndClose() {
+        // The test client's own HttpClient is static: started before the count, it is not counted.
+        assertThat(new org.servicemanager.test.http.ApiClient("http://127.0.0.1").baseUrl()).isNotEmpty();
+        Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
+        try (FakeBroker broker = FakeBroker.start(); SmServer server = SmServer.start()) {
+            ApiResponse registered = server.admin().post("/v1/service_brokers",
+                    ApiTestBase.brokerBody(ApiTestBase.unique("closing"), broker.url()));
+            assertThat(registered.status()).as(registered.body()).isEqualTo(201);
+        }
+        Set<Thread> started = new HashSet<>(Thread.getAllStackTraces().keySet());
+        started.removeAll(before);
+        started.removeIf(thread -> !thread.getName().matches("HttpClient-\\d+-SelectorManager"));
+        assertThat(started).as("selector threads the Service Manager started").isNotEmpty();
+        return started;
+    }
 }
