@@ -34,6 +34,12 @@ public final class PasswordHasher {
     private static final String PREFIX = "pbkdf2-sha256";
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int RETRY_AFTER_SECONDS = 2;
+    static final int SLOTS = Math.max(1, Runtime.getRuntime().availableProcessors());
+    /**
+     * At most this many callers wait for a slot; more are told to retry at once. Each waiter holds
+     * a server thread, so an unbounded queue would let a flood of guesses take every thread.
+     */
+    static final int MAX_WAITING = 4 * SLOTS;
 
     private final Cache<String, Boolean> verified = Caffeine.newBuilder()
             .maximumSize(10_000)
@@ -49,7 +55,7 @@ public final class PasswordHasher {
      * would let anyone with a user name and random passwords stop the server. Fair, so that a
      * caller waits behind those that came before it, not behind whoever arrives later.
      */
-    private final Semaphore slow = new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()), true);
+    private final Semaphore slow = new Semaphore(SLOTS, true);
     private final Duration maxWait;
 
     /** A hasher whose callers wait up to five seconds for a free verification slot. */
@@ -122,7 +128,8 @@ public final class PasswordHasher {
         }
         boolean acquired = false;
         try {
-            acquired = slow.tryAcquire(maxWait.toMillis(), TimeUnit.MILLISECONDS);
+            acquired = slow.getQueueLength() < MAX_WAITING
+                    && slow.tryAcquire(maxWait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

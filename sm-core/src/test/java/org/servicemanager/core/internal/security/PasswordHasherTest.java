@@ -89,6 +89,33 @@ class PasswordHasherTest {
     }
 
     @Test
+    @DisplayName("when the line of waiting checks is full, one more is refused at once instead of holding a thread")
+    void fullLineRefusedAtOnce() {
+        PasswordHasher patient = new PasswordHasher(Duration.ofSeconds(20));
+        String cheap = PasswordHasher.hash("pw", 1_000);
+        List<CompletableFuture<Boolean>> running = new ArrayList<>();
+        for (int i = 0; i < PasswordHasher.SLOTS; i++) {
+            String heavy = PasswordHasher.unmatchableHash(4_000_000);
+            running.add(CompletableFuture.supplyAsync(() -> patient.verify("guess", heavy),
+                    runnable -> new Thread(runnable).start()));
+        }
+        sleep(200);
+        for (int i = 0; i < PasswordHasher.MAX_WAITING; i++) {
+            String password = "wait-" + i;
+            running.add(CompletableFuture.supplyAsync(() -> patient.verify(password, cheap),
+                    runnable -> new Thread(runnable).start()));
+        }
+        sleep(300);
+        try {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> patient.verify("one-more", cheap)).isInstanceOf(ServiceUnavailableException.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+        } finally {
+            running.forEach(CompletableFuture::join);
+        }
+    }
+
+    @Test
     @DisplayName("an unknown user's password is checked as slowly as a real one, and never matches")
     void unknownUserCostsTheSame() {
         String unmatchable = PasswordHasher.unmatchableHash(1_000);
