@@ -67,6 +67,7 @@ public final class ServiceManager implements AutoCloseable {
     private final Store store;
     private final long maxRequestBodyBytes;
     private final Dispatcher dispatcher;
+    private final BrokerClient brokers;
     private final PlaceholderSweep placeholderSweep;
     /** Runs {@link #placeholderSweep}; one daemon thread, stopped by {@link #close()}. */
     private final ScheduledExecutorService sweeper;
@@ -79,10 +80,10 @@ public final class ServiceManager implements AutoCloseable {
         // Everything inside writes through this view, so every registry write moves the revision.
         Store registry = new RevisionedStore(b.store, revision);
         Authenticator authenticator = new Authenticator(b.adminHashes, registry, revision);
-        BrokerClient brokers = new BrokerClient(b.brokerConnectTimeout, b.brokerReadTimeout,
-                b.maxBrokerResponseBytes, b.trustManagers);
         BrokerSecrets secrets = new BrokerSecrets(b.secretCipher());
         checkKey(b.store, secrets);
+        this.brokers = new BrokerClient(b.brokerConnectTimeout, b.brokerReadTimeout,
+                b.maxBrokerResponseBytes, b.trustManagers);
         Context ctx = new Context(registry, b.clock, brokers, secrets, b.ids, version(), revision,
                 b.maxCatalogPlans);
         Router router = new Router();
@@ -185,8 +186,10 @@ public final class ServiceManager implements AutoCloseable {
     }
 
     /**
-     * Stops the placeholder sweep (a sweep waiting for a broker is interrupted), so nothing of this
-     * Service Manager runs on; the store belongs to the host, which closes it.
+     * Stops the placeholder sweep (a sweep waiting for a broker is interrupted) and the threads and
+     * HTTP clients that call brokers, so that nothing of this Service Manager outlives it (a web
+     * application can be redeployed without leaking its class loader). Calls still waiting for a
+     * broker complete; new ones fail. The store belongs to the host, which closes it. Idempotent.
      */
     @Override
     public void close() {
@@ -198,6 +201,7 @@ public final class ServiceManager implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        brokers.close();
         LOG.debug("Service Manager closed");
     }
 

@@ -23,6 +23,7 @@ public final class SmRequest {
     private final String basePath;
     private final Map<String, List<String>> headers;
     private final byte[] body;
+    private final String remoteAddress;
     private volatile Map<String, List<String>> queryParameters;
 
     private SmRequest(Builder b) {
@@ -34,6 +35,7 @@ public final class SmRequest {
         b.headers.forEach((k, v) -> copy.put(k, List.copyOf(v)));
         this.headers = Collections.unmodifiableMap(copy);
         this.body = b.body;
+        this.remoteAddress = b.remoteAddress;
     }
 
     /**
@@ -75,6 +77,11 @@ public final class SmRequest {
     /** All headers, names in lower case. */
     public Map<String, List<String>> headers() {
         return headers;
+    }
+
+    /** The client's address as the adapter saw it (for logs only), when the adapter knows it. */
+    public Optional<String> remoteAddress() {
+        return Optional.ofNullable(remoteAddress);
     }
 
     /** The body bytes; empty when there is none. */
@@ -138,6 +145,7 @@ public final class SmRequest {
         private String basePath = "";
         private final Map<String, List<String>> headers = new LinkedHashMap<>();
         private byte[] body = new byte[0];
+        private String remoteAddress;
 
         private Builder(String method, String path) {
             Objects.requireNonNull(method, "method");
@@ -175,6 +183,12 @@ public final class SmRequest {
 
         public Builder body(byte[] body) {
             this.body = Objects.requireNonNull(body, "body");
+            return this;
+        }
+
+        /** The client's address, e.g. {@code 192.0.2.7}; only logged (failed logins), never trusted. */
+        public Builder remoteAddress(String remoteAddress) {
+            this.remoteAddress = remoteAddress;
             return this;
         }
 

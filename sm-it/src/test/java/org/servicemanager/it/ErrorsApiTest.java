@@ -167,4 +167,18 @@ class ErrorsApiTest extends ApiTestBase {
 
         assertError(admin.raw("POST", "/v1/platforms", "application/json", body), 400, "BadRequest");
     }
+
+    @Test
+    @DisplayName("HEAD on a GET resource answers like GET, without a body")
+    void head() {
+        String answer = org.servicemanager.test.http.SlowClients.exchange("127.0.0.1", port(),
+                "HEAD /v1/info HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", java.time.Duration.ofSeconds(5));
+
+        assertThat(answer).startsWith("HTTP/1.1 200").containsIgnoringCase("X-Correlation-ID:");
+        assertThat(answer.substring(answer.indexOf("\r\n\r\n") + 4)).isEmpty();
+    }
+
+    private int port() {
+        return java.net.URI.create(server.baseUrl()).getPort();
+    }
 }

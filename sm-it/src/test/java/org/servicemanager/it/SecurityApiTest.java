@@ -93,6 +93,18 @@ class SecurityApiTest extends ApiTestBase {
         assertError(anonymous.withAuthorization("Bearer some-token").get("/v1/platforms"), 401, "Unauthorized");
     }
 
+    @Test
+    @DisplayName("the 401 for a malformed Authorization header does not repeat what the client sent")
+    void malformedHeaderNotEchoed() {
+        ApiResponse otherScheme = anonymous.withAuthorization("<xyz-marker>alert(1) x").get("/v1/platforms");
+        ApiResponse badBase64 = anonymous.withAuthorization("Basic <img-src=x>").get("/v1/platforms");
+
+        assertError(otherScheme, 401, "Unauthorized");
+        assertError(badBase64, 401, "Unauthorized");
+        assertThat(otherScheme.body()).doesNotContain("xyz-marker").contains("Basic");
+        assertThat(badBase64.body()).doesNotContain("img-src");
+    }
+
     private String platformUsername() {
         return platformUser;
     }

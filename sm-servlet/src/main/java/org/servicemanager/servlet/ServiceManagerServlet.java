@@ -1,12 +1,15 @@
 package org.servicemanager.servlet;
 
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.MappingMatch;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLDecoder;
@@ -31,9 +34,21 @@ import org.slf4j.LoggerFactory;
  * <p>Register it with {@code asyncSupported = true}: an answer that waits for a service broker
  * completes later on another thread, and the servlet then releases the container thread with
  * {@link HttpServletRequest#startAsync()} instead of blocking it, so slow brokers cannot exhaust
- * the container's thread pool. No async timeout is set, because the Service Manager enforces its
- * own broker timeouts and always answers. Registered without async support, the servlet still
- * works but blocks a container thread per broker call, and logs a warning once.
+ * the container's thread pool. Request bodies that have not fully arrived with their headers are
+ * read the same way, with a {@link ReadListener}, so clients that send slowly hold no thread. No
+ * async timeout is set, because the Service Manager enforces its own broker timeouts and always
+ * answers. Registered without async support, the servlet still works but blocks a container
+ * thread per broker call and per slow body, and logs a warning once.
+ *
+ * <p>A body whose {@code Content-Length} exceeds {@link ServiceManager#maxRequestBodyBytes()} is
+ * answered 413 without being read. How long a body may take is the container's to bound: configure
+ * its idle timeout and, where it has one, a minimum request data rate (Jetty:
+ * {@code HttpConfiguration.setMinRequestDataRate}). Errors the container answers itself (a
+ * malformed request, a URI or headers too large) never reach the servlet; install a container
+ * error handler that answers them with a JSON {@code {"error", "description"}} body and an
+ * {@code X-Correlation-ID}, as the standalone server does (its {@code JsonErrorHandler}, for Jetty
+ * on both the server and the servlet context). {@code HEAD} is answered as {@code GET} without a
+ * body.
  *
  * <p>Mount it anywhere (e.g. {@code /*} or {@code /api/*} in any context): the part of the path
  * below the context path and servlet path is what the Service Manager routes, and the prefix is
@@ -100,7 +115,33 @@ public final class ServiceManagerServlet extends HttpServlet {
             response.sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
             return;
         }
-        CompletableFuture<SmResponse> answer = sm.handleAsync(translate(request, sm.maxRequestBodyBytes()));
+        long limit = sm.maxRequestBodyBytes();
+        long declared = request.getContentLengthLong();
+        boolean chunked = declared < 0 && request.getHeader("Transfer-Encoding") != null;
+        if ((declared <= 0 && !chunked) || declared > limit) {
+            // No body; or one declared too large, which is refused unread (the core answers 413
+            // from the Content-Length): the client learns at once, not after sending it all.
+            answer(request, response, sm, translate(request).build());
+            return;
+        }
+        ServletInputStream in = request.getInputStream();
+        if (!request.isAsyncSupported() || (declared > 0 && in.available() >= declared)) {
+            // Without async support there is no other way; and a body already here (the usual small
+            // one, in the packet of its headers) is read without blocking.
+            answer(request, response, sm, translate(request).body(readLimited(in, limit)).build());
+            return;
+        }
+        // The body is still on its way: read it as it comes, holding no container thread, so that
+        // clients sending slowly (or not at all) cannot take every thread.
+        AsyncContext async = request.startAsync();
+        async.setTimeout(0);
+        in.setReadListener(new BodyReader(sm, request, response, async, in, limit));
+    }
+
+    /** Serves a request whose body has been read, on this thread or (waiting for a broker) later. */
+    private void answer(HttpServletRequest request, HttpServletResponse response, ServiceManager sm,
+            SmRequest smRequest) throws IOException {
+        CompletableFuture<SmResponse> answer = sm.handleAsync(smRequest);
         if (answer.isDone()) {
             // Most requests never leave the store: answer on this thread, no async machinery.
             write(request, response, answer.join());
@@ -115,39 +156,114 @@ public final class ServiceManagerServlet extends HttpServlet {
             write(request, response, answer.join());
             return;
         }
-        AsyncContext async = request.startAsync();
+        AsyncContext async = request.isAsyncStarted() ? request.getAsyncContext() : request.startAsync();
         async.setTimeout(0);
-        answer.whenComplete((smResponse, neverThrown) -> {
+        answer.whenComplete((smResponse, neverThrown) -> writeAndComplete(request, response, async, smResponse));
+    }
+
+    private static void writeAndComplete(HttpServletRequest request, HttpServletResponse response,
+            AsyncContext async, SmResponse smResponse) {
+        try {
+            write(request, response, smResponse);
+        } catch (IOException | RuntimeException e) {
+            // The client went away while the broker was answering; nobody is left to tell.
+            LOG.debug("cannot write the answer to {} {}: {}", request.getMethod(), request.getRequestURI(),
+                    e.toString());
+        } finally {
             try {
-                write(request, response, smResponse);
-            } catch (IOException | RuntimeException e) {
-                // The client went away while the broker was answering; nobody is left to tell.
-                LOG.debug("cannot write the answer to {} {}: {}", request.getMethod(), request.getRequestURI(),
-                        e.toString());
-            } finally {
+                async.complete();
+            } catch (IllegalStateException alreadyEnded) {
+                LOG.debug("the async request {} had already ended", request.getRequestURI());
+            }
+        }
+    }
+
+    /**
+     * Collects a body without blocking, up to one byte over the limit (enough for the core to answer
+     * 413), then lets the Service Manager answer it. The container bounds how long a body may take
+     * (Jetty: its idle timeout and minimum request data rate); if it gives up, so do we.
+     */
+    private final class BodyReader implements ReadListener {
+        private final ServiceManager sm;
+        private final HttpServletRequest request;
+        private final HttpServletResponse response;
+        private final AsyncContext async;
+        private final ServletInputStream in;
+        private final long limit;
+        private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        private final AtomicBoolean done = new AtomicBoolean();
+
+        BodyReader(ServiceManager sm, HttpServletRequest request, HttpServletResponse response, AsyncContext async,
+                ServletInputStream in, long limit) {
+            this.sm = sm;
+            this.request = request;
+            this.response = response;
+            this.async = async;
+            this.in = in;
+            this.limit = limit;
+        }
+
+        @Override
+        public void onDataAvailable() throws IOException {
+            byte[] buffer = new byte[8192];
+            while (!done.get() && in.isReady()) {
+                int n = in.read(buffer);
+                if (n < 0) {
+                    return; // onAllDataRead follows
+                }
+                body.write(buffer, 0, (int) Math.min(n, limit + 1 - body.size()));
+                if (body.size() > limit) {
+                    finish(); // enough to refuse it; the rest is not read
+                    return;
+                }
+            }
+        }
+
+        @Override
+        public void onAllDataRead() throws IOException {
+            finish();
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            if (done.compareAndSet(false, true)) {
+                LOG.debug("reading the body of {} {} failed: {}", request.getMethod(), request.getRequestURI(),
+                        failure.toString());
                 try {
                     async.complete();
                 } catch (IllegalStateException alreadyEnded) {
                     LOG.debug("the async request {} had already ended", request.getRequestURI());
                 }
             }
-        });
+        }
+
+        private void finish() throws IOException {
+            if (done.compareAndSet(false, true)) {
+                SmRequest smRequest = translate(request).body(body.toByteArray()).build();
+                sm.handleAsync(smRequest).whenComplete((smResponse, neverThrown) ->
+                        writeAndComplete(request, response, async, smResponse));
+            }
+        }
     }
 
-    private static SmRequest translate(HttpServletRequest request, long maxBodyBytes) throws IOException {
+    /** Everything of the request but its body. HEAD is served as GET; {@link #write} drops the body. */
+    private static SmRequest.Builder translate(HttpServletRequest request) {
         String uri = request.getRequestURI();
         int prefixLength = rawPrefixLength(uri, request.getContextPath(), servletPath(request));
         String path = uri.substring(prefixLength);
-        SmRequest.Builder builder = SmRequest.builder(request.getMethod(), path.isEmpty() ? "/" : path)
+        String method = request.getMethod();
+        SmRequest.Builder builder = SmRequest.builder("HEAD".equalsIgnoreCase(method) ? "GET" : method,
+                        path.isEmpty() ? "/" : path)
                 .basePath(uri.substring(0, prefixLength))
-                .query(request.getQueryString());
+                .query(request.getQueryString())
+                .remoteAddress(request.getRemoteAddr());
         for (Enumeration<String> names = request.getHeaderNames(); names.hasMoreElements(); ) {
             String name = names.nextElement();
             for (Enumeration<String> values = request.getHeaders(name); values.hasMoreElements(); ) {
                 builder.header(name, values.nextElement());
             }
         }
-        return builder.body(readLimited(request.getInputStream(), maxBodyBytes)).build();
+        return builder;
     }
 
     /** The (decoded) servlet path that belongs to the mount point rather than to the Service Manager. */

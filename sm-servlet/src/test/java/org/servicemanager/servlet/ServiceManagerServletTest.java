@@ -150,6 +150,48 @@ class ServiceManagerServletTest {
     }
 
     @Nested
+    @DisplayName("with bodies that arrive slowly")
+    class SlowBodies {
+
+        @Test
+        @DisplayName("a body sent in parts after its headers is read without a thread and the request answered")
+        void bodyInParts() throws Exception {
+            String body = "{\"name\":\"late-body\",\"type\":\"cf\"}";
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", jetty.uri("/").getPort())) {
+                socket.setSoTimeout(10_000);
+                java.io.OutputStream out = socket.getOutputStream();
+                out.write(("POST /v1/platforms HTTP/1.1\r\nHost: x\r\nAuthorization: " + ADMIN
+                        + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length()
+                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                for (int i = 0; i < body.length(); i += 10) {
+                    Thread.sleep(100);
+                    out.write(body.substring(i, Math.min(body.length(), i + 10)).getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                }
+                String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+                assertThat(answer).startsWith("HTTP/1.1 201").contains("\"name\":\"late-body\"");
+            }
+        }
+
+        @Test
+        @DisplayName("while more slow bodies arrive than Jetty has threads, other requests are answered")
+        void slowBodiesHoldNoThreads() throws Exception {
+            try (org.servicemanager.test.http.SlowClients slow = org.servicemanager.test.http.SlowClients
+                    .trickleBodies("127.0.0.1", jetty.uri("/").getPort(), "/v1/platforms", 1_000,
+                            JETTY_MAX_THREADS * 2, Duration.ofMillis(200))) {
+                Thread.sleep(300);
+
+                HttpResponse<String> response = HTTP.sendAsync(get("/v1/info").build(),
+                        HttpResponse.BodyHandlers.ofString()).get(20, TimeUnit.SECONDS);
+
+                assertThat(response.statusCode()).as("with %d slow connections open", slow.open()).isEqualTo(200);
+            }
+        }
+    }
+
+    @Nested
     @DisplayName("mounted at context path /sm and servlet path /api")
     class Mounted {
 

@@ -13,6 +13,7 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.server.handler.MinimumDataRateHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.servicemanager.core.JvmTuning;
 import org.servicemanager.core.ServiceManager;
@@ -48,6 +49,13 @@ public final class StandaloneServer {
 
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneServer.class);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+    /** A connection that sends nothing for this long is closed (Jetty's default, made explicit). */
+    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * Below this rate (bytes per second, after the first second) a request body is refused with
+     * 408 and its connection closed: a client trickling a body holds a connection for nothing.
+     */
+    static final long MIN_REQUEST_DATA_RATE = 1024;
     private static final int GENERATED_PASSWORD_BYTES = 24;
 
     private StandaloneServer() {
@@ -147,14 +155,18 @@ public final class StandaloneServer {
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(host);
         connector.setPort(port);
+        connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
         server.addConnector(connector);
+        // Errors Jetty answers itself (400, 408, 414, 431, ...) get the Service Manager's JSON body.
+        server.setErrorHandler(new JsonErrorHandler());
 
         ServletContextHandler context = new ServletContextHandler("/");
         ServletHolder servlet = new ServletHolder("service-manager", new ServiceManagerServlet(sm));
         servlet.setAsyncSupported(true);
         context.addServlet(servlet, "/*");
+        context.setErrorHandler(new JsonErrorHandler());
         // GracefulHandler lets requests in flight finish (up to the stop timeout) before Jetty stops.
-        server.setHandler(new GracefulHandler(context));
+        server.setHandler(new GracefulHandler(new MinimumDataRateHandler(context, MIN_REQUEST_DATA_RATE, 0)));
         server.setStopTimeout(STOP_TIMEOUT.toMillis());
         server.setStopAtShutdown(false); // our own shutdown hook stops it, then logs
         return server;

@@ -8,11 +8,14 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.core.SmRequest;
@@ -29,12 +32,29 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * Requests run on a pool of threads, so a slow request (one waiting for a broker) does not hold up
- * the others. Thread-safe.
+ * the others. The JDK server reads request bodies on those threads, blocking, so a client that
+ * sends its body slowly holds one; each body must therefore arrive within a deadline (default
+ * {@value #DEFAULT_BODY_TIMEOUT_SECONDS} s), or the connection is closed. A body declared larger
+ * than {@link ServiceManager#maxRequestBodyBytes()} is answered 413 at once, unread. {@code HEAD}
+ * is answered as {@code GET}, without the body.
+ *
+ * <p>The few errors the JDK server answers itself, before any handler runs (a malformed request
+ * line, a request target that is not a path such as {@code *}, an unsupported transfer encoding),
+ * come with its own short HTML body: it offers no hook to change them. Thread-safe.
  */
 public final class SmHttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SmHttpServer.class);
     /** How much of a body beyond the size limit is read and dropped so the client still gets its 413. */
     private static final long SWALLOW_BYTES = 16L * 1024 * 1024;
+    /** At most this many refused bodies are drained at once, each on its own thread. */
+    private static final int MAX_DRAINS = 64;
+    /** How long a request body may take to arrive, unless the host says otherwise. */
+    public static final int DEFAULT_BODY_TIMEOUT_SECONDS = 30;
+    /**
+     * The JDK server's own bound on reading a whole request (headers included), in seconds: the
+     * backstop for what no handler sees, such as headers sent a byte at a time.
+     */
+    private static final String MAX_REQUEST_TIME_PROPERTY = "sun.net.httpserver.maxReqTime";
 
     static {
         // The JDK server writes headers and body separately; with Nagle's algorithm on, each small
@@ -44,22 +64,60 @@ public final class SmHttpServer implements AutoCloseable {
         if (System.getProperty("sun.net.httpserver.nodelay") == null) {
             System.setProperty("sun.net.httpserver.nodelay", "true");
         }
+        // Read once as well. Without it a client that sends its headers slowly holds a server
+        // thread for as long as it likes.
+        if (System.getProperty(MAX_REQUEST_TIME_PROPERTY) == null) {
+            System.setProperty(MAX_REQUEST_TIME_PROPERTY, "60");
+        }
     }
 
     private final HttpServer server;
     private final ExecutorService executor;
     private final ServiceManager sm;
+    private final long bodyTimeoutMillis;
+    /** Ends the requests whose body is late. */
+    private final ScheduledThreadPoolExecutor deadlines;
+    /** Read what is left of refused bodies, see {@link #refuseTooLarge}. */
+    private final java.util.concurrent.ThreadPoolExecutor drains;
 
-    private SmHttpServer(ServiceManager sm, HttpServer server, ExecutorService executor) {
+    private SmHttpServer(ServiceManager sm, HttpServer server, ExecutorService executor, Duration bodyTimeout) {
         this.sm = sm;
         this.server = server;
         this.executor = executor;
+        this.bodyTimeoutMillis = bodyTimeout.toMillis();
+        this.deadlines = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread t = new Thread(runnable, "sm-http-deadlines");
+            t.setDaemon(true);
+            return t;
+        });
+        deadlines.setRemoveOnCancelPolicy(true);
+        this.drains = new java.util.concurrent.ThreadPoolExecutor(0, MAX_DRAINS, 10, TimeUnit.SECONDS,
+                new java.util.concurrent.SynchronousQueue<>(), runnable -> {
+                    Thread t = new Thread(runnable, "sm-http-drain");
+                    t.setDaemon(true);
+                    return t;
+                });
     }
 
-    /** Starts serving on {@code address} (port 0 picks a free port). */
+    /**
+     * Starts serving on {@code address} (port 0 picks a free port), with request bodies due within
+     * {@value #DEFAULT_BODY_TIMEOUT_SECONDS} seconds.
+     */
     public static SmHttpServer start(ServiceManager sm, InetSocketAddress address) {
+        return start(sm, address, Duration.ofSeconds(DEFAULT_BODY_TIMEOUT_SECONDS));
+    }
+
+    /**
+     * Starts serving on {@code address} (port 0 picks a free port). A request whose body has not
+     * fully arrived {@code bodyTimeout} after its headers is dropped: its connection is closed.
+     */
+    public static SmHttpServer start(ServiceManager sm, InetSocketAddress address, Duration bodyTimeout) {
         Objects.requireNonNull(sm, "sm");
         Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(bodyTimeout, "bodyTimeout");
+        if (bodyTimeout.isNegative() || bodyTimeout.isZero()) {
+            throw new IllegalArgumentException("bodyTimeout must be positive, was " + bodyTimeout);
+        }
         try {
             HttpServer server = HttpServer.create(address, 128);
             ExecutorService executor = Executors.newFixedThreadPool(
@@ -68,7 +126,7 @@ public final class SmHttpServer implements AutoCloseable {
                         t.setDaemon(true);
                         return t;
                     });
-            SmHttpServer result = new SmHttpServer(sm, server, executor);
+            SmHttpServer result = new SmHttpServer(sm, server, executor, bodyTimeout);
             server.createContext("/", result::serve);
             server.setExecutor(executor);
             server.start();
@@ -99,21 +157,45 @@ public final class SmHttpServer implements AutoCloseable {
      * the server from answering anything else.
      */
     private void serve(HttpExchange exchange) {
-        SmRequest request;
-        try {
-            SmRequest.Builder builder = SmRequest.builder(exchange.getRequestMethod(),
-                    rawPath(exchange.getRequestURI())).query(exchange.getRequestURI().getRawQuery());
-            exchange.getRequestHeaders().forEach((name, values) -> values.forEach(v -> builder.header(name, v)));
-            byte[] body = readLimited(exchange.getRequestBody(), sm.maxRequestBodyBytes());
-            if (body.length > sm.maxRequestBodyBytes()) {
-                swallow(exchange.getRequestBody());
-            }
-            request = builder.body(body).build();
-        } catch (IOException e) {
-            LOG.debug("client connection failed: {}", e.getMessage());
-            exchange.close();
+        String rawPath = rawPath(exchange.getRequestURI());
+        String method = exchange.getRequestMethod();
+        // HEAD is served as GET; write() sends no body for it.
+        SmRequest.Builder builder = SmRequest.builder(method.equals("HEAD") ? "GET" : method, rawPath)
+                .query(exchange.getRequestURI().getRawQuery());
+        InetSocketAddress remote = exchange.getRemoteAddress();
+        if (remote != null && remote.getAddress() != null) {
+            builder.remoteAddress(remote.getAddress().getHostAddress());
+        }
+        exchange.getRequestHeaders().forEach((name, values) -> values.forEach(v -> builder.header(name, v)));
+        long declared = declaredLength(exchange);
+        if (declared == 0) {
+            // Most requests (GET, DELETE) have no body: nothing to wait for, no deadline to keep.
+            dispatch(exchange, builder.build());
             return;
         }
+        long limit = sm.maxRequestBodyBytes();
+        BodyDeadline deadline = new BodyDeadline(exchange);
+        deadline.timer = deadlines.schedule(deadline, bodyTimeoutMillis, TimeUnit.MILLISECONDS);
+        try {
+            // A body declared too large is not read at all: the client learns at once, instead of
+            // after sending what will be refused (or never, if it sends nothing).
+            byte[] body = declared > limit ? new byte[0] : readLimited(exchange.getRequestBody(), limit);
+            if (declared > limit || body.length > limit) {
+                refuseTooLarge(exchange, builder.body(body).build(), declared, deadline);
+                return;
+            }
+            if (!deadline.bodyRead()) {
+                return; // too late: the deadline has closed the connection
+            }
+            dispatch(exchange, builder.body(body).build());
+        } catch (IOException e) {
+            deadline.timer.cancel(false);
+            LOG.debug("client connection failed: {}", e.getMessage());
+            exchange.close();
+        }
+    }
+
+    private void dispatch(HttpExchange exchange, SmRequest request) {
         sm.handleAsync(request).whenComplete((response, failure) -> {
             try (exchange) {
                 if (response != null) {
@@ -138,16 +220,103 @@ public final class SmHttpServer implements AutoCloseable {
         return path.isEmpty() ? "/" : path;
     }
 
+    /**
+     * Answers 413 before the body is read. The rest of the body is then read and dropped (up to
+     * {@link #SWALLOW_BYTES}) off the server threads: the JDK server closes a connection with unread
+     * request bytes, and the TCP reset that follows can destroy the answer before the client reads
+     * it; and whatever is left the JDK server drains itself, blocking, when the exchange closes.
+     * A client that keeps sending slowly then holds a drain thread, not a server thread, until the
+     * JDK server's request time limit ends the connection.
+     */
+    private void refuseTooLarge(HttpExchange exchange, SmRequest request, long declared, BodyDeadline deadline)
+            throws IOException {
+        if (!deadline.bodyRead()) {
+            return;
+        }
+        SmResponse response = sm.handle(request);
+        for (Map.Entry<String, List<String>> header : response.headers().entrySet()) {
+            exchange.getResponseHeaders().put(header.getKey(), header.getValue());
+        }
+        exchange.getResponseHeaders().set("Connection", "close");
+        byte[] body = response.body();
+        exchange.sendResponseHeaders(response.status(), body.length == 0 ? -1 : body.length);
+        OutputStream out = exchange.getResponseBody();
+        out.write(body);
+        out.flush();
+        Runnable drain = () -> {
+            try (exchange; out) {
+                if (declared <= SWALLOW_BYTES) {
+                    swallow(exchange.getRequestBody());
+                }
+            } catch (IOException e) {
+                LOG.debug("client connection failed after its 413: {}", e.getMessage());
+            }
+        };
+        try {
+            drains.execute(drain);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            drain.run(); // every drain thread is busy: this server thread waits its turn
+        }
+    }
+
+    /** The declared body length: 0 for none, -1 for a chunked body of unknown length. */
+    private static long declaredLength(HttpExchange exchange) {
+        String chunked = exchange.getRequestHeaders().getFirst("Transfer-Encoding");
+        if (chunked != null && !chunked.isEmpty()) {
+            return -1;
+        }
+        String length = exchange.getRequestHeaders().getFirst("Content-Length");
+        if (length == null) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            return -1; // the JDK server refuses these itself; read what comes, under the deadline
+        }
+    }
+
+    /**
+     * Closes the connection of a request whose body is late; the server thread blocked reading it
+     * then fails and is free again. Whoever comes first, the reader or the deadline, decides.
+     */
+    private static final class BodyDeadline implements Runnable {
+        private final HttpExchange exchange;
+        private final java.util.concurrent.atomic.AtomicBoolean decided =
+                new java.util.concurrent.atomic.AtomicBoolean();
+        private volatile ScheduledFuture<?> timer;
+
+        BodyDeadline(HttpExchange exchange) {
+            this.exchange = exchange;
+        }
+
+        /** The body is in (or refused): the deadline no longer applies. False if it has expired. */
+        boolean bodyRead() {
+            if (!decided.compareAndSet(false, true)) {
+                return false;
+            }
+            timer.cancel(false);
+            return true;
+        }
+
+        @Override
+        public void run() {
+            if (decided.compareAndSet(false, true)) {
+                LOG.debug("request body of {} {} not received in time; closing the connection",
+                        exchange.getRequestMethod(), exchange.getRequestURI().getRawPath());
+                // No answer has been started, so this closes the connection without waiting for
+                // anything, and the blocked read fails.
+                exchange.close();
+            }
+        }
+    }
+
     /** Reads at most limit+1 bytes: enough for the core to see the body is too large, no more. */
     private static byte[] readLimited(InputStream in, long limit) throws IOException {
         return in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
     }
 
-    /**
-     * Reads and drops the rest of an oversized body, up to {@link #SWALLOW_BYTES}. The JDK server
-     * closes a connection with unread request bytes, and the TCP reset that follows can destroy the
-     * 413 answer before the client reads it; bodies far beyond the bound still get the reset.
-     */
+    /** Reads and drops the rest of an oversized body, up to {@link #SWALLOW_BYTES}. */
     private static void swallow(InputStream in) throws IOException {
         long skipped = 0;
         byte[] buffer = new byte[64 * 1024];
@@ -175,6 +344,8 @@ public final class SmHttpServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(1);
+        deadlines.shutdownNow();
+        drains.shutdownNow();
         executor.shutdown();
         try {
             executor.awaitTermination(5, TimeUnit.SECONDS);

@@ -49,21 +49,41 @@ public final class BrokerClient {
     private final HttpClient plain;
     /** Brokers on {@code https} without a client certificate. */
     private final HttpClient shared;
-    private final Cache<String, HttpClient> tlsClients = Caffeine.newBuilder().maximumSize(1_000).build();
-    private static final java.util.concurrent.ScheduledThreadPoolExecutor TIMER =
-            new java.util.concurrent.ScheduledThreadPoolExecutor(1, daemon("sm-broker-timeouts"));
+    /**
+     * One client per TLS identity. A client lives while it is used: one that no call needed for
+     * half an hour goes (with it the identity of a broker deleted meanwhile), and one that never
+     * reached its broker goes at the first failure, so that registrations which fail (wrong
+     * certificate, wrong URL) do not pile up clients and their selector threads.
+     */
+    private final Cache<String, TlsClient> tlsClients = Caffeine.newBuilder()
+            .maximumSize(1_000)
+            .expireAfterAccess(Duration.ofMinutes(30))
+            .executor(Runnable::run)
+            .removalListener((String key, TlsClient client, com.github.benmanes.caffeine.cache.RemovalCause cause) -> {
+                if (client != null) {
+                    closeQuietly(client.http());
+                }
+            })
+            .build();
+    /**
+     * Fires the read timeouts. Owned by this client, not static: a Service Manager that is closed
+     * (a web application undeployed) must leave no thread behind, or its class loader stays.
+     */
+    private final java.util.concurrent.ScheduledThreadPoolExecutor timer;
     /**
      * Where answers, failures and timeouts complete, and so where the caller's continuation runs
      * (records in a store that may block, the write to the platform). Never the clients' selector
      * thread, never the JDK's shared delay thread.
      */
-    private static final java.util.concurrent.Executor CALLBACKS =
-            java.util.concurrent.Executors.newCachedThreadPool(daemon("sm-broker-callback"));
+    private final java.util.concurrent.ExecutorService callbacks;
+    private volatile boolean closed;
 
-    static {
-        // Cancelled timeouts (the usual case: the broker answered) leave the queue at once.
-        TIMER.setRemoveOnCancelPolicy(true);
+    /** A TLS identity's client, and whether a call through it ever got an HTTP answer. */
+    private record TlsClient(HttpClient http, java.util.concurrent.atomic.AtomicBoolean answered) {
     }
+
+    private static final java.util.concurrent.atomic.AtomicInteger INSTANCES =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {
         return runnable -> {
@@ -79,6 +99,13 @@ public final class BrokerClient {
         this.readTimeout = readTimeout;
         this.maxResponseBytes = maxResponseBytes;
         this.trustManagers = trustManagers;
+        int instance = INSTANCES.incrementAndGet();
+        this.timer = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
+                daemon("sm-broker-timeouts-" + instance));
+        // Cancelled timeouts (the usual case: the broker answered) leave the queue at once.
+        timer.setRemoveOnCancelPolicy(true);
+        this.callbacks = new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+                new java.util.concurrent.SynchronousQueue<>(), daemon("sm-broker-callback-" + instance));
         this.plain = newClient(null, true);
         this.shared = newClient(trustManagers == null ? null : PemKeys.trustOnly(trustManagers), false);
     }
@@ -125,7 +152,7 @@ public final class BrokerClient {
             // executor would add a thread hand-off to every step of every exchange, which on a busy
             // machine costs more than the work. TLS clients keep it: handshakes (certificate checks,
             // key agreement) must not hold up every other broker's I/O. Callers never run on the
-            // selector either way: answers complete on CALLBACKS.
+            // selector either way: answers complete on the callback threads.
             builder.executor(Runnable::run);
         }
         if (ssl != null) {
@@ -154,6 +181,9 @@ public final class BrokerClient {
             BrokerRequest request) {
         // Error messages name the OSB path, not the broker's host: platforms read them too.
         String target = request.method() + " " + request.uri().getRawPath();
+        if (closed) {
+            return CompletableFuture.failedFuture(closedFailure(brokerName, target));
+        }
         CompletableFuture<BrokerResponse> result = new CompletableFuture<>();
         CompletableFuture<HttpResponse<byte[]>> exchange;
         try {
@@ -161,8 +191,12 @@ public final class BrokerClient {
             // sendAsync returns completes later, by a detour through the JDK's common pool (with
             // fewer than three cores and default settings, a new thread per call); it only carries
             // the failures.
-            exchange = clientFor(credentials, request.uri()).sendAsync(build(credentials, request),
-                    info -> new LimitedBody(maxResponseBytes, info, brokerName, target, result));
+            TlsClient tls = credentials.hasTls() ? tlsClientFor(credentials) : null;
+            HttpClient http = tls != null ? tls.http()
+                    : "http".equalsIgnoreCase(request.uri().getScheme()) ? plain : shared;
+            java.util.concurrent.atomic.AtomicBoolean answered = tls == null ? null : tls.answered();
+            exchange = http.sendAsync(build(credentials, request),
+                    info -> new LimitedBody(this, answered, maxResponseBytes, info, brokerName, target, result));
         } catch (IllegalArgumentException e) {
             // A header value or URI the JDK client refuses: fail like any other failed call, so that
             // callers run their clean-up on one path.
@@ -173,18 +207,25 @@ public final class BrokerClient {
         }
         exchange.whenComplete((response, failure) -> {
             if (failure != null) {
-                CALLBACKS.execute(() -> result.completeExceptionally(translate(brokerName, target, failure)));
+                forgetIfNeverAnswered(credentials);
+                complete(() -> result.completeExceptionally(translate(brokerName, target, failure)));
             }
         });
         // The whole answer must arrive within the read timeout (connecting is bounded by the
         // client's connect timeout). One timer per call instead of HttpRequest.timeout, which would
         // wake the client's selector thread for every request. The timeout aborts the exchange, so
         // a trickling broker does not keep a connection busy.
-        java.util.concurrent.ScheduledFuture<?> timeout = TIMER.schedule(() -> CALLBACKS.execute(() -> {
-            if (result.completeExceptionally(translate(brokerName, target, new TimeoutException()))) {
-                exchange.cancel(true);
-            }
-        }), readTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        java.util.concurrent.ScheduledFuture<?> timeout;
+        try {
+            timeout = timer.schedule(() -> complete(() -> {
+                if (result.completeExceptionally(translate(brokerName, target, new TimeoutException()))) {
+                    exchange.cancel(true);
+                }
+            }), readTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            exchange.cancel(true);
+            return CompletableFuture.failedFuture(closedFailure(brokerName, target));
+        }
         result.whenComplete((response, failure) -> timeout.cancel(false));
         return result;
     }
@@ -232,13 +273,95 @@ public final class BrokerClient {
         return new BrokerException(who + " could not be called (" + target + "): " + t);
     }
 
-    private HttpClient clientFor(BrokerCredentials credentials, URI uri) {
+    private TlsClient tlsClientFor(BrokerCredentials credentials) {
+        return tlsClients.get(tlsKey(credentials), k -> new TlsClient(newClient(PemKeys.sslContext(
+                credentials.tlsClientCertificate(), credentials.tlsClientKey(), trustManagers), false),
+                new java.util.concurrent.atomic.AtomicBoolean()));
+    }
+
+    private static String tlsKey(BrokerCredentials credentials) {
+        return fingerprint(credentials.tlsClientCertificate() + "\n" + credentials.tlsClientKey());
+    }
+
+    /**
+     * Drops the client of a TLS identity that has never reached its broker, once a call through it
+     * failed: most often a registration that is refused (wrong certificate, wrong URL) and never
+     * retried. A client that worked before stays, its broker is only down for now.
+     */
+    private void forgetIfNeverAnswered(BrokerCredentials credentials) {
         if (!credentials.hasTls()) {
-            return "http".equalsIgnoreCase(uri.getScheme()) ? plain : shared;
+            return;
         }
-        String key = fingerprint(credentials.tlsClientCertificate() + "\n" + credentials.tlsClientKey());
-        return tlsClients.get(key, k -> newClient(PemKeys.sslContext(
-                credentials.tlsClientCertificate(), credentials.tlsClientKey(), trustManagers), false));
+        String key = tlsKey(credentials);
+        TlsClient client = tlsClients.getIfPresent(key);
+        if (client != null && !client.answered().get()) {
+            tlsClients.asMap().remove(key, client);
+        }
+    }
+
+    /** How many TLS identities have a client now (for tests). */
+    int tlsClientCount() {
+        tlsClients.cleanUp();
+        return (int) tlsClients.estimatedSize();
+    }
+
+    /**
+     * Completes a caller's future on {@link #callbacks}; after {@link #close()} on the calling
+     * thread, since nobody is left to be held up.
+     */
+    private void complete(Runnable completion) {
+        try {
+            callbacks.execute(completion);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            completion.run();
+        }
+    }
+
+    private static BrokerException closedFailure(String brokerName, String target) {
+        return new BrokerException("service broker '" + brokerName + "' cannot be called (" + target
+                + "): the Service Manager is closed");
+    }
+
+    /**
+     * Stops the timer and callback threads and drops the HTTP clients; new calls fail at once.
+     * Calls still in flight complete with their answer (on the thread that reads it) or their
+     * timeout: the timer thread ends after the last pending timeout, at once when none is.
+     * Idempotent.
+     */
+    public void close() {
+        closed = true;
+        timer.shutdown();
+        callbacks.shutdown();
+        tlsClients.invalidateAll();
+        tlsClients.cleanUp();
+        closeQuietly(plain);
+        closeQuietly(shared);
+    }
+
+    /**
+     * Shuts an HTTP client down where the runtime can: Java 21 added {@code HttpClient.shutdown()},
+     * which lets calls in flight finish and ends its selector thread; on Java 17 that thread ends
+     * once the client is no longer referenced. Never blocks (unlike Java 21's {@code close()}).
+     */
+    private static void closeQuietly(HttpClient client) {
+        if (SHUTDOWN != null) {
+            try {
+                SHUTDOWN.invoke(client);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                // Best effort: the client is dropped either way.
+            }
+        }
+    }
+
+    /** {@code HttpClient.shutdown()} on Java 21 and later, else {@code null}. */
+    private static final java.lang.reflect.Method SHUTDOWN = shutdownMethod();
+
+    private static java.lang.reflect.Method shutdownMethod() {
+        try {
+            return HttpClient.class.getMethod("shutdown");
+        } catch (NoSuchMethodException e) {
+            return null;
+        }
     }
 
     private static String fingerprint(String value) {
@@ -264,6 +387,9 @@ public final class BrokerClient {
      * completes the caller's answer with status, headers and body as soon as the last byte is in.
      */
     private static final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
+        private final BrokerClient client;
+        /** Set when the answer begins, for a TLS identity's client; {@code null} otherwise. */
+        private final java.util.concurrent.atomic.AtomicBoolean answered;
         private final int limit;
         private final HttpResponse.ResponseInfo info;
         private final String brokerName;
@@ -276,8 +402,11 @@ public final class BrokerClient {
         /** Set once the body is complete, failed or over the limit; later signals are ignored. */
         private boolean done;
 
-        LimitedBody(int limit, HttpResponse.ResponseInfo info, String brokerName, String target,
+        LimitedBody(BrokerClient client, java.util.concurrent.atomic.AtomicBoolean answered, int limit,
+                HttpResponse.ResponseInfo info, String brokerName, String target,
                 CompletableFuture<BrokerResponse> answer) {
+            this.client = client;
+            this.answered = answered;
             this.limit = limit;
             this.info = info;
             this.brokerName = brokerName;
@@ -293,6 +422,9 @@ public final class BrokerClient {
         @Override
         public void onSubscribe(Flow.Subscription s) {
             subscription = s;
+            if (answered != null) {
+                answered.set(true);
+            }
             s.request(Long.MAX_VALUE);
         }
 
@@ -326,7 +458,7 @@ public final class BrokerClient {
             }
             done = true;
             // Joining a large body is work: not on the selector thread, which reads for every broker.
-            CALLBACKS.execute(() -> {
+            client.complete(() -> {
                 byte[] all = new byte[size];
                 int offset = 0;
                 for (ByteBuffer buffer : buffers) {

@@ -16,6 +16,7 @@ import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.PayloadTooLargeException;
 import org.servicemanager.api.PreconditionFailedException;
 import org.servicemanager.api.ServiceManagerException;
+import org.servicemanager.api.ServiceUnavailableException;
 import org.servicemanager.api.UnauthorizedException;
 import org.servicemanager.api.UnsupportedMediaTypeException;
 import org.servicemanager.api.VisibilityAlreadyExistsException;
@@ -67,6 +68,8 @@ public final class ErrorMapper {
             return new Mapping(415, "UnsupportedMediaType");
         } else if (e instanceof ConcurrentModificationException) {
             return new Mapping(422, "ConcurrentOperation");
+        } else if (e instanceof ServiceUnavailableException) {
+            return new Mapping(503, "ServiceUnavailable");
         } else if (e instanceof BrokerTimeoutException) {
             return new Mapping(504, "BrokerTimeout");
         } else if (e instanceof BrokerUnreachableException) {
@@ -83,12 +86,16 @@ public final class ErrorMapper {
         if (t instanceof ServiceManagerException e) {
             Mapping mapping = mappingOf(e);
             if (mapping != null) {
-                if (mapping.status() >= 500) {
+                if (mapping.status() >= 500 && !(e instanceof ServiceUnavailableException)) {
+                    // Overload is not logged per request: a flood would flood the log too.
                     LOG.warn("{} failed: {}", requestLine, e.getMessage());
                 } else {
                     LOG.debug("{} rejected: {}", requestLine, e.getMessage());
                 }
                 SmResponse response = Responses.error(mapping.status(), mapping.code(), e.getMessage());
+                if (e instanceof ServiceUnavailableException unavailable) {
+                    return response.withHeader("Retry-After", Integer.toString(unavailable.retryAfterSeconds()));
+                }
                 return mapping.status() == 401
                         ? response.withHeader("WWW-Authenticate", "Basic realm=\"service-manager\"")
                         : response;

@@ -18,15 +18,21 @@ import org.servicemanager.api.store.Store;
 import org.servicemanager.core.SmRequest;
 import org.servicemanager.core.internal.revision.Revision;
 import org.servicemanager.core.internal.revision.RevisionCache;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns a request's {@code Authorization} header into a {@link Principal}: configured admin users
  * first, then platforms by their registration credentials. Thread-safe.
  */
 public final class Authenticator {
+    private static final Logger LOG = LoggerFactory.getLogger(Authenticator.class);
     private final Map<String, String> adminHashes;
     private final Store store;
     private final PasswordHasher hasher = new PasswordHasher();
+    /** What the password of a user who does not exist is checked against. */
+    private final String unknownUserHash;
+    private final FailedLogins failedLogins = new FailedLogins(LOG::warn, System::nanoTime);
     /**
      * Platforms by {@code username} or {@code previous_username}, as read at a registry revision:
      * every platform call needs them, and a PostgreSQL store would pay a round trip each time.
@@ -45,35 +51,56 @@ public final class Authenticator {
         this.adminHashes = Map.copyOf(adminHashes);
         this.store = store;
         this.platforms = new RevisionCache<>(revision, 10_000, found -> 1, Duration.ofSeconds(10));
+        int iterations = this.adminHashes.values().stream().mapToInt(PasswordHasher::iterations).max()
+                .orElse(PasswordHasher.ADMIN_ITERATIONS);
+        this.unknownUserHash = PasswordHasher.unmatchableHash(
+                iterations > 0 ? iterations : PasswordHasher.ADMIN_ITERATIONS);
     }
 
     /**
      * Who sent the request: {@link Principal#ANONYMOUS} without an {@code Authorization} header.
+     * Failed logins are logged (rate-limited, without the password).
      *
-     * @throws UnauthorizedException for an unsupported scheme, malformed or wrong credentials
+     * @throws UnauthorizedException for an unsupported scheme, malformed or wrong credentials; its
+     *     message never repeats what the client sent
+     * @throws org.servicemanager.api.ServiceUnavailableException when too many passwords are being
+     *     checked to check this one in time
      */
     public Principal authenticate(SmRequest request) {
         Optional<String> header = request.header("Authorization");
         if (header.isEmpty()) {
             return Principal.ANONYMOUS;
         }
+        String source = request.remoteAddress().orElse(null);
         String value = header.get().trim();
         int space = value.indexOf(' ');
         String scheme = space < 0 ? value : value.substring(0, space);
         if (!scheme.equalsIgnoreCase("Basic")) {
-            throw new UnauthorizedException("authentication scheme '" + scheme + "' is not supported; use Basic");
+            failedLogins.failed(null, source, "unsupported authentication scheme");
+            throw new UnauthorizedException("the authentication scheme is not supported; use Basic");
         }
         String decoded;
         try {
             decoded = new String(Base64.getDecoder().decode(value.substring(space + 1).trim()), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
+            failedLogins.failed(null, source, "malformed Basic credentials");
             throw new UnauthorizedException("the Basic credentials are not valid base64");
         }
         int colon = decoded.indexOf(':');
         if (colon < 0) {
+            failedLogins.failed(null, source, "malformed Basic credentials");
             throw new UnauthorizedException("the Basic credentials must have the form username:password");
         }
-        return authenticate(decoded.substring(0, colon), decoded.substring(colon + 1));
+        String username = decoded.substring(0, colon);
+        try {
+            return authenticate(username, decoded.substring(colon + 1));
+        } catch (UnknownUser e) {
+            failedLogins.failed(username, source, "unknown user");
+            throw invalid();
+        } catch (UnauthorizedException e) {
+            failedLogins.failed(username, source, "wrong password");
+            throw e;
+        }
     }
 
     private Principal authenticate(String username, String password) {
@@ -93,7 +120,22 @@ public final class Authenticator {
                 && hasher.verify(password, previous.get(0).previousCredentials().passwordHash())) {
             return new Principal.PlatformCaller(previous.get(0));
         }
+        if (current.isEmpty() && previous.isEmpty()) {
+            // As slow as a wrong administrator password, or the answer time would tell which user
+            // names exist (the administrator's first).
+            hasher.verifyUnknownUser(username, password, unknownUserHash);
+            throw new UnknownUser();
+        }
         throw invalid();
+    }
+
+    /** No such user; answered exactly like a wrong password, only logged differently. */
+    private static final class UnknownUser extends UnauthorizedException {
+        private static final long serialVersionUID = 1L;
+
+        UnknownUser() {
+            super("the supplied credentials could not be authenticated");
+        }
     }
 
     /** At most two platforms whose {@code field} is {@code username} (two means the data is wrong). */

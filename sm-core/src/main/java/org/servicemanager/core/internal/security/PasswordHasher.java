@@ -8,8 +8,11 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
+import org.servicemanager.api.ServiceUnavailableException;
 
 /**
  * Salted PBKDF2-HMAC-SHA256 password hashes in the self-describing form
@@ -30,6 +33,13 @@ public final class PasswordHasher {
     public static final int GENERATED_ITERATIONS = 10_000;
     private static final String PREFIX = "pbkdf2-sha256";
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int RETRY_AFTER_SECONDS = 2;
+    static final int SLOTS = Math.max(1, Runtime.getRuntime().availableProcessors());
+    /**
+     * At most this many callers wait for a slot; more are told to retry at once. Each waiter holds
+     * a server thread, so an unbounded queue would let a flood of guesses take every thread.
+     */
+    static final int MAX_WAITING = 4 * SLOTS;
 
     private final Cache<String, Boolean> verified = Caffeine.newBuilder()
             .maximumSize(10_000)
@@ -42,10 +52,21 @@ public final class PasswordHasher {
             .build();
     /**
      * Slow verifications at once: each costs a core for a fraction of a second, so unbounded they
-     * would let anyone with a user name and random passwords stop the server.
+     * would let anyone with a user name and random passwords stop the server. Fair, so that a
+     * caller waits behind those that came before it, not behind whoever arrives later.
      */
-    private final java.util.concurrent.Semaphore slow =
-            new java.util.concurrent.Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()));
+    private final Semaphore slow = new Semaphore(SLOTS, true);
+    private final Duration maxWait;
+
+    /** A hasher whose callers wait up to five seconds for a free verification slot. */
+    public PasswordHasher() {
+        this(Duration.ofSeconds(5));
+    }
+
+    /** A hasher whose callers wait up to {@code maxWait} for a free verification slot. */
+    PasswordHasher(Duration maxWait) {
+        this.maxWait = maxWait;
+    }
 
     public static String hash(String password, int iterations) {
         byte[] salt = new byte[16];
@@ -55,9 +76,50 @@ public final class PasswordHasher {
         return PREFIX + "$" + iterations + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(derived);
     }
 
-    /** Whether {@code password} matches {@code storedHash}; a malformed stored hash never matches. */
+    /**
+     * A well-formed hash that no password matches, with {@code iterations}, made without the cost
+     * of deriving one: checking a password against it costs what checking a real one costs.
+     */
+    public static String unmatchableHash(int iterations) {
+        byte[] salt = new byte[16];
+        byte[] derived = new byte[32];
+        RANDOM.nextBytes(salt);
+        RANDOM.nextBytes(derived);
+        Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
+        return PREFIX + "$" + iterations + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(derived);
+    }
+
+    /** The iteration count of a hash of this form, or {@code -1} when it has none. */
+    public static int iterations(String storedHash) {
+        String[] parts = storedHash.split("\\$");
+        try {
+            return parts.length == 4 && parts[0].equals(PREFIX) ? Integer.parseInt(parts[1]) : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Whether {@code password} matches {@code storedHash}; a malformed stored hash never matches.
+     *
+     * @throws ServiceUnavailableException when no verification slot frees up in time: a flood of
+     *     guesses must make correct credentials wait or retry, never fail as if they were wrong
+     */
     public boolean verify(String password, String storedHash) {
-        String key = storedHash + "|" + sha256(password);
+        return verify(storedHash + "|" + sha256(password), password, storedHash);
+    }
+
+    /**
+     * Checks a password for a user who does not exist against {@code unmatchableHash}, as long as a
+     * wrong password of a real user takes, so that timing does not tell which user names exist.
+     * Remembered per user name: with one shared entry, a second unknown name would answer faster
+     * than a real one. Always false.
+     */
+    public boolean verifyUnknownUser(String username, String password, String unmatchableHash) {
+        return verify(unmatchableHash + "|" + sha256(username + ":" + password), password, unmatchableHash);
+    }
+
+    private boolean verify(String key, String password, String storedHash) {
         if (verified.getIfPresent(key) != null) {
             return true;
         }
@@ -66,13 +128,14 @@ public final class PasswordHasher {
         }
         boolean acquired = false;
         try {
-            acquired = slow.tryAcquire(2, java.util.concurrent.TimeUnit.SECONDS);
+            acquired = slow.getQueueLength() < MAX_WAITING
+                    && slow.tryAcquire(maxWait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         if (!acquired) {
-            // Too many verifications in flight: refuse this one rather than queue without bound.
-            return false;
+            throw new ServiceUnavailableException("too many password checks are in progress; retry shortly",
+                    RETRY_AFTER_SECONDS);
         }
         try {
             boolean result = verifySlow(password, storedHash);

@@ -9,8 +9,15 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -21,6 +28,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.servicemanager.api.BrokerException;
+import org.servicemanager.api.BrokerUnreachableException;
 import org.servicemanager.api.BrokerTimeoutException;
 import org.servicemanager.api.model.BrokerCredentials;
 
@@ -134,5 +144,70 @@ class BrokerClientTest {
                 .isInstanceOf(ExecutionException.class)
                 .cause().isInstanceOf(BrokerTimeoutException.class)
                 .hasMessageContaining("'fake'").hasMessageContaining("GET /v2/trickle");
+    }
+
+    @Test
+    @DisplayName("close() ends the client's timer and callback threads, and later calls fail at once")
+    void closeEndsThreads() throws Exception {
+        Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
+        BrokerClient client = new BrokerClient(Duration.ofSeconds(5), Duration.ofSeconds(5), 1024, null);
+        get(client, "/v2/fast").get(5, TimeUnit.SECONDS);
+        Set<Thread> started = new HashSet<>(Thread.getAllStackTraces().keySet());
+        started.removeAll(before);
+        started.removeIf(t -> !t.getName().startsWith("sm-broker-"));
+        assertThat(started).as("threads the call started").isNotEmpty();
+
+        client.close();
+
+        for (Thread thread : started) {
+            thread.join(5_000);
+            assertThat(thread.isAlive()).as("%s after close()", thread.getName()).isFalse();
+        }
+        assertThatThrownBy(() -> get(client, "/v2/fast").get(5, TimeUnit.SECONDS))
+                .cause().isInstanceOf(BrokerException.class).hasMessageContaining("closed");
+    }
+
+    @Test
+    @DisplayName("a TLS identity whose calls never reached its broker keeps no client after the failure")
+    void failedTlsIdentityIsDropped(@TempDir Path dir) throws Exception {
+        BrokerClient client = new BrokerClient(Duration.ofSeconds(5), Duration.ofSeconds(5), 1024, null);
+        // Nothing listens there, as when a registration names a wrong URL.
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        URI uri = URI.create("https://127.0.0.1:" + closedPort + "/v2/catalog");
+        BrokerCredentials tls = tlsCredentials(dir);
+
+        for (int attempt = 0; attempt < 3; attempt++) {
+            assertThatThrownBy(() -> client.send("fake", tls, new BrokerClient.BrokerRequest("GET", uri, Map.of(),
+                    null)).get(10, TimeUnit.SECONDS)).cause().isInstanceOf(BrokerUnreachableException.class);
+        }
+
+        assertThat(client.tlsClientCount()).isZero();
+        client.close();
+    }
+
+    /** Basic credentials plus a fresh client certificate and key, made with the JDK's keytool. */
+    private static BrokerCredentials tlsCredentials(Path dir) throws Exception {
+        char[] pass = "changeit".toCharArray();
+        Path file = dir.resolve("client.p12");
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        Process process = new ProcessBuilder(List.of(keytool, "-genkeypair", "-alias", "client", "-keyalg", "EC",
+                "-dname", "CN=client", "-validity", "2", "-keystore", file.toString(), "-storetype", "PKCS12",
+                "-storepass", new String(pass), "-keypass", new String(pass))).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).as(output).isZero();
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(file)) {
+            keys.load(in, pass);
+        }
+        return new BrokerCredentials("u", "p", null, pem("CERTIFICATE", keys.getCertificate("client").getEncoded()),
+                pem("PRIVATE KEY", keys.getKey("client", pass).getEncoded()));
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
     }
 }
