@@ -1,6 +1,8 @@
 package org.servicemanager.core.internal.json;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Locale;
+import java.util.Map;
 import org.servicemanager.api.BadRequestException;
 
 /**
@@ -31,6 +33,34 @@ public final class Text {
             throw new BadRequestException(what + " " + problem);
         }
         return value;
+    }
+
+    /**
+     * Refuses a JSON value any of whose strings or field names is not {@link #storable}: JSON that
+     * is stored as text (a catalog, an OSB context) must be storable as a whole, and a database
+     * cannot keep NUL (PostgreSQL refuses it in text and jsonb, even escaped) or an unpaired surrogate.
+     * The message names the first bad place by its path, e.g. {@code the body: context.instance_name}.
+     *
+     * @param label names the value as a whole, e.g. {@code the body}
+     */
+    public static void storableJson(String label, JsonNode node) {
+        storableJson(label, node, "");
+    }
+
+    private static void storableJson(String label, JsonNode node, String path) {
+        if (node.isTextual()) {
+            storable(label + ": " + (path.isEmpty() ? "a string" : path), node.asText());
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                storableJson(label, node.get(i), path + "[" + i + "]");
+            }
+        } else if (node.isObject()) {
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
+                String fieldPath = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
+                storable(label + ": the field name " + quote(fieldPath), field.getKey());
+                storableJson(label, field.getValue(), fieldPath);
+            }
+        }
     }
 
     /** Refuses names that are too long, hold control characters, or are not {@link #storable}. */
