@@ -28,11 +28,7 @@ public final class Text {
      * @param what names the value in the message, e.g. {@code field 'name'}
      */
     public static String storable(String what, String value) {
-        String problem = firstProblem(value, false, true);
-        if (problem != null) {
-            throw new BadRequestException(what + " " + problem);
-        }
-        return value;
+        return checked(what, value, firstProblem(value, false, true));
     }
 
     /**
@@ -66,17 +62,17 @@ public final class Text {
     /** Refuses names that are too long, hold control characters, or are not {@link #storable}. */
     public static String name(String what, String value) {
         checkLength(what, value, MAX_NAME_LENGTH);
-        String problem = firstProblem(value, false, false);
-        if (problem != null) {
-            throw new BadRequestException(what + " " + problem);
-        }
-        return value;
+        return checked(what, value, firstProblem(value, false, false));
     }
 
     /** Like {@link #name}, but longer and with line breaks and tabs allowed. */
     public static String description(String what, String value) {
         checkLength(what, value, MAX_DESCRIPTION_LENGTH);
-        String problem = firstProblem(value, true, false);
+        return checked(what, value, firstProblem(value, true, false));
+    }
+
+    /** {@code value} if {@code problem} is {@code null}; else a 400 naming the value and the problem. */
+    private static String checked(String what, String value, String problem) {
         if (problem != null) {
             throw new BadRequestException(what + " " + problem);
         }

@@ -146,15 +146,21 @@ final class OsbChecks {
 
     /** The record a deprovision addresses, if any; without one the platform must see the plan somewhere. */
     Optional<ServiceInstance> deprovision(OsbCall osb) {
-        Optional<ServiceInstance> instance = knownInstance(osb);
+        return requireDeletable(osb, knownInstance(osb));
+    }
+
+    /**
+     * The ids in a delete's query must name a plan of the broker. Without a record (say, orphan
+     * mitigation after a failed create) the platform must at least see that plan in some scope, or
+     * it could delete what is not its business.
+     */
+    private <T> Optional<T> requireDeletable(OsbCall osb, Optional<T> record) {
         PlanRef ref = resolve(osb.broker(), requiredQuery(osb.call(), "service_id"),
                 requiredQuery(osb.call(), "plan_id"));
-        if (instance.isEmpty()) {
-            // No record (say, orphan mitigation after a failed provision): the platform must at least
-            // see the plan in some scope, or it could delete what is not its business.
+        if (record.isEmpty()) {
             requireVisible(osb.platform(), ref, Scoping.ANY_ORG);
         }
-        return instance;
+        return record;
     }
 
     void fetchInstance(OsbCall osb) {
@@ -208,13 +214,7 @@ final class OsbChecks {
 
     /** Like {@link #deprovision}, for a binding. */
     Optional<ServiceBinding> unbind(OsbCall osb) {
-        Optional<ServiceBinding> binding = knownBinding(osb);
-        PlanRef ref = resolve(osb.broker(), requiredQuery(osb.call(), "service_id"),
-                requiredQuery(osb.call(), "plan_id"));
-        if (binding.isEmpty()) {
-            requireVisible(osb.platform(), ref, Scoping.ANY_ORG);
-        }
-        return binding;
+        return requireDeletable(osb, knownBinding(osb));
     }
 
     void fetchBinding(OsbCall osb) {
