@@ -8,6 +8,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.servicemanager.core.SmRequest;
+import org.servicemanager.core.SmResponse;
 import org.servicemanager.test.http.ApiClient;
 import org.servicemanager.test.http.ApiResponse;
 
@@ -96,10 +98,11 @@ class ErrorsApiTest extends ApiTestBase {
     }
 
     @ParameterizedTest(name = "{0} {1} allows {2}")
-    @CsvSource(delimiter = '|', value = {"PUT|/v1/platforms|GET, POST, DELETE",
-            "POST|/v1/platforms/x|GET, PATCH, DELETE", "DELETE|/v1/service_offerings|GET",
-            "PUT|/v1/visibilities/x|GET, PATCH, DELETE", "POST|/v1/info|GET", "DELETE|/v1/monitor/health|GET"})
-    @DisplayName("a method a route does not have is 405 with an Allow header")
+    @CsvSource(delimiter = '|', value = {"PUT|/v1/platforms|GET, HEAD, POST, DELETE",
+            "POST|/v1/platforms/x|GET, HEAD, PATCH, DELETE", "DELETE|/v1/service_offerings|GET, HEAD",
+            "PUT|/v1/visibilities/x|GET, HEAD, PATCH, DELETE", "POST|/v1/info|GET, HEAD",
+            "DELETE|/v1/monitor/health|GET, HEAD"})
+    @DisplayName("a method a route does not have is 405 with an Allow header that lists HEAD wherever GET is")
     void methodNotAllowed(String method, String path, String allow) {
         ApiResponse response = admin.raw(method, path, "application/json", "{}".getBytes());
 
@@ -176,6 +179,30 @@ class ErrorsApiTest extends ApiTestBase {
 
         assertThat(answer).startsWith("HTTP/1.1 200").containsIgnoringCase("X-Correlation-ID:");
         assertThat(answer.substring(answer.indexOf("\r\n\r\n") + 4)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("HEAD straight to the core (ServiceManager.handle) answers like GET: same headers, "
+            + "Content-Length of the GET body, no body")
+    void headThroughTheCore() {
+        SmResponse get = server.sm().handle(SmRequest.builder("GET", "/v1/info").build());
+        SmResponse head = server.sm().handle(SmRequest.builder("HEAD", "/v1/info").build());
+
+        assertThat(head.status()).isEqualTo(200);
+        assertThat(head.body()).isEmpty();
+        assertThat(head.header("Content-Length")).hasValue(Integer.toString(get.body().length));
+        assertThat(head.header("Content-Type")).isEqualTo(get.header("Content-Type"));
+    }
+
+    @Test
+    @DisplayName("HEAD straight to the core on an unknown path is 404 like GET, without a body")
+    void headNotFound() {
+        SmResponse get = server.sm().handle(SmRequest.builder("GET", "/v1/nothing").build());
+        SmResponse head = server.sm().handle(SmRequest.builder("HEAD", "/v1/nothing").build());
+
+        assertThat(head.status()).isEqualTo(404);
+        assertThat(head.body()).isEmpty();
+        assertThat(head.header("Content-Length")).hasValue(Integer.toString(get.body().length));
     }
 
     private int port() {

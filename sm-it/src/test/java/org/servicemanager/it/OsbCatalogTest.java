@@ -3,29 +3,13 @@ package org.servicemanager.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.servicemanager.test.broker.Catalogs;
-import org.servicemanager.test.http.ApiClient;
 import org.servicemanager.test.http.ApiResponse;
 
 @DisplayName("/v1/osb/{broker_id}/v2/catalog")
 class OsbCatalogTest extends OsbTestBase {
-
-    /** "offering:plan" for every plan of the catalog the platform sees. */
-    private static List<String> plans(ApiClient client, Stage s) {
-        ApiResponse response = client.get(s.base() + "/catalog");
-        assertThat(response.status()).as(response.body()).isEqualTo(200);
-        List<String> result = new ArrayList<>();
-        for (JsonNode service : response.json().get("services")) {
-            for (JsonNode plan : service.get("plans")) {
-                result.add(service.get("name").asText() + ":" + plan.get("name").asText());
-            }
-        }
-        return result;
-    }
 
     @Test
     @DisplayName("is answered from storage: the broker is not called")

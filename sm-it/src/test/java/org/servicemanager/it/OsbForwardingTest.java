@@ -44,6 +44,21 @@ class OsbForwardingTest extends OsbTestBase {
     }
 
     @Test
+    @DisplayName("HEAD on an instance reaches the broker as GET and comes back with its headers but no body")
+    void headIsForwardedAsGet() {
+        String id = provisioned(osbA, "small");
+        stage.broker.clearRequests();
+
+        ApiResponse head = osbA.raw("HEAD", stage.instance(id), null, null);
+
+        assertThat(onlyCall().method()).isEqualTo("GET");
+        assertThat(head.status()).isEqualTo(200);
+        assertThat(head.body()).isEmpty();
+        assertThat(head.header("Content-Length")).hasValueSatisfying(length ->
+                assertThat(Integer.parseInt(length)).isPositive());
+    }
+
+    @Test
     @DisplayName("X-Broker-API-Version is passed as received")
     void apiVersionPassed() {
         osbA.withHeader("X-Broker-API-Version", "2.14").put(stage.instance(unique("i")), provisionBody("small"));

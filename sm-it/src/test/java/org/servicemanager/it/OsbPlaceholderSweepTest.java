@@ -14,7 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -37,6 +36,7 @@ import org.servicemanager.test.broker.RecordedRequest;
 import org.servicemanager.test.broker.Reply;
 import org.servicemanager.test.http.ApiClient;
 import org.servicemanager.test.http.ApiResponse;
+import org.servicemanager.test.store.ForwardingStore;
 
 /**
  * Placeholders that a forwarded create left without the broker's answer (a crash between the
@@ -304,37 +304,16 @@ class OsbPlaceholderSweepTest extends OsbTestBase {
     }
 
     /** A store that says it is clustered when told to, as a PostgreSQL store shared by several nodes does. */
-    static final class SwitchableStore implements Store {
+    static final class SwitchableStore extends ForwardingStore {
         final AtomicBoolean clustered = new AtomicBoolean();
-        private final Store delegate;
 
         SwitchableStore(Store delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public <T extends Entity> Repository<T> repository(EntityType<T> type) {
-            return delegate.repository(type);
-        }
-
-        @Override
-        public <R> R inTransaction(Function<Store, R> work) {
-            return delegate.inTransaction(work);
-        }
-
-        @Override
-        public long changeRevision() {
-            return delegate.changeRevision();
+            super(delegate);
         }
 
         @Override
         public boolean isClustered() {
             return clustered.get();
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 }

@@ -3,6 +3,7 @@ package org.servicemanager.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -175,6 +176,19 @@ abstract class OsbTestBase extends ApiTestBase {
         ApiResponse response = client.put(stage.binding(instanceId, id), bindBody("db", plan));
         assertThat(response.status()).as(response.body()).isEqualTo(201);
         return id;
+    }
+
+    /** "offering:plan" for every plan of the OSB catalog of {@code s} that the client's platform sees. */
+    static List<String> plans(ApiClient client, Stage s) {
+        ApiResponse response = client.get(s.base() + "/catalog");
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        List<String> result = new ArrayList<>();
+        for (JsonNode service : response.json().get("services")) {
+            for (JsonNode plan : service.get("plans")) {
+                result.add(service.get("name").asText() + ":" + plan.get("name").asText());
+            }
+        }
+        return result;
     }
 
     /** The admin API's view of an instance. */

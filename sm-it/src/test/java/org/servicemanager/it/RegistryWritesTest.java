@@ -3,11 +3,9 @@ package org.servicemanager.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.servicemanager.api.model.Entity;
@@ -23,6 +21,8 @@ import org.servicemanager.storage.memory.MemoryStore;
 import org.servicemanager.test.broker.Catalogs;
 import org.servicemanager.test.http.ApiClient;
 import org.servicemanager.test.http.ApiResponse;
+import org.servicemanager.test.store.ForwardingRepository;
+import org.servicemanager.test.store.ForwardingStore;
 
 /**
  * The views cached from the registry (a platform's OSB catalog, the OSB checks, platform
@@ -36,19 +36,6 @@ class RegistryWritesTest extends OsbTestBase {
     @Override
     void configure(ServiceManager.Builder builder) {
         builder.store(store);
-    }
-
-    /** "offering:plan" of every plan in the catalog the client's platform sees. */
-    private List<String> plans(ApiClient client, Stage s) {
-        ApiResponse response = client.get(s.base() + "/catalog");
-        assertThat(response.status()).as(response.body()).isEqualTo(200);
-        List<String> result = new ArrayList<>();
-        for (JsonNode service : response.json().get("services")) {
-            for (JsonNode plan : service.get("plans")) {
-                result.add(service.get("name").asText() + ":" + plan.get("name").asText());
-            }
-        }
-        return result;
     }
 
     /** Asserts that the catalog is served from the cache, then that {@code write} makes it read again. */
@@ -272,12 +259,11 @@ class RegistryWritesTest extends OsbTestBase {
     }
 
     /** A memory store that counts reads of the registry types. */
-    static final class ReadCountingStore implements Store {
-        private final Store delegate;
+    static final class ReadCountingStore extends ForwardingStore {
         private final AtomicLong reads = new AtomicLong();
 
         ReadCountingStore(Store delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         long registryReads() {
@@ -286,69 +272,29 @@ class RegistryWritesTest extends OsbTestBase {
 
         @Override
         public <T extends Entity> Repository<T> repository(EntityType<T> type) {
-            Repository<T> repository = delegate.repository(type);
+            Repository<T> repository = delegate().repository(type);
             if (!EntityTypes.REGISTRY.contains(type)) {
                 return repository;
             }
-            return new Repository<>() {
-                @Override
-                public EntityType<T> type() {
-                    return type;
-                }
-
-                @Override
-                public T create(T entity) {
-                    return repository.create(entity);
-                }
-
+            return new ForwardingRepository<>(repository) {
                 @Override
                 public Optional<T> get(String id) {
                     reads.incrementAndGet();
-                    return repository.get(id);
+                    return super.get(id);
                 }
 
                 @Override
                 public Page<T> list(Query query, PageRequest page) {
                     reads.incrementAndGet();
-                    return repository.list(query, page);
+                    return super.list(query, page);
                 }
 
                 @Override
                 public long count(Query query) {
                     reads.incrementAndGet();
-                    return repository.count(query);
-                }
-
-                @Override
-                public T update(T entity) {
-                    return repository.update(entity);
-                }
-
-                @Override
-                public boolean delete(String id) {
-                    return repository.delete(id);
-                }
-
-                @Override
-                public int deleteAll(Query query) {
-                    return repository.deleteAll(query);
+                    return super.count(query);
                 }
             };
-        }
-
-        @Override
-        public <R> R inTransaction(Function<Store, R> work) {
-            return delegate.inTransaction(work);
-        }
-
-        @Override
-        public long changeRevision() {
-            return delegate.changeRevision();
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 }

@@ -18,6 +18,8 @@ import org.servicemanager.api.store.Store;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.storage.memory.MemoryStore;
 import org.servicemanager.test.http.ApiResponse;
+import org.servicemanager.test.store.ForwardingRepository;
+import org.servicemanager.test.store.ForwardingStore;
 
 @DisplayName("a store that fails")
 class StoreFailureApiTest extends ApiTestBase {
@@ -76,12 +78,11 @@ class StoreFailureApiTest extends ApiTestBase {
     }
 
     /** Delegates to a real store and, while {@code failing}, fails every call as a broken database would. */
-    static final class FailingStore implements Store {
-        private final Store delegate;
+    static final class FailingStore extends ForwardingStore {
         volatile boolean failing;
 
         FailingStore(Store delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         private void check() {
@@ -92,53 +93,47 @@ class StoreFailureApiTest extends ApiTestBase {
 
         @Override
         public <T extends Entity> Repository<T> repository(EntityType<T> type) {
-            Repository<T> repository = delegate.repository(type);
-            return new Repository<>() {
-                @Override
-                public EntityType<T> type() {
-                    return repository.type();
-                }
-
+            return new ForwardingRepository<>(super.repository(type)) {
                 @Override
                 public T create(T entity) {
                     check();
-                    return repository.create(entity);
+                    return super.create(entity);
                 }
 
                 @Override
                 public Optional<T> get(String id) {
                     check();
-                    return repository.get(id);
+                    return super.get(id);
                 }
 
                 @Override
                 public Page<T> list(Query query, PageRequest page) {
                     check();
-                    return repository.list(query, page);
+                    return super.list(query, page);
                 }
 
                 @Override
                 public long count(Query query) {
                     check();
-                    return repository.count(query);
+                    return super.count(query);
                 }
 
                 @Override
                 public T update(T entity) {
                     check();
-                    return repository.update(entity);
+                    return super.update(entity);
                 }
 
                 @Override
                 public boolean delete(String id) {
                     check();
-                    return repository.delete(id);
+                    return super.delete(id);
                 }
 
                 @Override
                 public int deleteAll(Query query) {
                     check();
-                    return repository.deleteAll(query);
+                    return super.deleteAll(query);
                 }
             };
         }
@@ -146,23 +141,18 @@ class StoreFailureApiTest extends ApiTestBase {
         @Override
         public <R> R inTransaction(Function<Store, R> work) {
             check();
-            return delegate.inTransaction(work);
+            return super.inTransaction(work);
         }
 
         @Override
         public long changeRevision() {
             check();
-            return delegate.changeRevision();
+            return super.changeRevision();
         }
 
         @Override
         public void ping() {
             check();
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 }

@@ -47,8 +47,8 @@ import org.slf4j.LoggerFactory;
  * malformed request, a URI or headers too large) never reach the servlet; install a container
  * error handler that answers them with a JSON {@code {"error", "description"}} body and an
  * {@code X-Correlation-ID}, as the standalone server does (its {@code JsonErrorHandler}, for Jetty
- * on both the server and the servlet context). {@code HEAD} is answered as {@code GET} without a
- * body.
+ * on both the server and the servlet context). {@code HEAD} is answered by the core, as {@code GET} without
+ * a body.
  *
  * <p>Mount it anywhere (e.g. {@code /*} or {@code /api/*} in any context): the part of the path
  * below the context path and servlet path is what the Service Manager routes, and the prefix is
@@ -144,7 +144,7 @@ public final class ServiceManagerServlet extends HttpServlet {
         CompletableFuture<SmResponse> answer = sm.handleAsync(smRequest);
         if (answer.isDone()) {
             // Most requests never leave the store: answer on this thread, no async machinery.
-            write(request, response, answer.join());
+            write(response, answer.join());
             return;
         }
         if (!request.isAsyncSupported()) {
@@ -153,7 +153,7 @@ public final class ServiceManagerServlet extends HttpServlet {
                 LOG.warn("ServiceManagerServlet '{}' is not registered with asyncSupported=true: requests that "
                         + "wait for a service broker block a container thread meanwhile", getServletName());
             }
-            write(request, response, answer.join());
+            write(response, answer.join());
             return;
         }
         AsyncContext async = request.isAsyncStarted() ? request.getAsyncContext() : request.startAsync();
@@ -164,7 +164,7 @@ public final class ServiceManagerServlet extends HttpServlet {
     private static void writeAndComplete(HttpServletRequest request, HttpServletResponse response,
             AsyncContext async, SmResponse smResponse) {
         try {
-            write(request, response, smResponse);
+            write(response, smResponse);
         } catch (IOException | RuntimeException e) {
             // The client went away while the broker was answering; nobody is left to tell.
             LOG.debug("cannot write the answer to {} {}: {}", request.getMethod(), request.getRequestURI(),
@@ -246,14 +246,12 @@ public final class ServiceManagerServlet extends HttpServlet {
         }
     }
 
-    /** Everything of the request but its body. HEAD is served as GET; {@link #write} drops the body. */
+    /** Everything of the request but its body. */
     private static SmRequest.Builder translate(HttpServletRequest request) {
         String uri = request.getRequestURI();
         int prefixLength = rawPrefixLength(uri, request.getContextPath(), servletPath(request));
         String path = uri.substring(prefixLength);
-        String method = request.getMethod();
-        SmRequest.Builder builder = SmRequest.builder("HEAD".equalsIgnoreCase(method) ? "GET" : method,
-                        path.isEmpty() ? "/" : path)
+        SmRequest.Builder builder = SmRequest.builder(request.getMethod(), path.isEmpty() ? "/" : path)
                 .basePath(uri.substring(0, prefixLength))
                 .query(request.getQueryString())
                 .remoteAddress(request.getRemoteAddr());
@@ -314,12 +312,12 @@ public final class ServiceManagerServlet extends HttpServlet {
         return in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
     }
 
-    private static void write(HttpServletRequest request, HttpServletResponse response, SmResponse answer)
+    private static void write(HttpServletResponse response, SmResponse answer)
             throws IOException {
         response.setStatus(answer.status());
         for (Map.Entry<String, List<String>> header : answer.headers().entrySet()) {
             if (header.getKey().equalsIgnoreCase("Content-Length")) {
-                continue; // the container computes it from the body below
+                continue; // set below, where the container expects it
             }
             for (String value : header.getValue()) {
                 response.addHeader(header.getKey(), value);
@@ -331,8 +329,10 @@ public final class ServiceManagerServlet extends HttpServlet {
                 || status < 200) {
             return;
         }
-        response.setContentLength(body.length);
-        if (body.length > 0 && !"HEAD".equalsIgnoreCase(request.getMethod())) {
+        // The core answers HEAD without a body but with the Content-Length its GET would have had.
+        response.setContentLengthLong(body.length > 0 ? body.length
+                : answer.header("Content-Length").map(Long::parseLong).orElse(0L));
+        if (body.length > 0) {
             response.getOutputStream().write(body);
         }
     }

@@ -11,6 +11,8 @@ import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.servicemanager.core.ServiceManager;
+import org.servicemanager.storage.memory.MemoryStore;
+import org.servicemanager.test.store.ForwardingStore;
 
 @DisplayName("ServiceManagerContextListener")
 class ServiceManagerContextListenerTest {
@@ -18,7 +20,7 @@ class ServiceManagerContextListenerTest {
 
     /** What a host application writes: build the Service Manager, optionally choose where it lives. */
     private static final class AppListener extends ServiceManagerContextListener {
-        final ClosableStore store = new ClosableStore();
+        final ForwardingStore store = new ForwardingStore(new MemoryStore());
         private final boolean closeStore;
         volatile ServiceManager built;
 

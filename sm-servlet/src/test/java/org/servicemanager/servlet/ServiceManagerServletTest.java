@@ -96,6 +96,19 @@ class ServiceManagerServletTest {
         }
 
         @Test
+        @DisplayName("HEAD /v1/info answers 200 with the GET's headers and Content-Length but no body")
+        void head() throws Exception {
+            HttpResponse<String> get = send(get("/v1/info").build());
+            HttpResponse<String> head = send(get("/v1/info").method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+
+            assertThat(head.statusCode()).isEqualTo(200);
+            assertThat(head.body()).isEmpty();
+            assertThat(head.headers().firstValueAsLong("Content-Length"))
+                    .hasValue(get.body().getBytes(StandardCharsets.UTF_8).length);
+            assertThat(head.headers().firstValue("Content-Type")).isEqualTo(get.headers().firstValue("Content-Type"));
+        }
+
+        @Test
         @DisplayName("a request without credentials gets 401 with a WWW-Authenticate challenge")
         void unauthorized() throws Exception {
             HttpResponse<String> response = send(get("/v1/platforms").build());

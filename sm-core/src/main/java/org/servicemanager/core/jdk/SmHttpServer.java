@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * sends its body slowly holds one; each body must therefore arrive within a deadline (default
  * {@value #DEFAULT_BODY_TIMEOUT_SECONDS} s), or the connection is closed. A body declared larger
  * than {@link ServiceManager#maxRequestBodyBytes()} is answered 413 at once, unread. {@code HEAD}
- * is answered as {@code GET}, without the body.
+ * is answered by the core, as {@code GET} without the body.
  *
  * <p>The few errors the JDK server answers itself, before any handler runs (a malformed request
  * line, a request target that is not a path such as {@code *}, an unsupported transfer encoding),
@@ -158,9 +158,7 @@ public final class SmHttpServer implements AutoCloseable {
      */
     private void serve(HttpExchange exchange) {
         String rawPath = rawPath(exchange.getRequestURI());
-        String method = exchange.getRequestMethod();
-        // HEAD is served as GET; write() sends no body for it.
-        SmRequest.Builder builder = SmRequest.builder(method.equals("HEAD") ? "GET" : method, rawPath)
+        SmRequest.Builder builder = SmRequest.builder(exchange.getRequestMethod(), rawPath)
                 .query(exchange.getRequestURI().getRawQuery());
         InetSocketAddress remote = exchange.getRemoteAddress();
         if (remote != null && remote.getAddress() != null) {
@@ -331,7 +329,9 @@ public final class SmHttpServer implements AutoCloseable {
             exchange.getResponseHeaders().put(header.getKey(), header.getValue());
         }
         byte[] body = response.body();
-        boolean noBody = body.length == 0 || exchange.getRequestMethod().equals("HEAD");
+        // The core answers HEAD without a body but with the GET's Content-Length among the headers,
+        // which the JDK server keeps for HEAD (it sets none itself then).
+        boolean noBody = body.length == 0;
         exchange.sendResponseHeaders(response.status(), noBody ? -1 : body.length);
         if (!noBody) {
             try (OutputStream out = exchange.getResponseBody()) {

@@ -145,7 +145,7 @@ public final class CatalogParser {
         }
         ObjectNode withoutPlans = node.deepCopy();
         withoutPlans.remove("plans");
-        checkStorable(label, withoutPlans, "");
+        Text.storableJson(label, withoutPlans);
         List<Catalog.Plan> plans = new ArrayList<>();
         Map<String, String> planNames = new HashMap<>();
         for (int j = 0; j < plansNode.size(); j++) {
@@ -200,7 +200,7 @@ public final class CatalogParser {
                         + "such as 1.2.3, was " + (version == null ? "missing" : version.toString()));
             }
         }
-        checkStorable(label, node, "");
+        Text.storableJson(label, node);
         return new Catalog.Plan(id, name, description, free, bindable, planUpdateable, maxPolling, maintenanceInfo,
                 metadata, schemas, Json.text(node));
     }
@@ -217,26 +217,6 @@ public final class CatalogParser {
     /** An id or name: a non-empty string that is also a name by {@link Text#name}. */
     private static String name(JsonInput in, String label, String field) {
         return Text.name(label + ": '" + field + "'", text(in, label, field));
-    }
-
-    /**
-     * Every string and field name below {@code node} must be {@link Text#storable}: the catalog is
-     * stored as JSON text, and a database cannot keep NUL or an unpaired surrogate.
-     */
-    private static void checkStorable(String label, JsonNode node, String path) {
-        if (node.isTextual()) {
-            Text.storable(label + ": " + (path.isEmpty() ? "a string" : path), node.asText());
-        } else if (node.isArray()) {
-            for (int i = 0; i < node.size(); i++) {
-                checkStorable(label, node.get(i), path + "[" + i + "]");
-            }
-        } else if (node.isObject()) {
-            for (Map.Entry<String, JsonNode> field : node.properties()) {
-                String fieldPath = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
-                Text.storable(label + ": the field name " + Text.quote(fieldPath), field.getKey());
-                checkStorable(label, field.getValue(), fieldPath);
-            }
-        }
     }
 
     private static boolean flag(JsonInput in, String label, String field, Boolean fallback) {

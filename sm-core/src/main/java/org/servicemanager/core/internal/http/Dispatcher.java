@@ -14,8 +14,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The request pipeline, the same for every route: correlation id, body limit, routing,
  * {@link AccessPolicy access}, the route's handler, and every failure mapped to an answer by
- * {@link ErrorMapper}. Handlers see only requests that passed all of it. Thread-safe once the
- * router is complete.
+ * {@link ErrorMapper}. Handlers see only requests that passed all of it. {@code HEAD} is served here,
+ * once for every adapter and direct caller: the handler sees a {@code GET} (so a HEAD on the OSB face
+ * reaches the broker as GET), and the answer loses its body but keeps its headers and gets the
+ * Content-Length the GET body would have had. Thread-safe once the router is complete.
  */
 public final class Dispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
@@ -42,6 +44,7 @@ public final class Dispatcher {
                 .filter(id -> CORRELATION_ID.matcher(id).matches())
                 .orElseGet(() -> UUID.randomUUID().toString());
         String line = request.method() + " " + request.path() + " [" + correlationId + "]";
+        boolean head = request.method().equals("HEAD");
         CompletableFuture<SmResponse> result;
         try {
             result = route(request, correlationId);
@@ -51,7 +54,8 @@ public final class Dispatcher {
         return result.handle((response, failure) -> {
             SmResponse answer = failure == null ? response : ErrorMapper.toResponse(failure, line);
             LOG.debug("{} -> {}", line, answer.status());
-            return answer.withHeader(CORRELATION_HEADER, correlationId);
+            answer = answer.withHeader(CORRELATION_HEADER, correlationId);
+            return head ? withoutBody(answer) : answer;
         });
     }
 
@@ -64,9 +68,39 @@ public final class Dispatcher {
         if (!(match instanceof Router.Found found)) {
             throw new NotFoundException("there is no resource at " + request.path());
         }
-        Principal principal = access.authorize(found.route().access(), request);
-        return found.route().handler().handle(new Call(request, principal, found.route().pattern(), found.params(),
+        SmRequest served = request.method().equals("HEAD") ? asGet(request) : request;
+        Principal principal = access.authorize(found.route().access(), served);
+        return found.route().handler().handle(new Call(served, principal, found.route().pattern(), found.params(),
                 correlationId));
+    }
+
+    /** The same request as GET: handlers (and brokers behind the OSB face) never see HEAD. */
+    private static SmRequest asGet(SmRequest request) {
+        SmRequest.Builder get = SmRequest.builder("GET", request.path())
+                .query(request.rawQuery())
+                .basePath(request.basePath())
+                .body(request.body());
+        request.headers().forEach((name, values) -> values.forEach(value -> get.header(name, value)));
+        request.remoteAddress().ifPresent(get::remoteAddress);
+        return get.build();
+    }
+
+    /**
+     * The answer to a HEAD: every header of the GET answer, Content-Length that of its body (RFC 9110
+     * 9.3.2 and 8.6), and no body. Statuses that never carry a body get no Content-Length.
+     */
+    private static SmResponse withoutBody(SmResponse answer) {
+        SmResponse.Builder head = SmResponse.builder(answer.status());
+        answer.headers().forEach((name, values) -> {
+            if (!name.equalsIgnoreCase("Content-Length")) {
+                values.forEach(value -> head.header(name, value));
+            }
+        });
+        int status = answer.status();
+        if (status >= 200 && status != 204 && status != 304) {
+            head.header("Content-Length", Integer.toString(answer.body().length));
+        }
+        return head.build();
     }
 
     private void checkBodyLimit(SmRequest request) {

@@ -12,7 +12,9 @@ import org.servicemanager.api.BadRequestException;
 /**
  * Maps (method, path) to a route. Patterns are literal segments and {@code {name}} placeholders
  * that match one non-empty segment (then decoded strictly, see {@link UriCoding}), or a trailing
- * {@code {name...}} that matches the rest of the path. Immutable after construction and thread-safe.
+ * {@code {name...}} that matches the rest of the path. {@code HEAD} finds the {@code GET} route
+ * (HTTP requires HEAD wherever GET is served; the {@link Dispatcher} drops the body), so no route is
+ * ever added for HEAD. Immutable after construction and thread-safe.
  */
 public final class Router {
     private final List<Route> routes = new ArrayList<>();
@@ -35,6 +37,9 @@ public final class Router {
     }
 
     public Router add(String method, String pattern, Access access, Handler handler) {
+        if (method.equals("HEAD")) {
+            throw new IllegalArgumentException("HEAD is served by the GET route of " + pattern + "; add that instead");
+        }
         routes.add(new Route(method, pattern, access, handler, split(pattern)));
         return this;
     }
@@ -48,6 +53,7 @@ public final class Router {
      *     than guessed at or passed on
      */
     public Match match(String method, String rawPath) {
+        String wanted = method.equals("HEAD") ? "GET" : method;
         String[] segments = split(rawPath);
         Set<String> allowed = new LinkedHashSet<>();
         for (Route route : routes) {
@@ -55,10 +61,13 @@ public final class Router {
             if (params == null) {
                 continue;
             }
-            if (route.method().equals(method)) {
+            if (route.method().equals(wanted)) {
                 return new Found(route, decoded(params));
             }
             allowed.add(route.method());
+            if (route.method().equals("GET")) {
+                allowed.add("HEAD");
+            }
         }
         return allowed.isEmpty() ? new NotFound() : new MethodNotAllowed(allowed);
     }

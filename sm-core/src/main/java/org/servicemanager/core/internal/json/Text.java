@@ -1,6 +1,8 @@
 package org.servicemanager.core.internal.json;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Locale;
+import java.util.Map;
 import org.servicemanager.api.BadRequestException;
 
 /**
@@ -26,27 +28,51 @@ public final class Text {
      * @param what names the value in the message, e.g. {@code field 'name'}
      */
     public static String storable(String what, String value) {
-        String problem = firstProblem(value, false, true);
-        if (problem != null) {
-            throw new BadRequestException(what + " " + problem);
+        return checked(what, value, firstProblem(value, false, true));
+    }
+
+    /**
+     * Refuses a JSON value any of whose strings or field names is not {@link #storable}: JSON that
+     * is stored as text (a catalog, an OSB context) must be storable as a whole, and a database
+     * cannot keep NUL (PostgreSQL refuses it in text and jsonb, even escaped) or an unpaired surrogate.
+     * The message names the first bad place by its path, e.g. {@code the body: context.instance_name}.
+     *
+     * @param label names the value as a whole, e.g. {@code the body}
+     */
+    public static void storableJson(String label, JsonNode node) {
+        storableJson(label, node, "");
+    }
+
+    private static void storableJson(String label, JsonNode node, String path) {
+        if (node.isTextual()) {
+            storable(label + ": " + (path.isEmpty() ? "a string" : path), node.asText());
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                storableJson(label, node.get(i), path + "[" + i + "]");
+            }
+        } else if (node.isObject()) {
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
+                String fieldPath = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
+                storable(label + ": the field name " + quote(fieldPath), field.getKey());
+                storableJson(label, field.getValue(), fieldPath);
+            }
         }
-        return value;
     }
 
     /** Refuses names that are too long, hold control characters, or are not {@link #storable}. */
     public static String name(String what, String value) {
         checkLength(what, value, MAX_NAME_LENGTH);
-        String problem = firstProblem(value, false, false);
-        if (problem != null) {
-            throw new BadRequestException(what + " " + problem);
-        }
-        return value;
+        return checked(what, value, firstProblem(value, false, false));
     }
 
     /** Like {@link #name}, but longer and with line breaks and tabs allowed. */
     public static String description(String what, String value) {
         checkLength(what, value, MAX_DESCRIPTION_LENGTH);
-        String problem = firstProblem(value, true, false);
+        return checked(what, value, firstProblem(value, true, false));
+    }
+
+    /** {@code value} if {@code problem} is {@code null}; else a 400 naming the value and the problem. */
+    private static String checked(String what, String value, String problem) {
         if (problem != null) {
             throw new BadRequestException(what + " " + problem);
         }

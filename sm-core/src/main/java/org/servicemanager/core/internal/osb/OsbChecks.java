@@ -17,6 +17,7 @@ import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.Repository;
 import org.servicemanager.core.internal.http.Call;
 import org.servicemanager.core.internal.json.Json;
+import org.servicemanager.core.internal.json.Text;
 import org.servicemanager.core.internal.osb.OsbRegistry.PlanRef;
 import org.servicemanager.core.internal.registry.Context;
 import org.servicemanager.core.internal.registry.PlatformView;
@@ -67,7 +68,7 @@ final class OsbChecks {
 
     // ---- every call ----------------------------------------------------------------------------
 
-    /** The checks every OSB call starts with: the headers, the ids in the path, the broker. */
+    /** The checks every OSB call starts with: the headers, the ids in the path and the query, the broker. */
     OsbCall check(Call call) {
         String version = call.request().header("X-Broker-API-Version").orElse("");
         if (!API_VERSION.matcher(version).matches()) {
@@ -76,9 +77,7 @@ final class OsbChecks {
                     + "; the Service Manager supports OSB 2.x, for example 2.17");
         }
         call.request().header("X-Broker-API-Originating-Identity").ifPresent(OsbChecks::checkOriginatingIdentity);
-        for (String param : new String[] {"instance_id", "binding_id"}) {
-            call.optionalPathParam(param).ifPresent(id -> checkId(param, id));
-        }
+        // The gate checks the ids in the path and the query first (OsbTarget), as they are forwarded.
         return new OsbCall(call, gate.broker(call), platform(call));
     }
 
@@ -87,14 +86,6 @@ final class OsbChecks {
         if (value.length() > 8192 || !value.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
             throw new BadRequestException("the X-Broker-API-Originating-Identity header must be printable ASCII "
                     + "('<platform> <base64 JSON>') of at most 8192 characters");
-        }
-    }
-
-    /** Ids become URL segments at the broker and keys in tokens: keep them to what both can carry. */
-    static void checkId(String param, String id) {
-        if (id.length() > 255 || id.equals(".") || id.equals("..") || !id.chars().noneMatch(Character::isISOControl)) {
-            throw new BadRequestException(param + " must be 1 to 255 characters without control characters, and not "
-                    + "'.' or '..'");
         }
     }
 
@@ -108,7 +99,7 @@ final class OsbChecks {
     // ---- per verb ------------------------------------------------------------------------------
 
     Provision provision(OsbCall osb) {
-        ObjectNode body = osb.call().jsonBody();
+        ObjectNode body = storableBody(osb);
         PlanRef ref = resolve(osb.broker(), requiredText(body, "service_id"), requiredText(body, "plan_id"));
         JsonNode context = body.get("context");
         requireVisible(osb.platform(), ref, orgOf(osb.platform(), context, body));
@@ -131,7 +122,7 @@ final class OsbChecks {
     }
 
     Update update(OsbCall osb) {
-        ObjectNode body = osb.call().jsonBody();
+        ObjectNode body = storableBody(osb);
         ServiceInstance instance = ownedInstance(osb);
         PlanRef current = planOf(osb.broker(), instance);
         PlanRef target = resolve(osb.broker(), requiredText(body, "service_id"),
@@ -155,15 +146,21 @@ final class OsbChecks {
 
     /** The record a deprovision addresses, if any; without one the platform must see the plan somewhere. */
     Optional<ServiceInstance> deprovision(OsbCall osb) {
-        Optional<ServiceInstance> instance = knownInstance(osb);
+        return requireDeletable(osb, knownInstance(osb));
+    }
+
+    /**
+     * The ids in a delete's query must name a plan of the broker. Without a record (say, orphan
+     * mitigation after a failed create) the platform must at least see that plan in some scope, or
+     * it could delete what is not its business.
+     */
+    private <T> Optional<T> requireDeletable(OsbCall osb, Optional<T> record) {
         PlanRef ref = resolve(osb.broker(), requiredQuery(osb.call(), "service_id"),
                 requiredQuery(osb.call(), "plan_id"));
-        if (instance.isEmpty()) {
-            // No record (say, orphan mitigation after a failed provision): the platform must at least
-            // see the plan in some scope, or it could delete what is not its business.
+        if (record.isEmpty()) {
             requireVisible(osb.platform(), ref, Scoping.ANY_ORG);
         }
-        return instance;
+        return record;
     }
 
     void fetchInstance(OsbCall osb) {
@@ -175,7 +172,7 @@ final class OsbChecks {
     }
 
     Bind bind(OsbCall osb) {
-        ObjectNode body = osb.call().jsonBody();
+        ObjectNode body = storableBody(osb);
         ServiceInstance instance = ownedInstance(osb);
         PlanRef ref;
         try {
@@ -217,13 +214,7 @@ final class OsbChecks {
 
     /** Like {@link #deprovision}, for a binding. */
     Optional<ServiceBinding> unbind(OsbCall osb) {
-        Optional<ServiceBinding> binding = knownBinding(osb);
-        PlanRef ref = resolve(osb.broker(), requiredQuery(osb.call(), "service_id"),
-                requiredQuery(osb.call(), "plan_id"));
-        if (binding.isEmpty()) {
-            requireVisible(osb.platform(), ref, Scoping.ANY_ORG);
-        }
-        return binding;
+        return requireDeletable(osb, knownBinding(osb));
     }
 
     void fetchBinding(OsbCall osb) {
@@ -361,6 +352,19 @@ final class OsbChecks {
     }
 
     // ---- small helpers -------------------------------------------------------------------------
+
+    /**
+     * The JSON body of a provision, update or bind, every string and field name of it storable:
+     * its context (with the instance or binding name) and bind_resource are kept in the records,
+     * where NUL or an unpaired surrogate would fail the store (PostgreSQL refuses NUL) after the
+     * broker was called. Parameters are only forwarded, but a broker cannot store them either, and
+     * one rule for the whole body is simpler to state than one per field.
+     */
+    private static ObjectNode storableBody(OsbCall osb) {
+        ObjectNode body = osb.call().jsonBody();
+        Text.storableJson("the body", body);
+        return body;
+    }
 
     private static String requiredText(ObjectNode body, String field) {
         JsonNode value = body.get(field);

@@ -131,6 +131,19 @@ final class OsbRecords {
     }
 
     /** Removes a record after the broker confirmed a delete, unless another platform owns the id by now. */
+    /**
+     * The broker's answer to a deprovision or unbind: gone (200, 410) removes the record if it is
+     * still the caller's; a delete in progress (202) is noted on it; a failure leaves it as it was.
+     */
+    private <T extends Entity> void deleted(Repository<T> repo, String id, String platformId, Answer answer) {
+        if (answer.status() == 200 || answer.status() == 410) {
+            deleteIfStillOwned(repo, id, platformId);
+        } else if (answer.status() == 202) {
+            LastOperation deleting = LastOperation.inProgress(OperationType.DELETE, answer.text("operation"));
+            update(repo, id, r -> withOperation(r, deleting, ctx.now()));
+        }
+    }
+
     private static <T extends Entity> void deleteIfStillOwned(Repository<T> repo, String id, String platformId) {
         repo.get(id).filter(e -> ownerOf(e).equals(platformId)).ifPresent(e -> repo.delete(id));
     }
@@ -145,10 +158,7 @@ final class OsbRecords {
             if (op.type() != OperationType.CREATE || !op.inProgress() || op.brokerOperation() != null) {
                 throw new Unchanged();
             }
-            @SuppressWarnings("unchecked")
-            T touched = r instanceof ServiceInstance i ? (T) i.withOperation(op, ctx.now())
-                    : (T) ((ServiceBinding) r).withOperation(op, ctx.now());
-            return touched;
+            return withOperation(r, op, ctx.now());
         });
     }
 
@@ -163,6 +173,13 @@ final class OsbRecords {
 
     static LastOperation operationOf(Entity entity) {
         return entity instanceof ServiceInstance i ? i.lastOperation() : ((ServiceBinding) entity).lastOperation();
+    }
+
+    /** An instance or binding record with another last operation, changed at {@code now}. */
+    @SuppressWarnings("unchecked")
+    static <T extends Entity> T withOperation(T record, LastOperation op, Instant now) {
+        return record instanceof ServiceInstance i ? (T) i.withOperation(op, now)
+                : (T) ((ServiceBinding) record).withOperation(op, now);
     }
 
     private static String ownerOf(Entity entity) {
@@ -198,12 +215,7 @@ final class OsbRecords {
     }
 
     void deprovisioned(ServiceInstance instance, Answer answer) {
-        if (answer.status() == 200 || answer.status() == 410) {
-            deleteIfStillOwned(instances(), instance.id(), instance.platformId());
-        } else if (answer.status() == 202) {
-            update(instances(), instance.id(), i -> i.withOperation(
-                    LastOperation.inProgress(OperationType.DELETE, answer.text("operation")), ctx.now()));
-        }
+        deleted(instances(), instance.id(), instance.platformId(), answer);
     }
 
     /** Moves an instance record along with a {@code last_operation} answer. */
@@ -261,12 +273,7 @@ final class OsbRecords {
     }
 
     void unbound(ServiceBinding binding, Answer answer) {
-        if (answer.status() == 200 || answer.status() == 410) {
-            deleteIfStillOwned(bindings(), binding.id(), binding.platformId());
-        } else if (answer.status() == 202) {
-            update(bindings(), binding.id(), b -> b.withOperation(
-                    LastOperation.inProgress(OperationType.DELETE, answer.text("operation")), ctx.now()));
-        }
+        deleted(bindings(), binding.id(), binding.platformId(), answer);
     }
 
     /** Moves a binding record along with a {@code last_operation} answer. */

@@ -59,9 +59,11 @@ record OsbTarget(String path, String query) {
     }
 
     /**
-     * Ids become one URL segment at the broker and keys of records here: an id holding {@code /}
-     * would be another path at many brokers (which decode {@code %2F}), a control character ends up
-     * in logs and headers.
+     * The one check of the ids in an OSB path (OsbGate runs it before anything else is looked up).
+     * Ids become one URL segment at the broker and keys of records and tokens here: an id holding
+     * {@code /} would be another path at many brokers (which decode {@code %2F}), a control
+     * character (NUL among them, which PostgreSQL cannot store) ends up in logs and headers. Path
+     * segments are decoded strictly, so an id never holds an unpaired surrogate.
      */
     private static void checkId(String name, String id) {
         if (id.length() > MAX_ID_LENGTH || id.equals(".") || id.equals("..")

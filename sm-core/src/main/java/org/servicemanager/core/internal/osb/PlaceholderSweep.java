@@ -253,10 +253,8 @@ public final class PlaceholderSweep {
         }
     }
 
-    @SuppressWarnings("unchecked")
     private <T extends Entity> T withOperation(T record, LastOperation op) {
-        return record instanceof ServiceInstance i ? (T) i.withOperation(op, ctx.now())
-                : (T) ((ServiceBinding) record).withOperation(op, ctx.now());
+        return OsbRecords.withOperation(record, op, ctx.now());
     }
 
     /** A {@code last_operation} answer that is neither a state, nor 410, nor an error of the broker's. */

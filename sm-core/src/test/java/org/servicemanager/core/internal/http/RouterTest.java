@@ -34,11 +34,26 @@ class RouterTest {
     }
 
     @Test
-    @DisplayName("a known path with another method is 405 with the allowed methods")
+    @DisplayName("a known path with another method is 405 with the allowed methods, HEAD wherever GET is")
     void methodNotAllowed() {
         Router.Match match = router.match("DELETE", "/v1/platforms");
         assertThat(match).isInstanceOf(Router.MethodNotAllowed.class);
-        assertThat(((Router.MethodNotAllowed) match).allowed()).containsExactly("GET", "POST");
+        assertThat(((Router.MethodNotAllowed) match).allowed()).containsExactly("GET", "HEAD", "POST");
+    }
+
+    @Test
+    @DisplayName("HEAD finds the GET route")
+    void headFindsGet() {
+        Router.Match match = router.match("HEAD", "/v1/platforms/p1");
+        assertThat(match).isInstanceOf(Router.Found.class);
+        assertThat(((Router.Found) match).route().method()).isEqualTo("GET");
+    }
+
+    @Test
+    @DisplayName("a route for HEAD cannot be added: the GET route serves it")
+    void noHeadRoute() {
+        assertThatThrownBy(() -> new Router().add("HEAD", "/x", Access.ADMIN, handler))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("/x");
     }
 
     @Test
