@@ -60,11 +60,14 @@ final class StandaloneStorage {
                             + "lives under SM_DATA_DIR");
                 }
                 createPrivateDirectory(dataDir);
-                JdbcDataSource h2 = new JdbcDataSource();
-                // WRITE_DELAY=0: a commit is written before it is acknowledged, so a kill -9 loses nothing.
-                h2.setURL("jdbc:h2:file:" + dataDir.resolve("service-manager") + ";WRITE_DELAY=0");
                 byte[] key = key(env, dataDir);
-                return new Opened(JdbcStore.builder(h2).build(), key, null, "H2 in " + dataDir);
+                HikariDataSource pool = h2Pool(dataDir);
+                try {
+                    return new Opened(JdbcStore.builder(pool).build(), key, pool, "H2 in " + dataDir);
+                } catch (RuntimeException e) {
+                    pool.close();
+                    throw e;
+                }
             }
             case "postgresql" -> {
                 if (jdbcUrl == null) {
@@ -92,6 +95,24 @@ final class StandaloneStorage {
             default -> throw new StandaloneServer.ConfigurationException("SM_STORAGE must be h2, postgresql or memory, was '" + kind
                     + "'");
         }
+    }
+
+    /**
+     * A pool of connections to the H2 file database. Without one, every store call opened a
+     * connection of its own, and as H2 closes a database with its last connection, each call
+     * reopened the file: about 30 ms of CPU per call, 100 times the rest of a forwarded request.
+     */
+    private static HikariDataSource h2Pool(Path dataDir) {
+        JdbcDataSource h2 = new JdbcDataSource();
+        // WRITE_DELAY=0: a commit is written before it is acknowledged, so a kill -9 loses nothing.
+        // DB_CLOSE_ON_EXIT=FALSE: the server closes the pool itself after the requests in flight
+        // have ended; H2's own shutdown hook could otherwise close the database under them.
+        h2.setURL("jdbc:h2:file:" + dataDir.resolve("service-manager") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE");
+        HikariConfig config = new HikariConfig();
+        config.setDataSource(h2);
+        config.setMaximumPoolSize(10);
+        config.setPoolName("sm-h2");
+        return new HikariDataSource(config);
     }
 
     /**

@@ -125,6 +125,22 @@ class StandaloneServerTest {
                 .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
     }
 
+    @Test
+    @DisplayName("keeps the H2 database open between store calls, in a pool of connections, instead of reopening "
+            + "its file for every call")
+    void h2ConnectionsArePooled(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        StandaloneStorage.Opened opened = StandaloneStorage.open(Map.of("SM_DATA_DIR", dir.toString()));
+        try {
+            opened.store().changeRevision();
+            opened.store().ping();
+            assertThat(opened.pool()).isInstanceOf(com.zaxxer.hikari.HikariDataSource.class);
+            assertThat(((com.zaxxer.hikari.HikariDataSource) opened.pool()).getHikariPoolMXBean().getTotalConnections())
+                    .as("connections kept open after the calls").isPositive();
+        } finally {
+            opened.close();
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"not base64!", "c2hvcnQ="})
     @DisplayName("refuses an SM_ENCRYPTION_KEY that is not base64 of 32 bytes")
