@@ -93,7 +93,7 @@ final class OsbApi {
             }
             String dashboard = answer.text("dashboard_url");
             boolean async = answer.status() == 202;
-            upsertInstance(reservation, current -> current.with(ref.plan().id(), jsonText(context),
+            upsertInstance(reservation, reserved, current -> current.with(ref.plan().id(), jsonText(context),
                     dashboard != null ? dashboard : current.dashboardUrl(), true,
                     async ? LastOperation.inProgress(OperationType.CREATE, answer.text("operation"))
                             : LastOperation.succeeded(OperationType.CREATE),
@@ -264,7 +264,7 @@ final class OsbApi {
                 return answerOrThrow(answer, failure);
             }
             boolean async = answer.status() == 202;
-            upsert(bindings(), reservation, b -> b.with(async
+            upsert(bindings(), reservation, reserved, b -> b.with(async
                     ? LastOperation.inProgress(OperationType.CREATE, answer.text("operation"))
                     : LastOperation.succeeded(OperationType.CREATE), !async || b.ready(), ctx.now()));
             return OsbForwarder.toPlatform(answer);
@@ -539,8 +539,9 @@ final class OsbApi {
         return entity instanceof ServiceInstance i ? i.platformId() : ((ServiceBinding) entity).platformId();
     }
 
-    private void upsertInstance(ServiceInstance reservation, UnaryOperator<ServiceInstance> change) {
-        upsert(instances(), reservation, change);
+    private void upsertInstance(ServiceInstance reservation, ServiceInstance reserved,
+            UnaryOperator<ServiceInstance> change) {
+        upsert(instances(), reservation, reserved, change);
     }
 
     private void updateInstance(String id, UnaryOperator<ServiceInstance> change) {
@@ -570,8 +571,19 @@ final class OsbApi {
     /**
      * Like {@link #update}, but a record the broker confirmed is recreated if a concurrent refused
      * request removed the reservation meanwhile: the broker has the resource, so must we.
+     * {@code reserved} is the record as this request stored it ({@code null} if it did not): the
+     * usual case, where nothing touched it since, needs no read first.
      */
-    private static <T extends Entity> void upsert(Repository<T> repo, T reservation, UnaryOperator<T> change) {
+    private static <T extends Entity> void upsert(Repository<T> repo, T reservation, T reserved,
+            UnaryOperator<T> change) {
+        if (reserved != null) {
+            try {
+                repo.update(change.apply(reserved));
+                return;
+            } catch (ConcurrentModificationException | NotFoundException e) {
+                // Someone else moved the record on or removed it; read it below.
+            }
+        }
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             Optional<T> current = repo.get(reservation.id());
             try {
