@@ -11,7 +11,9 @@
 # SM_STORAGE (unset: the standalone default, H2 in a fresh data directory; or "memory"),
 # SM_JAVA_OPTS (extra JVM options, e.g. for JFR), PROXY_WORKERS (nginx proxy workers, "auto"),
 # SCENARIOS (default "cycle4 cycle1 catalog4"), TARGETS (default "direct nginx sm"),
-# BASE_PORT (18600: broker, +1 nginx proxy, +2 Service Manager), KEEP=1 keeps the work directory.
+# BASE_PORT (18600: broker, +1 nginx proxy, +2 Service Manager), KEEP=1 keeps the work directory,
+# SM_JAR (default examples/standalone/target/sm-standalone.jar, built if missing),
+# RESULTS_FILE (where the per-run lines are copied, default /tmp/sm-wrk-results.txt).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -26,7 +28,7 @@ BASE_PORT=${BASE_PORT:-18600}
 BROKER_PORT=$BASE_PORT
 PROXY_PORT=$((BASE_PORT + 1))
 SM_PORT=$((BASE_PORT + 2))
-JAR=$ROOT/examples/standalone/target/sm-standalone.jar
+JAR=${SM_JAR:-$ROOT/examples/standalone/target/sm-standalone.jar}
 HZ=$(getconf CLK_TCK)
 
 for tool in java nginx wrk jq curl; do
