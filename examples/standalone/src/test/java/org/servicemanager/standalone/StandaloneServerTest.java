@@ -151,6 +151,36 @@ class StandaloneServerTest {
         }
     }
 
+    @Test
+    @DisplayName("keeps the H2 database open between store calls, in a pool of connections, instead of reopening "
+            + "its file for every call")
+    void h2ConnectionsArePooled(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        StandaloneStorage.Opened opened = StandaloneStorage.open(Map.of("SM_DATA_DIR", dir.toString()));
+        try {
+            opened.store().changeRevision();
+            opened.store().ping();
+            assertThat(opened.pool()).isInstanceOf(StandaloneStorage.PooledH2.class);
+            assertThat(((StandaloneStorage.PooledH2) opened.pool()).dataSource().getHikariPoolMXBean().getTotalConnections())
+                    .as("connections kept open after the calls").isPositive();
+        } finally {
+            opened.close();
+        }
+    }
+
+    @Test
+    @DisplayName("lets each H2 connection keep more parsed statements than one provision and deprovision run")
+    void h2QueryCache(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        StandaloneStorage.Opened opened = StandaloneStorage.open(Map.of("SM_DATA_DIR", dir.toString()));
+        try (java.sql.Connection connection = ((StandaloneStorage.PooledH2) opened.pool()).dataSource().getConnection();
+                java.sql.ResultSet rs = connection.createStatement().executeQuery("SELECT SETTING_VALUE FROM "
+                        + "INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'QUERY_CACHE_SIZE'")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(Integer.parseInt(rs.getString(1))).isGreaterThanOrEqualTo(32);
+        } finally {
+            opened.close();
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"not base64!", "c2hvcnQ="})
     @DisplayName("refuses an SM_ENCRYPTION_KEY that is not base64 of 32 bytes")

@@ -3,6 +3,7 @@ package org.servicemanager.core.internal.osb;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.servicemanager.api.BrokerException;
 import org.servicemanager.api.model.Entity;
@@ -50,7 +51,7 @@ final class OsbApi {
         ServiceInstance placeholder = records.placeholder(p);
         return create(p.osb(), records.instances(), OsbRecords.instanceKey(placeholder.id()), placeholder,
                 existing -> checks.requireReusable(p.osb(), existing),
-                answer -> records.provisioned(p, placeholder, answer));
+                (reserved, answer) -> records.provisioned(p, placeholder, reserved, answer));
     }
 
     CompletableFuture<SmResponse> update(Call call) {
@@ -91,7 +92,8 @@ final class OsbApi {
         Bind b = checks.bind(checks.check(call));
         ServiceBinding placeholder = records.placeholder(b);
         return create(b.osb(), records.bindings(), OsbRecords.bindingKey(placeholder.id()), placeholder,
-                existing -> checks.requireReusable(b.osb(), existing), answer -> records.bound(placeholder, answer));
+                existing -> checks.requireReusable(b.osb(), existing),
+                (reserved, answer) -> records.bound(placeholder, reserved, answer));
     }
 
     CompletableFuture<SmResponse> unbind(Call call) {
@@ -122,12 +124,13 @@ final class OsbApi {
 
     /**
      * Forwards a provision or bind behind a placeholder record: reserved first (so concurrent
-     * creates of one id make one record), moved on by {@code record} when the broker created it,
+     * creates of one id make one record), moved on by {@code record} (given the record as this call
+     * reserved it, or null if it found one) when the broker created it,
      * dropped when the broker refused and this call made it. Marked in flight meanwhile, so the
      * placeholder sweep leaves it alone.
      */
     private <T extends Entity> CompletableFuture<SmResponse> create(OsbCall osb, Repository<T> repo, String key,
-            T placeholder, Consumer<T> onExisting, Consumer<Answer> record) {
+            T placeholder, Consumer<T> onExisting, BiConsumer<T, Answer> record) {
         records.forwarding(key);
         T reserved;
         try {
@@ -142,7 +145,7 @@ final class OsbApi {
         return forwarder.forward(osb.call(), osb.broker()).handle((answer, failure) -> {
             try {
                 if (failure == null && created(answer)) {
-                    record.accept(answer);
+                    record.accept(reserved, answer);
                     return OsbForwarder.toPlatform(answer);
                 }
                 if (reserved != null) {

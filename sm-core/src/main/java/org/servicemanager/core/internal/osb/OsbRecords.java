@@ -189,12 +189,12 @@ final class OsbRecords {
     // ---- instances -----------------------------------------------------------------------------
 
     /** The broker created the instance (200, 201) or started to (202). */
-    void provisioned(Provision p, ServiceInstance placeholder, Answer answer) {
+    void provisioned(Provision p, ServiceInstance placeholder, ServiceInstance reserved, Answer answer) {
         boolean async = answer.status() == 202;
         String context = jsonText(p.context());
         LastOperation operation = async ? LastOperation.inProgress(OperationType.CREATE, answer.text("operation"))
                 : LastOperation.succeeded(OperationType.CREATE);
-        upsert(instances(), placeholder, i -> {
+        upsert(instances(), placeholder, reserved, i -> {
             ServiceInstance created = i.withPlan(p.plan().plan().id(), context)
                     .withDashboardUrl(answer.text("dashboard_url")).withUsable(true).withoutPending()
                     .withOperation(operation, ctx.now());
@@ -262,11 +262,11 @@ final class OsbRecords {
     // ---- bindings ------------------------------------------------------------------------------
 
     /** The broker created the binding (200, 201) or started to (202). */
-    void bound(ServiceBinding placeholder, Answer answer) {
+    void bound(ServiceBinding placeholder, ServiceBinding reserved, Answer answer) {
         boolean async = answer.status() == 202;
         LastOperation operation = async ? LastOperation.inProgress(OperationType.CREATE, answer.text("operation"))
                 : LastOperation.succeeded(OperationType.CREATE);
-        upsert(bindings(), placeholder, b -> {
+        upsert(bindings(), placeholder, reserved, b -> {
             ServiceBinding created = b.withOperation(operation, ctx.now());
             return async ? created : created.asReady();
         });
@@ -332,8 +332,19 @@ final class OsbRecords {
     /**
      * Like {@link #update}, but a record the broker confirmed is recreated if a concurrent refused
      * request removed the placeholder meanwhile: the broker has the resource, so must we.
+     * {@code reserved} is the record as this request stored it ({@code null} if it did not): in the
+     * usual case nothing touched it since, and it needs no read first.
      */
-    private static <T extends Entity> void upsert(Repository<T> repo, T placeholder, UnaryOperator<T> change) {
+    private static <T extends Entity> void upsert(Repository<T> repo, T placeholder, T reserved,
+            UnaryOperator<T> change) {
+        if (reserved != null) {
+            try {
+                repo.update(change.apply(reserved));
+                return;
+            } catch (ConcurrentModificationException | NotFoundException e) {
+                // Someone else moved the record on or removed it; read it below.
+            }
+        }
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             Optional<T> current = repo.get(placeholder.id());
             try {
