@@ -56,7 +56,7 @@ final class StandaloneStorage {
      */
     record PooledH2(HikariDataSource dataSource) implements AutoCloseable {
         @Override
-        public void close() throws Exception {
+        public void close() throws java.sql.SQLException {
             try (dataSource; Connection connection = dataSource.getConnection();
                     Statement statement = connection.createStatement()) {
                 statement.execute("SHUTDOWN");
