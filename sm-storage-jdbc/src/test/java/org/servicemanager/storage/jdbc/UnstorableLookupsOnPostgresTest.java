@@ -1,0 +1,57 @@
+package org.servicemanager.storage.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.servicemanager.core.ServiceManager;
+import org.servicemanager.core.SmRequest;
+import org.servicemanager.core.SmResponse;
+
+/**
+ * Client text that is only looked up, never stored, on PostgreSQL: a NUL in it makes the driver
+ * fail the statement, so it must be refused (or found to match nothing) before the store is asked,
+ * never turned into a 500. Driven through {@link ServiceManager#handle}. No class-level
+ * {@code @DisplayName} (see {@link PostgresStoreContractTest}).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class UnstorableLookupsOnPostgresTest {
+    private static final byte[] KEY = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private static final String ADMIN = basic("admin:s3cret");
+
+    private final PostgresDatabases databases = new PostgresDatabases();
+    private JdbcStore store;
+    private ServiceManager sm;
+
+    @BeforeAll
+    void start() {
+        store = JdbcStore.builder(databases.fresh()).build();
+        sm = ServiceManager.builder().store(store).encryptionKey(KEY).adminUser("admin", "s3cret").build();
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        sm.close();
+        store.close();
+        databases.dropAll();
+    }
+
+    @Test
+    @DisplayName("Basic credentials whose user name holds NUL are 401, like any unknown user, not 500")
+    void userNameWithNul() {
+        SmResponse response = sm.handle(SmRequest.builder("GET", "/v1/service_brokers")
+                .header("Authorization", basic("a\u0000b:guess")).build());
+
+        assertThat(response.status()).as(response.bodyAsString()).isEqualTo(401);
+        assertThat(response.bodyAsString()).contains("\"error\":\"Unauthorized\"");
+    }
+
+    private static String basic(String userAndPassword) {
+        return "Basic " + Base64.getEncoder().encodeToString(userAndPassword.getBytes(StandardCharsets.UTF_8));
+    }
+}
