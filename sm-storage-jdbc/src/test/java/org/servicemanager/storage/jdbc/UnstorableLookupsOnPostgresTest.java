@@ -9,6 +9,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.core.SmRequest;
 import org.servicemanager.core.SmResponse;
@@ -49,6 +51,22 @@ class UnstorableLookupsOnPostgresTest {
 
         assertThat(response.status()).as(response.bodyAsString()).isEqualTo(401);
         assertThat(response.bodyAsString()).contains("\"error\":\"Unauthorized\"");
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"GET, /v1/service_brokers/a%00b", "DELETE, /v1/service_brokers/a%00b",
+            "PATCH, /v1/service_brokers/a%00b", "GET, /v1/platforms/a%01b"})
+    @DisplayName("a path id holding a control character is 400 naming the id, not 500")
+    void pathIdWithControlCharacter(String method, String path) {
+        SmRequest.Builder request = SmRequest.builder(method, path).header("Authorization", ADMIN);
+        if (method.equals("PATCH")) {
+            request.jsonBody("{}");
+        }
+
+        SmResponse response = sm.handle(request.build());
+
+        assertThat(response.status()).as(response.bodyAsString()).isEqualTo(400);
+        assertThat(response.bodyAsString()).contains("\"error\"").contains("id");
     }
 
     private static String basic(String userAndPassword) {
