@@ -69,6 +69,22 @@ class UnstorableLookupsOnPostgresTest {
         assertThat(response.bodyAsString()).contains("\"error\"").contains("id");
     }
 
+    @ParameterizedTest(name = "{0} {1}?{2}")
+    @CsvSource(delimiter = '|', value = {"GET|/v1/service_brokers|fieldQuery=name%20eq%20'a%00b'|fieldQuery",
+            "GET|/v1/service_brokers|fieldQuery=name%20in%20('a%00b','c')|fieldQuery",
+            "GET|/v1/service_instances|fieldQuery=platform_id%20ne%20'a%00b'|fieldQuery",
+            "GET|/v1/service_plans|labelQuery=a%20eq%20'a%00b'|labelQuery",
+            "GET|/v1/service_plans|labelQuery=a%00%20eq%20'b'|labelQuery",
+            "DELETE|/v1/service_brokers|fieldQuery=name%20eq%20'a%00b'|fieldQuery"})
+    @DisplayName("a query holding NUL is 400 naming the query, not 500")
+    void queryWithNul(String method, String path, String query, String named) {
+        SmResponse response = sm.handle(SmRequest.builder(method, path).query(query)
+                .header("Authorization", ADMIN).build());
+
+        assertThat(response.status()).as(response.bodyAsString()).isEqualTo(400);
+        assertThat(response.bodyAsString()).contains("\"error\"").contains(named);
+    }
+
     private static String basic(String userAndPassword) {
         return "Basic " + Base64.getEncoder().encodeToString(userAndPassword.getBytes(StandardCharsets.UTF_8));
     }
