@@ -11,6 +11,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -169,6 +170,37 @@ class OsbPlaceholderSweepTest extends OsbTestBase {
         assertThat(delete.query()).contains("accepts_incomplete=true", "service_id=cache-id", "plan_id=basic-id");
         assertThat(s.osb.instanceIds()).doesNotContain(id);
         assertThat(instanceRecord(id).status()).isEqualTo(404);
+    }
+
+    @Test
+    @DisplayName("a provision the platform retries while the sweep is resolving its placeholder is refused with 422 "
+            + "ConcurrencyError, so the sweep's orphan mitigation cannot delete what the retry created")
+    void retryDuringSweep() throws Exception {
+        Stage s = newStage(defaultCatalog());
+        CountDownLatch asked = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        s.broker.route("GET", FakeOsbService.INSTANCE_PATH + "/last_operation", r -> {
+            asked.countDown();
+            try {
+                answer.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Reply.error(404, "NotFound", "no operation known");
+        });
+        String id = instancePlaceholder(s, "basic");
+        CompletableFuture<Integer> sweeping = CompletableFuture.supplyAsync(this::sweep);
+        assertThat(asked.await(5, TimeUnit.SECONDS)).isTrue();
+
+        ApiResponse retry = osbA.put(s.instance(id), provisionBody("cache", "basic", "org-1"));
+        answer.countDown();
+        sweeping.get(10, TimeUnit.SECONDS);
+
+        assertThat(retry.status()).as(retry.body()).isEqualTo(422);
+        assertThat(retry.json().get("error").asText()).isEqualTo("ConcurrencyError");
+        boolean recordedReady = instanceRecord(id).status() == 200 && instance(id).get("ready").asBoolean();
+        assertThat(recordedReady).as("record ready while the broker holds " + s.osb.instanceIds())
+                .isEqualTo(s.osb.instanceIds().contains(id));
     }
 
     @Test

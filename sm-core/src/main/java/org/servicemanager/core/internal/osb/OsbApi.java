@@ -128,7 +128,12 @@ final class OsbApi {
      */
     private <T extends Entity> CompletableFuture<SmResponse> create(OsbCall osb, Repository<T> repo, String key,
             T placeholder, Consumer<T> onExisting, Consumer<Answer> record) {
-        records.forwarding(key);
+        if (!records.forwarding(key)) {
+            // OSB's own answer for "another operation on this resource is in progress": platforms
+            // retry it later and start no orphan mitigation.
+            return CompletableFuture.completedFuture(Responses.error(422, "ConcurrencyError", "the Service Manager "
+                    + "is resolving an earlier, unanswered create of this id with the broker; retry shortly"));
+        }
         T reserved;
         try {
             reserved = records.reserve(repo, placeholder, onExisting);

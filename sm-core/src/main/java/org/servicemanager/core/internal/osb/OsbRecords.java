@@ -39,9 +39,11 @@ final class OsbRecords {
     private final Context ctx;
     /**
      * The creates this process is forwarding right now, by record key and count: their placeholders
-     * are not left over from a crash, whatever their age.
+     * are not left over from a crash, whatever their age. {@link #SWEEPING} instead of a count marks a
+     * placeholder the sweep is resolving.
      */
     private final ConcurrentHashMap<String, Integer> inFlight = new ConcurrentHashMap<>();
+    private static final int SWEEPING = -1;
 
     OsbRecords(Context ctx) {
         this.ctx = ctx;
@@ -65,18 +67,28 @@ final class OsbRecords {
         return "binding:" + id;
     }
 
-    /** Marks a create as forwarded by this process, until {@link #settled}. */
-    void forwarding(String key) {
-        inFlight.merge(key, 1, Integer::sum);
+    /**
+     * Marks a create as forwarded by this process, until {@link #settled}.
+     *
+     * @return {@code false}, marking nothing, while the sweep is resolving the record: the sweep may be
+     *     deleting the resource at the broker (orphan mitigation), which would delete what this create
+     *     makes there while our record says it exists
+     */
+    boolean forwarding(String key) {
+        return inFlight.compute(key, (k, n) -> n == null ? 1 : n == SWEEPING ? SWEEPING : n + 1) != SWEEPING;
+    }
+
+    /** Claims a record for the sweep, unless a create of it is being forwarded; until {@link #released}. */
+    boolean claimForSweep(String key) {
+        return inFlight.putIfAbsent(key, SWEEPING) == null;
+    }
+
+    void released(String key) {
+        inFlight.remove(key, SWEEPING);
     }
 
     void settled(String key) {
         inFlight.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
-    }
-
-    /** Whether this process is forwarding a create of the record right now. */
-    boolean inFlight(String key) {
-        return inFlight.containsKey(key);
     }
 
     // ---- reserve and drop ----------------------------------------------------------------------
