@@ -204,6 +204,52 @@ class OsbPlaceholderSweepTest extends OsbTestBase {
     }
 
     @Test
+    @DisplayName("on a clustered store, a provision retried on another node while this node's sweep resolves its "
+            + "placeholder is refused with 422 ConcurrencyError, so the sweep's orphan mitigation cannot delete what "
+            + "the retry created")
+    void retryOnAnotherNodeDuringSweep() throws Exception {
+        store.clustered.set(true);
+        Stage s = newStage(defaultCatalog());
+        CountDownLatch asked = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        s.broker.route("GET", FakeOsbService.INSTANCE_PATH + "/last_operation", r -> {
+            asked.countDown();
+            try {
+                answer.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Reply.error(404, "NotFound", "no operation known");
+        });
+        String id = instancePlaceholder(s, "basic");
+        clock.advance(READ_TIMEOUT.plus(Duration.ofMinutes(2)));
+        // The second node: its own Service Manager on the same store; the store is the host's to close.
+        try (SmServer otherNode = SmServer.start(b -> b.store(new ForwardingStore(store) {
+            @Override
+            public void close() {
+            }
+        }).clock(clock).brokerReadTimeout(READ_TIMEOUT).encryptionKey(KEY)
+                .placeholderSweepInterval(Duration.ofHours(1)))) {
+            ApiClient osbOnOtherNode = new ApiClient(otherNode.baseUrl())
+                    .withCredentials(platformA.at("/credentials/basic/username").asText(),
+                            platformA.at("/credentials/basic/password").asText())
+                    .withHeader("X-Broker-API-Version", VERSION);
+            CompletableFuture<Integer> sweeping = CompletableFuture.supplyAsync(this::sweep);
+            assertThat(asked.await(5, TimeUnit.SECONDS)).isTrue();
+
+            ApiResponse retry = osbOnOtherNode.put(s.instance(id), provisionBody("cache", "basic", "org-1"));
+            answer.countDown();
+            sweeping.get(10, TimeUnit.SECONDS);
+
+            assertThat(retry.status()).as(retry.body()).isEqualTo(422);
+            assertThat(retry.json().get("error").asText()).isEqualTo("ConcurrencyError");
+            boolean recordedReady = instanceRecord(id).status() == 200 && instance(id).get("ready").asBoolean();
+            assertThat(recordedReady).as("record ready while the broker holds " + s.osb.instanceIds())
+                    .isEqualTo(s.osb.instanceIds().contains(id));
+        }
+    }
+
+    @Test
     @DisplayName("when last_operation tells nothing and the instance is retrievable, a fetch answered 200 makes it "
             + "ready; nothing is deleted")
     void fetchedInstance() {

@@ -129,10 +129,7 @@ final class OsbApi {
     private <T extends Entity> CompletableFuture<SmResponse> create(OsbCall osb, Repository<T> repo, String key,
             T placeholder, Consumer<T> onExisting, Consumer<Answer> record) {
         if (!records.forwarding(key)) {
-            // OSB's own answer for "another operation on this resource is in progress": platforms
-            // retry it later and start no orphan mitigation.
-            return CompletableFuture.completedFuture(Responses.error(422, "ConcurrencyError", "the Service Manager "
-                    + "is resolving an earlier, unanswered create of this id with the broker; retry shortly"));
+            return heldBySweep();
         }
         T reserved;
         try {
@@ -140,6 +137,9 @@ final class OsbApi {
             if (reserved == null) {
                 records.touchIfUnanswered(repo, placeholder.id());
             }
+        } catch (OsbRecords.HeldBySweep e) {
+            records.settled(key);
+            return heldBySweep();
         } catch (RuntimeException e) {
             records.settled(key);
             throw e;
@@ -164,6 +164,16 @@ final class OsbApi {
     }
 
     // ---- answers -------------------------------------------------------------------------------
+
+    /**
+     * A create of an id whose placeholder a sweep is resolving with the broker, here or on another
+     * node. OSB's own answer for "another operation on this resource is in progress": platforms
+     * retry it later and start no orphan mitigation.
+     */
+    private static CompletableFuture<SmResponse> heldBySweep() {
+        return CompletableFuture.completedFuture(Responses.error(422, "ConcurrencyError", "the Service Manager is "
+                + "resolving an earlier, unanswered create of this id with the broker; retry shortly"));
+    }
 
     /** Whether the broker created what a provision or bind asked for (200, 201), or started to (202). */
     private static boolean created(Answer answer) {

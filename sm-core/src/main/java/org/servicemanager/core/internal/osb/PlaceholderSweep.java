@@ -118,10 +118,43 @@ public final class PlaceholderSweep {
             return false;
         }
         try {
-            Optional<T> record = due(repo, listed);
-            return record.isPresent() && resolve.test(record.get());
+            Optional<T> record = due(repo, listed).flatMap(r -> mark(repo, r));
+            if (record.isEmpty()) {
+                return false;
+            }
+            boolean changed = resolve.test(record.get());
+            if (!changed) {
+                unmark(repo, record.get());
+            }
+            return changed;
         } finally {
             records.released(key);
+        }
+    }
+
+    /**
+     * Marks a create's placeholder as held by this sweep (see {@link OsbRecords#RESOLVING}), on the
+     * version read: a create of the id on another node touches that version first, or finds the
+     * mark and is refused. A delete in progress is only followed, and needs no mark.
+     *
+     * @return the marked record, or empty if it moved on meanwhile
+     */
+    private <T extends Entity> Optional<T> mark(Repository<T> repo, T record) {
+        if (OsbRecords.operationOf(record).type() != OperationType.CREATE) {
+            return Optional.of(record);
+        }
+        try {
+            return Optional.of(repo.update(withOperation(record, new LastOperation(OperationType.CREATE,
+                    OperationState.IN_PROGRESS, null, OsbRecords.RESOLVING))));
+        } catch (ConcurrentModificationException | NotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Takes the mark off a placeholder the sweep left as it was, so that creates need not wait out the lease. */
+    private <T extends Entity> void unmark(Repository<T> repo, T marked) {
+        if (OsbRecords.operationOf(marked).type() == OperationType.CREATE) {
+            change(repo, marked, r -> withOperation(r, LastOperation.inProgress(OperationType.CREATE, null)));
         }
     }
 
