@@ -47,6 +47,50 @@ class OsbEnforcementTest extends OsbTestBase {
     }
 
     @Test
+    @DisplayName("a hidden plan or offering gets the same 400 as ids that name nothing, so a platform cannot learn "
+            + "that it exists, nor its name")
+    void hiddenLikeUnknown() {
+        String id = unique("i");
+        String instanceId = provisioned(osbA, "small");
+        stage.broker.clearRequests();
+        String[][] pairs = {{"db-id", "secret-db-id"}, {"db-id", "nope-id"}, {"hidden-id", "secret-id"},
+            {"nope-id", "secret-id"}};
+        java.util.Set<String> provisions = new java.util.HashSet<>();
+        java.util.Set<String> deletes = new java.util.HashSet<>();
+        java.util.Set<String> binds = new java.util.HashSet<>();
+        java.util.Set<String> updates = new java.util.HashSet<>();
+        for (String[] ids : pairs) {
+            ApiResponse provision = osbA.put(stage.instance(id), json("service_id", ids[0], "plan_id", ids[1]));
+            ApiResponse delete = osbA.delete(stage.instance(id) + "?service_id=" + ids[0] + "&plan_id=" + ids[1]);
+            ApiResponse bind = osbA.put(stage.binding(instanceId, unique("b")),
+                    json("service_id", ids[0], "plan_id", ids[1]));
+            ApiResponse update = osbA.patch(stage.instance(instanceId), json("service_id", "db-id", "plan_id",
+                    ids[1]));
+            for (ApiResponse response : List.of(provision, delete, bind)) {
+                assertRefused(response, 400);
+            }
+            provisions.add(anonymous(provision, ids));
+            deletes.add(anonymous(delete, ids));
+            binds.add(anonymous(bind, ids));
+            if (ids[0].equals("db-id")) {
+                assertRefused(update, 400);
+                updates.add(anonymous(update, ids));
+            }
+        }
+
+        assertThat(provisions).hasSize(1);
+        assertThat(deletes).hasSize(1);
+        assertThat(binds).hasSize(1);
+        assertThat(updates).hasSize(1);
+    }
+
+    /** The description with the ids the platform sent taken out. */
+    private static String anonymous(ApiResponse response, String[] ids) {
+        return response.text("description").replace("'" + ids[1] + "'", "<plan_id>")
+                .replace("'" + ids[0] + "'", "<service_id>");
+    }
+
+    @Test
     @DisplayName("provision without service_id or plan_id is 400; the broker is not called")
     void provisionWithoutIds() {
         assertRefused(osbA.put(stage.instance(unique("i")), json("service_id", "db-id")), 400);
@@ -370,13 +414,13 @@ class OsbEnforcementTest extends OsbTestBase {
         Stage s = newStage(defaultCatalog());
         ApiResponse unknown = osbA.put(s.instance(unique("i")), provisionBody("db", "huge", "org-1"));
         assertOsbError(unknown, 400);
-        assertThat(unknown.text("description")).contains("is not a plan");
+        assertThat(unknown.text("description")).contains("name no plan");
         s.broker.catalog(Catalogs.of(Catalogs.offering("db").plan(Catalogs.plan("small")).plan(Catalogs.plan("huge"))));
         assertThat(admin.patch("/v1/service_brokers/" + s.brokerId, "{}").status()).isEqualTo(200);
-        // Known now, but not yet visible: the refusal names the visibility, not an unknown plan.
+        // Known now, but not yet visible: refused like an unknown plan (a hidden plan is not told apart).
         ApiResponse invisible = osbA.put(s.instance(unique("i")), provisionBody("db", "huge", "org-1"));
         assertOsbError(invisible, 400);
-        assertThat(invisible.text("description")).contains("not visible");
+        assertThat(invisible.text("description")).contains("name no plan");
         String huge = plansOfBroker(s.brokerId).stream().filter(p -> p.get("catalog_name").asText().equals("huge"))
                 .findFirst().orElseThrow().get("id").asText();
         createPublicVisibility(huge);

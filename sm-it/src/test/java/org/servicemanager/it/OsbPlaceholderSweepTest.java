@@ -11,6 +11,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -169,6 +170,83 @@ class OsbPlaceholderSweepTest extends OsbTestBase {
         assertThat(delete.query()).contains("accepts_incomplete=true", "service_id=cache-id", "plan_id=basic-id");
         assertThat(s.osb.instanceIds()).doesNotContain(id);
         assertThat(instanceRecord(id).status()).isEqualTo(404);
+    }
+
+    @Test
+    @DisplayName("a provision the platform retries while the sweep is resolving its placeholder is refused with 422 "
+            + "ConcurrencyError, so the sweep's orphan mitigation cannot delete what the retry created")
+    void retryDuringSweep() throws Exception {
+        Stage s = newStage(defaultCatalog());
+        CountDownLatch asked = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        s.broker.route("GET", FakeOsbService.INSTANCE_PATH + "/last_operation", r -> {
+            asked.countDown();
+            try {
+                answer.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Reply.error(404, "NotFound", "no operation known");
+        });
+        String id = instancePlaceholder(s, "basic");
+        CompletableFuture<Integer> sweeping = CompletableFuture.supplyAsync(this::sweep);
+        assertThat(asked.await(5, TimeUnit.SECONDS)).isTrue();
+
+        ApiResponse retry = osbA.put(s.instance(id), provisionBody("cache", "basic", "org-1"));
+        answer.countDown();
+        sweeping.get(10, TimeUnit.SECONDS);
+
+        assertThat(retry.status()).as(retry.body()).isEqualTo(422);
+        assertThat(retry.json().get("error").asText()).isEqualTo("ConcurrencyError");
+        boolean recordedReady = instanceRecord(id).status() == 200 && instance(id).get("ready").asBoolean();
+        assertThat(recordedReady).as("record ready while the broker holds " + s.osb.instanceIds())
+                .isEqualTo(s.osb.instanceIds().contains(id));
+    }
+
+    @Test
+    @DisplayName("on a clustered store, a provision retried on another node while this node's sweep resolves its "
+            + "placeholder is refused with 422 ConcurrencyError, so the sweep's orphan mitigation cannot delete what "
+            + "the retry created")
+    void retryOnAnotherNodeDuringSweep() throws Exception {
+        store.clustered.set(true);
+        Stage s = newStage(defaultCatalog());
+        CountDownLatch asked = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        s.broker.route("GET", FakeOsbService.INSTANCE_PATH + "/last_operation", r -> {
+            asked.countDown();
+            try {
+                answer.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Reply.error(404, "NotFound", "no operation known");
+        });
+        String id = instancePlaceholder(s, "basic");
+        clock.advance(READ_TIMEOUT.plus(Duration.ofMinutes(2)));
+        // The second node: its own Service Manager on the same store; the store is the host's to close.
+        try (SmServer otherNode = SmServer.start(b -> b.store(new ForwardingStore(store) {
+            @Override
+            public void close() {
+            }
+        }).clock(clock).brokerReadTimeout(READ_TIMEOUT).encryptionKey(KEY)
+                .placeholderSweepInterval(Duration.ofHours(1)))) {
+            ApiClient osbOnOtherNode = new ApiClient(otherNode.baseUrl())
+                    .withCredentials(platformA.at("/credentials/basic/username").asText(),
+                            platformA.at("/credentials/basic/password").asText())
+                    .withHeader("X-Broker-API-Version", VERSION);
+            CompletableFuture<Integer> sweeping = CompletableFuture.supplyAsync(this::sweep);
+            assertThat(asked.await(5, TimeUnit.SECONDS)).isTrue();
+
+            ApiResponse retry = osbOnOtherNode.put(s.instance(id), provisionBody("cache", "basic", "org-1"));
+            answer.countDown();
+            sweeping.get(10, TimeUnit.SECONDS);
+
+            assertThat(retry.status()).as(retry.body()).isEqualTo(422);
+            assertThat(retry.json().get("error").asText()).isEqualTo("ConcurrencyError");
+            boolean recordedReady = instanceRecord(id).status() == 200 && instance(id).get("ready").asBoolean();
+            assertThat(recordedReady).as("record ready while the broker holds " + s.osb.instanceIds())
+                    .isEqualTo(s.osb.instanceIds().contains(id));
+        }
     }
 
     @Test

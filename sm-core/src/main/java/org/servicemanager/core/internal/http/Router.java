@@ -50,7 +50,7 @@ public final class Router {
      *
      * @throws BadRequestException if a placeholder's segment is not valid percent-encoded UTF-8:
      *     such a segment has no meaning the Service Manager could check, so it is refused rather
-     *     than guessed at or passed on
+     *     than guessed at or passed on; or if it holds a control character
      */
     public Match match(String method, String rawPath) {
         String wanted = method.equals("HEAD") ? "GET" : method;
@@ -74,18 +74,32 @@ public final class Router {
 
     private static Map<String, String> decoded(Map<String, String> rawParams) {
         if (rawParams.values().stream().noneMatch(raw -> raw.indexOf('%') >= 0)) {
+            rawParams.forEach(Router::checkNoControl);
             return rawParams; // nothing to decode: the common case costs no second map
         }
         Map<String, String> params = new HashMap<>();
         rawParams.forEach((name, raw) -> {
+            String value;
             try {
-                params.put(name, UriCoding.decodeSegment(raw));
+                value = UriCoding.decodeSegment(raw);
             } catch (IllegalArgumentException e) {
                 throw new BadRequestException("the path segment for " + name + " is not valid percent-encoded "
                         + "UTF-8 (" + e.getMessage() + ")");
             }
+            checkNoControl(name, value);
+            params.put(name, value);
         });
         return params;
+    }
+
+    /**
+     * No id or name the Service Manager keeps holds a control character, and a NUL in a look-up
+     * makes PostgreSQL fail the statement (a 500): such a segment is refused before any look-up.
+     */
+    private static void checkNoControl(String name, String value) {
+        if (value.chars().anyMatch(Character::isISOControl)) {
+            throw new BadRequestException("the path segment for " + name + " holds a control character");
+        }
     }
 
     private static Map<String, String> matchSegments(String[] pattern, String[] path) {

@@ -131,13 +131,18 @@ final class OsbApi {
      */
     private <T extends Entity> CompletableFuture<SmResponse> create(OsbCall osb, Repository<T> repo, String key,
             T placeholder, Consumer<T> onExisting, BiConsumer<T, Answer> record) {
-        records.forwarding(key);
+        if (!records.forwarding(key)) {
+            return heldBySweep();
+        }
         T reserved;
         try {
             reserved = records.reserve(repo, placeholder, onExisting);
             if (reserved == null) {
                 records.touchIfUnanswered(repo, placeholder.id());
             }
+        } catch (OsbRecords.HeldBySweep e) {
+            records.settled(key);
+            return heldBySweep();
         } catch (RuntimeException e) {
             records.settled(key);
             throw e;
@@ -162,6 +167,16 @@ final class OsbApi {
     }
 
     // ---- answers -------------------------------------------------------------------------------
+
+    /**
+     * A create of an id whose placeholder a sweep is resolving with the broker, here or on another
+     * node. OSB's own answer for "another operation on this resource is in progress": platforms
+     * retry it later and start no orphan mitigation.
+     */
+    private static CompletableFuture<SmResponse> heldBySweep() {
+        return CompletableFuture.completedFuture(Responses.error(422, "ConcurrencyError", "the Service Manager is "
+                + "resolving an earlier, unanswered create of this id with the broker; retry shortly"));
+    }
 
     /** Whether the broker created what a provision or bind asked for (200, 201), or started to (202). */
     private static boolean created(Answer answer) {

@@ -100,9 +100,9 @@ final class OsbChecks {
 
     Provision provision(OsbCall osb) {
         ObjectNode body = storableBody(osb);
-        PlanRef ref = resolve(osb.broker(), requiredText(body, "service_id"), requiredText(body, "plan_id"));
         JsonNode context = body.get("context");
-        requireVisible(osb.platform(), ref, orgOf(osb.platform(), context, body));
+        PlanRef ref = usablePlan(osb, requiredText(body, "service_id"), requiredText(body, "plan_id"),
+                orgOf(osb.platform(), context, body));
         // An existing record with this id is checked by requireReusable when the reservation finds
         // it: one store write instead of a read and a write on every provision.
         return new Provision(osb, ref, context);
@@ -125,20 +125,23 @@ final class OsbChecks {
         ObjectNode body = storableBody(osb);
         ServiceInstance instance = ownedInstance(osb);
         PlanRef current = planOf(osb.broker(), instance);
-        PlanRef target = resolve(osb.broker(), requiredText(body, "service_id"),
-                body.hasNonNull("plan_id") ? requiredText(body, "plan_id") : current.plan().catalogId());
-        if (!target.offering().id().equals(current.offering().id())) {
-            throw new BadRequestException("service_id '" + target.offering().catalogId()
-                    + "' is not the service of instance '" + instance.id() + "'");
+        // Compared as sent, before any look-up: whether other ids name a hidden service is not this
+        // platform's to learn.
+        String serviceId = requiredText(body, "service_id");
+        if (!serviceId.equals(current.offering().catalogId())) {
+            throw new BadRequestException("service_id '" + serviceId + "' is not the service of instance '"
+                    + instance.id() + "'");
         }
+        String planId = body.hasNonNull("plan_id") ? requiredText(body, "plan_id") : current.plan().catalogId();
         JsonNode context = body.get("context");
         boolean hasContext = context != null && !context.isNull();
-        if (!target.plan().id().equals(current.plan().id())) {
+        PlanRef target = current;
+        if (!planId.equals(current.plan().catalogId())) {
             if (!current.updateable()) {
                 throw new BadRequestException("plan '" + current.plan().catalogName() + "' of service '"
                         + current.offering().catalogName() + "' does not allow plan changes (plan_updateable)");
             }
-            requireVisible(osb.platform(), target, orgOf(osb.platform(),
+            target = usablePlan(osb, serviceId, planId, orgOf(osb.platform(),
                     hasContext ? context : Json.readTrustedOrNull(instance.context()), body));
         }
         return new Update(osb, instance, target, hasContext ? Json.text(context) : instance.context());
@@ -155,10 +158,12 @@ final class OsbChecks {
      * it could delete what is not its business.
      */
     private <T> Optional<T> requireDeletable(OsbCall osb, Optional<T> record) {
-        PlanRef ref = resolve(osb.broker(), requiredQuery(osb.call(), "service_id"),
-                requiredQuery(osb.call(), "plan_id"));
+        String serviceId = requiredQuery(osb.call(), "service_id");
+        String planId = requiredQuery(osb.call(), "plan_id");
         if (record.isEmpty()) {
-            requireVisible(osb.platform(), ref, Scoping.ANY_ORG);
+            usablePlan(osb, serviceId, planId, Scoping.ANY_ORG);
+        } else {
+            resolve(osb.broker(), serviceId, planId);
         }
         return record;
     }
@@ -174,12 +179,15 @@ final class OsbChecks {
     Bind bind(OsbCall osb) {
         ObjectNode body = storableBody(osb);
         ServiceInstance instance = ownedInstance(osb);
-        PlanRef ref;
+        PlanRef ref = planOf(osb.broker(), instance);
         try {
-            ref = resolve(osb.broker(), requiredText(body, "service_id"), requiredText(body, "plan_id"));
-            if (!ref.plan().id().equals(instance.servicePlanId())) {
-                throw new BadRequestException("plan_id '" + ref.plan().catalogId() + "' is not the plan of instance '"
-                        + instance.id() + "'");
+            // Compared as sent, without a look-up: whether other ids name a hidden plan is not this
+            // platform's to learn.
+            String serviceId = requiredText(body, "service_id");
+            String planId = requiredText(body, "plan_id");
+            if (!serviceId.equals(ref.offering().catalogId()) || !planId.equals(ref.plan().catalogId())) {
+                throw new BadRequestException("service_id '" + serviceId + "' and plan_id '" + planId
+                        + "' are not the service and plan of instance '" + instance.id() + "'");
             }
         } catch (BadRequestException e) {
             // OSB: the same binding id with other parameters is 409, not a bad request.
@@ -279,13 +287,22 @@ final class OsbChecks {
         return new Scoping(true, org);
     }
 
-    void requireVisible(Platform platform, PlanRef ref, Scoping scoping) {
-        if (registry.visibilities(platform.id(), ref.plan().id()).stream()
+    /**
+     * The plan a create, a plan change or a delete without a record names, if the platform may use
+     * it. Ids that name nothing and ids of a plan the platform does not see get one answer, in the
+     * platform's own words: naming a hidden plan or offering, or answering differently, would tell
+     * another platform's catalog to anyone who guesses ids.
+     */
+    PlanRef usablePlan(OsbCall osb, String serviceId, String planId, Scoping scoping) {
+        OsbRegistry.BrokerView view = view(osb.broker());
+        Optional<PlanRef> ref = view.plan(serviceId, planId);
+        if (ref.isEmpty() || registry.visibilities(osb.platform().id(), ref.get().plan().id()).stream()
                 .noneMatch(v -> PlatformView.grants(v, scoping.byOrg(), scoping.org()))) {
-            throw new BadRequestException("plan '" + ref.plan().catalogName() + "' of service '"
-                    + ref.offering().catalogName() + "' is not visible to platform '" + platform.name() + "'"
+            throw new BadRequestException("service_id '" + serviceId + "' and plan_id '" + planId + "' name no plan "
+                    + "of broker '" + osb.broker().name() + "' that platform '" + osb.platform().name() + "' may use"
                     + (scoping.org() == null ? "" : " in organization '" + scoping.org() + "'"));
         }
+        return ref.get();
     }
 
     // ---- ownership -----------------------------------------------------------------------------

@@ -39,12 +39,38 @@ final class OsbRecords {
     private final Context ctx;
     /**
      * The creates this process is forwarding right now, by record key and count: their placeholders
-     * are not left over from a crash, whatever their age.
+     * are not left over from a crash, whatever their age. {@link #SWEEPING} instead of a count marks a
+     * placeholder the sweep is resolving.
      */
     private final ConcurrentHashMap<String, Integer> inFlight = new ConcurrentHashMap<>();
+    private static final int SWEEPING = -1;
+    /**
+     * The description a placeholder carries while a sweep (of any node) asks the broker about it.
+     * Together with the record's {@code updatedAt} it is a lease: creates of the id are refused
+     * until it is older than {@link #sweepLease}, so a sweep that died holds nothing for long.
+     */
+    static final String RESOLVING = "the Service Manager is asking the broker about this create";
+    private final java.time.Duration sweepLease;
 
     OsbRecords(Context ctx) {
         this.ctx = ctx;
+        this.sweepLease = ctx.brokers().readTimeout().plus(PlaceholderSweep.MARGIN);
+    }
+
+    /** Whether a sweep holds the record: it marked it less than a lease ago. */
+    boolean heldBySweep(Entity record) {
+        LastOperation op = operationOf(record);
+        return op.type() == OperationType.CREATE && op.inProgress() && RESOLVING.equals(op.description())
+                && record.updatedAt().isAfter(ctx.clock().instant().minus(sweepLease));
+    }
+
+    /** Thrown when a create finds its record held by a sweep; the platform is to retry later. */
+    static final class HeldBySweep extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        HeldBySweep() {
+            super(null, null, false, false);
+        }
     }
 
     Repository<ServiceInstance> instances() {
@@ -65,18 +91,28 @@ final class OsbRecords {
         return "binding:" + id;
     }
 
-    /** Marks a create as forwarded by this process, until {@link #settled}. */
-    void forwarding(String key) {
-        inFlight.merge(key, 1, Integer::sum);
+    /**
+     * Marks a create as forwarded by this process, until {@link #settled}.
+     *
+     * @return {@code false}, marking nothing, while the sweep is resolving the record: the sweep may be
+     *     deleting the resource at the broker (orphan mitigation), which would delete what this create
+     *     makes there while our record says it exists
+     */
+    boolean forwarding(String key) {
+        return inFlight.compute(key, (k, n) -> n == null ? 1 : n == SWEEPING ? SWEEPING : n + 1) != SWEEPING;
+    }
+
+    /** Claims a record for the sweep, unless a create of it is being forwarded; until {@link #released}. */
+    boolean claimForSweep(String key) {
+        return inFlight.putIfAbsent(key, SWEEPING) == null;
+    }
+
+    void released(String key) {
+        inFlight.remove(key, SWEEPING);
     }
 
     void settled(String key) {
         inFlight.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
-    }
-
-    /** Whether this process is forwarding a create of the record right now. */
-    boolean inFlight(String key) {
-        return inFlight.containsKey(key);
     }
 
     // ---- reserve and drop ----------------------------------------------------------------------
@@ -150,7 +186,12 @@ final class OsbRecords {
 
     /**
      * A create forwarded again for a record still waiting for the answer of an earlier one: the
-     * record is touched, so that other nodes' sweeps see a call that may still be running.
+     * record is touched, so that other nodes' sweeps see a call that may still be running. The
+     * touch is conditional on the version read, like the sweep's mark, so of a sweep and a create
+     * only one goes on.
+     *
+     * @throws HeldBySweep if a sweep is asking the broker about the record: its orphan mitigation
+     *     could delete at the broker what this create makes there
      */
     <T extends Entity> void touchIfUnanswered(Repository<T> repo, String id) {
         update(repo, id, r -> {
@@ -158,7 +199,10 @@ final class OsbRecords {
             if (op.type() != OperationType.CREATE || !op.inProgress() || op.brokerOperation() != null) {
                 throw new Unchanged();
             }
-            return withOperation(r, op, ctx.now());
+            if (heldBySweep(r)) {
+                throw new HeldBySweep();
+            }
+            return withOperation(r, LastOperation.inProgress(OperationType.CREATE, null), ctx.now());
         });
     }
 

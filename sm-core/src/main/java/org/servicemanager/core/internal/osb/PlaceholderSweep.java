@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import org.servicemanager.api.ConcurrentModificationException;
 import org.servicemanager.api.NotFoundException;
@@ -90,15 +91,13 @@ public final class PlaceholderSweep {
         int changed = 0;
         Repository<ServiceInstance> instances = records.instances();
         for (ServiceInstance listed : instances.list(NOT_READY, PageRequest.unbounded()).items()) {
-            Optional<ServiceInstance> instance = due(instances, listed, OsbRecords.instanceKey(listed.id()));
-            if (instance.isPresent() && resolveInstance(instance.get())) {
+            if (claimed(instances, listed, OsbRecords.instanceKey(listed.id()), this::resolveInstance)) {
                 changed++;
             }
         }
         Repository<ServiceBinding> bindings = records.bindings();
         for (ServiceBinding listed : bindings.list(NOT_READY, PageRequest.unbounded()).items()) {
-            Optional<ServiceBinding> binding = due(bindings, listed, OsbRecords.bindingKey(listed.id()));
-            if (binding.isPresent() && resolveBinding(binding.get())) {
+            if (claimed(bindings, listed, OsbRecords.bindingKey(listed.id()), this::resolveBinding)) {
                 changed++;
             }
         }
@@ -109,15 +108,63 @@ public final class PlaceholderSweep {
     }
 
     /**
-     * The record again if it is one to resolve: a create still waiting for its answer, or a delete
-     * of a record that never became ready (say, one this sweep started), that no call of this
-     * process is working on and none can be. Read again after the in-flight check: a call that
-     * ended meanwhile has written its answer by then.
+     * Resolves a record if it is due, holding it against creates of its id meanwhile: a create
+     * forwarded while the sweep talks to the broker would race the sweep's orphan mitigation.
+     *
+     * @return whether the record was changed or removed
      */
-    private <T extends Entity> Optional<T> due(Repository<T> repo, T listed, String key) {
-        if (!pending(listed) || records.inFlight(key)) {
+    private <T extends Entity> boolean claimed(Repository<T> repo, T listed, String key, Predicate<T> resolve) {
+        if (!pending(listed) || !records.claimForSweep(key)) {
+            return false;
+        }
+        try {
+            Optional<T> record = due(repo, listed).flatMap(r -> mark(repo, r));
+            if (record.isEmpty()) {
+                return false;
+            }
+            boolean changed = resolve.test(record.get());
+            if (!changed) {
+                unmark(repo, record.get());
+            }
+            return changed;
+        } finally {
+            records.released(key);
+        }
+    }
+
+    /**
+     * Marks a create's placeholder as held by this sweep (see {@link OsbRecords#RESOLVING}), on the
+     * version read: a create of the id on another node touches that version first, or finds the
+     * mark and is refused. A delete in progress is only followed, and needs no mark.
+     *
+     * @return the marked record, or empty if it moved on meanwhile
+     */
+    private <T extends Entity> Optional<T> mark(Repository<T> repo, T record) {
+        if (OsbRecords.operationOf(record).type() != OperationType.CREATE) {
+            return Optional.of(record);
+        }
+        try {
+            return Optional.of(repo.update(withOperation(record, new LastOperation(OperationType.CREATE,
+                    OperationState.IN_PROGRESS, null, OsbRecords.RESOLVING))));
+        } catch (ConcurrentModificationException | NotFoundException e) {
             return Optional.empty();
         }
+    }
+
+    /** Takes the mark off a placeholder the sweep left as it was, so that creates need not wait out the lease. */
+    private <T extends Entity> void unmark(Repository<T> repo, T marked) {
+        if (OsbRecords.operationOf(marked).type() == OperationType.CREATE) {
+            change(repo, marked, r -> withOperation(r, LastOperation.inProgress(OperationType.CREATE, null)));
+        }
+    }
+
+    /**
+     * The record again if it is one to resolve: a create still waiting for its answer, or a delete
+     * of a record that never became ready (say, one this sweep started), that no call of this
+     * process is working on and none can be. Read again after the claim: a call that ended
+     * meanwhile has written its answer by then.
+     */
+    private <T extends Entity> Optional<T> due(Repository<T> repo, T listed) {
         Instant staleBefore = ctx.clock().instant().minus(staleAfter);
         return repo.get(listed.id()).filter(r -> r.version() == listed.version())
                 .filter(r -> !ctx.store().isClustered() || r.updatedAt().isBefore(staleBefore));

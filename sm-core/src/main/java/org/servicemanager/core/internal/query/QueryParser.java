@@ -130,6 +130,11 @@ public final class QueryParser {
             if (text.isBlank()) {
                 return Query.all();
             }
+            int nul = text.indexOf('\0');
+            if (nul >= 0) {
+                // No stored key or value holds NUL, and PostgreSQL fails a statement that does.
+                throw fail(nul, "NUL (U+0000) is not allowed", "", null);
+            }
             List<Criterion> criteria = new ArrayList<>();
             advance();
             boolean afterAnd = false;

@@ -140,6 +140,11 @@ public final class Authenticator {
 
     /** At most two platforms whose {@code field} is {@code username} (two means the data is wrong). */
     private List<Platform> find(String field, String username) {
+        if (username.indexOf('\0') >= 0) {
+            // No stored user name holds NUL, and PostgreSQL fails a statement that does (a 500
+            // anyone could cause without credentials): such a name is unknown, not looked up.
+            return List.of();
+        }
         List<Platform> found = platforms.get(new Lookup(field, username), () -> {
             List<Platform> read = store.repository(EntityTypes.PLATFORMS)
                     .list(Query.fieldEquals(field, username), PageRequest.first(2)).items();
