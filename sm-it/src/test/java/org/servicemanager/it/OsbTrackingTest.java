@@ -171,7 +171,8 @@ class OsbTrackingTest extends OsbTestBase {
     }
 
     @Test
-    @DisplayName("a provision the broker answers with 204 is a 502 naming the broker and the status; no record")
+    @DisplayName("a provision the broker answers with 204 is a 502 naming the broker and the status; the record "
+            + "stays not ready until the platform's orphan mitigation is confirmed")
     void provisionAnswered204() {
         Stage s = newStage(defaultCatalog());
         s.broker.route("PUT", FakeOsbService.INSTANCE_PATH, r -> Reply.of(204, "application/json", new byte[0]));
@@ -181,6 +182,43 @@ class OsbTrackingTest extends OsbTestBase {
 
         assertOsbError(response, 502);
         assertThat(response.text("description")).contains(s.brokerName).contains("204");
+        assertThat(record(id).get("ready").asBoolean()).isFalse();
+        assertOrphanMitigationRemoves(s, id);
+    }
+
+    @Test
+    @DisplayName("a provision the broker fails (500) keeps a not-ready record, since the broker may hold the "
+            + "instance; the platform's orphan mitigation removes it once confirmed")
+    void provisionServerError() {
+        Stage s = newStage(defaultCatalog());
+        s.osb.failNextCall(Failure.SERVER_ERROR);
+        String id = unique("i");
+
+        assertThat(osbA.put(s.instance(id), provisionBody("small")).status()).isEqualTo(500);
+
+        JsonNode kept = record(id);
+        assertThat(kept.get("ready").asBoolean()).isFalse();
+        assertThat(kept.at("/last_operation/type").asText()).isEqualTo("create");
+        assertOrphanMitigationRemoves(s, id);
+    }
+
+    @Test
+    @DisplayName("a provision answered 201 with a body that is not JSON is a 502 and keeps a not-ready record")
+    void provisionAnsweredNotJson() {
+        Stage s = newStage(defaultCatalog());
+        s.osb.failNextCall(Failure.INVALID_JSON);
+        String id = unique("i");
+
+        assertOsbError(osbA.put(s.instance(id), provisionBody("small")), 502);
+
+        assertThat(record(id).get("ready").asBoolean()).isFalse();
+    }
+
+    /** The platform deprovisions (orphan mitigation); the broker confirms, and the record goes. */
+    private void assertOrphanMitigationRemoves(Stage s, String id) {
+        s.broker.clearRequests();
+        assertThat(osbA.delete(s.instance(id) + idsQuery("db", "small")).status()).isIn(200, 410);
+        assertThat(s.osbCalls()).extracting(r -> r.method()).containsExactly("DELETE");
         assertThat(instanceRecord(id).status()).isEqualTo(404);
     }
 
@@ -377,7 +415,8 @@ class OsbTrackingTest extends OsbTestBase {
     }
 
     @Test
-    @DisplayName("a bind the broker answers with 204 is a 502 naming the broker and the status; no record")
+    @DisplayName("a bind the broker answers with 204 is a 502 naming the broker and the status; the record stays "
+            + "not ready until the platform's unbind is confirmed")
     void bindAnswered204() {
         Stage s = newStage(defaultCatalog());
         s.broker.route("PUT", FakeOsbService.BINDING_PATH, r -> Reply.of(204, "application/json", new byte[0]));
@@ -389,6 +428,8 @@ class OsbTrackingTest extends OsbTestBase {
 
         assertOsbError(response, 502);
         assertThat(response.text("description")).contains(s.brokerName).contains("204");
+        assertThat(binding(bindingId).get("ready").asBoolean()).isFalse();
+        assertThat(osbA.delete(s.binding(id, bindingId) + idsQuery("db", "small")).status()).isIn(200, 410);
         assertThat(bindingRecord(bindingId).status()).isEqualTo(404);
     }
 

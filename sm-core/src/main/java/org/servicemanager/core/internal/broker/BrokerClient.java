@@ -256,7 +256,7 @@ public final class BrokerClient {
         String who = "service broker '" + brokerName + "'";
         if (t instanceof HttpConnectTimeoutException) {
             return new BrokerUnreachableException(who + " could not be reached within "
-                    + connectTimeout.toSeconds() + " s (" + target + ")");
+                    + connectTimeout.toSeconds() + " s (" + target + ")", false);
         }
         if (t instanceof HttpTimeoutException || t instanceof TimeoutException) {
             return new BrokerTimeoutException(who + " did not answer within " + readTimeout.toSeconds()
@@ -268,7 +268,9 @@ public final class BrokerClient {
         }
         if (t instanceof ConnectException || t instanceof IOException) {
             String reason = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-            return new BrokerUnreachableException(who + " could not be reached (" + target + "): " + reason);
+            // Only a refused connection proves the request never left; a reset may come after it arrived.
+            return new BrokerUnreachableException(who + " could not be reached (" + target + "): " + reason,
+                    !(t instanceof ConnectException));
         }
         return new BrokerException(who + " could not be called (" + target + "): " + t);
     }

@@ -6,6 +6,7 @@ import java.util.concurrent.CompletionException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.servicemanager.api.BrokerException;
+import org.servicemanager.api.BrokerUnreachableException;
 import org.servicemanager.api.model.Entity;
 import org.servicemanager.api.model.ServiceBinding;
 import org.servicemanager.api.model.ServiceInstance;
@@ -125,9 +126,11 @@ final class OsbApi {
     /**
      * Forwards a provision or bind behind a placeholder record: reserved first (so concurrent
      * creates of one id make one record), moved on by {@code record} (given the record as this call
-     * reserved it, or null if it found one) when the broker created it,
-     * dropped when the broker refused and this call made it. Marked in flight meanwhile, so the
-     * placeholder sweep leaves it alone.
+     * reserved it, or null if it found one) when the broker created it, dropped when the broker
+     * refused and this call made it. After any other outcome (a timeout, a 5xx, another 2xx, an
+     * answer that is not JSON) the broker may hold what was asked for, so the placeholder stays
+     * until the broker says otherwise: the platform's orphan mitigation (a deprovision or unbind)
+     * or the placeholder sweep resolves it. Marked in flight meanwhile, so the sweep leaves it alone.
      */
     private <T extends Entity> CompletableFuture<SmResponse> create(OsbCall osb, Repository<T> repo, String key,
             T placeholder, Consumer<T> onExisting, BiConsumer<T, Answer> record) {
@@ -153,7 +156,7 @@ final class OsbApi {
                     record.accept(reserved, answer);
                     return OsbForwarder.toPlatform(answer);
                 }
-                if (reserved != null) {
+                if (reserved != null && refused(answer, failure)) {
                     records.drop(repo, reserved);
                 }
                 if (failure == null && answer.status() >= 200 && answer.status() < 300) {
@@ -176,6 +179,19 @@ final class OsbApi {
     private static CompletableFuture<SmResponse> heldBySweep() {
         return CompletableFuture.completedFuture(Responses.error(422, "ConcurrencyError", "the Service Manager is "
                 + "resolving an earlier, unanswered create of this id with the broker; retry shortly"));
+    }
+
+    /**
+     * Whether the broker certainly holds nothing of a create: it refused it (4xx, which OSB exempts
+     * from orphan mitigation), or the request never reached it (no connection was made).
+     */
+    private static boolean refused(Answer answer, Throwable failure) {
+        if (failure != null) {
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            return cause instanceof BrokerUnreachableException unreachable && !unreachable.requestMayHaveArrived();
+        }
+        return answer.status() >= 400 && answer.status() < 500;
     }
 
     /** Whether the broker created what a provision or bind asked for (200, 201), or started to (202). */
