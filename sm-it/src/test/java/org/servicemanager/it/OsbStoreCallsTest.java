@@ -6,13 +6,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.servicemanager.api.model.Entity;
-import org.servicemanager.api.query.Page;
-import org.servicemanager.api.query.PageRequest;
-import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityType;
 import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.Repository;
@@ -20,6 +16,8 @@ import org.servicemanager.api.store.Store;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.storage.memory.MemoryStore;
 import org.servicemanager.test.http.ApiResponse;
+import org.servicemanager.test.store.ForwardingRepository;
+import org.servicemanager.test.store.ForwardingStore;
 
 /**
  * What a forwarded call costs the store. Each store call is a database round trip (and on H2 a
@@ -62,12 +60,11 @@ class OsbStoreCallsTest extends OsbTestBase {
     }
 
     /** Delegates to a real store and counts {@code get} calls per entity type. */
-    static final class CountingStore implements Store {
-        private final Store delegate;
+    static final class CountingStore extends ForwardingStore {
         final Map<String, AtomicInteger> gets = new ConcurrentHashMap<>();
 
         CountingStore(Store delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         int gets(EntityType<?> type) {
@@ -77,69 +74,13 @@ class OsbStoreCallsTest extends OsbTestBase {
 
         @Override
         public <T extends Entity> Repository<T> repository(EntityType<T> type) {
-            Repository<T> repository = delegate.repository(type);
-            return new Repository<>() {
-                @Override
-                public EntityType<T> type() {
-                    return repository.type();
-                }
-
-                @Override
-                public T create(T entity) {
-                    return repository.create(entity);
-                }
-
+            return new ForwardingRepository<>(super.repository(type)) {
                 @Override
                 public Optional<T> get(String id) {
                     gets.computeIfAbsent(type.name(), k -> new AtomicInteger()).incrementAndGet();
-                    return repository.get(id);
-                }
-
-                @Override
-                public Page<T> list(Query query, PageRequest page) {
-                    return repository.list(query, page);
-                }
-
-                @Override
-                public long count(Query query) {
-                    return repository.count(query);
-                }
-
-                @Override
-                public T update(T entity) {
-                    return repository.update(entity);
-                }
-
-                @Override
-                public boolean delete(String id) {
-                    return repository.delete(id);
-                }
-
-                @Override
-                public int deleteAll(Query query) {
-                    return repository.deleteAll(query);
+                    return super.get(id);
                 }
             };
-        }
-
-        @Override
-        public <R> R inTransaction(Function<Store, R> work) {
-            return delegate.inTransaction(work);
-        }
-
-        @Override
-        public long changeRevision() {
-            return delegate.changeRevision();
-        }
-
-        @Override
-        public void ping() {
-            delegate.ping();
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 }
