@@ -37,7 +37,7 @@ import org.servicemanager.test.broker.RecordedRequest;
 import org.servicemanager.test.broker.Reply;
 import org.servicemanager.test.http.ApiClient;
 import org.servicemanager.test.http.ApiResponse;
-import org.servicemanager.test.store.ForwardingStore;
+import org.servicemanager.api.store.ForwardingStore;
 
 /**
  * Placeholders that a forwarded create left without the broker's answer (a crash between the

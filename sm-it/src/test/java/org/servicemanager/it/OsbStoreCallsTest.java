@@ -16,8 +16,8 @@ import org.servicemanager.api.store.Store;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.storage.memory.MemoryStore;
 import org.servicemanager.test.http.ApiResponse;
-import org.servicemanager.test.store.ForwardingRepository;
-import org.servicemanager.test.store.ForwardingStore;
+import org.servicemanager.api.store.ForwardingRepository;
+import org.servicemanager.api.store.ForwardingStore;
 
 /**
  * What a forwarded call costs the store. Each store call is a database round trip (and on H2 a

@@ -21,8 +21,8 @@ import org.servicemanager.storage.memory.MemoryStore;
 import org.servicemanager.test.broker.Catalogs;
 import org.servicemanager.test.http.ApiClient;
 import org.servicemanager.test.http.ApiResponse;
-import org.servicemanager.test.store.ForwardingRepository;
-import org.servicemanager.test.store.ForwardingStore;
+import org.servicemanager.api.store.ForwardingRepository;
+import org.servicemanager.api.store.ForwardingStore;
 
 /**
  * The views cached from the registry (a platform's OSB catalog, the OSB checks, platform

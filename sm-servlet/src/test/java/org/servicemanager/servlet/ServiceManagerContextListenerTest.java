@@ -12,15 +12,34 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.storage.memory.MemoryStore;
-import org.servicemanager.test.store.ForwardingStore;
+import org.servicemanager.api.store.ForwardingStore;
 
 @DisplayName("ServiceManagerContextListener")
 class ServiceManagerContextListenerTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
+    /** A real store that remembers whether it was closed. */
+    private static final class ClosableStore extends ForwardingStore {
+        private volatile boolean closed;
+
+        ClosableStore() {
+            super(new MemoryStore());
+        }
+
+        boolean isClosed() {
+            return closed;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            super.close();
+        }
+    }
+
     /** What a host application writes: build the Service Manager, optionally choose where it lives. */
     private static final class AppListener extends ServiceManagerContextListener {
-        final ForwardingStore store = new ForwardingStore(new MemoryStore());
+        final ClosableStore store = new ClosableStore();
         private final boolean closeStore;
         volatile ServiceManager built;
 

@@ -1,13 +1,12 @@
 package org.servicemanager.core.internal.revision;
 
-import java.util.Optional;
 import java.util.function.Function;
 import org.servicemanager.api.model.Entity;
-import org.servicemanager.api.query.Page;
-import org.servicemanager.api.query.PageRequest;
 import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityType;
 import org.servicemanager.api.store.EntityTypes;
+import org.servicemanager.api.store.ForwardingRepository;
+import org.servicemanager.api.store.ForwardingStore;
 import org.servicemanager.api.store.Repository;
 import org.servicemanager.api.store.Store;
 
@@ -25,18 +24,17 @@ import org.servicemanager.api.store.Store;
  * rebuild. Writes to service instances and bindings pass through untouched: they happen on every
  * OSB call and change nothing a cache holds. Thread-safe.
  */
-public final class RevisionedStore implements Store {
-    private final Store delegate;
+public final class RevisionedStore extends ForwardingStore {
     private final Revision revision;
 
     public RevisionedStore(Store delegate, Revision revision) {
-        this.delegate = delegate;
+        super(delegate);
         this.revision = revision;
     }
 
     @Override
     public <T extends Entity> Repository<T> repository(EntityType<T> type) {
-        Repository<T> repository = delegate.repository(type);
+        Repository<T> repository = super.repository(type);
         return isRegistry(type) ? new Bumping<>(repository, revision::bump) : repository;
     }
 
@@ -44,38 +42,12 @@ public final class RevisionedStore implements Store {
     public <R> R inTransaction(Function<Store, R> work) {
         Writes writes = new Writes();
         try {
-            return delegate.inTransaction(tx -> work.apply(new InTransaction(tx, writes)));
+            return super.inTransaction(tx -> work.apply(new InTransaction(tx, writes)));
         } finally {
             if (writes.seen) {
                 revision.bump();
             }
         }
-    }
-
-    @Override
-    public long changeRevision() {
-        return delegate.changeRevision();
-    }
-
-    @Override
-    public boolean supportsPersistence() {
-        return delegate.supportsPersistence();
-    }
-
-    @Override
-    public boolean isClustered() {
-        return delegate.isClustered();
-    }
-
-    @Override
-    public void ping() {
-        delegate.ping();
-    }
-
-    /** The host owns the store and closes it; the Service Manager never calls this. */
-    @Override
-    public void close() {
-        delegate.close();
     }
 
     private static boolean isRegistry(EntityType<?> type) {
@@ -92,95 +64,48 @@ public final class RevisionedStore implements Store {
      * the end of the outermost transaction. Nested transactions join the outer one, and so do
      * their notes.
      */
-    private static final class InTransaction implements Store {
-        private final Store tx;
+    private static final class InTransaction extends ForwardingStore {
         private final Writes writes;
 
         InTransaction(Store tx, Writes writes) {
-            this.tx = tx;
+            super(tx);
             this.writes = writes;
         }
 
         @Override
         public <T extends Entity> Repository<T> repository(EntityType<T> type) {
-            Repository<T> repository = tx.repository(type);
+            Repository<T> repository = super.repository(type);
             return isRegistry(type) ? new Bumping<>(repository, () -> writes.seen = true) : repository;
         }
 
         @Override
         public <R> R inTransaction(Function<Store, R> work) {
-            return tx.inTransaction(inner -> work.apply(new InTransaction(inner, writes)));
-        }
-
-        @Override
-        public long changeRevision() {
-            return tx.changeRevision();
-        }
-
-        @Override
-        public boolean supportsPersistence() {
-            return tx.supportsPersistence();
-        }
-
-        @Override
-        public boolean isClustered() {
-            return tx.isClustered();
-        }
-
-        @Override
-        public void ping() {
-            tx.ping();
-        }
-
-        @Override
-        public void close() {
-            tx.close();
+            return super.inTransaction(inner -> work.apply(new InTransaction(inner, writes)));
         }
     }
 
     /** A registry repository that reports each write, whatever its outcome. */
-    private static final class Bumping<T extends Entity> implements Repository<T> {
-        private final Repository<T> delegate;
+    private static final class Bumping<T extends Entity> extends ForwardingRepository<T> {
         private final Runnable written;
 
         Bumping(Repository<T> delegate, Runnable written) {
-            this.delegate = delegate;
+            super(delegate);
             this.written = written;
-        }
-
-        @Override
-        public EntityType<T> type() {
-            return delegate.type();
         }
 
         @Override
         public T create(T entity) {
             try {
-                return delegate.create(entity);
+                return super.create(entity);
             } finally {
                 written.run();
             }
         }
 
         @Override
-        public Optional<T> get(String id) {
-            return delegate.get(id);
-        }
-
-        @Override
-        public Page<T> list(Query query, PageRequest page) {
-            return delegate.list(query, page);
-        }
-
-        @Override
-        public long count(Query query) {
-            return delegate.count(query);
-        }
-
-        @Override
         public T update(T entity) {
             try {
-                return delegate.update(entity);
+                return super.update(entity);
             } finally {
                 written.run();
             }
@@ -189,7 +114,7 @@ public final class RevisionedStore implements Store {
         @Override
         public boolean delete(String id) {
             try {
-                return delegate.delete(id);
+                return super.delete(id);
             } finally {
                 written.run();
             }
@@ -198,7 +123,7 @@ public final class RevisionedStore implements Store {
         @Override
         public int deleteAll(Query query) {
             try {
-                return delegate.deleteAll(query);
+                return super.deleteAll(query);
             } finally {
                 written.run();
             }

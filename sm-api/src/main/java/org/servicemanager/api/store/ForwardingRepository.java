@@ -1,4 +1,4 @@
-package org.servicemanager.test.store;
+package org.servicemanager.api.store;
 
 import java.util.Objects;
 import java.util.Optional;
@@ -6,12 +6,10 @@ import org.servicemanager.api.model.Entity;
 import org.servicemanager.api.query.Page;
 import org.servicemanager.api.query.PageRequest;
 import org.servicemanager.api.query.Query;
-import org.servicemanager.api.store.EntityType;
-import org.servicemanager.api.store.Repository;
 
 /**
  * A {@link Repository} that passes every call to another one: what a {@link ForwardingStore}
- * subclass returns from {@code repository(type)} when it counts or fails some calls. Subclasses
+ * subclass returns from {@code repository(type)} when it notes, counts or fails some calls. Subclasses
  * override only what they change. Thread-safe if the delegate is (every repository must be);
  * subclasses must keep their own state thread-safe.
  *
