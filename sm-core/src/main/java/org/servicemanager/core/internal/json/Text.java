@@ -115,8 +115,8 @@ public final class Text {
 
     /**
      * {@code value} in single quotes for a message: cut after {@value #QUOTE_LENGTH} characters,
-     * with control characters and unpaired surrogates shown as {@code \\uXXXX}, so that whatever a
-     * broker or client sent cannot flood or forge a message or log line.
+     * with control characters and unpaired surrogates shown as Java escapes ({@code \\u001b} for
+     * ESC), so that whatever a broker or client sent cannot flood or forge a message or log line.
      */
     public static String quote(String value) {
         StringBuilder out = new StringBuilder("'");
