@@ -166,7 +166,6 @@ final class OsbRecords {
         });
     }
 
-    /** Removes a record after the broker confirmed a delete, unless another platform owns the id by now. */
     /**
      * The broker's answer to a deprovision or unbind: gone (200, 410) removes the record if it is
      * still the caller's; a delete in progress (202) is noted on it; a failure leaves it as it was.
@@ -264,6 +263,10 @@ final class OsbRecords {
 
     /** Moves an instance record along with a {@code last_operation} answer. */
     void followInstance(String instanceId, Answer answer) {
+        OperationState state = answer.status() == 200 ? state(answer.text("state")) : null;
+        if (answer.status() != 410 && !finished(state)) {
+            return; // most polls: nothing to record, so no store read
+        }
         Optional<ServiceInstance> found = instances().get(instanceId);
         if (found.isEmpty() || !found.get().lastOperation().inProgress()) {
             return;
@@ -273,10 +276,6 @@ final class OsbRecords {
             if (type != OperationType.UPDATE) {
                 instances().delete(instanceId);
             }
-            return;
-        }
-        OperationState state = answer.status() == 200 ? state(answer.text("state")) : null;
-        if (state == null || state == OperationState.IN_PROGRESS) {
             return;
         }
         boolean succeeded = state == OperationState.SUCCEEDED;
@@ -322,6 +321,10 @@ final class OsbRecords {
 
     /** Moves a binding record along with a {@code last_operation} answer. */
     void followBinding(String bindingId, Answer answer) {
+        OperationState state = answer.status() == 200 ? state(answer.text("state")) : null;
+        if (answer.status() != 410 && !finished(state)) {
+            return; // most polls: nothing to record, so no store read
+        }
         Optional<ServiceBinding> found = bindings().get(bindingId);
         if (found.isEmpty() || !found.get().lastOperation().inProgress()) {
             return;
@@ -329,10 +332,6 @@ final class OsbRecords {
         OperationType type = found.get().lastOperation().type();
         if (answer.status() == 410) {
             bindings().delete(bindingId);
-            return;
-        }
-        OperationState state = answer.status() == 200 ? state(answer.text("state")) : null;
-        if (state == null || state == OperationState.IN_PROGRESS) {
             return;
         }
         boolean succeeded = state == OperationState.SUCCEEDED;
@@ -410,6 +409,11 @@ final class OsbRecords {
 
     private static String jsonText(JsonNode node) {
         return node == null || node.isNull() ? null : Json.text(node);
+    }
+
+    /** Whether a {@code last_operation} state ends the operation (succeeded or failed). */
+    private static boolean finished(OperationState state) {
+        return state != null && state != OperationState.IN_PROGRESS;
     }
 
     static OperationState state(String value) {

@@ -1,9 +1,9 @@
 package org.servicemanager.core.internal.osb;
 
+import static org.servicemanager.core.internal.http.UriCoding.encode;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -344,10 +344,5 @@ public final class PlaceholderSweep {
             LOG.warn("placeholder sweep: cannot call broker '{}': {}", t.broker().name(), e.toString());
             return null;
         }
-    }
-
-    /** A path segment or query value, percent-encoded. */
-    private static String encode(String value) {
-        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
     }
 }
