@@ -72,22 +72,18 @@ public final class Router {
         return allowed.isEmpty() ? new NotFound() : new MethodNotAllowed(allowed);
     }
 
-    private static Map<String, String> decoded(Map<String, String> rawParams) {
-        if (rawParams.values().stream().noneMatch(raw -> raw.indexOf('%') >= 0)) {
-            rawParams.forEach(Router::checkNoControl);
-            return rawParams; // nothing to decode: the common case costs no second map
-        }
-        Map<String, String> params = new HashMap<>();
-        rawParams.forEach((name, raw) -> {
+    /** Decodes the placeholders in place ({@link #matchSegments} made the map for this request). */
+    private static Map<String, String> decoded(Map<String, String> params) {
+        params.replaceAll((name, raw) -> {
             String value;
             try {
-                value = UriCoding.decodeSegment(raw);
+                value = UriCoding.decodeSegment(raw); // the raw string itself when there is no escape
             } catch (IllegalArgumentException e) {
                 throw new BadRequestException("the path segment for " + name + " is not valid percent-encoded "
                         + "UTF-8 (" + e.getMessage() + ")");
             }
             checkNoControl(name, value);
-            params.put(name, value);
+            return value;
         });
         return params;
     }
@@ -97,8 +93,10 @@ public final class Router {
      * makes PostgreSQL fail the statement (a 500): such a segment is refused before any look-up.
      */
     private static void checkNoControl(String name, String value) {
-        if (value.chars().anyMatch(Character::isISOControl)) {
-            throw new BadRequestException("the path segment for " + name + " holds a control character");
+        for (int i = 0; i < value.length(); i++) {
+            if (Character.isISOControl(value.charAt(i))) {
+                throw new BadRequestException("the path segment for " + name + " holds a control character");
+            }
         }
     }
 

@@ -57,7 +57,7 @@ final class OsbApi {
 
     CompletableFuture<SmResponse> update(Call call) {
         Update u = checks.update(checks.check(call));
-        return forwarder.forward(call, u.osb().broker()).thenApply(answer -> {
+        return forwarder.forward(u.osb()).thenApply(answer -> {
             records.updated(u, answer);
             return OsbForwarder.toPlatform(answer);
         });
@@ -66,7 +66,7 @@ final class OsbApi {
     CompletableFuture<SmResponse> deprovision(Call call) {
         OsbCall osb = checks.check(call);
         Optional<ServiceInstance> instance = checks.deprovision(osb);
-        return forwarder.forward(call, osb.broker()).thenApply(answer -> {
+        return forwarder.forward(osb).thenApply(answer -> {
             instance.ifPresent(i -> records.deprovisioned(i, answer));
             return OsbForwarder.toPlatform(answer);
         });
@@ -75,13 +75,13 @@ final class OsbApi {
     CompletableFuture<SmResponse> fetchInstance(Call call) {
         OsbCall osb = checks.check(call);
         checks.fetchInstance(osb);
-        return forwarder.forward(call, osb.broker()).thenApply(OsbForwarder::toPlatform);
+        return forwarder.forward(osb).thenApply(OsbForwarder::toPlatform);
     }
 
     CompletableFuture<SmResponse> instanceLastOperation(Call call) {
         OsbCall osb = checks.check(call);
         Optional<ServiceInstance> instance = checks.knownInstance(osb);
-        return forwarder.forward(call, osb.broker()).thenApply(answer -> {
+        return forwarder.forward(osb).thenApply(answer -> {
             instance.ifPresent(i -> records.followInstance(i.id(), answer));
             return OsbForwarder.toPlatform(answer);
         });
@@ -100,7 +100,7 @@ final class OsbApi {
     CompletableFuture<SmResponse> unbind(Call call) {
         OsbCall osb = checks.check(call);
         Optional<ServiceBinding> binding = checks.unbind(osb);
-        return forwarder.forward(call, osb.broker()).thenApply(answer -> {
+        return forwarder.forward(osb).thenApply(answer -> {
             binding.ifPresent(b -> records.unbound(b, answer));
             return OsbForwarder.toPlatform(answer);
         });
@@ -109,13 +109,13 @@ final class OsbApi {
     CompletableFuture<SmResponse> fetchBinding(Call call) {
         OsbCall osb = checks.check(call);
         checks.fetchBinding(osb);
-        return forwarder.forward(call, osb.broker()).thenApply(OsbForwarder::toPlatform);
+        return forwarder.forward(osb).thenApply(OsbForwarder::toPlatform);
     }
 
     CompletableFuture<SmResponse> bindingLastOperation(Call call) {
         OsbCall osb = checks.check(call);
         Optional<ServiceBinding> binding = checks.knownBinding(osb);
-        return forwarder.forward(call, osb.broker()).thenApply(answer -> {
+        return forwarder.forward(osb).thenApply(answer -> {
             binding.ifPresent(b -> records.followBinding(b.id(), answer));
             return OsbForwarder.toPlatform(answer);
         });
@@ -150,7 +150,7 @@ final class OsbApi {
             records.settled(key);
             throw e;
         }
-        return forwarder.forward(osb.call(), osb.broker()).handle((answer, failure) -> {
+        return forwarder.forward(osb).handle((answer, failure) -> {
             try {
                 if (failure == null && created(answer)) {
                     record.accept(reserved, answer);

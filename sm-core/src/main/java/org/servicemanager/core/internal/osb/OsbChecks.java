@@ -33,7 +33,7 @@ final class OsbChecks {
     private static final Pattern API_VERSION = Pattern.compile("2\\.\\d{1,4}");
 
     /** A call that passed the checks every OSB call starts with: its broker and calling platform. */
-    record OsbCall(Call call, ServiceBroker broker, Platform platform) {
+    record OsbCall(Call call, ServiceBroker broker, Platform platform, OsbTarget target) {
         String instanceId() {
             return call.pathParam("instance_id");
         }
@@ -78,7 +78,11 @@ final class OsbChecks {
         }
         call.request().header("X-Broker-API-Originating-Identity").ifPresent(OsbChecks::checkOriginatingIdentity);
         // The gate checks the ids in the path and the query first (OsbTarget), as they are forwarded.
-        return new OsbCall(call, gate.broker(call), platform(call));
+        // The request's own shape first: a malformed one gets the same 400 whether or not the broker is
+        // reachable. The checked target is what the broker receives.
+        OsbTarget target = OsbTarget.of(call);
+        Platform platform = platform(call);
+        return new OsbCall(call, gate.broker(call, platform), platform, target);
     }
 
     /** The header is passed on to the broker as received, so it must be a valid header value. */

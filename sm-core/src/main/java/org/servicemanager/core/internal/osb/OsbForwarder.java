@@ -48,15 +48,15 @@ final class OsbForwarder {
      * Forwards the call. Every failure, including a request that cannot be built, completes the
      * future exceptionally, so callers clean up on one path.
      */
-    CompletableFuture<Answer> forward(Call call, ServiceBroker broker) {
+    CompletableFuture<Answer> forward(OsbChecks.OsbCall osb) {
         try {
-            return send(call, broker);
+            return send(osb.call(), osb.broker(), osb.target());
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
     }
 
-    private CompletableFuture<Answer> send(Call call, ServiceBroker broker) {
+    private CompletableFuture<Answer> send(Call call, ServiceBroker broker, OsbTarget checked) {
         SmRequest request = call.request();
         Map<String, String> headers = new HashMap<>();
         headers.put("X-Broker-API-Version", request.header("X-Broker-API-Version").orElseThrow());
@@ -67,7 +67,6 @@ final class OsbForwarder {
                 .filter(v -> v.length() <= 256 && v.chars().allMatch(c -> c > 0x20 && c < 0x7f))
                 .orElseGet(() -> UUID.randomUUID().toString()));
         headers.put("X-Correlation-ID", call.correlationId());
-        OsbTarget checked = OsbTarget.of(call);
         URI uri;
         try {
             uri = BrokerClient.endpoint(broker.brokerUrl(), checked.path(), checked.query());

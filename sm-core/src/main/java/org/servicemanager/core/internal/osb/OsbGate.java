@@ -9,7 +9,6 @@ import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.core.internal.http.Call;
 import org.servicemanager.core.internal.registry.Context;
 import org.servicemanager.core.internal.revision.RevisionCache;
-import org.servicemanager.core.internal.security.Principal;
 
 /**
  * Which broker an OSB call may reach. A platform reaches a broker it can see some plan of (any
@@ -41,14 +40,12 @@ final class OsbGate {
     }
 
     /**
-     * Checks the request's shape, then finds the addressed broker if the calling platform may reach it.
+     * Finds the addressed broker if the calling platform may reach it (the caller has checked the
+     * request's shape first, {@link OsbTarget#of}).
      *
-     * @throws org.servicemanager.api.BadRequestException if an id or the query cannot be forwarded as checked
      * @throws NotFoundException if there is no such broker, or the platform may not reach it
      */
-    ServiceBroker broker(Call call) {
-        OsbTarget.of(call);
-        Platform platform = platform(call);
+    ServiceBroker broker(Call call, Platform platform) {
         String brokerId = call.pathParam("broker_id");
         Optional<OsbRegistry.BrokerView> view = registry.broker(brokerId);
         if (view.isEmpty()
@@ -70,12 +67,5 @@ final class OsbGate {
                 .filter(instance -> instance.platformId().equals(platform.id()))
                 .filter(instance -> view.plansById().containsKey(instance.servicePlanId()))
                 .isPresent();
-    }
-
-    private static Platform platform(Call call) {
-        if (call.principal() instanceof Principal.PlatformCaller caller) {
-            return caller.platform();
-        }
-        throw new IllegalStateException("OSB routes are for platforms only");
     }
 }
