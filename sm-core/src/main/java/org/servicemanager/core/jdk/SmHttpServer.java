@@ -232,12 +232,8 @@ public final class SmHttpServer implements AutoCloseable {
             return;
         }
         SmResponse response = sm.handle(request);
-        for (Map.Entry<String, List<String>> header : response.headers().entrySet()) {
-            exchange.getResponseHeaders().put(header.getKey(), header.getValue());
-        }
         exchange.getResponseHeaders().set("Connection", "close");
-        byte[] body = response.body();
-        exchange.sendResponseHeaders(response.status(), body.length == 0 ? -1 : body.length);
+        byte[] body = sendHead(exchange, response);
         OutputStream out = exchange.getResponseBody();
         out.write(body);
         out.flush();
@@ -325,19 +321,24 @@ public final class SmHttpServer implements AutoCloseable {
     }
 
     private static void write(HttpExchange exchange, SmResponse response) throws IOException {
+        byte[] body = sendHead(exchange, response);
+        if (body.length > 0) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+
+    /** Sends the status and headers (added to any already set) and returns the body still to write. */
+    private static byte[] sendHead(HttpExchange exchange, SmResponse response) throws IOException {
         for (Map.Entry<String, List<String>> header : response.headers().entrySet()) {
             exchange.getResponseHeaders().put(header.getKey(), header.getValue());
         }
         byte[] body = response.body();
         // The core answers HEAD without a body but with the GET's Content-Length among the headers,
         // which the JDK server keeps for HEAD (it sets none itself then).
-        boolean noBody = body.length == 0;
-        exchange.sendResponseHeaders(response.status(), noBody ? -1 : body.length);
-        if (!noBody) {
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        }
+        exchange.sendResponseHeaders(response.status(), body.length == 0 ? -1 : body.length);
+        return body;
     }
 
     /** Stops accepting requests, lets running ones finish for up to a second, then stops. */

@@ -71,9 +71,7 @@ public final class PasswordHasher {
     public static String hash(String password, int iterations) {
         byte[] salt = new byte[16];
         RANDOM.nextBytes(salt);
-        byte[] derived = derive(password, salt, iterations);
-        Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
-        return PREFIX + "$" + iterations + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(derived);
+        return format(iterations, salt, derive(password, salt, iterations));
     }
 
     /**
@@ -85,6 +83,10 @@ public final class PasswordHasher {
         byte[] derived = new byte[32];
         RANDOM.nextBytes(salt);
         RANDOM.nextBytes(derived);
+        return format(iterations, salt, derived);
+    }
+
+    private static String format(int iterations, byte[] salt, byte[] derived) {
         Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
         return PREFIX + "$" + iterations + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(derived);
     }
