@@ -33,7 +33,11 @@ final class OsbChecks {
     private static final Pattern API_VERSION = Pattern.compile("2\\.\\d{1,4}");
 
     /** A call that passed the checks every OSB call starts with: its broker and calling platform. */
-    record OsbCall(Call call, ServiceBroker broker, Platform platform, OsbTarget target) {
+    record OsbCall(Call call, OsbRegistry.BrokerView view, Platform platform, OsbTarget target) {
+        ServiceBroker broker() {
+            return view.broker();
+        }
+
         String instanceId() {
             return call.pathParam("instance_id");
         }
@@ -120,7 +124,7 @@ final class OsbChecks {
      */
     void requireReusable(OsbCall osb, ServiceInstance existing) {
         requireOwner(existing.platformId(), osb.platform(), "service instance", existing.id());
-        if (!atBroker(existing, osb.broker())) {
+        if (!atBroker(existing, osb.view())) {
             throw new ConflictException("service instance '" + existing.id() + "' already exists at another broker");
         }
     }
@@ -128,7 +132,7 @@ final class OsbChecks {
     Update update(OsbCall osb) {
         ObjectNode body = storableBody(osb);
         ServiceInstance instance = ownedInstance(osb);
-        PlanRef current = planOf(osb.broker(), instance);
+        PlanRef current = planOf(osb.view(), instance);
         // Compared as sent, before any look-up: whether other ids name a hidden service is not this
         // platform's to learn.
         String serviceId = requiredText(body, "service_id");
@@ -167,13 +171,13 @@ final class OsbChecks {
         if (record.isEmpty()) {
             usablePlan(osb, serviceId, planId, Scoping.ANY_ORG);
         } else {
-            resolve(osb.broker(), serviceId, planId);
+            resolve(osb.view(), serviceId, planId);
         }
         return record;
     }
 
     void fetchInstance(OsbCall osb) {
-        PlanRef ref = planOf(osb.broker(), ownedInstance(osb));
+        PlanRef ref = planOf(osb.view(), ownedInstance(osb));
         if (!ref.offering().instancesRetrievable()) {
             throw new BadRequestException("service '" + ref.offering().catalogName() + "' of broker '"
                     + osb.broker().name() + "' does not support fetching instances (instances_retrievable)");
@@ -183,7 +187,7 @@ final class OsbChecks {
     Bind bind(OsbCall osb) {
         ObjectNode body = storableBody(osb);
         ServiceInstance instance = ownedInstance(osb);
-        PlanRef ref = planOf(osb.broker(), instance);
+        PlanRef ref = planOf(osb.view(), instance);
         try {
             // Compared as sent, without a look-up: whether other ids name a hidden plan is not this
             // platform's to learn.
@@ -233,7 +237,7 @@ final class OsbChecks {
         ServiceBinding binding = ownedBinding(osb);
         ServiceInstance instance = instances().get(binding.serviceInstanceId())
                 .orElseThrow(() -> new NotFoundException("service binding '" + binding.id() + "' not found"));
-        PlanRef ref = planOf(osb.broker(), instance);
+        PlanRef ref = planOf(osb.view(), instance);
         if (!ref.offering().bindingsRetrievable()) {
             throw new BadRequestException("service '" + ref.offering().catalogName() + "' of broker '"
                     + osb.broker().name() + "' does not support fetching bindings (bindings_retrievable)");
@@ -242,14 +246,8 @@ final class OsbChecks {
 
     // ---- plans and visibility ------------------------------------------------------------------
 
-    /** The registry view of a broker that {@link #check} found; gone since then is a 404 too. */
-    private OsbRegistry.BrokerView view(ServiceBroker broker) {
-        return registry.broker(broker.id())
-                .orElseThrow(() -> new NotFoundException("service broker '" + broker.id() + "' not found"));
-    }
-
-    PlanRef resolve(ServiceBroker broker, String serviceId, String planId) {
-        OsbRegistry.BrokerView view = view(broker);
+    PlanRef resolve(OsbRegistry.BrokerView view, String serviceId, String planId) {
+        ServiceBroker broker = view.broker();
         ServiceOffering offering = view.offeringsByCatalogId().get(serviceId);
         if (offering == null) {
             throw new BadRequestException("service_id '" + serviceId + "' is not a service of broker '"
@@ -260,8 +258,8 @@ final class OsbChecks {
     }
 
     /** The plan of an instance made through this broker ({@link #knownInstance} has checked that). */
-    PlanRef planOf(ServiceBroker broker, ServiceInstance instance) {
-        PlanRef ref = view(broker).plansById().get(instance.servicePlanId());
+    PlanRef planOf(OsbRegistry.BrokerView view, ServiceInstance instance) {
+        PlanRef ref = view.plansById().get(instance.servicePlanId());
         if (ref == null) {
             throw new NotFoundException("the plan of service instance '" + instance.id() + "' no longer exists");
         }
@@ -298,8 +296,7 @@ final class OsbChecks {
      * another platform's catalog to anyone who guesses ids.
      */
     PlanRef usablePlan(OsbCall osb, String serviceId, String planId, Scoping scoping) {
-        OsbRegistry.BrokerView view = view(osb.broker());
-        Optional<PlanRef> ref = view.plan(serviceId, planId);
+        Optional<PlanRef> ref = osb.view().plan(serviceId, planId);
         if (ref.isEmpty() || registry.visibilities(osb.platform().id(), ref.get().plan().id()).stream()
                 .noneMatch(v -> PlatformView.grants(v, scoping.byOrg(), scoping.org()))) {
             throw new BadRequestException("service_id '" + serviceId + "' and plan_id '" + planId + "' name no plan "
@@ -326,7 +323,7 @@ final class OsbChecks {
         Optional<ServiceInstance> instance = instances().get(id);
         if (instance.isPresent()) {
             requireOwner(instance.get().platformId(), osb.platform(), "service instance", id);
-            if (!atBroker(instance.get(), osb.broker())) {
+            if (!atBroker(instance.get(), osb.view())) {
                 throw new NotFoundException("service instance '" + id + "' not found");
             }
         }
@@ -353,8 +350,8 @@ final class OsbChecks {
     }
 
     /** Whether an instance record was made through this broker, i.e. its plan is one of the broker's. */
-    private boolean atBroker(ServiceInstance instance, ServiceBroker broker) {
-        return view(broker).plansById().containsKey(instance.servicePlanId());
+    private static boolean atBroker(ServiceInstance instance, OsbRegistry.BrokerView view) {
+        return view.plansById().containsKey(instance.servicePlanId());
     }
 
     /** Another platform's instance or binding does not exist as far as this platform can tell. */

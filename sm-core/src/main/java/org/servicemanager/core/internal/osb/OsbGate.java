@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.Optional;
 import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.model.Platform;
-import org.servicemanager.api.model.ServiceBroker;
 import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.core.internal.http.Call;
 import org.servicemanager.core.internal.registry.Context;
@@ -45,14 +44,14 @@ final class OsbGate {
      *
      * @throws NotFoundException if there is no such broker, or the platform may not reach it
      */
-    ServiceBroker broker(Call call, Platform platform) {
+    OsbRegistry.BrokerView broker(Call call, Platform platform) {
         String brokerId = call.pathParam("broker_id");
         Optional<OsbRegistry.BrokerView> view = registry.broker(brokerId);
         if (view.isEmpty()
                 || !(seesSomePlan(platform, view.get()) || ownsAddressedInstance(call, platform, view.get()))) {
             throw new NotFoundException("service broker '" + brokerId + "' not found");
         }
-        return view.get().broker();
+        return view.get();
     }
 
     private boolean seesSomePlan(Platform platform, OsbRegistry.BrokerView view) {
