@@ -42,6 +42,11 @@ public class ForwardingStore implements Store {
     }
 
     @Override
+    public NotificationLog notifications() {
+        return delegate.notifications();
+    }
+
+    @Override
     public long changeRevision() {
         return delegate.changeRevision();
     }

@@ -42,6 +42,12 @@ public interface Store extends AutoCloseable {
      */
     long changeRevision();
 
+    /**
+     * The notifications for Service Broker Proxies. Inside {@link #inTransaction}, the log of the
+     * store handed to the work appends in that transaction.
+     */
+    NotificationLog notifications();
+
     /** Whether what is stored survives a restart of the process. */
     default boolean supportsPersistence() {
         return false;

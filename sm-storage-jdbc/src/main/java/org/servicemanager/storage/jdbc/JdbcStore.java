@@ -81,6 +81,11 @@ public final class JdbcStore implements Store {
      * @throws JdbcStoreException if the database does not answer
      */
     @Override
+    public org.servicemanager.api.store.NotificationLog notifications() {
+        throw new UnsupportedOperationException("notifications: not yet implemented (issue 9 in progress)");
+    }
+
+    @Override
     public long changeRevision() {
         return database.changeRevision();
     }

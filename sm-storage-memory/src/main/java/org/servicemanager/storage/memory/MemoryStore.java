@@ -71,6 +71,11 @@ public final class MemoryStore implements Store {
      * ends successfully; a transaction that throws leaves it as it was.
      */
     @Override
+    public org.servicemanager.api.store.NotificationLog notifications() {
+        throw new UnsupportedOperationException("notifications: not yet implemented (issue 9 in progress)");
+    }
+
+    @Override
     public long changeRevision() {
         return database.changeRevision();
     }

@@ -76,6 +76,11 @@ class RevisionTest {
     /** Only the capability and the revision matter here. */
     /** A store that only counts and answers its change revision; shared with RevisionCacheTest. */
     static final class CountingStore implements Store {
+        @Override
+        public org.servicemanager.api.store.NotificationLog notifications() {
+            throw new UnsupportedOperationException("not used here");
+        }
+
         private final boolean isClustered;
         long revision;
         int reads;
