@@ -1,7 +1,9 @@
 package org.servicemanager.proxy.cf;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -10,6 +12,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.github.tomakehurst.wiremock.stubbing.StubMapping;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -134,6 +137,21 @@ class CloudFoundryPlatformTest {
                     .hasMessageContaining("CF-ServiceBrokerRequestRejected")
                     .hasMessageContaining("Status Code: 401")
                     .hasMessageNotContaining("nope");
+        }
+
+        @Test
+        @DisplayName("are found by name when the completed job does not link the broker")
+        void createFindsGuidByName() {
+            StubMapping jobWithoutLinks = cf.wireMock().stubFor(get(urlPathMatching("/v3/jobs/.+")).atPriority(1)
+                    .willReturn(okJson("{\"guid\":\"j\",\"state\":\"COMPLETE\",\"errors\":[],\"links\":{}}")));
+            try {
+                PlatformBroker created = platform().createBroker(registration("sm-db"));
+
+                assertThat(created.id()).isEqualTo(cf.broker("sm-db").orElseThrow().guid());
+                cf.wireMock().verify(1, getRequestedFor(urlEqualTo("/v3/service_brokers?names=sm-db&per_page=500")));
+            } finally {
+                cf.wireMock().removeStub(jobWithoutLinks);
+            }
         }
 
         @Test
