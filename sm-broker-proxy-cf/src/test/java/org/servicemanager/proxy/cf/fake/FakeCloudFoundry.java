@@ -238,8 +238,8 @@ public final class FakeCloudFoundry implements AutoCloseable {
     }
 
     /**
-     * Forgets brokers, plans, jobs, tokens, injected failures and recorded requests; clients and
-     * organizations stay.
+     * Forgets brokers, plans, jobs, tokens, injected failures and recorded requests, and lets jobs
+     * run again after one PROCESSING poll; clients, organizations, token lifetime and clock stay.
      */
     public FakeCloudFoundry reset() {
         api.reset();
