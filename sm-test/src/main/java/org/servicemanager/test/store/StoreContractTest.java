@@ -2533,6 +2533,19 @@ public abstract class StoreContractTest {
         }
 
         @Test
+        @DisplayName("a negative limit, cap or connection count is refused, naming the value")
+        void negativeRefused() {
+            assertThatThrownBy(() -> log().after(0, null, -1))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
+            assertThatThrownBy(() -> log().countAfter(0, null, -2))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-2");
+            assertThatThrownBy(() -> log().removeCreatedBefore(Instant.now(), -3))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-3");
+            assertThatThrownBy(() -> log().recordConnections("p1", "node-a", -4, Instant.now()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-4");
+        }
+
+        @Test
         @DisplayName("countAfter counts what after would return, and at most the cap")
         void countAfterWithCap() {
             Notification first = appended(null);
