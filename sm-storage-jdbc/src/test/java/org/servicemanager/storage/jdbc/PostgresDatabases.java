@@ -22,21 +22,21 @@ import org.postgresql.ds.PGSimpleDataSource;
  * (zonky), started once per JVM on first use and stopped when the JVM exits. As root, which
  * PostgreSQL refuses to run as, it runs through {@link RootSafeBinaryResolver}. Not thread-safe.
  */
-final class PostgresDatabases {
+public final class PostgresDatabases {
     private static final String EXTERNAL_URL = System.getenv("SM_TEST_POSTGRES_URL");
     private static Server server;
 
     private final List<String> schemas = new ArrayList<>();
 
     /** A data source whose connections work in a new, empty schema. */
-    DataSource fresh() {
+    public DataSource fresh() {
         String schema = "sm_test_" + UUID.randomUUID().toString().replace("-", "");
         execute("CREATE SCHEMA " + schema);
         schemas.add(schema);
         return server().dataSource(schema);
     }
 
-    void dropAll() {
+    public void dropAll() {
         for (String schema : schemas) {
             execute("DROP SCHEMA " + schema + " CASCADE");
         }
