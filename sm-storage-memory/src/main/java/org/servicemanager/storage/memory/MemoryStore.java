@@ -7,9 +7,11 @@ import java.util.function.Function;
 import org.servicemanager.api.model.Entity;
 import org.servicemanager.api.store.EntityType;
 import org.servicemanager.api.store.EntityTypes;
+import org.servicemanager.api.store.NotificationLog;
 import org.servicemanager.api.store.Repository;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.storage.memory.internal.MemoryDatabase;
+import org.servicemanager.storage.memory.internal.MemoryNotificationLog;
 
 /**
  * A {@link Store} that keeps everything in the heap of this process: fast, with the same constraints,
@@ -27,6 +29,7 @@ import org.servicemanager.storage.memory.internal.MemoryDatabase;
  */
 public final class MemoryStore implements Store {
     private final MemoryDatabase database;
+    private final MemoryNotificationLog notifications;
 
     /** A store for every type of {@link EntityTypes#ALL}. */
     public MemoryStore() {
@@ -35,6 +38,7 @@ public final class MemoryStore implements Store {
 
     private MemoryStore(Collection<? extends EntityType<?>> types) {
         this.database = new MemoryDatabase(types);
+        this.notifications = new MemoryNotificationLog(database);
     }
 
     /** A store for every type of {@link EntityTypes#ALL}. */
@@ -67,14 +71,18 @@ public final class MemoryStore implements Store {
     }
 
     /**
+     * The log shares the store's lock and undo log: an append inside a transaction, or a nested one,
+     * that throws is undone with it (its revision is not handed out again).
+     */
+    @Override
+    public NotificationLog notifications() {
+        return notifications;
+    }
+
+    /**
      * Grows by one when a write or transaction that created, updated or deleted a registry entity
      * ends successfully; a transaction that throws leaves it as it was.
      */
-    @Override
-    public org.servicemanager.api.store.NotificationLog notifications() {
-        throw new UnsupportedOperationException("notifications: not yet implemented (issue 9 in progress)");
-    }
-
     @Override
     public long changeRevision() {
         return database.changeRevision();

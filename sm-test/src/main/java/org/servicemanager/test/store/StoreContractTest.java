@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -36,6 +37,8 @@ import org.servicemanager.api.ReferenceViolationException;
 import org.servicemanager.api.UniqueViolationException;
 import org.servicemanager.api.model.Entity;
 import org.servicemanager.api.model.Labels;
+import org.servicemanager.api.model.Notification;
+import org.servicemanager.api.model.NotificationType;
 import org.servicemanager.api.model.LastOperation;
 import org.servicemanager.api.model.OperationState;
 import org.servicemanager.api.model.OperationType;
@@ -56,6 +59,7 @@ import org.servicemanager.api.query.PageRequest;
 import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityType;
 import org.servicemanager.api.store.EntityTypes;
+import org.servicemanager.api.store.NotificationLog;
 import org.servicemanager.api.store.Repository;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.core.ServiceManager;
@@ -78,8 +82,8 @@ import org.servicemanager.core.SmResponse;
  * <p>Each test gets a fresh, empty store, closed after it. The groups are the repositories (the
  * same basic behaviour for each, plus its unique keys and references), then listing and queries,
  * the paging tokens of the REST API over the store, cascades, restricting references,
- * transactions, concurrency, the change revision and lifecycle. Not thread-safe, like any test
- * class.
+ * transactions, concurrency, the change revision, the notification log and lifecycle. A persistent
+ * store also implements {@link #reopenStore()}. Not thread-safe, like any test class.
  */
 public abstract class StoreContractTest {
     /** The store under test; a new one for every test. */
@@ -89,6 +93,15 @@ public abstract class StoreContractTest {
 
     /** A new, empty store. It is closed after each test. */
     protected abstract Store createStore();
+
+    /**
+     * Closes {@link #store} and opens a new store over the same data, for the tests of what
+     * survives a restart; {@code null} (the default) for a store that keeps nothing, whose such
+     * tests are then skipped. The new store is closed after the test.
+     */
+    protected Store reopenStore() {
+        return null;
+    }
 
     @BeforeEach
     void openStore() {
@@ -2400,6 +2413,307 @@ public abstract class StoreContractTest {
 
             assertThat(all(platforms())).containsExactly(platform);
             assertThat(store.changeRevision()).isGreaterThanOrEqualTo(before);
+        }
+    }
+
+    // ---------------------------------------------------------------- notifications
+
+    @Nested
+    @DisplayName("Notifications")
+    class Notifications {
+        private static final String BROKERS = "/v1/service_brokers";
+        private static final String VISIBILITIES = "/v1/visibilities";
+
+        private NotificationLog log() {
+            return store.notifications();
+        }
+
+        /** A notification not yet stored (revision zero), created at the fixtures' next time. */
+        private Notification notification(String platformId) {
+            return new Notification(Fixtures.newId(), platformId == null ? BROKERS : VISIBILITIES,
+                    NotificationType.CREATED, platformId, 0, "{\"new\":{\"resource\":{\"id\":\"" + Fixtures.newId() + "\"}}}",
+                    "correlation-" + Fixtures.newId(), fixtures.tick());
+        }
+
+        private Notification appended(String platformId) {
+            return log().append(notification(platformId));
+        }
+
+        private List<Long> revisions(List<Notification> notifications) {
+            return notifications.stream().map(Notification::revision).toList();
+        }
+
+        @Test
+        @DisplayName("a fresh store has no notifications, a newest revision of zero and nothing removed")
+        void startsEmpty() {
+            assertThat(log().after(0, null, 10)).isEmpty();
+            assertThat(log().countAfter(0, null, 10)).isZero();
+            assertThat(log().newestRevision()).isZero();
+            assertThat(log().removedThrough()).isZero();
+        }
+
+        @Test
+        @DisplayName("every append gets a revision greater than all before it, and the newest revision follows")
+        void revisionsIncrease() {
+            long previous = log().newestRevision();
+            for (int i = 0; i < 5; i++) {
+                Notification stored = appended(i % 2 == 0 ? null : "p1");
+
+                assertThat(stored.revision()).isGreaterThan(previous);
+                assertThat(log().newestRevision()).isEqualTo(stored.revision());
+                previous = stored.revision();
+            }
+        }
+
+        @Test
+        @DisplayName("append returns the notification as given, with only the revision assigned")
+        void appendReturnsStored() {
+            Notification given = notification("p1");
+
+            Notification stored = log().append(given);
+
+            assertThat(stored).isEqualTo(given.withRevision(stored.revision()));
+            assertThat(log().after(0, null, 10)).containsExactly(stored);
+        }
+
+        @Test
+        @DisplayName("payload, correlation id, platform and creation time come back exactly, unicode and nulls included")
+        void roundTrip() {
+            Instant createdAt = Instant.parse("2026-11-29T08:00:00.123456Z");
+            String payload = "{\"new\":{\"resource\":{\"name\":\"Grüße, 世界 🚀 \\\"quoted\\\" \\\\ back\"},"
+                    + "\"additional\":{}},\"label_changes\":[{\"op\":\"add\",\"key\":\"k\",\"values\":[\"ü\"]}]}";
+            Notification withNulls = new Notification(Fixtures.newId(), BROKERS, NotificationType.DELETED, null, 0,
+                    payload, null, createdAt);
+            Notification withPlatform = new Notification(Fixtures.newId(), VISIBILITIES, NotificationType.MODIFIED,
+                    "p-ü", 0, "{}", "c-😀", createdAt.plusNanos(1000));
+
+            Notification first = log().append(withNulls);
+            Notification second = log().append(withPlatform);
+
+            assertThat(log().after(0, null, 10)).containsExactly(
+                    withNulls.withRevision(first.revision()), withPlatform.withRevision(second.revision()));
+        }
+
+        @Test
+        @DisplayName("after a revision, a platform gets its own notifications and those for every platform, in revision order")
+        void afterFiltersByPlatform() {
+            Notification all1 = appended(null);
+            Notification own1 = appended("p1");
+            appended("p2");
+            Notification own2 = appended("p1");
+            Notification all2 = appended(null);
+            appended("p2");
+
+            assertThat(log().after(0, "p1", 100)).containsExactly(all1, own1, own2, all2);
+            assertThat(log().after(own1.revision(), "p1", 100)).containsExactly(own2, all2);
+            assertThat(log().after(0, "p3", 100)).containsExactly(all1, all2);
+        }
+
+        @Test
+        @DisplayName("after a revision without a platform, every notification comes, in revision order")
+        void afterWithoutPlatformGivesAll() {
+            List<Notification> appended = List.of(appended("p1"), appended(null), appended("p2"));
+
+            assertThat(log().after(0, null, 100)).containsExactlyElementsOf(appended);
+            assertThat(log().after(appended.get(2).revision(), null, 100)).isEmpty();
+        }
+
+        @Test
+        @DisplayName("after returns at most the limit, the lowest revisions first")
+        void afterHonoursLimit() {
+            List<Notification> appended = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                appended.add(appended(i % 2 == 0 ? "p1" : null));
+            }
+
+            assertThat(log().after(0, null, 2)).containsExactlyElementsOf(appended.subList(0, 2));
+            assertThat(log().after(appended.get(1).revision(), "p1", 2))
+                    .containsExactlyElementsOf(appended.subList(2, 4));
+            assertThat(log().after(0, null, 0)).isEmpty();
+        }
+
+        @Test
+        @DisplayName("countAfter counts what after would return, and at most the cap")
+        void countAfterWithCap() {
+            Notification first = appended(null);
+            appended("p1");
+            appended("p2");
+            appended(null);
+
+            assertThat(log().countAfter(0, null, 100)).isEqualTo(4);
+            assertThat(log().countAfter(0, "p1", 100)).isEqualTo(3);
+            assertThat(log().countAfter(first.revision(), "p2", 100)).isEqualTo(2);
+            assertThat(log().countAfter(0, null, 2)).isEqualTo(2);
+            assertThat(log().countAfter(0, "p1", 0)).isZero();
+        }
+
+        @Test
+        @DisplayName("an append in a transaction that throws is not kept, and the newest revision stays")
+        void rolledBackAppendVanishes() {
+            Notification kept = appended(null);
+            RuntimeException failure = new IllegalStateException("boom");
+
+            Throwable thrown = catchThrowable(() -> store.inTransaction(tx -> {
+                tx.notifications().append(notification(null));
+                tx.notifications().append(notification("p1"));
+                throw failure;
+            }));
+
+            assertThat(thrown).isSameAs(failure);
+            assertThat(log().after(0, null, 10)).containsExactly(kept);
+            assertThat(log().newestRevision()).isEqualTo(kept.revision());
+            assertThat(log().countAfter(kept.revision(), null, 10)).isZero();
+        }
+
+        @Test
+        @DisplayName("an append in a nested transaction that throws is undone, while the outer one's append commits")
+        void nestedRollbackUndoesAppend() {
+            Notification outerAppend = store.inTransaction(outer -> {
+                Notification stored = outer.notifications().append(notification(null));
+                assertThatThrownBy(() -> outer.inTransaction(inner -> {
+                    inner.notifications().append(notification("p1"));
+                    throw new IllegalStateException("boom");
+                })).hasMessage("boom");
+                return stored;
+            });
+
+            assertThat(log().after(0, null, 10)).containsExactly(outerAppend);
+            assertThat(log().newestRevision()).isEqualTo(outerAppend.revision());
+        }
+
+        @Test
+        @DisplayName("appends in a committed transaction are kept with the transaction's other writes")
+        void committedTransactionKeepsAppends() {
+            List<Notification> stored = store.inTransaction(tx -> {
+                tx.repository(EntityTypes.SERVICE_BROKERS).create(fixtures.broker("mysql"));
+                return List.of(tx.notifications().append(notification(null)), tx.notifications().append(notification("p1")));
+            });
+
+            assertThat(log().after(0, null, 10)).containsExactlyElementsOf(stored);
+            assertThat(brokers().count(Query.all())).isEqualTo(1);
+        }
+
+        @Test
+        @DisplayName("after a rolled-back append, the next one still gets a revision above every committed one")
+        void revisionAfterRollbackStillGrows() {
+            Notification before = appended(null);
+            catchThrowable(() -> store.inTransaction(tx -> {
+                tx.notifications().append(notification(null));
+                throw new IllegalStateException("boom");
+            }));
+
+            Notification after = appended(null);
+
+            assertThat(after.revision()).isGreaterThan(before.revision());
+            assertThat(log().after(before.revision(), null, 10)).containsExactly(after);
+            assertThat(revisions(log().after(0, null, 10))).doesNotHaveDuplicates().isSorted();
+        }
+
+        @Test
+        @DisplayName("removeCreatedBefore removes only notifications created before the cutoff, oldest first, at most the limit")
+        void removeOldestFirst() {
+            appended("p1");
+            appended(null);
+            Notification old3 = appended("p2");
+            Instant cutoff = fixtures.now();
+            Notification young = appended(null);
+
+            assertThat(log().removeCreatedBefore(cutoff, 2)).isEqualTo(2);
+            assertThat(log().after(0, null, 10)).containsExactly(old3, young);
+
+            assertThat(log().removeCreatedBefore(cutoff, 10)).isEqualTo(1);
+            assertThat(log().after(0, null, 10)).containsExactly(young);
+
+            assertThat(log().removeCreatedBefore(cutoff, 10)).isZero();
+            assertThat(log().after(0, null, 10)).containsExactly(young);
+        }
+
+        @Test
+        @DisplayName("the newest revision stays when its notification is removed")
+        void newestSurvivesRemoval() {
+            appended(null);
+            Notification newest = appended("p1");
+
+            assertThat(log().removeCreatedBefore(fixtures.now(), 10)).isEqualTo(2);
+
+            assertThat(log().after(0, null, 10)).isEmpty();
+            assertThat(log().newestRevision()).isEqualTo(newest.revision());
+            assertThat(appended(null).revision()).isGreaterThan(newest.revision());
+        }
+
+        @Test
+        @DisplayName("removedThrough grows to the greatest revision removed")
+        void removedThroughGrows() {
+            Notification first = appended(null);
+            Notification second = appended(null);
+            Instant cutoff = fixtures.now();
+            Notification young = appended(null);
+
+            log().removeCreatedBefore(cutoff, 1);
+            assertThat(log().removedThrough()).isEqualTo(first.revision());
+
+            log().removeCreatedBefore(cutoff, 10);
+            assertThat(log().removedThrough()).isEqualTo(second.revision());
+
+            log().removeCreatedBefore(cutoff, 10);
+            assertThat(log().removedThrough()).isEqualTo(second.revision()).isLessThan(young.revision());
+        }
+
+        @Test
+        @DisplayName("a platform whose fresh record has open connections is active, since the latest time recorded")
+        void activeWhenFreshAndOpen() {
+            Instant now = Instant.parse("2026-11-29T08:00:00Z");
+            log().recordConnections("p1", "node-a", 2, now);
+            log().recordConnections("p1", "node-b", 0, now.plusSeconds(5));
+
+            Map<String, NotificationLog.PlatformActivity> activity = log().activity(List.of("p1"), now.minusSeconds(60));
+
+            assertThat(activity).containsExactly(
+                    Map.entry("p1", new NotificationLog.PlatformActivity(true, now.plusSeconds(5))));
+        }
+
+        @Test
+        @DisplayName("a platform whose records say no connection, or are stale, is not active but keeps its last time")
+        void inactiveWhenClosedOrStale() {
+            Instant now = Instant.parse("2026-11-29T08:00:00Z");
+            log().recordConnections("closed", "node-a", 3, now.minusSeconds(10));
+            log().recordConnections("closed", "node-a", 0, now);
+            log().recordConnections("stale", "node-a", 4, now.minusSeconds(120));
+
+            Map<String, NotificationLog.PlatformActivity> activity =
+                    log().activity(List.of("closed", "stale"), now.minusSeconds(60));
+
+            assertThat(activity).containsOnly(
+                    Map.entry("closed", new NotificationLog.PlatformActivity(false, now)),
+                    Map.entry("stale", new NotificationLog.PlatformActivity(false, now.minusSeconds(120))));
+        }
+
+        @Test
+        @DisplayName("platforms that never had a connection recorded are absent from the activity")
+        void absentPlatformsAbsent() {
+            Instant now = Instant.parse("2026-11-29T08:00:00Z");
+            log().recordConnections("p1", "node-a", 1, now);
+
+            assertThat(log().activity(List.of("p2", "p3"), now.minusSeconds(60))).isEmpty();
+            assertThat(log().activity(List.of(), now.minusSeconds(60))).isEmpty();
+            assertThat(log().activity(List.of("p1", "p2"), now.minusSeconds(60))).containsOnlyKeys("p1");
+        }
+
+        @Test
+        @DisplayName("notifications, the newest revision and what was removed survive reopening a persistent store")
+        void survivesReopen() {
+            Notification removed = appended(null);
+            Instant cutoff = fixtures.now();
+            Notification kept = appended("p1");
+            log().removeCreatedBefore(cutoff, 10);
+            Store reopened = reopenStore();
+            assumeTrue(reopened != null, "the store keeps nothing across a close");
+            store = reopened;
+
+            assertThat(log().after(0, null, 10)).containsExactly(kept);
+            assertThat(log().newestRevision()).isEqualTo(kept.revision());
+            assertThat(log().removedThrough()).isEqualTo(removed.revision());
+            assertThat(appended(null).revision()).isGreaterThan(kept.revision());
         }
     }
 

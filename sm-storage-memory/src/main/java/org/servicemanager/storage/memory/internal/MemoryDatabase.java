@@ -151,6 +151,11 @@ public final class MemoryDatabase {
         }
     }
 
+    /** Logs how to undo a change just made under the write lock, should the write fail. */
+    void logUndo(Runnable undo) {
+        undoLog.add(undo);
+    }
+
     private void rollbackTo(int savepoint) {
         for (int i = undoLog.size() - 1; i >= savepoint; i--) {
             undoLog.remove(i).run();
