@@ -149,7 +149,8 @@ public final class ServiceManager implements AutoCloseable {
     /**
      * The store this Service Manager serves from, as the host gave it. Registry writes made
      * directly through it are seen by the Service Manager's caches only when their entries expire
-     * (a minute at most), unless the store is clustered.
+     * (a minute at most), unless the store is clustered; and they write no notification for the
+     * Service Broker Proxies.
      */
     public Store store() {
         return store;
