@@ -180,4 +180,48 @@ class NotifyingStoreTest {
                 tuple("/v1/service_brokers", NotificationType.MODIFIED));
         assertThat(added.get(0).payload()).contains(visibility.id());
     }
+
+    @Test
+    @DisplayName("a nested transaction that throws, caught by the outer work, leaves no notification of its writes")
+    void nestedUndone() {
+        ServiceBroker kept = fixtures.broker();
+        ServiceBroker undone = fixtures.broker();
+
+        store.inTransaction(tx -> {
+            tx.repository(EntityTypes.SERVICE_BROKERS).create(kept);
+            try {
+                tx.inTransaction(inner -> {
+                    inner.repository(EntityTypes.SERVICE_BROKERS).create(undone);
+                    throw new IllegalStateException("undo");
+                });
+            } catch (IllegalStateException expected) {
+                // the outer work goes on
+            }
+            return null;
+        });
+
+        assertThat(all()).hasSize(1);
+        assertThat(all().get(0).payload()).contains(kept.id()).doesNotContain(undone.id());
+    }
+
+    @Test
+    @DisplayName("a write that fails inside a transaction that goes on makes no notification")
+    void failedWriteInTransaction() {
+        ServicePlan plan = brokerWithPlan();
+        Visibility existing = store.repository(EntityTypes.VISIBILITIES)
+                .create(fixtures.visibility(null, plan.id()));
+        int before = all().size();
+
+        store.inTransaction(tx -> {
+            try {
+                tx.repository(EntityTypes.VISIBILITIES).create(fixtures.visibility(null, plan.id()));
+            } catch (UniqueViolationException expected) {
+                // the transaction goes on without it
+            }
+            return tx.repository(EntityTypes.PLATFORMS).create(fixtures.platform());
+        });
+
+        assertThat(all()).hasSize(before);
+        assertThat(raw.repository(EntityTypes.VISIBILITIES).get(existing.id())).isPresent();
+    }
 }
