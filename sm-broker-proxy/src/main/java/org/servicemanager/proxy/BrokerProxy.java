@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Random;
@@ -110,6 +111,7 @@ public final class BrokerProxy implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private RandomGenerator random = new Random();
         private HttpClient httpClient;
+        private URI notificationsUri;
 
         private Builder() {
         }
@@ -139,6 +141,24 @@ public final class BrokerProxy implements AutoCloseable {
             this.serviceManager = url;
             this.username = platformUser;
             this.password = platformPassword;
+            return this;
+        }
+
+        /**
+         * Where the notification stream is, when not at the Service Manager's own
+         * {@code /v1/notifications} (a separate WebSocket gateway; tests). {@code ws}, {@code wss},
+         * {@code http} or {@code https}; the proxy adds {@code last_notification_revision} itself.
+         */
+        public Builder notificationsUri(URI uri) {
+            Objects.requireNonNull(uri, "uri");
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!uri.isAbsolute() || !List.of("ws", "wss", "http", "https").contains(scheme) || uri.getHost() == null
+                    || uri.getRawQuery() != null) {
+                throw new IllegalArgumentException("notificationsUri must be an absolute ws, wss, http or https URI "
+                        + "without query, was " + uri);
+            }
+            this.notificationsUri = URI.create(scheme.startsWith("http")
+                    ? (scheme.equals("https") ? "wss" : "ws") + uri.toString().substring(scheme.length()) : uri.toString());
             return this;
         }
 
@@ -227,7 +247,7 @@ public final class BrokerProxy implements AutoCloseable {
                     (username + ":" + password).getBytes(StandardCharsets.UTF_8));
             HttpClient http = httpClient != null ? httpClient
                     : HttpClient.newBuilder().connectTimeout(requestTimeout).build();
-            URI notifications = URI.create((base.startsWith("https:") ? "wss:" : "ws:")
+            URI notifications = notificationsUri != null ? notificationsUri : URI.create((base.startsWith("https:") ? "wss:" : "ws:")
                     + base.substring(base.indexOf(':') + 1) + "/v1/notifications");
             SmClient smClient = new SmClient(http, base, authorization, requestTimeout);
             Reconciler reconciler = new Reconciler(platform, brokerPrefix, base + "/v1/osb/", username, password);
