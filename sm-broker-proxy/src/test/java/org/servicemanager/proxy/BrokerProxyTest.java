@@ -147,8 +147,11 @@ class BrokerProxyTest {
         void removesStaleBrokers() throws Exception {
             handMade = FakeBroker.start();
             platform.createBroker(new BrokerRegistration("sm-gone", handMade.url(), "u", "p"));
-            platform.createBroker(new BrokerRegistration("sm-gone-too", osbUrl("no-such-broker"),
-                    sm.platformUser, sm.platformPassword));
+            String deleted = sm.registerBroker("old", "small");
+            sm.visibleToPlatform("old-small-id", Map.of());
+            platform.createBroker(new BrokerRegistration("sm-old", osbUrl(deleted), sm.platformUser,
+                    sm.platformPassword));
+            sm.deleteBroker(deleted);
 
             startProxy();
 
