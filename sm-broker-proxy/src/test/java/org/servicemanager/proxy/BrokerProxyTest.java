@@ -51,10 +51,14 @@ class BrokerProxyTest {
     }
 
     private BrokerProxy startProxy() throws InterruptedException {
+        return startProxy(platform);
+    }
+
+    private BrokerProxy startProxy(Platform target) throws InterruptedException {
         proxy = BrokerProxy.builder()
                 .serviceManager(URI.create(sm.baseUrl()), sm.platformUser, sm.platformPassword)
                 .notificationsUri(URI.create(stream.baseUrl() + "/v1/notifications"))
-                .platform(platform)
+                .platform(target)
                 .reconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(200))
                 .clock(clock)
                 .build()
@@ -192,6 +196,47 @@ class BrokerProxyTest {
 
             assertThat(proxy.awaitResyncs(2, WAIT)).isTrue();
             assertThat(platform.access("sm-pg", "pg-large-id")).contains(PlanAccess.scoped(Set.of("org-1")));
+        }
+    }
+
+    @Nested
+    @DisplayName("a platform failure")
+    class PlatformFailure {
+
+        @Test
+        @DisplayName("at a resync is retried by a resync brought forward by the backoff, not after the full interval")
+        void retriedAtResync() throws Exception {
+            sm.registerBroker("pg", "small");
+            sm.visibleToPlatform("pg-small-id", Map.of());
+            FlakyPlatform flaky = new FlakyPlatform(platform);
+            flaky.failNext(1);
+
+            startProxy(flaky);
+            assertThat(platform.brokers()).isEmpty();
+            clock.advance(Duration.ofSeconds(1));
+
+            assertThat(proxy.awaitResyncs(2, WAIT)).isTrue();
+            assertThat(platform.access("sm-pg", "pg-small-id")).contains(PlanAccess.everyone());
+        }
+
+        @Test
+        @DisplayName("while applying a notification still counts the notification as applied, and a resync repairs it")
+        void retriedAfterNotification() throws Exception {
+            sm.registerBroker("pg", "small");
+            String visibility = sm.visibleToPlatform("pg-small-id", Map.of(ORG, List.of("org-1")));
+            FlakyPlatform flaky = new FlakyPlatform(platform);
+            startProxy(flaky);
+            var old = sm.visibilityState(visibility);
+            sm.addLabelValue(visibility, ORG, "org-2");
+            flaky.failNext(1);
+
+            publish(1, SmFixture.notification(1, "/v1/visibilities", "MODIFIED", sm.platformId, old,
+                    sm.visibilityState(visibility)));
+            assertThat(platform.access("sm-pg", "pg-small-id")).contains(PlanAccess.scoped(Set.of("org-1")));
+            clock.advance(Duration.ofSeconds(1));
+
+            assertThat(proxy.awaitResyncs(2, WAIT)).isTrue();
+            assertThat(platform.access("sm-pg", "pg-small-id")).contains(PlanAccess.scoped(Set.of("org-1", "org-2")));
         }
     }
 
