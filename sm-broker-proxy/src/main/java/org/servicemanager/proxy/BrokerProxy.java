@@ -59,9 +59,10 @@ public final class BrokerProxy implements AutoCloseable {
     }
 
     /**
-     * The revision of the last notification applied to the platform, or -1 when none was applied
-     * since the last full resync (the stream's headers, which carry the newest revision, are out of
-     * reach of the JDK WebSocket client).
+     * The revision up to which the platform is in line with the Service Manager: that of the last
+     * notification applied, or after a full resync the newest revision the stream announced when
+     * it opened. -1 before the first resync, and again from a 410 or a bad notification until the
+     * resync that follows.
      */
     public long lastAppliedRevision() {
         return engine.lastAppliedRevision();
@@ -106,7 +107,6 @@ public final class BrokerProxy implements AutoCloseable {
         private Duration resyncInterval = Duration.ofHours(12);
         private Duration backoffMin = Duration.ofSeconds(1);
         private Duration backoffMax = Duration.ofMinutes(1);
-        private Duration pingInterval = Duration.ofSeconds(20);
         private Duration requestTimeout = Duration.ofSeconds(30);
         private Clock clock = Clock.systemUTC();
         private RandomGenerator random = new Random();
@@ -201,15 +201,6 @@ public final class BrokerProxy implements AutoCloseable {
             return this;
         }
 
-        /**
-         * How often the proxy pings the Service Manager (default 20 s). Must stay below the
-         * Service Manager's {@code max_ping_period} (60 s by default), or it closes the stream.
-         */
-        public Builder pingInterval(Duration interval) {
-            this.pingInterval = positive("pingInterval", interval);
-            return this;
-        }
-
         /** Timeout of each REST request and of opening the stream (default 30 s). */
         public Builder requestTimeout(Duration timeout) {
             this.requestTimeout = positive("requestTimeout", timeout);
@@ -228,7 +219,10 @@ public final class BrokerProxy implements AutoCloseable {
             return this;
         }
 
-        /** The HTTP client for REST and the stream (e.g. with a TLS context); default a new one. */
+        /**
+         * The HTTP client for the REST reads, e.g. with a TLS context; default a new one. The
+         * stream uses its {@link HttpClient#sslContext() SSL context} too.
+         */
         public Builder httpClient(HttpClient client) {
             this.httpClient = Objects.requireNonNull(client, "client");
             return this;
@@ -251,9 +245,9 @@ public final class BrokerProxy implements AutoCloseable {
                     + base.substring(base.indexOf(':') + 1) + "/v1/notifications");
             SmClient smClient = new SmClient(http, base, authorization, requestTimeout);
             Reconciler reconciler = new Reconciler(platform, brokerPrefix, base + "/v1/osb/", username, password);
-            ProxyEngine.Settings settings = new ProxyEngine.Settings(notifications, authorization, pingInterval,
-                    resyncInterval, requestTimeout, clock, new Backoff(backoffMin, backoffMax, random));
-            return new BrokerProxy(new ProxyEngine(http, smClient, reconciler, settings));
+            ProxyEngine.Settings settings = new ProxyEngine.Settings(notifications, authorization, resyncInterval,
+                    requestTimeout, clock, new Backoff(backoffMin, backoffMax, random), http.sslContext());
+            return new BrokerProxy(new ProxyEngine(smClient, reconciler, settings));
         }
 
         private static Duration positive(String name, Duration value) {

@@ -42,8 +42,8 @@ class BrokerProxyBuilderTest {
     void badDurations() {
         assertThatThrownBy(() -> BrokerProxy.builder().resyncInterval(Duration.ZERO))
                 .hasMessageContaining("resyncInterval").hasMessageContaining("PT0S");
-        assertThatThrownBy(() -> BrokerProxy.builder().pingInterval(Duration.ofSeconds(-1)))
-                .hasMessageContaining("pingInterval").hasMessageContaining("PT-1S");
+        assertThatThrownBy(() -> BrokerProxy.builder().requestTimeout(Duration.ofSeconds(-1)))
+                .hasMessageContaining("requestTimeout").hasMessageContaining("PT-1S");
         assertThatThrownBy(() -> BrokerProxy.builder().reconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
                 .hasMessageContaining("min PT2S").hasMessageContaining("max PT1S");
     }

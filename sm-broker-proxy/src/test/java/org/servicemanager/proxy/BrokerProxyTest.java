@@ -443,7 +443,8 @@ class BrokerProxyTest {
                     org.assertj.core.groups.Tuple.tuple("last_notification_revision=1", true),
                     org.assertj.core.groups.Tuple.tuple(null, false));
             assertThat(platform.access("sm-pg", "pg-large-id")).contains(PlanAccess.everyone());
-            assertThat(proxy.lastAppliedRevision()).isEqualTo(-1);
+            // The newest revision the stream announced when it reopened.
+            eventually("the announced revision", () -> proxy.lastAppliedRevision() == 1);
         }
 
         @Test
@@ -462,6 +463,41 @@ class BrokerProxyTest {
             sm.renameBroker(id, "postgres");
             publish(5, SmFixture.notification(5, "/v1/service_brokers", "MODIFIED", null, old, sm.brokerState(id)));
             assertThat(platform.broker("sm-postgres")).isPresent();
+        }
+
+        @Test
+        @DisplayName("announces its newest revision at the upgrade, which the proxy takes as applied after its resync")
+        void takesAnnouncedRevision() throws Exception {
+            String id = sm.registerBroker("pg", "small");
+            sm.visibleToPlatform("pg-small-id", Map.of());
+            String before = SmFixture.notification(7, "/v1/service_brokers", "CREATED", null, null, sm.brokerState(id));
+            stream.publish(7, before);
+
+            startProxy();
+            eventually("revision 7", () -> proxy.lastAppliedRevision() == 7);
+            stream.dropConnections();
+
+            eventually("a reconnect", () -> stream.connections().size() == 2 && stream.openConnections() == 1);
+            assertThat(stream.connections().get(1).query()).isEqualTo("last_notification_revision=7");
+            assertThat(proxy.completedResyncs()).isEqualTo(1);
+        }
+
+        @Test
+        @DisplayName("may fragment a notification and ping the proxy, which reassembles the one and answers the other")
+        void fragmentsAndPings() throws Exception {
+            String id = sm.registerBroker("pg", "small");
+            sm.visibleToPlatform("pg-small-id", Map.of());
+            startProxy();
+            var old = sm.brokerState(id);
+            sm.renameBroker(id, "postgres");
+
+            stream.ping();
+            stream.publishFragmented(1, SmFixture.notification(1, "/v1/service_brokers", "MODIFIED", null, old,
+                    sm.brokerState(id)));
+
+            assertThat(proxy.awaitRevision(1, WAIT)).isTrue();
+            assertThat(platform.broker("sm-postgres")).isPresent();
+            eventually("a pong", () -> stream.pongs() == 1);
         }
 
         @Test

@@ -46,6 +46,7 @@ final class NotificationServer implements AutoCloseable {
     private final List<Connection> connections = new CopyOnWriteArrayList<>();
     private final List<String> handshakeAuthorizations = new CopyOnWriteArrayList<>();
     private final AtomicBoolean goneOnce = new AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicInteger pongs = new java.util.concurrent.atomic.AtomicInteger();
 
     private NotificationServer(Server server) {
         this.server = server;
@@ -105,6 +106,39 @@ final class NotificationServer implements AutoCloseable {
         }
     }
 
+    /** Stores a notification and sends it to every open connection in two fragments. */
+    void publishFragmented(long revision, String json) {
+        synchronized (lock) {
+            notifications.put(revision, json);
+            int half = json.length() / 2;
+            for (Session s : sessions) {
+                try {
+                    s.getBasicRemote().sendText(json.substring(0, half), false);
+                    s.getBasicRemote().sendText(json.substring(half), true);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+    }
+
+    /** Pings every open connection; {@link #pongs()} counts the answers. */
+    void ping() {
+        synchronized (lock) {
+            for (Session s : sessions) {
+                try {
+                    s.getBasicRemote().sendPing(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+    }
+
+    int pongs() {
+        return pongs.get();
+    }
+
     /** The next connection that asks for a revision gets 410 Gone. */
     void answerGoneOnce() {
         goneOnce.set(true);
@@ -156,7 +190,7 @@ final class NotificationServer implements AutoCloseable {
         String authorization = handshakeAuthorizations.isEmpty() ? null
                 : handshakeAuthorizations.get(handshakeAuthorizations.size() - 1);
         connections.add(new Connection(session.getQueryString(), authorization, false));
-        session.addMessageHandler(jakarta.websocket.PongMessage.class, pong -> { });
+        session.addMessageHandler(jakarta.websocket.PongMessage.class, pong -> pongs.incrementAndGet());
         synchronized (lock) {
             if (from != null) {
                 long after = Long.parseLong(from.get(0));

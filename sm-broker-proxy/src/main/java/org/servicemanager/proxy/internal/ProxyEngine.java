@@ -1,41 +1,40 @@
 package org.servicemanager.proxy.internal;
 
+import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
-import java.net.http.WebSocketHandshakeException;
-import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import org.servicemanager.proxy.PlatformException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs the proxy: one engine thread owns the model, the reconciler and the connection state; the
- * WebSocket's callbacks only hand frames and closings to it, in order. So every platform change
- * happens on that thread, one at a time, and a notification is applied only after the ones before
- * it.
+ * socket's reading thread only hands messages and closings to it, in order. So every platform
+ * change happens on that thread, one at a time, and a notification is applied only after the ones
+ * before it.
  *
- * <p>Connecting: with {@code last_notification_revision} when the last applied revision is known,
- * else without it followed by a full resync (the stream then carries every change after the
- * upgrade, and applying one the resync already saw changes nothing). A 410 forgets the revision
- * and reconnects at once without it; any other failure or a closed connection reconnects after a
- * capped, jittered backoff.
- *
- * <p>The JDK's {@link WebSocket} does not expose the upgrade response's headers, so the proxy cannot
- * read {@code last_notification_revision} or {@code max_ping_period} from them: it learns the
- * revision from the first notification after a resync, and pings at its configured interval, which
- * must stay below the Service Manager's {@code max_ping_period} (60 s by default).
+ * <p>Connecting: with {@code last_notification_revision} when the last applied revision is known;
+ * else without it, followed by a full resync, after which the upgrade answer's
+ * {@code last_notification_revision} header is the last applied revision (the resync read
+ * everything committed before the upgrade; the stream carries what came after, and applying a
+ * change the resync already saw changes nothing). Reading starts only after that resync. A 410
+ * forgets the revision and reconnects at once without it; any other failure or a closed
+ * connection reconnects after a capped, jittered backoff. Pings go out every third of the
+ * upgrade answer's {@code max_ping_period}.
  *
  * <p>Thread-safe: public methods may be called from any thread.
  */
@@ -43,13 +42,15 @@ public final class ProxyEngine {
     private static final Logger LOG = LoggerFactory.getLogger("org.servicemanager.proxy");
     /** How often the engine checks for due pings and resyncs against its clock. */
     private static final Duration TICK = Duration.ofMillis(200);
+    /** The Service Manager's default, for an upgrade answer without the header. */
+    private static final Duration DEFAULT_MAX_PING_PERIOD = Duration.ofSeconds(60);
 
     /** Everything the engine needs, validated by the public builder. */
-    public record Settings(URI notificationsUri, String authorization, Duration pingInterval, Duration resyncInterval,
-                           Duration connectTimeout, Clock clock, Backoff backoff) {
+    public record Settings(URI notificationsUri, String authorization, Duration resyncInterval,
+                           Duration connectTimeout, Clock clock, Backoff backoff, SSLContext sslContext) {
     }
 
-    private final HttpClient http;
+    private final ExecutorService connector;
     private final SmClient smClient;
     private final Reconciler reconciler;
     private final Settings settings;
@@ -58,7 +59,8 @@ public final class ProxyEngine {
     private final Object progress = new Object();
 
     // Owned by the engine thread.
-    private WebSocket socket;
+    private NotificationSocket socket;
+    private Duration pingInterval = DEFAULT_MAX_PING_PERIOD.dividedBy(3);
     private long generation;
     private int connectAttempts;
     private int failedReconciles;
@@ -72,8 +74,7 @@ public final class ProxyEngine {
     private volatile long resyncs;
     private volatile boolean connected;
 
-    public ProxyEngine(HttpClient http, SmClient smClient, Reconciler reconciler, Settings settings) {
-        this.http = Objects.requireNonNull(http, "http");
+    public ProxyEngine(SmClient smClient, Reconciler reconciler, Settings settings) {
         this.smClient = Objects.requireNonNull(smClient, "smClient");
         this.reconciler = Objects.requireNonNull(reconciler, "reconciler");
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -86,6 +87,12 @@ public final class ProxyEngine {
         // A reconnect scheduled minutes ahead must not hold up close().
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.worker = executor;
+        // Opening a socket blocks (connect, TLS, upgrade); it must not hold up the engine thread.
+        this.connector = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "sm-broker-proxy-connect");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Connects and resyncs in the background; returns at once. Only once. */
@@ -152,17 +159,27 @@ public final class ProxyEngine {
         URI uri = from < 0 ? settings.notificationsUri()
                 : URI.create(settings.notificationsUri() + "?last_notification_revision=" + from);
         LOG.debug("Connecting to {}", uri);
-        CompletableFuture<WebSocket> future;
+        CompletableFuture<NotificationSocket> future;
         try {
-            future = http.newWebSocketBuilder().connectTimeout(settings.connectTimeout())
-                    .header("Authorization", settings.authorization()).buildAsync(uri, new Listener(gen));
-        } catch (RuntimeException e) {
-            future = CompletableFuture.failedFuture(e);
+            future = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return NotificationSocket.open(uri, Map.of("Authorization", settings.authorization()),
+                            settings.connectTimeout(), settings.sslContext());
+                } catch (IOException e) {
+                    throw new CompletionException(e);
+                }
+            }, connector);
+        } catch (RejectedExecutionException e) {
+            return;
         }
-        future.whenComplete((ws, error) -> run(() -> connected(gen, from, ws, error)));
+        future.whenComplete((ws, error) -> {
+            if (!run(() -> connected(gen, from, ws, error)) && ws != null) {
+                ws.abort();
+            }
+        });
     }
 
-    private void connected(long gen, long from, WebSocket ws, Throwable error) {
+    private void connected(long gen, long from, NotificationSocket ws, Throwable error) {
         if (closed || gen != generation) {
             if (ws != null) {
                 ws.abort();
@@ -171,25 +188,25 @@ public final class ProxyEngine {
         }
         if (error != null) {
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-            if (cause instanceof WebSocketHandshakeException handshake && handshake.getResponse().statusCode() == 410
-                    && from >= 0) {
+            if (cause instanceof NotificationSocket.HandshakeRejected rejected && rejected.status() == 410 && from >= 0) {
                 LOG.info("The Service Manager no longer has the notifications after revision {} (410); "
                         + "resyncing fully", from);
                 lastApplied = -1;
                 run(this::connect);
                 return;
             }
-            String why = cause instanceof WebSocketHandshakeException handshake
-                    ? "answered " + handshake.getResponse().statusCode() : cause.toString();
-            reconnectLater("cannot connect to " + settings.notificationsUri() + ": " + why);
+            reconnectLater("cannot connect to " + settings.notificationsUri() + ": " + cause.getMessage());
             return;
         }
         socket = ws;
         connected = true;
         connectAttempts = 0;
-        nextPing = settings.clock().instant().plus(settings.pingInterval());
-        LOG.info("Connected to the Service Manager's notifications{}",
-                from < 0 ? "" : " after revision " + from);
+        Duration maxPingPeriod = millis(ws.header("max_ping_period").orElse(null), DEFAULT_MAX_PING_PERIOD);
+        pingInterval = maxPingPeriod.dividedBy(3);
+        nextPing = settings.clock().instant().plus(pingInterval);
+        long newest = ws.header("last_notification_revision").map(ProxyEngine::revision).orElse(-1L);
+        LOG.info("Connected to the Service Manager's notifications{} (newest revision {}, max ping period {} ms)",
+                from < 0 ? "" : " after revision " + from, newest, maxPingPeriod.toMillis());
         if (from < 0) {
             String correlationId = UUID.randomUUID().toString();
             if (!resync(correlationId)) {
@@ -197,8 +214,36 @@ public final class ProxyEngine {
                 reconnectLater("the resync failed");
                 return;
             }
+            if (newest >= 0) {
+                lastApplied = newest;
+                signal();
+            }
         }
-        ws.request(1);
+        try {
+            // Silence of three ping periods means the Service Manager is gone: it answers each ping.
+            ws.startReading(new Listener(gen), maxPingPeriod.multipliedBy(3), "sm-broker-proxy-stream");
+        } catch (IOException e) {
+            drop();
+            reconnectLater("cannot read the stream: " + e.getMessage());
+        }
+    }
+
+    private static Duration millis(String header, Duration fallback) {
+        try {
+            long ms = header == null ? -1 : Long.parseLong(header.trim());
+            return ms >= 1000 ? Duration.ofMillis(ms) : fallback;
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    private static Long revision(String header) {
+        try {
+            long value = Long.parseLong(header.trim());
+            return value >= 0 ? value : -1L;
+        } catch (NumberFormatException e) {
+            return -1L;
+        }
     }
 
     /** A full read of the SM and a reconcile of everything. False if the SM could not be read. */
@@ -271,7 +316,6 @@ public final class ProxyEngine {
         if (notification.revision() <= lastApplied) {
             LOG.debug("Skipping notification {} (revision {}), applied already", notification.id(),
                     notification.revision());
-            socket.request(1);
             return;
         }
         String correlationId = notification.correlationId();
@@ -284,7 +328,6 @@ public final class ProxyEngine {
         LOG.debug("Applied notification {} (revision {}, correlation_id={})", notification.id(),
                 notification.revision(), correlationId);
         signal();
-        socket.request(1);
     }
 
     private void disconnected(long gen, String why) {
@@ -307,7 +350,7 @@ public final class ProxyEngine {
 
     /** Forgets the current connection; callbacks of it are ignored from now on. */
     private void drop() {
-        WebSocket ws = socket;
+        NotificationSocket ws = socket;
         socket = null;
         connected = false;
         generation++;
@@ -321,15 +364,15 @@ public final class ProxyEngine {
             return;
         }
         Instant now = settings.clock().instant();
-        WebSocket ws = socket;
+        NotificationSocket ws = socket;
         if (ws != null && !now.isBefore(nextPing)) {
-            nextPing = now.plus(settings.pingInterval());
-            long gen = generation;
-            ws.sendPing(ByteBuffer.allocate(0)).whenComplete((w, error) -> {
-                if (error != null) {
-                    run(() -> disconnected(gen, "ping failed: " + error));
-                }
-            });
+            nextPing = now.plus(pingInterval);
+            try {
+                ws.sendPing();
+            } catch (IOException e) {
+                drop();
+                reconnectLater("ping failed: " + e.getMessage());
+            }
         }
         if (!now.isBefore(resyncDue)) {
             // Periodic, or brought forward by a platform failure. The stream goes on meanwhile.
@@ -340,9 +383,10 @@ public final class ProxyEngine {
         }
     }
 
-    private void run(Runnable task) {
+    /** Queues a task for the engine thread; false when the engine is closed. */
+    private boolean run(Runnable task) {
         if (closed) {
-            return;
+            return false;
         }
         try {
             worker.execute(() -> {
@@ -353,8 +397,9 @@ public final class ProxyEngine {
                     LOG.error("Unexpected failure in the broker proxy", e);
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // Closing.
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
         }
     }
 
@@ -368,17 +413,17 @@ public final class ProxyEngine {
         }
         try {
             worker.execute(() -> {
-                WebSocket ws = socket;
+                NotificationSocket ws = socket;
                 socket = null;
                 connected = false;
                 if (ws != null) {
-                    ws.sendClose(WebSocket.NORMAL_CLOSURE, "proxy closing").orTimeout(1, TimeUnit.SECONDS)
-                            .whenComplete((w, e) -> ws.abort());
+                    ws.close(1000, "proxy closing");
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             // Never started.
         }
+        connector.shutdownNow();
         worker.shutdown();
         try {
             if (!worker.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -392,63 +437,31 @@ public final class ProxyEngine {
     }
 
     /** Hands everything to the engine thread, in the order the socket delivers it. */
-    private final class Listener implements WebSocket.Listener {
+    private final class Listener implements NotificationSocket.Handler {
         private final long gen;
-        private final StringBuilder text = new StringBuilder();
 
         Listener(long gen) {
             this.gen = gen;
         }
 
         @Override
-        public void onOpen(WebSocket webSocket) {
-            // No request(1) here: the engine asks for the first frame once a resync is done.
+        public void onText(String text) {
+            run(() -> frame(gen, text));
         }
 
         @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            text.append(data);
-            if (last) {
-                String message = text.toString();
-                text.setLength(0);
-                run(() -> frame(gen, message));
-            } else {
-                webSocket.request(1);
-            }
-            return null;
+        public void onBinary() {
+            run(() -> frame(gen, "<binary message>"));
         }
 
         @Override
-        public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-            if (last) {
-                run(() -> frame(gen, "<binary frame>"));
-            } else {
-                webSocket.request(1);
-            }
-            return null;
+        public void onClosed(int code, String reason) {
+            run(() -> disconnected(gen, "closed by the Service Manager (" + code + " " + reason + ")"));
         }
 
         @Override
-        public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
-            webSocket.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
-            webSocket.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            run(() -> disconnected(gen, "closed by the Service Manager (" + statusCode + " " + reason + ")"));
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket webSocket, Throwable error) {
-            run(() -> disconnected(gen, "connection failed: " + error));
+        public void onFailed(IOException error) {
+            run(() -> disconnected(gen, "connection failed: " + error.getMessage()));
         }
     }
 }
