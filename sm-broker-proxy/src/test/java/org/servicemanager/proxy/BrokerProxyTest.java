@@ -348,6 +348,21 @@ class BrokerProxyTest {
         }
 
         @Test
+        @DisplayName("about a resource the proxy does not mirror moves the revision on and changes nothing")
+        void otherResourceIgnored() throws Exception {
+            sm.registerBroker("pg", "small");
+            sm.visibleToPlatform("pg-small-id", Map.of());
+            startProxy();
+            long changes = platform.changes();
+
+            publish(3, "{\"id\":\"n3\",\"resource\":\"/v1/platforms\",\"type\":\"MODIFIED\",\"platform_id\":null,"
+                    + "\"revision\":3,\"payload\":{}}");
+
+            assertThat(platform.changes()).isEqualTo(changes);
+            assertThat(proxy.completedResyncs()).isEqualTo(1);
+        }
+
+        @Test
         @DisplayName("sent twice changes nothing the second time")
         void replayChangesNothing() throws Exception {
             sm.registerBroker("pg", "small");

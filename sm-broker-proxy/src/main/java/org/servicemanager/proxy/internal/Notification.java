@@ -37,7 +37,7 @@ public record Notification(String id, long revision, String correlationId, Chang
     }
 
     /** What a notification changes in the model; {@link #apply} returns the brokers to reconcile. */
-    public sealed interface Change permits BrokerPut, BrokerRemoved, VisibilityPut, VisibilityRemoved {
+    public sealed interface Change permits BrokerPut, BrokerRemoved, VisibilityPut, VisibilityRemoved, Ignored {
         Set<String> apply(SmModel model);
     }
 
@@ -92,6 +92,17 @@ public record Notification(String id, long revision, String correlationId, Chang
         }
     }
 
+    /**
+     * A notification about a resource the proxy does not mirror (a newer Service Manager may send
+     * more kinds): it only moves the revision on.
+     */
+    public record Ignored(String resource) implements Change {
+        @Override
+        public Set<String> apply(SmModel model) {
+            return Set.of();
+        }
+    }
+
     /** Parses and checks one frame. */
     public static Notification parse(String text) throws BadNotificationException {
         JsonNode root;
@@ -111,8 +122,11 @@ public record Notification(String id, long revision, String correlationId, Chang
         long revision = revisionNode.asLong();
         String resource = text(root, "resource");
         String type = text(root, "type");
+        if (!resource.equals("/v1/service_brokers") && !resource.equals("/v1/visibilities")) {
+            return new Notification(id, revision, correlationId(root, id), new Ignored(resource));
+        }
         JsonNode payload = object(root, "payload", "notification " + revision);
-        String correlation = root.path("correlation_id").isTextual() ? root.get("correlation_id").asText() : id;
+        String correlation = correlationId(root, id);
         String where = "notification " + revision + " (" + type + " " + resource + ")";
         Change change = switch (resource + " " + type) {
             case "/v1/service_brokers CREATED", "/v1/service_brokers MODIFIED" ->
@@ -129,6 +143,10 @@ public record Notification(String id, long revision, String correlationId, Chang
             default -> throw new BadNotificationException(where + " is of no known resource and type");
         };
         return new Notification(id, revision, correlation, change);
+    }
+
+    private static String correlationId(JsonNode root, String id) {
+        return root.path("correlation_id").isTextual() ? root.get("correlation_id").asText() : id;
     }
 
     private static SmModel.Broker broker(JsonNode state, String where) throws BadNotificationException {
