@@ -1,6 +1,7 @@
 package org.servicemanager.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -55,16 +56,19 @@ class BrokerProxyTest {
     }
 
     private BrokerProxy startProxy(Platform target) throws InterruptedException {
-        proxy = BrokerProxy.builder()
+        proxy = buildProxy(target, stream.baseUrl() + "/v1/notifications").start();
+        assertThat(proxy.awaitResyncs(1, WAIT)).as("first resync").isTrue();
+        return proxy;
+    }
+
+    private BrokerProxy buildProxy(Platform target, String notificationsUrl) {
+        return BrokerProxy.builder()
                 .serviceManager(URI.create(sm.baseUrl()), sm.platformUser, sm.platformPassword)
-                .notificationsUri(URI.create(stream.baseUrl() + "/v1/notifications"))
+                .notificationsUri(URI.create(notificationsUrl))
                 .platform(target)
                 .reconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(200))
                 .clock(clock)
-                .build()
-                .start();
-        assertThat(proxy.awaitResyncs(1, WAIT)).as("first resync").isTrue();
-        return proxy;
+                .build();
     }
 
     private String osbUrl(String brokerId) {
@@ -516,19 +520,45 @@ class BrokerProxyTest {
         }
 
         @Test
-        @DisplayName("that cannot be reached is retried until it can")
+        @DisplayName("is pinged every third of the max_ping_period the upgrade answer announced, timed by the clock")
+        void pingsByClock() throws Exception {
+            try (RawWebSocketServer raw = new RawWebSocketServer()) {
+                proxy = buildProxy(platform, raw.wsUrl()).start();
+                RawWebSocketServer.Peer peer = raw.accept(WAIT);
+                peer.upgrade(Map.of("last_notification_revision", "0", "max_ping_period", "3000"), null);
+                assertThat(proxy.awaitResyncs(1, WAIT)).isTrue();
+
+                clock.advance(Duration.ofMillis(999));
+                peer.socket.setSoTimeout(500);
+                assertThatThrownBy(peer::read).isInstanceOf(java.net.SocketTimeoutException.class);
+                clock.advance(Duration.ofMillis(1));
+                peer.socket.setSoTimeout((int) WAIT.toMillis());
+
+                RawWebSocketServer.Frame ping = peer.read();
+                assertThat(ping.opcode()).isEqualTo(0x9);
+                assertThat(ping.masked()).isTrue();
+            }
+        }
+
+        @Test
+        @DisplayName("that refuses to open is retried, while a resync from the REST API brings the platform in line")
         void retriesUntilReachable() throws Exception {
             sm.registerBroker("pg", "small");
             sm.visibleToPlatform("pg-small-id", Map.of());
-            int port = URI.create(stream.baseUrl()).getPort();
-            stream.close();
-            proxy = BrokerProxy.builder()
-                    .serviceManager(URI.create(sm.baseUrl()), sm.platformUser, sm.platformPassword)
-                    .notificationsUri(URI.create("ws://127.0.0.1:" + port + "/v1/notifications"))
-                    .platform(platform).reconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(50)).build().start();
-            Thread.sleep(200);
-            assertThat(proxy.isConnected()).isFalse();
-            assertThat(proxy.completedResyncs()).isZero();
+            try (RawWebSocketServer raw = new RawWebSocketServer()) {
+                proxy = buildProxy(platform, raw.wsUrl()).start();
+                raw.accept(WAIT).refuse(503, "{}");
+                assertThat(proxy.awaitResyncs(1, WAIT)).isTrue();
+                assertThat(platform.broker("sm-pg")).isPresent();
+                raw.accept(WAIT).refuse(502, "{}");
+                assertThat(proxy.isConnected()).isFalse();
+
+                raw.accept(WAIT).upgrade(Map.of("last_notification_revision", "9"), null);
+
+                assertThat(proxy.awaitRevision(9, WAIT)).isTrue();
+                assertThat(proxy.completedResyncs()).isEqualTo(2);
+                assertThat(proxy.isConnected()).isTrue();
+            }
         }
     }
 }

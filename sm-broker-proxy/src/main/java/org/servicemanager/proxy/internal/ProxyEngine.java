@@ -195,6 +195,12 @@ public final class ProxyEngine {
                 run(this::connect);
                 return;
             }
+            if (from < 0 && connectAttempts == 0) {
+                // Not in line and the stream is down (maybe only the stream): bring the platform in
+                // line from the REST API meanwhile, once per streak of failures; the periodic resync
+                // follows if the streak lasts.
+                resync(UUID.randomUUID().toString());
+            }
             reconnectLater("cannot connect to " + settings.notificationsUri() + ": " + cause.getMessage());
             return;
         }
