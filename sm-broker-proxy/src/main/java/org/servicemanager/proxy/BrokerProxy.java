@@ -243,7 +243,7 @@ public final class BrokerProxy implements AutoCloseable {
                     : HttpClient.newBuilder().connectTimeout(requestTimeout).build();
             URI notifications = notificationsUri != null ? notificationsUri : URI.create((base.startsWith("https:") ? "wss:" : "ws:")
                     + base.substring(base.indexOf(':') + 1) + "/v1/notifications");
-            SmClient smClient = new SmClient(http, base, authorization, requestTimeout);
+            SmClient smClient = new SmClient(http, base, authorization, requestTimeout, SmClient.MAX_PAGE_SIZE);
             Reconciler reconciler = new Reconciler(platform, brokerPrefix, base + "/v1/osb/", username, password);
             ProxyEngine.Settings settings = new ProxyEngine.Settings(notifications, authorization, resyncInterval,
                     requestTimeout, clock, new Backoff(backoffMin, backoffMax, random), http.sslContext());

@@ -167,6 +167,27 @@ class BrokerProxyTest {
         }
 
         @Test
+        @DisplayName("removes a stale registration before renaming another broker to the name it held")
+        void freesNamesFirst() throws Exception {
+            String old = sm.registerBroker("old", "small");
+            sm.visibleToPlatform("old-small-id", Map.of());
+            String pg = sm.registerBroker("pg", "small");
+            sm.visibleToPlatform("pg-small-id", Map.of());
+            startProxy();
+            sm.deleteBroker(old);
+            sm.renameBroker(pg, "old");
+
+            clock.advance(Duration.ofHours(12));
+
+            assertThat(proxy.awaitResyncs(2, WAIT)).isTrue();
+            assertThat(platform.brokers()).singleElement().satisfies(b -> {
+                assertThat(b.name()).isEqualTo("sm-old");
+                assertThat(b.url()).isEqualTo(osbUrl(pg));
+            });
+            assertThat(platform.plansOf("sm-old")).containsOnlyKeys("pg-small-id");
+        }
+
+        @Test
         @DisplayName("fixes a registration whose name, URL or plan access drifted, and closes plans no visibility opens")
         void fixesDrift() throws Exception {
             String id = sm.registerBroker("pg", "small", "large");

@@ -2,8 +2,12 @@ package org.servicemanager.proxy.internal;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -47,20 +51,34 @@ public final class Reconciler {
         this.scopeLabelKey = platform.scopeLabelKey();
     }
 
-    /** Reconciles every broker: the model's and every prefixed one of the platform. Returns the failures. */
+    /**
+     * Reconciles every broker: the model's and every prefixed one of the platform. Stale
+     * registrations go first, so that a name they hold is free for the broker that should have it.
+     * Returns the failures.
+     */
     public int reconcileAll(SmModel model, String correlationId) {
         List<PlatformBroker> owned = owned();
-        Set<String> ids = new HashSet<>(model.brokerIds());
+        Set<String> ids = new LinkedHashSet<>(model.brokerIds());
         owned.stream().map(this::smBrokerId).filter(Objects::nonNull).forEach(ids::add);
         Set<String> used = new HashSet<>();
-        int failures = 0;
+        Map<String, PlatformBroker> matches = new HashMap<>();
         for (String id : ids) {
-            failures += reconcileOne(model, id, owned, used, correlationId);
+            PlatformBroker existing = match(model, id, owned, used);
+            if (existing != null) {
+                matches.put(id, existing);
+            }
         }
+        int failures = 0;
         for (PlatformBroker stale : owned) {
             if (!used.contains(stale.id())) {
                 failures += delete(stale, correlationId);
             }
+        }
+        // Removals before registrations and renames, for the same reason.
+        List<String> order = new ArrayList<>(ids);
+        order.sort(Comparator.comparing(id -> model.desired(id, scopeLabelKey).isPresent()));
+        for (String id : order) {
+            failures += reconcileOne(model, id, matches.get(id), correlationId);
         }
         return failures;
     }
@@ -78,19 +96,22 @@ public final class Reconciler {
             return brokerIds.size();
         }
         int failures = 0;
+        Set<String> used = new HashSet<>();
         for (String id : brokerIds) {
-            failures += reconcileOne(model, id, owned, new HashSet<>(), correlationId);
+            failures += reconcileOne(model, id, match(model, id, owned, used), correlationId);
         }
         return failures;
     }
 
-    private int reconcileOne(SmModel model, String brokerId, List<PlatformBroker> owned, Set<String> used,
-                             String correlationId) {
+    /**
+     * The platform's registration of a Service Manager broker: by URL first (the broker id survives
+     * a rename); by name only for a registration that no other Service Manager broker claims by URL,
+     * e.g. one whose URL was changed by hand. Marks it used.
+     */
+    private PlatformBroker match(SmModel model, String brokerId, List<PlatformBroker> owned, Set<String> used) {
         Optional<SmModel.Desired> desired = model.desired(brokerId, scopeLabelKey);
         String name = desired.map(d -> prefix + d.brokerName()).orElse(null);
         Set<String> desiredIds = model.brokerIds();
-        // By URL first (the broker id survives a rename); by name only for a registration that no
-        // other Service Manager broker claims by URL, e.g. one whose URL was changed by hand.
         PlatformBroker existing = owned.stream().filter(pb -> !used.contains(pb.id()))
                 .filter(pb -> brokerId.equals(smBrokerId(pb))).findFirst()
                 .orElseGet(() -> name == null ? null : owned.stream().filter(pb -> !used.contains(pb.id()))
@@ -100,14 +121,16 @@ public final class Reconciler {
         if (existing != null) {
             used.add(existing.id());
         }
+        return existing;
+    }
+
+    private int reconcileOne(SmModel model, String brokerId, PlatformBroker existing, String correlationId) {
+        Optional<SmModel.Desired> desired = model.desired(brokerId, scopeLabelKey);
         try {
             if (desired.isEmpty()) {
-                if (existing != null) {
-                    return delete(existing, correlationId);
-                }
-                return 0;
+                return existing == null ? 0 : delete(existing, correlationId);
             }
-            apply(desired.get(), name, existing, correlationId);
+            apply(desired.get(), prefix + desired.get().brokerName(), existing, correlationId);
             return 0;
         } catch (PlatformException e) {
             LOG.warn("Platform change for SM broker {} failed (correlation_id={}): {}", brokerId, correlationId,

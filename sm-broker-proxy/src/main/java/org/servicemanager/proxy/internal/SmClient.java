@@ -21,7 +21,7 @@ import java.util.Map;
  */
 public final class SmClient {
     /** The largest page the Service Manager serves; fewer round trips on a big registry. */
-    private static final int PAGE_SIZE = 500;
+    public static final int MAX_PAGE_SIZE = 500;
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** The Service Manager could not be read; the caller retries later. */
@@ -41,12 +41,14 @@ public final class SmClient {
     private final String baseUrl;
     private final String authorization;
     private final Duration timeout;
+    private final int pageSize;
 
-    public SmClient(HttpClient http, String baseUrl, String authorization, Duration timeout) {
+    public SmClient(HttpClient http, String baseUrl, String authorization, Duration timeout, int pageSize) {
         this.http = http;
         this.baseUrl = baseUrl;
         this.authorization = authorization;
         this.timeout = timeout;
+        this.pageSize = pageSize;
     }
 
     /** One full read. {@code correlationId} goes with every request, so the SM's log shows the resync. */
@@ -90,7 +92,7 @@ public final class SmClient {
         List<JsonNode> items = new ArrayList<>();
         String token = null;
         do {
-            String uri = baseUrl + path + "?max_items=" + PAGE_SIZE
+            String uri = baseUrl + path + "?max_items=" + pageSize
                     + (token == null ? "" : "&token=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
             HttpRequest request = HttpRequest.newBuilder(URI.create(uri)).timeout(timeout)
                     .header("Authorization", authorization).header("Accept", "application/json")
