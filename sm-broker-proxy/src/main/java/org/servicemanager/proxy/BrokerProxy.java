@@ -79,8 +79,11 @@ public final class BrokerProxy implements AutoCloseable {
     }
 
     /**
-     * Waits until the notification with this revision (or a later one) has been applied to the
-     * platform. False when {@code timeout} passed first.
+     * Waits until the platform is in line up to this revision: a notification with it (or a later
+     * one) has been applied, or a resync began after the stream announced it. False when
+     * {@code timeout} passed first. Only notifications for this platform or for all reach the
+     * proxy, so a revision taken from the Service Manager's store is reached only if such a
+     * notification carries it or a later one, or the stream reopens.
      */
     public boolean awaitRevision(long revision, Duration timeout) throws InterruptedException {
         return engine.awaitRevision(revision, Objects.requireNonNull(timeout, "timeout"));
