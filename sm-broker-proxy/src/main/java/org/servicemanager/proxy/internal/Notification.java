@@ -12,7 +12,7 @@ import java.util.Set;
 
 /**
  * One notification frame (WIRE.md), checked completely before anything is applied, so that a bad
- * frame never leaves the model half-changed.
+ * frame never leaves the model half-changed. Immutable.
  *
  * @param id            the notification's id
  * @param revision      its revision

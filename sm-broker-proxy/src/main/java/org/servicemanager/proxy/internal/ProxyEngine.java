@@ -237,7 +237,7 @@ public final class ProxyEngine {
     private static Duration millis(String header, Duration fallback) {
         try {
             long ms = header == null ? -1 : Long.parseLong(header.trim());
-            return ms >= 1000 ? Duration.ofMillis(ms) : fallback;
+            return ms > 0 ? Duration.ofMillis(ms) : fallback;
         } catch (NumberFormatException e) {
             return fallback;
         }
