@@ -209,7 +209,7 @@ abstract class ProxyScenarioTest {
                     .isEqualTo(resyncs);
             long changes = probe.changes();
             relay.cut(false);
-            long newest = node.sm.notifications().newestRevision();
+            long newest = node.store.notifications().newestRevision();
             assertThat(proxy.awaitRevision(newest, CONVERGE)).isTrue();
             assertThat(probe.changes()).as("nothing applied twice").isEqualTo(changes);
         }

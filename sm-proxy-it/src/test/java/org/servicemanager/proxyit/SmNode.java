@@ -27,7 +27,7 @@ final class SmNode implements AutoCloseable {
     private static final byte[] KEY = "0123456789abcdef0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     final ServiceManager sm;
-    private final JdbcStore store;
+    final JdbcStore store;
     private final Server jetty;
     final URI uri;
 
@@ -72,9 +72,11 @@ final class SmNode implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         try {
             jetty.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("Jetty did not stop", e);
         } finally {
             sm.close();
             store.close();
