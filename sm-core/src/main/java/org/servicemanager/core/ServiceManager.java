@@ -200,7 +200,13 @@ public final class ServiceManager implements AutoCloseable {
      * but should not block a server thread waiting for it.
      */
     public CompletableFuture<SmResponse> handleAsync(SmRequest request) {
-        return dispatcher.dispatch(request);
+        CompletableFuture<SmResponse> answer = dispatcher.dispatch(request);
+        if (!request.method().equals("GET") && !request.method().equals("HEAD")) {
+            // A write may have committed notifications: this node's proxies get them now rather
+            // than at the next poll (other nodes still find them by polling).
+            answer.whenComplete((response, neverThrown) -> notificationHub.wake());
+        }
+        return answer;
     }
 
     /**

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.junit.jupiter.api.AfterAll;
@@ -436,6 +437,81 @@ class NotificationWebSocketTest {
                 assertThat(tookMillis).isGreaterThanOrEqualTo(600);
                 assertThat(pinging.closed).isNotDone();
                 pinging.close();
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("while notifications are being appended")
+    class Concurrent {
+
+        @Test
+        @DisplayName("connections opened meanwhile each get every notification after their N exactly once, in order")
+        void noGapNoDuplicate() throws Exception {
+            try (NotificationNode roomy = NotificationNode.start(store, b -> { })) {
+                PlatformLogin login = roomy.registerPlatform();
+                List<WebSocketRecorder> clients = new ArrayList<>();
+                List<Long> fromRevisions = new ArrayList<>();
+                int atLeast = 300;
+                java.util.concurrent.atomic.AtomicBoolean connected = new java.util.concurrent.atomic.AtomicBoolean();
+                Thread appender = new Thread(() -> {
+                    // Appends until every connection is open (and at least atLeast), so they all overlap it.
+                    for (int i = 0; i < atLeast || !connected.get(); i++) {
+                        NotificationNode.append(store, i % 3 == 0 ? null : login.id(), PAYLOAD);
+                        if (i % 10 == 0) {
+                            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+                        }
+                    }
+                });
+                appender.start();
+                try {
+                    for (int i = 0; i < 6; i++) {
+                        // N a little behind the newest: the replay and the live feed overlap.
+                        long n = Math.max(start, store.notifications().newestRevision() - 3);
+                        fromRevisions.add(n);
+                        clients.add(roomy.connect(login.authorization(), "last_notification_revision=" + n));
+                        Thread.sleep(5);
+                    }
+                } finally {
+                    connected.set(true);
+                    appender.join();
+                }
+                try {
+                    for (int c = 0; c < clients.size(); c++) {
+                        List<Long> expected = store.notifications().after(fromRevisions.get(c), login.id(), 10_000)
+                                .stream().map(Notification::revision).toList();
+                        List<Long> received = new ArrayList<>();
+                        while (received.size() < expected.size()) {
+                            received.add(clients.get(c).next().get("revision").asLong());
+                        }
+                        assertThat(received).as("client %d from %d", c, fromRevisions.get(c))
+                                .containsExactlyElementsOf(expected);
+                        assertThat(clients.get(c).frames.poll(100, TimeUnit.MILLISECONDS)).isNull();
+                    }
+                } finally {
+                    clients.forEach(WebSocketRecorder::close);
+                }
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("when the Service Manager closes")
+    class Shutdown {
+
+        @Test
+        @DisplayName("its open connections are closed with 1001 so the proxies reconnect elsewhere")
+        void goingAway() throws Exception {
+            NotificationNode closing = NotificationNode.start(store, b -> { });
+            try {
+                PlatformLogin login = closing.registerPlatform();
+                WebSocketRecorder ws = closing.connect(login.authorization(), null);
+
+                closing.sm.close();
+
+                assertThat(ws.closed.get(5, TimeUnit.SECONDS)).isEqualTo(1001);
+            } finally {
+                closing.close();
             }
         }
     }
