@@ -20,9 +20,12 @@ import org.servicemanager.api.model.Notification;
 public interface NotificationLog {
 
     /**
-     * Stores {@code notification} (its {@code revision} is ignored) in the current transaction.
+     * Stores {@code notification} (its {@code revision} is ignored) in the current transaction. On a
+     * store shared by several nodes, the appending transaction may hold a store-wide lock until it
+     * ends (that is how revisions become visible in their order): keep such transactions short.
      *
-     * @return the notification as stored, with its revision
+     * @return the notification as stored, with its revision (and its {@code createdAt} as the store
+     *         keeps it: at least to the microsecond)
      */
     Notification append(Notification notification);
 
@@ -32,12 +35,15 @@ public interface NotificationLog {
      *
      * @param platformId when not {@code null}, only the notifications for this platform and those
      *                   for every platform ({@code platformId == null}); when {@code null}, all
+     * @throws IllegalArgumentException if {@code limit} is negative
      */
     List<Notification> after(long revision, String platformId, int limit);
 
     /**
      * How many notifications {@link #after} would return without a limit, counting at most
      * {@code cap} (a store may stop counting there).
+     *
+     * @throws IllegalArgumentException if {@code cap} is negative
      */
     long countAfter(long revision, String platformId, long cap);
 
@@ -52,9 +58,12 @@ public interface NotificationLog {
 
     /**
      * Removes the oldest notifications created before {@code cutoff}, at most {@code limit} of
-     * them, in revision order.
+     * them, in revision order: those with the lowest revisions among the ones created before it.
+     * Callers repeat it until it returns less than {@code limit}. On a store shared by several
+     * nodes, one node removes at a time; a call that finds another node at it returns zero.
      *
      * @return how many were removed
+     * @throws IllegalArgumentException if {@code limit} is negative
      */
     int removeCreatedBefore(Instant cutoff, int limit);
 
@@ -62,7 +71,10 @@ public interface NotificationLog {
      * Records that node {@code nodeId} has {@code openConnections} proxy connections of platform
      * {@code platformId} open, at {@code now}. Nodes call it when the count changes and repeat it
      * while connections stay open, so that a node that stopped without saying so is recognised by
-     * its old time.
+     * its old time. Not tied to the platform's existence: a record of a deleted platform just goes
+     * stale.
+     *
+     * @throws IllegalArgumentException if {@code openConnections} is negative
      */
     void recordConnections(String platformId, String nodeId, int openConnections, Instant now);
 

@@ -10,9 +10,11 @@ import javax.sql.DataSource;
 import org.servicemanager.api.model.Entity;
 import org.servicemanager.api.store.EntityType;
 import org.servicemanager.api.store.EntityTypes;
+import org.servicemanager.api.store.NotificationLog;
 import org.servicemanager.api.store.Repository;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.storage.jdbc.internal.Database;
+import org.servicemanager.storage.jdbc.internal.JdbcNotificationLog;
 import org.servicemanager.storage.jdbc.internal.JdbcRepository;
 import org.servicemanager.storage.jdbc.internal.Migrations;
 
@@ -34,9 +36,11 @@ import org.servicemanager.storage.jdbc.internal.Migrations;
 public final class JdbcStore implements Store {
     private final Database database;
     private final Map<EntityType<?>, Repository<?>> repositories = new IdentityHashMap<>();
+    private final NotificationLog notifications;
 
     private JdbcStore(DataSource dataSource, Dialect dialect) {
         this.database = new Database(dataSource, dialect);
+        this.notifications = new JdbcNotificationLog(database);
         for (EntityType<?> type : EntityTypes.ALL) {
             add(type);
         }
@@ -75,16 +79,22 @@ public final class JdbcStore implements Store {
     }
 
     /**
+     * The log in the database, shared by every node on it. An append takes part in the calling
+     * thread's transaction and holds the notification counter's row lock until that transaction
+     * ends: appending transactions run one after the other, which is what makes revisions visible in
+     * their order across nodes.
+     */
+    @Override
+    public NotificationLog notifications() {
+        return notifications;
+    }
+
+    /**
      * The one row of {@code sm_change_revision}, which every write to a registry table bumps in its
      * own transaction: a round trip to the database per call.
      *
      * @throws JdbcStoreException if the database does not answer
      */
-    @Override
-    public org.servicemanager.api.store.NotificationLog notifications() {
-        throw new UnsupportedOperationException("notifications: not yet implemented (issue 9 in progress)");
-    }
-
     @Override
     public long changeRevision() {
         return database.changeRevision();

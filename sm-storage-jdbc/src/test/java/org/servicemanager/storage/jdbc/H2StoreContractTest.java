@@ -1,5 +1,6 @@
 package org.servicemanager.storage.jdbc;
 
+import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.test.store.StoreContractTest;
@@ -12,9 +13,19 @@ import org.servicemanager.test.store.StoreContractTest;
 class H2StoreContractTest extends StoreContractTest {
     private final H2Databases databases = new H2Databases();
 
+    private DataSource dataSource;
+
     @Override
     protected Store createStore() {
-        return JdbcStore.builder(databases.fresh()).build();
+        dataSource = databases.fresh();
+        return JdbcStore.builder(dataSource).build();
+    }
+
+    /** A new store on the same database, as a restarted node would open. */
+    @Override
+    protected Store reopenStore() {
+        store.close();
+        return JdbcStore.builder(dataSource).build();
     }
 
     @AfterEach

@@ -30,7 +30,8 @@ import org.servicemanager.api.store.EntityTypes;
  */
 class MigrationTest {
     private static final String[] ALL_SCRIPTS = {"1 registry V1__registry.sql",
-        "2 change_revision V2__change_revision.sql", "3 label_pages V3__label_pages.sql"};
+        "2 change_revision V2__change_revision.sql", "3 label_pages V3__label_pages.sql",
+        "4 notifications V4__notifications.sql"};
 
     private final H2Databases h2 = new H2Databases();
     private final PostgresDatabases postgres = new PostgresDatabases();

@@ -2533,6 +2533,19 @@ public abstract class StoreContractTest {
         }
 
         @Test
+        @DisplayName("a negative limit, cap or connection count is refused, naming the value")
+        void negativeRefused() {
+            assertThatThrownBy(() -> log().after(0, null, -1))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
+            assertThatThrownBy(() -> log().countAfter(0, null, -2))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-2");
+            assertThatThrownBy(() -> log().removeCreatedBefore(Instant.now(), -3))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-3");
+            assertThatThrownBy(() -> log().recordConnections("p1", "node-a", -4, Instant.now()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-4");
+        }
+
+        @Test
         @DisplayName("countAfter counts what after would return, and at most the cap")
         void countAfterWithCap() {
             Notification first = appended(null);
@@ -2607,6 +2620,64 @@ public abstract class StoreContractTest {
             assertThat(after.revision()).isGreaterThan(before.revision());
             assertThat(log().after(before.revision(), null, 10)).containsExactly(after);
             assertThat(revisions(log().after(0, null, 10))).doesNotHaveDuplicates().isSorted();
+        }
+
+        @Test
+        @DisplayName("a reader polling after the last revision it saw misses none of the appends that concurrent transactions commit")
+        void pollerMissesNone() throws Exception {
+            int writers = 4;
+            int transactionsEach = 15;
+            List<Notification> committed = Collections.synchronizedList(new ArrayList<>());
+            ExecutorService executor = Executors.newFixedThreadPool(writers + 1);
+            try {
+                List<Future<?>> writing = new ArrayList<>();
+                for (int w = 0; w < writers; w++) {
+                    String platformId = "p" + w;
+                    writing.add(executor.submit(() -> {
+                        for (int t = 0; t < transactionsEach; t++) {
+                            boolean fail = t % 5 == 4;
+                            try {
+                                committed.addAll(store.inTransaction(tx -> {
+                                    List<Notification> stored = List.of(tx.notifications().append(notification(null)),
+                                            tx.notifications().append(notification(platformId)));
+                                    if (fail) {
+                                        throw new IllegalStateException("rolled back on purpose");
+                                    }
+                                    return stored;
+                                }));
+                            } catch (IllegalStateException expected) {
+                                assertThat(fail).isTrue();
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                Future<List<Notification>> polling = executor.submit(() -> {
+                    List<Notification> seen = new ArrayList<>();
+                    long last = 0;
+                    while (true) {
+                        boolean writersDone = writing.stream().allMatch(Future::isDone);
+                        List<Notification> batch = log().after(last, null, 7);
+                        for (Notification notification : batch) {
+                            assertThat(notification.revision()).isGreaterThan(last);
+                            last = notification.revision();
+                            seen.add(notification);
+                        }
+                        if (batch.isEmpty() && writersDone) {
+                            return seen;
+                        }
+                    }
+                });
+                for (Future<?> writer : writing) {
+                    writer.get(60, TimeUnit.SECONDS);
+                }
+                List<Notification> seen = polling.get(60, TimeUnit.SECONDS);
+
+                assertThat(committed).hasSize(writers * (transactionsEach - transactionsEach / 5) * 2);
+                assertThat(seen).containsExactlyInAnyOrderElementsOf(committed);
+            } finally {
+                executor.shutdownNow();
+            }
         }
 
         @Test
