@@ -57,6 +57,13 @@ import org.slf4j.LoggerFactory;
  * below the context path and servlet path is what the Service Manager routes, and the prefix is
  * passed on as {@link SmRequest#basePath()} so that links it returns point back through the mount.
  *
+ * <p>{@code GET /v1/notifications} with {@code Upgrade: websocket} (the Service Broker Proxies'
+ * feed) is upgraded through the container's Jakarta WebSocket 2.1 support, found in the servlet
+ * context attribute {@code jakarta.websocket.server.ServerContainer} (Jetty 12:
+ * {@code JakartaWebSocketServletContainerInitializer.configure(context, null)}); the Service
+ * Manager checks the request first and its refusals (401, 403, 400, 410) are written as usual.
+ * Without WebSocket support in the container the upgrade is answered 501.
+ *
  * <p>Construct it with a Service Manager, or with no arguments, in which case {@link #init()}
  * takes the Service Manager from the servlet context attribute {@value #CONTEXT_ATTRIBUTE}
  * (as {@link ServiceManagerContextListener} sets it). The servlet does not close the Service
