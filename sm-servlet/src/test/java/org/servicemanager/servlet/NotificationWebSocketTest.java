@@ -496,6 +496,43 @@ class NotificationWebSocketTest {
     }
 
     @Nested
+    @DisplayName("when the store fails for a while")
+    class StoreOutage {
+
+        @Test
+        @DisplayName("the connection stays open and gets what was committed meanwhile once reading works again")
+        void resumes() throws Exception {
+            java.util.concurrent.atomic.AtomicBoolean failing = new java.util.concurrent.atomic.AtomicBoolean();
+            org.servicemanager.api.store.Store flaky = new org.servicemanager.api.store.ForwardingStore(store) {
+                @Override
+                public org.servicemanager.api.store.NotificationLog notifications() {
+                    if (failing.get()) {
+                        throw new IllegalStateException("the database is away");
+                    }
+                    return super.notifications();
+                }
+            };
+            try (NotificationNode flakyNode = NotificationNode.start(flaky, b -> { })) {
+                PlatformLogin login = flakyNode.registerPlatform();
+                WebSocketRecorder ws = flakyNode.connect(login.authorization(), null);
+                try {
+                    failing.set(true);
+                    Notification during = append(login.id());
+                    assertThat(ws.frames.poll(300, TimeUnit.MILLISECONDS)).isNull();
+
+                    failing.set(false);
+
+                    assertThat(ws.next().get("revision").asLong()).isEqualTo(during.revision());
+                    assertThat(ws.closed).isNotDone();
+                } finally {
+                    failing.set(false);
+                    ws.close();
+                }
+            }
+        }
+    }
+
+    @Nested
     @DisplayName("when the Service Manager closes")
     class Shutdown {
 
