@@ -33,6 +33,7 @@ import org.servicemanager.core.internal.http.Dispatcher;
 import org.servicemanager.core.internal.http.ErrorMapper;
 import org.servicemanager.core.internal.http.Handler;
 import org.servicemanager.core.internal.http.Router;
+import org.servicemanager.core.internal.notify.NotifyingStore;
 import org.servicemanager.core.internal.osb.OsbRoutes;
 import org.servicemanager.core.internal.osb.PlaceholderSweep;
 import org.servicemanager.core.internal.registry.Context;
@@ -88,7 +89,8 @@ public final class ServiceManager implements AutoCloseable {
         this.maxRequestBodyBytes = b.maxRequestBodyBytes;
         Revision revision = new Revision(b.store);
         // Everything inside writes through this view, so every registry write moves the revision.
-        Store registry = new RevisionedStore(b.store, revision);
+        // ... and every broker or visibility change appends its notification in the same transaction.
+        Store registry = new RevisionedStore(new NotifyingStore(b.store, b.clock), revision);
         Authenticator authenticator = new Authenticator(b.adminHashes, registry, revision);
         BrokerSecrets secrets = new BrokerSecrets(b.secretCipher());
         checkKey(b.store, secrets);
@@ -177,7 +179,8 @@ public final class ServiceManager implements AutoCloseable {
     /**
      * The store this Service Manager serves from, as the host gave it. Registry writes made
      * directly through it are seen by the Service Manager's caches only when their entries expire
-     * (a minute at most), unless the store is clustered.
+     * (a minute at most), unless the store is clustered; and they write no notification for the
+     * Service Broker Proxies.
      */
     public Store store() {
         return store;

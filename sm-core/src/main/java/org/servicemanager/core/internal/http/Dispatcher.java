@@ -7,6 +7,7 @@ import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.PayloadTooLargeException;
 import org.servicemanager.core.SmRequest;
 import org.servicemanager.core.SmResponse;
+import org.servicemanager.core.internal.notify.Correlation;
 import org.servicemanager.core.internal.security.Principal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,8 +71,9 @@ public final class Dispatcher {
         }
         SmRequest served = request.method().equals("HEAD") ? asGet(request) : request;
         Principal principal = access.authorize(found.route().access(), served);
-        return found.route().handler().handle(new Call(served, principal, found.route().pattern(), found.params(),
-                correlationId));
+        Call call = new Call(served, principal, found.route().pattern(), found.params(), correlationId);
+        // The notifications of what the handler writes carry the request's correlation id.
+        return Correlation.with(correlationId, () -> found.route().handler().handle(call));
     }
 
     /** The same request as GET: handlers (and brokers behind the OSB face) never see HEAD. */

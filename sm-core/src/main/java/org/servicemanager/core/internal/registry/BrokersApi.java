@@ -26,6 +26,7 @@ import org.servicemanager.core.internal.http.Call;
 import org.servicemanager.core.internal.http.Responses;
 import org.servicemanager.core.internal.json.EntityJson;
 import org.servicemanager.core.internal.json.JsonInput;
+import org.servicemanager.core.internal.notify.Correlation;
 import org.servicemanager.core.internal.security.Principal;
 
 /**
@@ -71,12 +72,13 @@ final class BrokersApi extends ResourceApi<ServiceBroker> {
         }
         return fetchCatalog(name, url, credentials, call.correlationId()).thenApply(catalog -> {
             Instant now = ctx.now();
-            ServiceBroker created = ctx.store().inTransaction(tx -> {
+            // Runs where the broker's answer arrived: the correlation id is set again for the notifications.
+            ServiceBroker created = Correlation.with(call.correlationId(), () -> ctx.store().inTransaction(tx -> {
                 ServiceBroker broker = tx.repository(EntityTypes.SERVICE_BROKERS).create(new ServiceBroker(id, name,
                         description, url, ctx.secrets().seal(credentials), labels, now, now, true, 0));
                 CatalogSync.apply(tx, broker.id(), catalog, now);
                 return broker;
-            });
+            }));
             return Responses.json(201, toJson(created));
         });
     }
@@ -100,13 +102,13 @@ final class BrokersApi extends ResourceApi<ServiceBroker> {
         Labels labels = LabelRules.applyPatch(current.labels(), body.get("labels"));
         return fetchCatalog(name, url, credentials, call.correlationId()).thenApply(catalog -> {
             Instant now = ctx.now();
-            ServiceBroker updated = ctx.store().inTransaction(tx -> {
+            ServiceBroker updated = Correlation.with(call.correlationId(), () -> ctx.store().inTransaction(tx -> {
                 ServiceBroker broker = tx.repository(EntityTypes.SERVICE_BROKERS).update(new ServiceBroker(id, name,
                         description, url, ctx.secrets().seal(credentials), labels, current.createdAt(), now,
                         current.ready(), current.version()));
                 CatalogSync.apply(tx, broker.id(), catalog, now);
                 return broker;
-            });
+            }));
             return Responses.json(200, toJson(updated));
         });
     }
