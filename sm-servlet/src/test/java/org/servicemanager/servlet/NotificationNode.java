@@ -39,6 +39,8 @@ final class NotificationNode implements AutoCloseable {
     /** Hashed once: PBKDF2 with the admin iterations is slow. */
     private static final String ADMIN_HASH = ServiceManager.Builder.hashPassword(ADMIN_PASSWORD);
     static final String ADMIN = basic("admin", ADMIN_PASSWORD);
+    /** One key for every node: nodes sharing a store must read each other's broker credentials. */
+    private static final byte[] KEY = new byte[32];
     private static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -55,7 +57,8 @@ final class NotificationNode implements AutoCloseable {
 
     /** Starts a node on {@code store}; {@code config} adds builder settings. */
     static NotificationNode start(Store store, Consumer<ServiceManager.Builder> config) throws Exception {
-        ServiceManager.Builder builder = ServiceManager.builder().store(store).adminUserWithHash("admin", ADMIN_HASH);
+        ServiceManager.Builder builder = ServiceManager.builder().store(store).adminUserWithHash("admin", ADMIN_HASH)
+                .encryptionKey(KEY);
         config.accept(builder);
         ServiceManager sm = builder.build();
         try {
@@ -99,6 +102,20 @@ final class NotificationNode implements AutoCloseable {
         JsonNode basic = body.path("credentials").path("basic");
         return new PlatformLogin(body.get("id").asText(),
                 basic(basic.get("username").asText(), basic.get("password").asText()));
+    }
+
+    /** POSTs JSON as the administrator and returns the answer's body; fails unless 201. */
+    JsonNode postAsAdmin(String path, String json) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(jetty.uri(path))
+                        .header("Authorization", ADMIN)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(json))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 201) {
+            throw new IllegalStateException("POST " + path + ": " + response.statusCode() + " " + response.body());
+        }
+        return JSON.readTree(response.body());
     }
 
     JsonNode getAsAdmin(String path) throws Exception {

@@ -24,6 +24,7 @@ import org.servicemanager.servlet.NotificationNode.Handshake;
 import org.servicemanager.servlet.NotificationNode.PlatformLogin;
 import org.servicemanager.servlet.NotificationNode.WebSocketRecorder;
 import org.servicemanager.storage.memory.MemoryStore;
+import org.servicemanager.test.broker.FakeBroker;
 
 @DisplayName("GET /v1/notifications as a WebSocket through the servlet in a real Jetty")
 class NotificationWebSocketTest {
@@ -492,6 +493,62 @@ class NotificationWebSocketTest {
                     clients.forEach(WebSocketRecorder::close);
                 }
             }
+        }
+    }
+
+    @Nested
+    @DisplayName("changes through the REST API")
+    class RealChanges {
+
+        @Test
+        @DisplayName("a registered broker and a visibility for the platform arrive at once; one for another platform never")
+        void brokerAndVisibility() throws Exception {
+            PlatformLogin other = node.registerPlatform();
+            try (FakeBroker broker = FakeBroker.start()) {
+                WebSocketRecorder ws = node.connect(platform.authorization(), null);
+                try {
+                    long sent = System.nanoTime();
+                    JsonNode created = node.postAsAdmin("/v1/service_brokers", "{\"name\":\"b-" + platform.id()
+                            + "\",\"broker_url\":\"" + broker.url() + "\",\"credentials\":{\"basic\":"
+                            + "{\"username\":\"u\",\"password\":\"p\"}}}");
+                    JsonNode brokerFrame = ws.next();
+                    long brokerMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent);
+                    assertThat(brokerFrame.get("resource").asText()).isEqualTo("/v1/service_brokers");
+                    assertThat(brokerFrame.get("type").asText()).isEqualTo("CREATED");
+                    assertThat(brokerFrame.get("platform_id").isNull()).isTrue();
+                    assertThat(brokerFrame.at("/payload/new/resource/id").asText()).isEqualTo(created.get("id").asText());
+                    assertThat(brokerFrame.toString()).doesNotContain("\"password\"");
+
+                    String planId = node.getAsAdmin("/v1/service_plans?fieldQuery="
+                            + java.net.URLEncoder.encode("service_offering_id in ("
+                                    + offeringIds(created.get("id").asText()) + ")", java.nio.charset.StandardCharsets.UTF_8))
+                            .at("/items/0/id").asText();
+                    node.postAsAdmin("/v1/visibilities", "{\"service_plan_id\":\"" + planId + "\",\"platform_id\":\""
+                            + other.id() + "\"}");
+                    sent = System.nanoTime();
+                    node.postAsAdmin("/v1/visibilities", "{\"service_plan_id\":\"" + planId + "\",\"platform_id\":\""
+                            + platform.id() + "\"}");
+                    JsonNode visibilityFrame = ws.next();
+                    long visibilityMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent);
+
+                    assertThat(visibilityFrame.get("resource").asText()).isEqualTo("/v1/visibilities");
+                    assertThat(visibilityFrame.get("platform_id").asText()).isEqualTo(platform.id());
+                    assertThat(ws.frames.poll(300, TimeUnit.MILLISECONDS)).isNull();
+                    System.out.println("REST change -> frame on the same node (ms): broker " + brokerMillis
+                            + " (incl. catalog fetch), visibility " + visibilityMillis);
+                } finally {
+                    ws.close();
+                }
+            }
+        }
+
+        private String offeringIds(String brokerId) throws Exception {
+            JsonNode items = node.getAsAdmin("/v1/service_offerings?fieldQuery="
+                    + java.net.URLEncoder.encode("broker_id eq '" + brokerId + "'", java.nio.charset.StandardCharsets.UTF_8))
+                    .get("items");
+            List<String> ids = new ArrayList<>();
+            items.forEach(item -> ids.add("'" + item.get("id").asText() + "'"));
+            return String.join(",", ids);
         }
     }
 
