@@ -113,6 +113,38 @@ class StandaloneTwoNodesNotificationsTest {
     }
 
     @Test
+    @DisplayName("a visibility created through node A's REST API reaches a client of node B within a second")
+    void restChangeAcrossNodes() throws Exception {
+        Platform platform = registerPlatform(nodeA);
+        try (org.servicemanager.test.broker.FakeBroker broker = org.servicemanager.test.broker.FakeBroker.start()) {
+            String brokerId = group(ID, post(nodeA, "/v1/service_brokers", "{\"name\":\"b-" + UUID.randomUUID()
+                    + "\",\"broker_url\":\"" + broker.url()
+                    + "\",\"credentials\":{\"basic\":{\"username\":\"u\",\"password\":\"p\"}}}"));
+            String offerings = get(nodeA, "/v1/service_offerings?fieldQuery="
+                    + java.net.URLEncoder.encode("broker_id eq '" + brokerId + "'", StandardCharsets.UTF_8));
+            String offeringId = group(ID, offerings);
+            String planId = group(ID, get(nodeA, "/v1/service_plans?fieldQuery="
+                    + java.net.URLEncoder.encode("service_offering_id eq '" + offeringId + "'", StandardCharsets.UTF_8)));
+            BlockingQueue<String> frames = new LinkedBlockingQueue<>();
+            WebSocket ws = connect(nodeB, platform, null, frames);
+            try {
+                long sent = System.nanoTime();
+                post(nodeA, "/v1/visibilities", "{\"service_plan_id\":\"" + planId + "\",\"platform_id\":\""
+                        + platform.id() + "\"}");
+                String frame = frames.poll(5, TimeUnit.SECONDS);
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent);
+
+                assertThat(frame).isNotNull().contains("\"resource\":\"/v1/visibilities\"")
+                        .contains("\"platform_id\":\"" + platform.id() + "\"");
+                System.out.println("visibility POST on node A -> frame on node B over PostgreSQL: " + millis + " ms");
+                assertThat(millis).isLessThan(1000);
+            } finally {
+                ws.abort();
+            }
+        }
+    }
+
+    @Test
     @DisplayName("a client of node B replays from N what node A committed, then gets node A's new ones")
     void replayAcrossNodes() throws Exception {
         Platform platform = registerPlatform(nodeA);
@@ -162,6 +194,15 @@ class StandaloneTwoNodesNotificationsTest {
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(created.statusCode()).isEqualTo(201);
         return new Platform(group(ID, created.body()), group(USERNAME, created.body()), group(PASSWORD, created.body()));
+    }
+
+    private static String post(Running node, String path, String json) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(node.baseUrl() + path))
+                .header("Authorization", basic("admin", "given-pass"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("POST %s: %s", path, response.body()).isEqualTo(201);
+        return response.body();
     }
 
     private static String get(Running node, String path) throws Exception {
