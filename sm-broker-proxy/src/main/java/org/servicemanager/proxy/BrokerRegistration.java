@@ -5,7 +5,7 @@ import java.util.Objects;
 /**
  * What the proxy registers in a platform for one Service Manager broker: the prefixed name, the
  * broker's URL at the Service Manager's OSB face, and the platform's own Service Manager
- * credentials, with which the platform then calls that URL.
+ * credentials, with which the platform then calls that URL. Immutable.
  */
 public record BrokerRegistration(String name, String url, String username, String password) {
     public BrokerRegistration {

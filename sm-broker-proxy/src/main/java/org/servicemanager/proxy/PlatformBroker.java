@@ -3,7 +3,7 @@ package org.servicemanager.proxy;
 import java.util.Objects;
 
 /**
- * A broker registration in a platform.
+ * A broker registration in a platform. Immutable.
  *
  * @param id   the platform's id of the registration (Cloud Foundry: the broker's GUID)
  * @param name the name the platform shows

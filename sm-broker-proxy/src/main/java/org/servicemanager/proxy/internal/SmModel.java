@@ -1,0 +1,137 @@
+package org.servicemanager.proxy.internal;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.servicemanager.proxy.PlanAccess;
+
+/**
+ * What the Service Manager says this platform should have: the brokers it may see with their
+ * plans' catalog ids, and the visibilities for it (or for every platform). Filled by a full read,
+ * then kept current by notifications; applying a change twice leaves it as applying it once, which
+ * is what makes a replayed notification harmless.
+ *
+ * <p>Not thread-safe: only the proxy's engine thread touches it.
+ */
+public final class SmModel {
+
+    /** A broker with its plans: Service Manager plan id to catalog id. */
+    public record Broker(String id, String name, Map<String, String> plans) {
+        public Broker {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(name, "name");
+            plans = Map.copyOf(plans);
+        }
+    }
+
+    /** A visibility: which plan, for which platform (null: all), with which labels. */
+    public record Visibility(String id, String planId, String platformId, Map<String, List<String>> labels) {
+        public Visibility {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(planId, "planId");
+            labels = Map.copyOf(labels);
+        }
+    }
+
+    /** What the platform should have for one broker. */
+    public record Desired(String brokerId, String brokerName, Map<String, PlanAccess> accessByCatalogId) {
+    }
+
+    private final Map<String, Broker> brokers = new LinkedHashMap<>();
+    private final Map<String, Visibility> visibilities = new LinkedHashMap<>();
+
+    /** Replaces everything with a full read. Visibilities of plans not among the brokers are dropped. */
+    public void replace(List<Broker> newBrokers, List<Visibility> newVisibilities) {
+        brokers.clear();
+        visibilities.clear();
+        newBrokers.forEach(b -> brokers.put(b.id(), b));
+        Set<String> plans = new HashSet<>();
+        brokers.values().forEach(b -> plans.addAll(b.plans().keySet()));
+        newVisibilities.stream().filter(v -> plans.contains(v.planId())).forEach(v -> visibilities.put(v.id(), v));
+    }
+
+    /** Adds or replaces a broker (created, renamed, catalog refreshed). */
+    public void putBroker(Broker broker) {
+        brokers.put(broker.id(), broker);
+    }
+
+    /** Removes a broker and the visibilities of its plans. */
+    public void removeBroker(String brokerId) {
+        Broker gone = brokers.remove(brokerId);
+        if (gone != null) {
+            visibilities.values().removeIf(v -> gone.plans().containsKey(v.planId()));
+        }
+    }
+
+    /**
+     * Adds or replaces a visibility, making sure its broker and plan are known: a broker the last
+     * full read did not show (none of its plans was visible then) becomes known through the
+     * visibility's notification, which names the broker and the plan.
+     */
+    public void putVisibility(Visibility visibility, String brokerId, String brokerName, String planCatalogId) {
+        Broker broker = brokers.get(brokerId);
+        if (broker == null) {
+            brokers.put(brokerId, new Broker(brokerId, brokerName, Map.of(visibility.planId(), planCatalogId)));
+        } else if (!planCatalogId.equals(broker.plans().get(visibility.planId()))) {
+            Map<String, String> plans = new HashMap<>(broker.plans());
+            plans.put(visibility.planId(), planCatalogId);
+            brokers.put(brokerId, new Broker(brokerId, broker.name(), plans));
+        }
+        visibilities.put(visibility.id(), visibility);
+    }
+
+    /** Removes a visibility; nothing happens if it is gone. */
+    public void removeVisibility(String visibilityId) {
+        visibilities.remove(visibilityId);
+    }
+
+    public Optional<Visibility> visibility(String id) {
+        return Optional.ofNullable(visibilities.get(id));
+    }
+
+    /** The broker owning a Service Manager plan, if known. */
+    public Optional<String> brokerOfPlan(String planId) {
+        return brokers.values().stream().filter(b -> b.plans().containsKey(planId)).map(Broker::id).findFirst();
+    }
+
+    public Set<String> brokerIds() {
+        return Set.copyOf(brokers.keySet());
+    }
+
+    /**
+     * What the platform should have for a broker: empty when it should not be registered (unknown,
+     * or none of its plans is open to anyone here). Plans without access are absent from the map.
+     */
+    public Optional<Desired> desired(String brokerId, String scopeLabelKey) {
+        Broker broker = brokers.get(brokerId);
+        if (broker == null) {
+            return Optional.empty();
+        }
+        Map<String, PlanAccess> access = new LinkedHashMap<>();
+        for (Visibility v : visibilities.values()) {
+            String catalogId = broker.plans().get(v.planId());
+            if (catalogId != null) {
+                access.merge(catalogId, accessOf(v, scopeLabelKey), PlanAccess::union);
+            }
+        }
+        access.values().removeIf(a -> a.kind() == PlanAccess.Kind.NONE);
+        return access.isEmpty() ? Optional.empty() : Optional.of(new Desired(broker.id(), broker.name(), access));
+    }
+
+    /**
+     * A visibility for every platform, or one without the platform's scope label, opens the plan to
+     * everyone; one with the scope label opens it to those scopes (WIRE.md, "Proxy naming").
+     */
+    static PlanAccess accessOf(Visibility v, String scopeLabelKey) {
+        if (v.platformId() == null || scopeLabelKey == null) {
+            return PlanAccess.everyone();
+        }
+        List<String> scopes = v.labels().get(scopeLabelKey);
+        return scopes == null || scopes.isEmpty() ? PlanAccess.everyone() : PlanAccess.scoped(Set.copyOf(scopes));
+    }
+}

@@ -1,0 +1,69 @@
+package org.servicemanager.proxy;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.time.Duration;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.servicemanager.proxy.memory.InMemoryPlatform;
+
+@DisplayName("BrokerProxy.builder()")
+class BrokerProxyBuilderTest {
+    private static final URI SM = URI.create("http://127.0.0.1:1");
+
+    @Test
+    @DisplayName("rejects a Service Manager URL that is not absolute http(s), naming it")
+    void badUrl() {
+        assertThatThrownBy(() -> BrokerProxy.builder().serviceManager(URI.create("ftp://sm"), "u", "p"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ftp://sm");
+        assertThatThrownBy(() -> BrokerProxy.builder().serviceManager(URI.create("/v1"), "u", "p"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("/v1");
+    }
+
+    @Test
+    @DisplayName("rejects empty platform credentials without showing the password")
+    void badCredentials() {
+        assertThatThrownBy(() -> BrokerProxy.builder().serviceManager(SM, "", "p"))
+                .hasMessageContaining("platformUser");
+        assertThatThrownBy(() -> BrokerProxy.builder().serviceManager(SM, "u", ""))
+                .hasMessageContaining("platformPassword");
+    }
+
+    @Test
+    @DisplayName("rejects a blank broker prefix, which would claim every broker")
+    void blankPrefix() {
+        assertThatThrownBy(() -> BrokerProxy.builder().brokerPrefix(" "))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("brokerPrefix");
+    }
+
+    @Test
+    @DisplayName("rejects non-positive intervals and a backoff maximum below its minimum, naming the value")
+    void badDurations() {
+        assertThatThrownBy(() -> BrokerProxy.builder().resyncInterval(Duration.ZERO))
+                .hasMessageContaining("resyncInterval").hasMessageContaining("PT0S");
+        assertThatThrownBy(() -> BrokerProxy.builder().requestTimeout(Duration.ofSeconds(-1)))
+                .hasMessageContaining("requestTimeout").hasMessageContaining("PT-1S");
+        assertThatThrownBy(() -> BrokerProxy.builder().reconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
+                .hasMessageContaining("min PT2S").hasMessageContaining("max PT1S");
+    }
+
+    @Test
+    @DisplayName("requires the Service Manager and the platform")
+    void required() {
+        assertThatThrownBy(() -> BrokerProxy.builder().platform(new InMemoryPlatform()).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("serviceManager");
+        assertThatThrownBy(() -> BrokerProxy.builder().serviceManager(SM, "u", "p").build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("platform");
+    }
+
+    @Test
+    @DisplayName("builds a proxy that can be started once only")
+    void startOnce() {
+        try (BrokerProxy proxy = BrokerProxy.builder().serviceManager(SM, "u", "p").platform(new InMemoryPlatform())
+                .build()) {
+            proxy.start();
+            assertThatThrownBy(proxy::start).isInstanceOf(IllegalStateException.class);
+        }
+    }
+}

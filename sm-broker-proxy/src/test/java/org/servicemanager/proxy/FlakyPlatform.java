@@ -1,0 +1,64 @@
+package org.servicemanager.proxy;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A platform that refuses the next few changes, then behaves like the one it wraps. Thread-safe. */
+final class FlakyPlatform implements Platform {
+    private final Platform delegate;
+    private final AtomicInteger failures = new AtomicInteger();
+
+    FlakyPlatform(Platform delegate) {
+        this.delegate = delegate;
+    }
+
+    /** The next {@code count} changes (create, update, delete, setAccess) throw. */
+    void failNext(int count) {
+        failures.set(count);
+    }
+
+    private void maybeFail(String what) {
+        if (failures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            throw new PlatformException("the platform refused " + what + " (test)");
+        }
+    }
+
+    @Override
+    public String scopeLabelKey() {
+        return delegate.scopeLabelKey();
+    }
+
+    @Override
+    public List<PlatformBroker> brokers() {
+        return delegate.brokers();
+    }
+
+    @Override
+    public PlatformBroker createBroker(BrokerRegistration registration) {
+        maybeFail("to create " + registration.name());
+        return delegate.createBroker(registration);
+    }
+
+    @Override
+    public PlatformBroker updateBroker(String brokerId, BrokerRegistration registration) {
+        maybeFail("to update " + registration.name());
+        return delegate.updateBroker(brokerId, registration);
+    }
+
+    @Override
+    public void deleteBroker(String brokerId) {
+        maybeFail("to delete " + brokerId);
+        delegate.deleteBroker(brokerId);
+    }
+
+    @Override
+    public List<PlatformPlan> plans(String brokerId) {
+        return delegate.plans(brokerId);
+    }
+
+    @Override
+    public void setAccess(String brokerId, String catalogPlanId, PlanAccess access) {
+        maybeFail("to set access of " + catalogPlanId);
+        delegate.setAccess(brokerId, catalogPlanId, access);
+    }
+}
