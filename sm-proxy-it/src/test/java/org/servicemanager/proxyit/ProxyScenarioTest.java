@@ -214,4 +214,81 @@ abstract class ProxyScenarioTest {
             assertThat(probe.changes()).as("nothing applied twice").isEqualTo(changes);
         }
     }
+
+    @Test
+    @DisplayName("when the platform may see no plan of a broker any more, its registration goes")
+    void lastVisibilityGoneRemovesTheRegistration() throws Exception {
+        ApiClient admin = node.admin();
+        startProxy(node.uri);
+        registerBroker(admin, "pg");
+        String visibility = createVisibility(admin, planId(admin, "small-id"));
+        awaitAccess("sm-pg", "small-id", PlanAccess.everyone());
+
+        assertThat(admin.delete("/v1/visibilities/" + visibility).status()).isEqualTo(200);
+        await("sm-pg is gone", () -> probe.brokerUrl("sm-pg").isEmpty());
+    }
+
+    @Test
+    @DisplayName("connections cut again and again while changes stream lose no change and apply none twice")
+    void cutsMidStream() throws Exception {
+        ApiClient admin = node.admin();
+        try (Relay relay = Relay.to(node.uri)) {
+            startProxy(relay.uri());
+            registerBroker(admin, "pg");
+            String visibility = createVisibility(admin, planId(admin, "small-id"), "org-0");
+            awaitAccess("sm-pg", "small-id", PlanAccess.scoped(Set.of("org-0")));
+            Set<String> orgs = new java.util.TreeSet<>(Set.of("org-0"));
+            for (int i = 1; i <= 12; i++) {
+                relabel(admin, visibility, "add_values", "org-" + i);
+                orgs.add("org-" + i);
+                if (i % 3 == 0) {
+                    relay.cut(false);
+                }
+            }
+            relabel(admin, visibility, "remove_values", "org-0");
+            orgs.remove("org-0");
+            awaitAccess("sm-pg", "small-id", PlanAccess.scoped(orgs));
+        }
+    }
+
+    @Test
+    @DisplayName("a proxy whose revision is no longer kept gets 410, resyncs fully and ends in the same state")
+    void tooOldRevisionResyncs() throws Exception {
+        ApiClient admin = node.admin();
+        try (Relay relay = Relay.to(node.uri)) {
+            startProxy(relay.uri());
+            registerBroker(admin, "pg");
+            String small = createVisibility(admin, planId(admin, "small-id"), "org-1");
+            awaitAccess("sm-pg", "small-id", PlanAccess.scoped(Set.of("org-1")));
+            long resyncs = proxy.completedResyncs();
+
+            relay.cut(true);
+            relabel(admin, small, "add_values", "org-2");
+            createVisibility(admin, planId(admin, "large-id"));
+            int removed = node.store.notifications().removeCreatedBefore(java.time.Instant.now().plusSeconds(60),
+                    10_000);
+            assertThat(removed).isPositive();
+            relay.resume();
+
+            awaitAccess("sm-pg", "small-id", PlanAccess.scoped(Set.of("org-1", "org-2")));
+            awaitAccess("sm-pg", "large-id", PlanAccess.everyone());
+            assertThat(proxy.completedResyncs()).isGreaterThan(resyncs);
+        }
+    }
+
+    @Test
+    @DisplayName("with two Service Manager nodes on one PostgreSQL, a change made through node A reaches a proxy connected to node B")
+    void twoNodes() throws Exception {
+        try (SmNode nodeB = SmNode.start(dataSource, b -> { })) {
+            ApiClient adminA = node.admin();
+            startProxy(nodeB.uri);
+            assertThat(proxy.awaitResyncs(1, CONVERGE)).isTrue();
+            registerBroker(adminA, "pg");
+            long start = System.nanoTime();
+            createVisibility(adminA, planId(adminA, "small-id"), "org-1");
+            awaitAccess("sm-pg", "small-id", PlanAccess.scoped(Set.of("org-1")));
+            System.out.printf("node A -> proxy on node B -> platform: %d ms%n",
+                    (System.nanoTime() - start) / 1_000_000);
+        }
+    }
 }
