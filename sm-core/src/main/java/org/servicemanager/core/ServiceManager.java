@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.UUID;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -26,8 +27,11 @@ import org.servicemanager.api.store.SecretCipher;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.core.internal.broker.BrokerClient;
 import org.servicemanager.core.internal.catalog.CatalogParser;
+import org.servicemanager.core.internal.http.Access;
 import org.servicemanager.core.internal.http.AccessPolicy;
 import org.servicemanager.core.internal.http.Dispatcher;
+import org.servicemanager.core.internal.http.ErrorMapper;
+import org.servicemanager.core.internal.http.Handler;
 import org.servicemanager.core.internal.http.Router;
 import org.servicemanager.core.internal.notify.NotifyingStore;
 import org.servicemanager.core.internal.osb.OsbRoutes;
@@ -40,6 +44,8 @@ import org.servicemanager.core.internal.security.AesGcmCipher;
 import org.servicemanager.core.internal.security.Authenticator;
 import org.servicemanager.core.internal.security.BrokerSecrets;
 import org.servicemanager.core.internal.security.PasswordHasher;
+import org.servicemanager.core.internal.security.Principal;
+import org.servicemanager.core.internal.stream.NotificationHub;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +78,10 @@ public final class ServiceManager implements AutoCloseable {
     private final PlaceholderSweep placeholderSweep;
     /** Runs {@link #placeholderSweep}; one daemon thread, stopped by {@link #close()}. */
     private final ScheduledExecutorService sweeper;
+    /** Notifications to the proxies connected to this node: polling, fan-out, clean-up, activity. */
+    private final NotificationHub notificationHub;
+    /** Who may open a notification stream; the same policy the routes use. */
+    private final AccessPolicy accessPolicy;
 
     private ServiceManager(Builder b) {
         noteCommonPool();
@@ -91,8 +101,11 @@ public final class ServiceManager implements AutoCloseable {
         Router router = new Router();
         RegistryRoutes.register(router, ctx);
         this.placeholderSweep = OsbRoutes.register(router, ctx);
-        this.dispatcher = new Dispatcher(router, new AccessPolicy(authenticator, b.authenticationDisabled),
-                b.maxRequestBodyBytes);
+        this.accessPolicy = new AccessPolicy(authenticator, b.authenticationDisabled);
+        this.notificationHub = new NotificationHub(b.store, b.clock, b.notificationQueueSize, b.maxPingPeriod,
+                b.notificationRetention);
+        registerNotificationRoute(router, notificationHub);
+        this.dispatcher = new Dispatcher(router, accessPolicy, b.maxRequestBodyBytes);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "sm-placeholder-sweep");
             thread.setDaemon(true);
@@ -100,6 +113,23 @@ public final class ServiceManager implements AutoCloseable {
         });
         long every = b.placeholderSweepInterval.toMillis();
         sweeper.scheduleWithFixedDelay(this::sweepQuietly, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * {@code GET /v1/notifications} without a WebSocket upgrade (or through a transport that cannot
+     * upgrade): the same checks as the upgrade, then 400, so a client learns what it did wrong.
+     */
+    private static void registerNotificationRoute(Router router, NotificationHub hub) {
+        router.add("GET", "/v1/notifications", Access.PLATFORM, Handler.sync(call -> {
+            String platformId = ((Principal.PlatformCaller) call.principal()).platformId();
+            SmResponse gone = hub.check(platformId,
+                    call.request().queryParameters().get("last_notification_revision"));
+            if (gone != null) {
+                return gone;
+            }
+            throw new org.servicemanager.api.BadRequestException("GET /v1/notifications is a WebSocket endpoint: "
+                    + "send it as a WebSocket upgrade (Upgrade: websocket) through a transport that supports it");
+        }));
     }
 
     private void sweepQuietly() {
@@ -173,7 +203,60 @@ public final class ServiceManager implements AutoCloseable {
      * but should not block a server thread waiting for it.
      */
     public CompletableFuture<SmResponse> handleAsync(SmRequest request) {
-        return dispatcher.dispatch(request);
+        CompletableFuture<SmResponse> answer = dispatcher.dispatch(request);
+        if (!request.method().equals("GET") && !request.method().equals("HEAD")) {
+            // A write may have committed notifications: this node's proxies get them now rather
+            // than at the next poll (other nodes still find them by polling).
+            answer.whenComplete((response, neverThrown) -> notificationHub.wake());
+        }
+        return answer;
+    }
+
+    /**
+     * Opens the notification stream that {@code GET /v1/notifications} asks for, for a transport that
+     * upgrades it to a WebSocket (the servlet adapter does). The request is checked as the route
+     * would be: platform credentials (none or wrong: 401; an administrator: 403), the query parameter
+     * {@code last_notification_revision} (not one non-negative integer: 400), and whether the
+     * notifications after it can still be delivered (410 Gone: newer than the newest revision, some
+     * already removed, or more pending than a connection's queue holds; the client then resyncs and
+     * reconnects without it). A refusal carries the answer to write instead of upgrading; an opened
+     * stream carries the headers of the upgrade answer and already holds the notifications since
+     * the requested revision. Never throws for anything the request contains.
+     */
+    public NotificationStream.Opening openNotificationStream(SmRequest request) {
+        String correlationId = request.header("X-Correlation-ID")
+                .filter(id -> id.matches("[A-Za-z0-9._:\\-]{1,128}"))
+                .orElseGet(() -> UUID.randomUUID().toString());
+        try {
+            Principal principal = accessPolicy.authorize(Access.PLATFORM, request);
+            String platformId = ((Principal.PlatformCaller) principal).platformId();
+            NotificationStream.Opening opening = notificationHub.open(platformId,
+                    request.queryParameters().get("last_notification_revision"));
+            if (opening instanceof NotificationStream.Refused refused) {
+                return new NotificationStream.Refused(refused.response().withHeader("X-Correlation-ID", correlationId));
+            }
+            LOG.debug("notification stream of platform {} opened [{}]", platformId, correlationId);
+            return opening;
+        } catch (Throwable t) {
+            SmResponse answer = ErrorMapper.toResponse(t, request.method() + " " + request.path() + " ["
+                    + correlationId + "]");
+            return new NotificationStream.Refused(answer.withHeader("X-Correlation-ID", correlationId));
+        }
+    }
+
+    /** How many notification streams (proxy WebSockets) are open on this node. */
+    public int openNotificationStreams() {
+        return notificationHub.openStreams();
+    }
+
+    /**
+     * Removes now the notifications older than {@link Builder#notificationRetention}, in batches.
+     * This runs on its own every few minutes; call it to run it at once (tests, operators).
+     *
+     * @return how many were removed
+     */
+    public int cleanUpNotifications() {
+        return notificationHub.cleanUp();
     }
 
     /**
@@ -196,6 +279,7 @@ public final class ServiceManager implements AutoCloseable {
      */
     @Override
     public void close() {
+        notificationHub.close();
         sweeper.shutdownNow();
         try {
             if (!sweeper.awaitTermination(5, TimeUnit.SECONDS)) {
@@ -223,6 +307,9 @@ public final class ServiceManager implements AutoCloseable {
         private Supplier<String> ids = Context.randomIds();
         private SecretCipher secretCipher;
         private Duration placeholderSweepInterval = Duration.ofMinutes(1);
+        private Duration notificationRetention = Duration.ofHours(12);
+        private Duration maxPingPeriod = Duration.ofSeconds(60);
+        private int notificationQueueSize = 1000;
 
         private Builder() {
         }
@@ -318,6 +405,39 @@ public final class ServiceManager implements AutoCloseable {
          */
         public Builder placeholderSweepInterval(Duration interval) {
             this.placeholderSweepInterval = positive(interval, "placeholderSweepInterval");
+            return this;
+        }
+
+        /**
+         * How long notifications are kept for proxies that reconnect (default 12 hours); older ones
+         * are removed every few minutes, by one node at a time. A proxy that asks for notifications
+         * already removed gets 410 and resyncs fully.
+         */
+        public Builder notificationRetention(Duration retention) {
+            this.notificationRetention = positive(retention, "notificationRetention");
+            return this;
+        }
+
+        /**
+         * How long a notification WebSocket may stay silent (default 60 s): the client pings at least
+         * this often (it learns the value from the {@code max_ping_period} header), and a connection
+         * silent for longer is closed.
+         */
+        public Builder maxPingPeriod(Duration period) {
+            this.maxPingPeriod = positive(period, "maxPingPeriod");
+            return this;
+        }
+
+        /**
+         * How many notifications may wait for one notification WebSocket (default 1000). A client
+         * slower than that loses its connection and resyncs; one asking for a larger backlog gets
+         * 410. Nobody else ever waits for a slow client.
+         */
+        public Builder notificationQueueSize(int size) {
+            if (size < 1) {
+                throw new IllegalArgumentException("notificationQueueSize must be at least 1, was " + size);
+            }
+            this.notificationQueueSize = size;
             return this;
         }
 

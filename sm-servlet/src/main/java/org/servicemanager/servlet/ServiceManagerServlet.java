@@ -16,13 +16,16 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.servicemanager.core.NotificationStream;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.core.SmRequest;
 import org.servicemanager.core.SmResponse;
+import org.servicemanager.servlet.internal.NotificationSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +57,13 @@ import org.slf4j.LoggerFactory;
  * below the context path and servlet path is what the Service Manager routes, and the prefix is
  * passed on as {@link SmRequest#basePath()} so that links it returns point back through the mount.
  *
+ * <p>{@code GET /v1/notifications} with {@code Upgrade: websocket} (the Service Broker Proxies'
+ * feed) is upgraded through the container's Jakarta WebSocket 2.1 support, found in the servlet
+ * context attribute {@code jakarta.websocket.server.ServerContainer} (Jetty 12:
+ * {@code JakartaWebSocketServletContainerInitializer.configure(context, null)}); the Service
+ * Manager checks the request first and its refusals (401, 403, 400, 410) are written as usual.
+ * Without WebSocket support in the container the upgrade is answered 501.
+ *
  * <p>Construct it with a Service Manager, or with no arguments, in which case {@link #init()}
  * takes the Service Manager from the servlet context attribute {@value #CONTEXT_ATTRIBUTE}
  * (as {@link ServiceManagerContextListener} sets it). The servlet does not close the Service
@@ -68,6 +78,7 @@ public final class ServiceManagerServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
 
     private static final Logger LOG = LoggerFactory.getLogger(ServiceManagerServlet.class);
+    private static final String NOTIFICATIONS_PATH = "/v1/notifications";
 
     // Volatile because the container may construct, init and serve on different threads.
     private transient volatile ServiceManager serviceManager;
@@ -115,6 +126,10 @@ public final class ServiceManagerServlet extends HttpServlet {
             response.sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
             return;
         }
+        if (isNotificationUpgrade(request)) {
+            upgradeNotifications(request, response, sm);
+            return;
+        }
         long limit = sm.maxRequestBodyBytes();
         long declared = request.getContentLengthLong();
         boolean chunked = declared < 0 && request.getHeader("Transfer-Encoding") != null;
@@ -136,6 +151,60 @@ public final class ServiceManagerServlet extends HttpServlet {
         AsyncContext async = request.startAsync();
         async.setTimeout(0);
         in.setReadListener(new BodyReader(sm, request, response, async, in, limit));
+    }
+
+    /** A WebSocket handshake for {@code GET /v1/notifications} (with or without a trailing slash). */
+    private static boolean isNotificationUpgrade(HttpServletRequest request) {
+        if (!"GET".equals(request.getMethod())) {
+            return false;
+        }
+        String upgrade = request.getHeader("Upgrade");
+        if (upgrade == null || !upgrade.toLowerCase(Locale.ROOT).contains("websocket")) {
+            return false;
+        }
+        String uri = request.getRequestURI();
+        String path = uri.substring(rawPrefixLength(uri, request.getContextPath(), servletPath(request)));
+        return path.equals(NOTIFICATIONS_PATH) || path.equals(NOTIFICATIONS_PATH + "/");
+    }
+
+    /**
+     * Lets the Service Manager check the request and open the stream (its refusal, 401 to 410, is
+     * written as any answer), then hands the connection to the container's Jakarta WebSocket
+     * support with the stream's headers. Without that support the answer is 501.
+     */
+    private void upgradeNotifications(HttpServletRequest request, HttpServletResponse response, ServiceManager sm)
+            throws IOException {
+        Object container = getServletContext().getAttribute(NotificationSocket.CONTAINER_ATTRIBUTE);
+        boolean supported;
+        try {
+            supported = container != null && NotificationSocket.isContainer(container);
+        } catch (LinkageError noWebSocketApi) {
+            supported = false;
+        }
+        if (!supported) {
+            write(response, SmResponse.builder(HttpServletResponse.SC_NOT_IMPLEMENTED)
+                    .header("Content-Type", "application/json")
+                    .body(("{\"error\":\"NotImplemented\",\"description\":\"this servlet container offers no "
+                            + "Jakarta WebSocket server container (servlet context attribute " + NotificationSocket.CONTAINER_ATTRIBUTE
+                            + "), so GET " + NOTIFICATIONS_PATH + " cannot be upgraded; enable WebSocket support in the "
+                            + "container\"}").getBytes(StandardCharsets.UTF_8))
+                    .build());
+            return;
+        }
+        NotificationStream.Opening opening = sm.openNotificationStream(translate(request).build());
+        if (opening instanceof NotificationStream.Refused refused) {
+            write(response, refused.response());
+            return;
+        }
+        NotificationStream stream = ((NotificationStream.Opened) opening).stream();
+        if (!NotificationSocket.upgrade(container, request, response, stream, NOTIFICATIONS_PATH)
+                && !response.isCommitted()) {
+            write(response, SmResponse.builder(HttpServletResponse.SC_BAD_REQUEST)
+                    .header("Content-Type", "application/json")
+                    .body(("{\"error\":\"BadRequest\",\"description\":\"not a valid WebSocket upgrade "
+                            + "request\"}").getBytes(StandardCharsets.UTF_8))
+                    .build());
+        }
     }
 
     /** Serves a request whose body has been read, on this thread or (waiting for a broker) later. */

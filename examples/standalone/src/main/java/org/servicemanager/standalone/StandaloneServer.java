@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.ee10.websocket.jakarta.server.config.JakartaWebSocketServletContainerInitializer;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -165,6 +166,8 @@ public final class StandaloneServer {
         servlet.setAsyncSupported(true);
         context.addServlet(servlet, "/*");
         context.setErrorHandler(new JsonErrorHandler());
+        // Jakarta WebSocket, so the servlet can upgrade GET /v1/notifications for the Service Broker Proxies.
+        JakartaWebSocketServletContainerInitializer.configure(context, null);
         // GracefulHandler lets requests in flight finish (up to the stop timeout) before Jetty stops.
         server.setHandler(new GracefulHandler(new MinimumDataRateHandler(context, MIN_REQUEST_DATA_RATE, 0)));
         server.setStopTimeout(STOP_TIMEOUT.toMillis());
@@ -256,6 +259,11 @@ public final class StandaloneServer {
         String baseUrl() {
             String shownHost = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
             return "http://" + shownHost + ":" + port();
+        }
+
+        /** The Service Manager it serves (for tests). */
+        ServiceManager serviceManager() {
+            return sm;
         }
 
         /** Whether the admin password was generated (and printed) because none was configured. */

@@ -98,6 +98,45 @@ class StandaloneServerTest {
                 .hasMessage("SM_BROKER_TIMEOUT_SECONDS must be a positive integer, was '" + timeout + "'");
     }
 
+    @Test
+    @DisplayName("serves GET /v1/notifications as a WebSocket to a platform")
+    void notificationsWebSocket() throws Exception {
+        HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/platforms"))
+                .header("Authorization", basic("admin:given-pass"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"ws-platform\",\"type\":\"cf\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(created.statusCode()).isEqualTo(201);
+        Matcher id = Pattern.compile("\"id\":\"([^\"]+)\"").matcher(created.body());
+        Matcher user = Pattern.compile("\"username\":\"([^\"]+)\"").matcher(created.body());
+        Matcher password = Pattern.compile("\"password\":\"([^\"]+)\"").matcher(created.body());
+        assertThat(id.find() && user.find() && password.find()).isTrue();
+        java.util.concurrent.BlockingQueue<String> frames = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.net.http.WebSocket ws = HTTP.newWebSocketBuilder()
+                .header("Authorization", basic(user.group(1) + ":" + password.group(1)))
+                .buildAsync(URI.create("ws://127.0.0.1:" + server.port() + "/v1/notifications"),
+                        new java.net.http.WebSocket.Listener() {
+                            @Override
+                            public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket socket,
+                                    CharSequence data, boolean last) {
+                                frames.add(data.toString());
+                                socket.request(1);
+                                return null;
+                            }
+                        })
+                .get(10, java.util.concurrent.TimeUnit.SECONDS);
+        try {
+            org.servicemanager.api.store.Store store = server.serviceManager().store();
+            store.inTransaction(tx -> tx.notifications().append(new org.servicemanager.api.model.Notification(
+                    "n-1", "/v1/visibilities", org.servicemanager.api.model.NotificationType.CREATED, id.group(1), 0,
+                    "{}", null, java.time.Instant.now())));
+
+            assertThat(frames.poll(5, java.util.concurrent.TimeUnit.SECONDS)).contains("\"id\":\"n-1\"");
+        } finally {
+            ws.abort();
+        }
+    }
+
     private static HttpResponse<String> get(String path, String credentials) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.baseUrl() + path))
                 .timeout(Duration.ofSeconds(10));

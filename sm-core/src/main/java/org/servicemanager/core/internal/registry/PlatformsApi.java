@@ -2,18 +2,23 @@ package org.servicemanager.core.internal.registry;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.servicemanager.api.BadRequestException;
 import org.servicemanager.api.model.Labels;
 import org.servicemanager.api.model.Platform;
 import org.servicemanager.api.model.PlatformCredentials;
 import org.servicemanager.api.store.EntityTypes;
+import org.servicemanager.api.store.NotificationLog.PlatformActivity;
 import org.servicemanager.core.SmResponse;
 import org.servicemanager.core.internal.http.Call;
 import org.servicemanager.core.internal.http.Responses;
 import org.servicemanager.core.internal.json.EntityJson;
+import org.servicemanager.core.internal.json.Json;
 import org.servicemanager.core.internal.json.JsonInput;
 import org.servicemanager.core.internal.security.PasswordHasher;
+import org.servicemanager.core.internal.stream.NotificationHub;
 
 /**
  * {@code /v1/platforms}. Credentials are generated here and shown exactly once, in the answer to
@@ -29,7 +34,33 @@ final class PlatformsApi extends ResourceApi<Platform> {
 
     @Override
     ObjectNode toJson(Platform p) {
-        return EntityJson.platform(p);
+        return withActivity(EntityJson.platform(p), activity(List.of(p.id())).get(p.id()));
+    }
+
+    @Override
+    List<ObjectNode> toJson(List<Platform> platforms) {
+        if (platforms.isEmpty()) {
+            return List.of();
+        }
+        Map<String, PlatformActivity> activity = activity(platforms.stream().map(Platform::id).toList());
+        return platforms.stream().map(p -> withActivity(EntityJson.platform(p), activity.get(p.id()))).toList();
+    }
+
+    /**
+     * Whether a Service Broker Proxy of the platform is connected ({@code active}), and when one
+     * last was ({@code last_active}, absent if never): read-only, from the connection counts every
+     * node records while it holds connections, believed while they are fresh.
+     */
+    private Map<String, PlatformActivity> activity(List<String> ids) {
+        return ctx.store().notifications().activity(ids, ctx.now().minus(NotificationHub.ACTIVITY_FRESHNESS));
+    }
+
+    private static ObjectNode withActivity(ObjectNode json, PlatformActivity activity) {
+        json.put("active", activity != null && activity.active());
+        if (activity != null && activity.lastActive() != null) {
+            json.put("last_active", Json.timestamp(activity.lastActive()));
+        }
+        return json;
     }
 
     SmResponse create(Call call) {

@@ -44,6 +44,11 @@ abstract class ResourceApi<T extends Entity> {
 
     abstract ObjectNode toJson(T entity);
 
+    /** A page of entities as JSON; types that add data read elsewhere override it to read it once. */
+    List<ObjectNode> toJson(List<T> entities) {
+        return entities.stream().map(this::toJson).toList();
+    }
+
     /** What {@code principal} may see of this type; administrators see everything. */
     Scope scopeFor(Principal principal) {
         return Scope.ALL;
@@ -93,7 +98,7 @@ abstract class ResourceApi<T extends Entity> {
         }
         body.put("num_items", page.totalItems());
         ArrayNode items = body.putArray("items");
-        page.items().forEach(e -> items.add(toJson(e)));
+        toJson(page.items()).forEach(items::add);
         SmResponse.Builder response = Responses.jsonBuilder(200, body);
         if (token != null) {
             response.header("Link", "<" + nextLink(call.request(), token) + ">; rel=\"next\"");
