@@ -18,12 +18,15 @@ import org.slf4j.LoggerFactory;
  * the platform's state follows each change.
  *
  * <p>Bad configuration ends the process with exit code 2 and one line on standard error naming the
- * variable. SIGTERM closes the proxy (its shutdown hook) and the process ends cleanly.
+ * variable; any other failure to start with exit code 1. Once started, the proxy retries an
+ * unreachable Service Manager or platform itself, with backoff. SIGTERM closes the proxy (its shutdown hook) and the process ends cleanly.
  * Thread-safe: {@link #start} may be called from any thread, and each call starts its own proxy.
  */
 public final class BrokerProxyMain {
     /** The process exit code for configuration errors, as is usual for command-line usage errors. */
     static final int EXIT_BAD_CONFIGURATION = 2;
+    /** The process exit code when the proxy cannot start for another reason. */
+    static final int EXIT_START_FAILED = 1;
 
     private static final Logger LOG = LoggerFactory.getLogger(BrokerProxyMain.class);
 
@@ -40,6 +43,10 @@ public final class BrokerProxyMain {
             // configuration error just the same. One line, no stack trace.
             System.err.println("Service Broker Proxy not started: " + e.getMessage());
             System.exit(EXIT_BAD_CONFIGURATION);
+            return;
+        } catch (RuntimeException e) {
+            LOG.error("Service Broker Proxy not started: {}", e.getMessage(), e);
+            System.exit(EXIT_START_FAILED);
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(running::close, "sm-broker-proxy-shutdown"));

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * The in-memory platform, logging a one-line summary of its state after each change the proxy
  * makes: an in-memory platform is invisible from outside the process, so this line is how a user
  * sees what the proxy replicated. For example
- * {@code In-memory platform: 1 broker: sm-my-broker [small: everyone, large: none]}. Long lists are
+ * {@code In-memory platform now: 1 broker: sm-my-broker [small: everyone, large: none]}. The line
+ * comes before the proxy's own line about the change, which it logs once the platform call returned. Long lists are
  * cut short. Never shows credentials.
  *
  * <p>Thread-safe, as {@link InMemoryPlatform} is (the proxy calls it from one thread anyway).
@@ -77,7 +78,7 @@ final class SummarizingPlatform implements Platform {
 
     private void logSummary() {
         if (LOG.isInfoEnabled()) {
-            LOG.info("In-memory platform: {}", summary(platform));
+            LOG.info("In-memory platform now: {}", summary(platform));
         }
     }
 
