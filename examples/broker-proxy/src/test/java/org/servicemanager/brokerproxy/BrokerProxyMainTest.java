@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.proxy.BrokerRegistration;
 import org.servicemanager.proxy.PlanAccess;
+import org.servicemanager.proxy.cf.fake.FakeCloudFoundry;
 import org.servicemanager.proxy.memory.InMemoryPlatform;
 import org.servicemanager.servlet.ServiceManagerServlet;
 import org.servicemanager.storage.memory.MemoryStore;
@@ -118,6 +119,39 @@ class BrokerProxyMainTest {
         running.awaitClosed(); // returns at once: closed
 
         assertThat(running.proxy().isConnected()).isFalse();
+    }
+
+    @Test
+    @DisplayName("with PROXY_PLATFORM=cf it registers the broker in Cloud Foundry (UAA found from the API root) and "
+            + "limits the plan to the organizations of the visibility")
+    void cloudFoundry() throws Exception {
+        try (FakeCloudFoundry cf = FakeCloudFoundry.start()) {
+            cf.processingPolls(0); // jobs done at the first poll: no 2 s poll interval to wait for
+            cf.organization("org-1", "org-one");
+            JsonNode platform = ok(admin.post("/v1/platforms", "{\"name\":\"cf\",\"type\":\"cloudfoundry\"}"), 201);
+            String brokerId = ok(admin.post("/v1/service_brokers", "{\"name\":\"demo\",\"broker_url\":\""
+                    + broker.url() + "\",\"credentials\":{\"basic\":{\"username\":\"broker-user\","
+                    + "\"password\":\"broker-pass\"}}}"), 201).get("id").asText();
+            String smallPlanId = ok(admin.get("/v1/service_plans?fieldQuery="
+                    + ApiClient.encode("catalog_name eq 'small'")), 200).get("items").get(0).get("id").asText();
+            ok(admin.post("/v1/visibilities", "{\"service_plan_id\":\"" + smallPlanId + "\",\"platform_id\":\""
+                    + platform.get("id").asText() + "\",\"labels\":{\"organization_guid\":[\"org-1\"]}}"), 201);
+
+            ProxyConfig config = ProxyConfig.fromEnvironment(Map.of("SM_URL", baseUrl,
+                    "SM_PLATFORM_USERNAME", platform.at("/credentials/basic/username").asText(),
+                    "SM_PLATFORM_PASSWORD", platform.at("/credentials/basic/password").asText(),
+                    "PROXY_PLATFORM", "cf", "CF_API_URL", cf.url(), "CF_CLIENT_ID", FakeCloudFoundry.CLIENT_ID,
+                    "CF_CLIENT_SECRET", FakeCloudFoundry.CLIENT_SECRET));
+            try (BrokerProxyMain.Running running = BrokerProxyMain.start(config)) {
+                assertThat(running.memoryPlatform()).isNull();
+
+                FakeCloudFoundry.Broker registered = poll(() -> cf.broker("sm-demo")).orElseThrow();
+                assertThat(registered.url()).isEqualTo(baseUrl + "/v1/osb/" + brokerId);
+                FakeCloudFoundry.Plan small = poll(() -> cf.plan(registered.guid(), "small-id")
+                        .filter(p -> p.visibilityType().equals("organization"))).orElseThrow();
+                assertThat(small.organizations()).containsExactly("org-1");
+            }
+        }
     }
 
     /** Polls until {@code probe} has a value, for at most {@link #WAIT}. */
