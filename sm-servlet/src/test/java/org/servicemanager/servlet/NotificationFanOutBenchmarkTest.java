@@ -35,7 +35,7 @@ class NotificationFanOutBenchmarkTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int PLATFORMS = 50;
     private static final int STREAMS_PER_PLATFORM = 10;
-    private static final int NOTIFICATIONS = 400;
+    private static final int NOTIFICATIONS = 1000;
     private static final String PAYLOAD = "{\"new\":{\"resource\":{\"id\":\"v1\",\"platform_id\":null},"
             + "\"additional\":{\"broker_id\":\"b\",\"broker_name\":\"n\",\"service_plan\":{\"id\":\"p\"}}}}";
 
