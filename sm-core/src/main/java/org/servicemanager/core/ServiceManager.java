@@ -37,6 +37,7 @@ import org.servicemanager.core.internal.notify.NotifyingStore;
 import org.servicemanager.core.internal.osb.OsbRoutes;
 import org.servicemanager.core.internal.osb.PlaceholderSweep;
 import org.servicemanager.core.internal.registry.Context;
+import org.servicemanager.core.internal.registry.PlatformView;
 import org.servicemanager.core.internal.registry.RegistryRoutes;
 import org.servicemanager.core.internal.revision.Revision;
 import org.servicemanager.core.internal.revision.RevisionedStore;
@@ -102,8 +103,9 @@ public final class ServiceManager implements AutoCloseable {
         RegistryRoutes.register(router, ctx);
         this.placeholderSweep = OsbRoutes.register(router, ctx);
         this.accessPolicy = new AccessPolicy(authenticator, b.authenticationDisabled);
+        // Broker notifications reach a platform cut down to the plans it may see (as REST and OSB do).
         this.notificationHub = new NotificationHub(b.store, b.clock, b.notificationQueueSize, b.maxPingPeriod,
-                b.notificationRetention);
+                b.notificationRetention, revision, new PlatformView(b.store)::planIds);
         registerNotificationRoute(router, notificationHub);
         this.dispatcher = new Dispatcher(router, accessPolicy, b.maxRequestBodyBytes);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {

@@ -501,23 +501,19 @@ class NotificationWebSocketTest {
     class RealChanges {
 
         @Test
-        @DisplayName("a registered broker and a visibility for the platform arrive at once; one for another platform never")
+        @DisplayName("a visibility for the platform arrives at once; one for another platform, and the registration "
+                + "of a broker it sees no plan of, never")
         void brokerAndVisibility() throws Exception {
             PlatformLogin other = node.registerPlatform();
             try (FakeBroker broker = FakeBroker.start()) {
                 WebSocketRecorder ws = node.connect(platform.authorization(), null);
                 try {
-                    long sent = System.nanoTime();
+                    // The broker's CREATED goes out at once (the request wakes the hub), while the platform
+                    // sees none of its plans: so it never arrives.
                     JsonNode created = node.postAsAdmin("/v1/service_brokers", "{\"name\":\"b-" + platform.id()
                             + "\",\"broker_url\":\"" + broker.url() + "\",\"credentials\":{\"basic\":"
                             + "{\"username\":\"u\",\"password\":\"p\"}}}");
-                    JsonNode brokerFrame = ws.next();
-                    long brokerMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent);
-                    assertThat(brokerFrame.get("resource").asText()).isEqualTo("/v1/service_brokers");
-                    assertThat(brokerFrame.get("type").asText()).isEqualTo("CREATED");
-                    assertThat(brokerFrame.get("platform_id").isNull()).isTrue();
-                    assertThat(brokerFrame.at("/payload/new/resource/id").asText()).isEqualTo(created.get("id").asText());
-                    assertThat(brokerFrame.toString()).doesNotContain("\"password\"");
+                    assertThat(ws.frames.poll(300, TimeUnit.MILLISECONDS)).isNull();
 
                     String planId = node.getAsAdmin("/v1/service_plans?fieldQuery="
                             + java.net.URLEncoder.encode("service_offering_id in ("
@@ -525,7 +521,7 @@ class NotificationWebSocketTest {
                             .at("/items/0/id").asText();
                     node.postAsAdmin("/v1/visibilities", "{\"service_plan_id\":\"" + planId + "\",\"platform_id\":\""
                             + other.id() + "\"}");
-                    sent = System.nanoTime();
+                    long sent = System.nanoTime();
                     node.postAsAdmin("/v1/visibilities", "{\"service_plan_id\":\"" + planId + "\",\"platform_id\":\""
                             + platform.id() + "\"}");
                     JsonNode visibilityFrame = ws.next();
@@ -534,8 +530,7 @@ class NotificationWebSocketTest {
                     assertThat(visibilityFrame.get("resource").asText()).isEqualTo("/v1/visibilities");
                     assertThat(visibilityFrame.get("platform_id").asText()).isEqualTo(platform.id());
                     assertThat(ws.frames.poll(300, TimeUnit.MILLISECONDS)).isNull();
-                    System.out.println("REST change -> frame on the same node (ms): broker " + brokerMillis
-                            + " (incl. catalog fetch), visibility " + visibilityMillis);
+                    System.out.println("REST change -> frame on the same node (ms): visibility " + visibilityMillis);
                 } finally {
                     ws.close();
                 }

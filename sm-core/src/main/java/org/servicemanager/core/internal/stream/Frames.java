@@ -12,6 +12,11 @@ final class Frames {
 
     /** The notification as JSON, its stored payload text embedded as a JSON object (not a string). */
     static String of(Notification n) {
+        return of(n, Json.readTrusted(n.payload()));
+    }
+
+    /** The notification as JSON with {@code payload} in place of its stored one (cut for one platform). */
+    static String of(Notification n, JsonNode payload) {
         ObjectNode node = Json.object()
                 .put("id", n.id())
                 .put("resource", n.resource())
@@ -28,7 +33,6 @@ final class Frames {
             node.put("correlation_id", n.correlationId());
         }
         node.put("created_at", Json.timestamp(n.createdAt()));
-        JsonNode payload = Json.readTrusted(n.payload());
         node.set("payload", payload);
         return Json.text(node);
     }

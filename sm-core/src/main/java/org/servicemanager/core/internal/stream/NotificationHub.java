@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -14,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.servicemanager.api.BadRequestException;
 import org.servicemanager.api.model.Notification;
@@ -22,6 +24,7 @@ import org.servicemanager.api.store.Store;
 import org.servicemanager.core.NotificationStream;
 import org.servicemanager.core.SmResponse;
 import org.servicemanager.core.internal.http.Responses;
+import org.servicemanager.core.internal.revision.Revision;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +38,13 @@ import org.slf4j.LoggerFactory;
  * proxies within one poll. Each notification read becomes one frame, handed to every open stream of
  * its platform (or to all, for a notification for every platform); a stream's own bounded queue
  * absorbs a slow client, so the poller never waits for one.
+ *
+ * <p>A broker's notification is for every platform but carries the broker's whole catalog, so
+ * each platform gets it cut down to the plans it may see, or not at all when it sees none of them
+ * ({@link BrokerFrame}): one frame per platform (or per set of plans seen), not per connection,
+ * with the visible plans read once per platform and registry revision ({@link VisiblePlans}). The
+ * replay cuts them the same way. Visibility notifications are routed by their platform id as
+ * they are, with one frame for every stream.
  *
  * <p>A second daemon thread does the upkeep: it repeats the connection counts of this node's open
  * streams (so that {@code active} stays true, and turns false by itself if the node dies) and
@@ -60,6 +70,7 @@ public final class NotificationHub implements AutoCloseable {
     private final int queueSize;
     private final Duration maxPingPeriod;
     private final Duration retention;
+    private final VisiblePlans visiblePlans;
     private final String nodeId = UUID.randomUUID().toString();
     /** Platform id to its open streams on this node. */
     private final Map<String, Set<Subscription>> streams = new ConcurrentHashMap<>();
@@ -73,8 +84,14 @@ public final class NotificationHub implements AutoCloseable {
     private volatile boolean closed;
     private boolean failing;
 
-    public NotificationHub(Store store, Clock clock, int queueSize, Duration maxPingPeriod, Duration retention) {
+    /**
+     * @param revision       the registry revision, which keys the visible plans read per platform
+     * @param visiblePlanIds the ids of the plans a platform may see now, read from the store
+     */
+    public NotificationHub(Store store, Clock clock, int queueSize, Duration maxPingPeriod, Duration retention,
+            Revision revision, Function<String, Set<String>> visiblePlanIds) {
         this.store = Objects.requireNonNull(store, "store");
+        this.visiblePlans = new VisiblePlans(revision, visiblePlanIds);
         this.clock = Objects.requireNonNull(clock, "clock");
         this.queueSize = queueSize;
         this.maxPingPeriod = Objects.requireNonNull(maxPingPeriod, "maxPingPeriod");
@@ -127,7 +144,13 @@ public final class NotificationHub implements AutoCloseable {
             long last = from;
             while (true) {
                 List<Notification> batch = log.after(last, platformId, READ_BATCH);
-                batch.forEach(stream::replayed);
+                for (Notification n : batch) {
+                    visiblePlans.observe(n);
+                    String frame = frameFor(n, platformId);
+                    if (frame != null) {
+                        stream.replayed(n, frame);
+                    }
+                }
                 if (batch.size() < READ_BATCH) {
                     break;
                 }
@@ -254,7 +277,17 @@ public final class NotificationHub implements AutoCloseable {
         }
     }
 
+    /** The frame of {@code n} for one platform, or {@code null} when that platform must not get it. */
+    private String frameFor(Notification n, String platformId) {
+        return BrokerFrame.concerns(n) ? new BrokerFrame(n).forPlatform(visiblePlans.of(platformId)) : Frames.of(n);
+    }
+
     private void fanOut(Notification n) {
+        visiblePlans.observe(n);
+        if (BrokerFrame.concerns(n)) {
+            fanOutBroker(n);
+            return;
+        }
         String frame = null;
         if (n.platformId() != null) {
             Set<Subscription> targets = streams.get(n.platformId());
@@ -270,6 +303,36 @@ public final class NotificationHub implements AutoCloseable {
             for (Subscription s : targets) {
                 frame = frame == null ? Frames.of(n) : frame;
                 s.live(n, frame);
+            }
+        }
+    }
+
+    /** A platform's streams and the frame they get. */
+    private record Delivery(Set<Subscription> targets, String frame) {
+    }
+
+    /**
+     * A broker's notification, cut for each platform with streams here. Every frame is made before
+     * any is handed out: if reading the visible plans fails, nobody got it, and the next poll
+     * tries it again (the streams would drop a second copy anyway).
+     */
+    private void fanOutBroker(Notification n) {
+        BrokerFrame broker = null;
+        List<Delivery> deliveries = new ArrayList<>();
+        for (Map.Entry<String, Set<Subscription>> entry : streams.entrySet()) {
+            String platformId = entry.getKey();
+            if (entry.getValue().isEmpty() || (n.platformId() != null && !n.platformId().equals(platformId))) {
+                continue;
+            }
+            broker = broker == null ? new BrokerFrame(n) : broker;
+            String frame = broker.forPlatform(visiblePlans.of(platformId));
+            if (frame != null) {
+                deliveries.add(new Delivery(entry.getValue(), frame));
+            }
+        }
+        for (Delivery delivery : deliveries) {
+            for (Subscription s : delivery.targets()) {
+                s.live(n, delivery.frame());
             }
         }
     }

@@ -35,9 +35,13 @@ final class Subscription implements NotificationStream {
     private final Map<String, String> headers;
     private final Duration maxPingPeriod;
 
+    /** A live notification that came during the replay: its revision and its frame for this platform. */
+    private record Pending(long revision, String frame) {
+    }
+
     private final ArrayDeque<String> queue = new ArrayDeque<>();
     /** Live notifications that came during the replay; {@code null} once it ended. */
-    private List<Notification> pending = new ArrayList<>();
+    private List<Pending> pending = new ArrayList<>();
     /** The revision of the last notification queued (by replay or live). */
     private long lastQueued;
     private Sink sink;
@@ -77,17 +81,16 @@ final class Subscription implements NotificationStream {
         return maxPingPeriod;
     }
 
-    boolean concerns(Notification n) {
-        return n.platformId() == null || n.platformId().equals(platformId);
-    }
-
-    /** Queues one notification of the replay; they come in revision order. */
-    void replayed(Notification n) {
+    /**
+     * Queues one notification of the replay, as {@code frame} (made for this stream's platform);
+     * they come in revision order.
+     */
+    void replayed(Notification n, String frame) {
         synchronized (this) {
             if (ended || n.revision() <= lastQueued) {
                 return;
             }
-            enqueue(n.revision(), Frames.of(n));
+            enqueue(n.revision(), frame);
         }
         afterEnd();
     }
@@ -95,15 +98,15 @@ final class Subscription implements NotificationStream {
     /** Ends the replay: the live notifications it did not cover follow. */
     void replayDone() {
         synchronized (this) {
-            List<Notification> live = pending;
+            List<Pending> live = pending;
             pending = null;
             if (live != null) {
-                for (Notification n : live) {
+                for (Pending p : live) {
                     if (ended) {
                         break;
                     }
-                    if (n.revision() > lastQueued) {
-                        enqueue(n.revision(), Frames.of(n));
+                    if (p.revision() > lastQueued) {
+                        enqueue(p.revision(), p.frame());
                     }
                 }
             }
@@ -113,8 +116,9 @@ final class Subscription implements NotificationStream {
     }
 
     /**
-     * Queues a notification the poller read (one that {@link #concerns} this stream), with its frame
-     * made once for every stream. Never blocks beyond this stream's own lock.
+     * Queues a notification the poller read for this stream's platform, as {@code frame}: made once
+     * for every stream that gets the same (for a broker's notification, once per platform). Never
+     * blocks beyond this stream's own lock.
      */
     void live(Notification n, String frame) {
         synchronized (this) {
@@ -125,7 +129,7 @@ final class Subscription implements NotificationStream {
                 if (pending.size() >= capacity) {
                     overflow();
                 } else {
-                    pending.add(n);
+                    pending.add(new Pending(n.revision(), frame));
                 }
             } else if (n.revision() > lastQueued) {
                 enqueue(n.revision(), frame);
