@@ -14,7 +14,10 @@ class CloudFoundryScenarioTest extends ProxyScenarioTest {
 
     @Override
     PlatformProbe newPlatform() {
-        FakeCloudFoundry cf = FakeCloudFoundry.start().organization("org-1", "one").organization("org-2", "two");
+        FakeCloudFoundry cf = FakeCloudFoundry.start();
+        for (int i = 0; i <= 12; i++) {
+            cf.organization("org-" + i, "org " + i);   // Cloud Foundry refuses plan access for unknown orgs
+        }
         CloudFoundryPlatform platform = CloudFoundryPlatform.builder()
                 .apiUrl(cf.url())
                 .client(FakeCloudFoundry.CLIENT_ID, FakeCloudFoundry.CLIENT_SECRET)
