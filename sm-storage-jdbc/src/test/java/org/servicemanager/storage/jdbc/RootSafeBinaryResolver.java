@@ -29,8 +29,8 @@ import org.tukaani.xz.XZOutputStream;
  * user ({@code setpriv}); run by anyone else it simply executes the real binary. The repacked
  * archive is built once and cached in the temporary directory. Thread-safe.
  */
-final class RootSafeBinaryResolver implements PgBinaryResolver {
-    static final RootSafeBinaryResolver INSTANCE = new RootSafeBinaryResolver();
+public final class RootSafeBinaryResolver implements PgBinaryResolver {
+    public static final RootSafeBinaryResolver INSTANCE = new RootSafeBinaryResolver();
 
     private static final Set<String> WRAPPED = Set.of("bin/initdb", "bin/postgres", "bin/pg_ctl");
     private static final String USER = "nobody";
@@ -41,7 +41,7 @@ final class RootSafeBinaryResolver implements PgBinaryResolver {
     }
 
     /** Whether this JVM runs as root, the case the wrappers exist for. */
-    static boolean runningAsRoot() {
+    public static boolean runningAsRoot() {
         return "root".equals(System.getProperty("user.name"));
     }
 
