@@ -124,11 +124,14 @@ public final class SmModel {
     }
 
     /**
-     * A visibility for every platform, or one without the platform's scope label, opens the plan to
-     * everyone; one with the scope label opens it to those scopes (WIRE.md, "Proxy naming").
+     * A visibility without the platform's scope label opens the plan to everyone; one with the
+     * scope label opens it to those scopes only. This holds for visibilities of every platform
+     * ({@code platform_id} null) too, as the Service Manager's OSB face scopes a Cloud Foundry call by
+     * the labels of any visibility: opening the plan wider would show it to orgs whose provisions
+     * the Service Manager then refuses.
      */
     static PlanAccess accessOf(Visibility v, String scopeLabelKey) {
-        if (v.platformId() == null || scopeLabelKey == null) {
+        if (scopeLabelKey == null) {
             return PlanAccess.everyone();
         }
         List<String> scopes = v.labels().get(scopeLabelKey);

@@ -41,7 +41,7 @@ class NotificationTest {
     }
 
     @Test
-    @DisplayName("the access of a plan is the union over its visibilities; one for all platforms opens it to everyone")
+    @DisplayName("the access of a plan is the union over its visibilities, those for all platforms included: scoped by their labels, else open to everyone")
     void unionOfVisibilities() throws Exception {
         SmModel model = new SmModel();
         Notification.parse(visibilityCreated(1, "v1", "\"p1\"", "{\"" + ORG + "\": [\"o1\"]}")).change().apply(model);
@@ -50,7 +50,11 @@ class NotificationTest {
                 .isEqualTo(PlanAccess.scoped(Set.of("o1", "o2")));
 
         Notification.parse(visibilityCreated(3, "v3", "null", "{\"" + ORG + "\": [\"o3\"]}")).change().apply(model);
+        assertThat(model.desired("b1", ORG).orElseThrow().accessByCatalogId().get("small-id"))
+                .as("the Service Manager scopes a Cloud Foundry call by an all-platform visibility's labels too")
+                .isEqualTo(PlanAccess.scoped(Set.of("o1", "o2", "o3")));
 
+        Notification.parse(visibilityCreated(4, "v4", "null", "{}")).change().apply(model);
         assertThat(model.desired("b1", ORG).orElseThrow().accessByCatalogId().get("small-id"))
                 .isEqualTo(PlanAccess.everyone());
     }
