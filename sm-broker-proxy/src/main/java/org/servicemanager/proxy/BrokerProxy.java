@@ -150,7 +150,8 @@ public final class BrokerProxy implements AutoCloseable {
         /**
          * Where the notification stream is, when not at the Service Manager's own
          * {@code /v1/notifications} (a separate WebSocket gateway; tests). {@code ws}, {@code wss},
-         * {@code http} or {@code https}; the proxy adds {@code last_notification_revision} itself.
+         * {@code http} or {@code https}; the proxy adds {@code last_notification_revision} itself. It must
+         * also answer a {@code GET} without the upgrade (the newest revision and the ping period).
          */
         public Builder notificationsUri(URI uri) {
             Objects.requireNonNull(uri, "uri");
