@@ -584,9 +584,91 @@ class BrokerProxyTest {
             }
         }
 
+        @Test
+        @DisplayName("is read one message at a time: while the platform is slow, the Service Manager's writes stall "
+                + "instead of the proxy buffering them, and all is applied once it goes on")
+        void backpressure() throws Exception {
+            String id = sm.registerBroker("pg", "small");
+            sm.visibleToPlatform("pg-small-id", Map.of());
+            FlakyPlatform slow = new FlakyPlatform(platform);
+            try (RawWebSocketServer raw = new RawWebSocketServer()) {
+                RawWebSocketServer.Peer peer = openRaw(raw, 60000, slow);
+                java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+                slow.holdUntil(gate);
+                var old = sm.brokerState(id);
+                sm.renameBroker(id, "postgres");
+                peer.sendText(true, 0x1, SmFixture.notification(5, "/v1/service_brokers", "MODIFIED", null, old,
+                        sm.brokerState(id)));
+                eventually("the platform holding the rename", slow::holding);
+
+                // 32 MB of notifications the proxy does not mirror: far more than the TCP buffers hold.
+                int count = 128;
+                String pad = "x".repeat(256 * 1024);
+                java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
+                Thread writer = new Thread(() -> {
+                    try {
+                        for (int i = 0; i < count; i++) {
+                            long revision = 6 + i;
+                            peer.sendText(true, 0x1, "{\"id\":\"n" + revision + "\",\"resource\":\"/v1/platforms\","
+                                    + "\"type\":\"MODIFIED\",\"platform_id\":null,\"revision\":" + revision
+                                    + ",\"payload\":{\"pad\":\"" + pad + "\"}}");
+                            written.incrementAndGet();
+                        }
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                writer.start();
+                int before;
+                do {
+                    before = written.get();
+                    Thread.sleep(500);
+                } while (written.get() != before && written.get() < count);
+
+                assertThat(written.get()).as("notifications written while the platform holds").isLessThan(count);
+                gate.countDown();
+                writer.join(WAIT.toMillis());
+                assertThat(written.get()).isEqualTo(count);
+                assertThat(proxy.awaitRevision(5 + count, WAIT)).isTrue();
+                assertThat(platform.broker("sm-postgres")).isPresent();
+            }
+        }
+
+        @Test
+        @DisplayName("cut while the platform is busy with a notification is noticed once it is done, and reopened after it")
+        void cutWhileBusy() throws Exception {
+            String id = sm.registerBroker("pg", "small");
+            sm.visibleToPlatform("pg-small-id", Map.of());
+            FlakyPlatform slow = new FlakyPlatform(platform);
+            try (RawWebSocketServer raw = new RawWebSocketServer()) {
+                RawWebSocketServer.Peer peer = openRaw(raw, 60000, slow);
+                java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+                slow.holdUntil(gate);
+                var old = sm.brokerState(id);
+                sm.renameBroker(id, "postgres");
+                peer.sendText(true, 0x1, SmFixture.notification(5, "/v1/service_brokers", "MODIFIED", null, old,
+                        sm.brokerState(id)));
+                eventually("the platform holding the rename", slow::holding);
+
+                peer.socket.close();
+                Thread.sleep(200);
+                gate.countDown();
+
+                RawWebSocketServer.Peer again = raw.accept(WAIT);
+                assertThat(again.isUpgrade()).isTrue();
+                assertThat(again.requestHead.get(0)).contains("last_notification_revision=5");
+                assertThat(platform.broker("sm-postgres")).isPresent();
+            }
+        }
+
         /** Starts the proxy against {@code raw}: answers its GET (newest revision 4), then its upgrade. */
         private RawWebSocketServer.Peer openRaw(RawWebSocketServer raw, long maxPingPeriod) throws Exception {
-            proxy = buildProxy(platform, raw.wsUrl()).start();
+            return openRaw(raw, maxPingPeriod, platform);
+        }
+
+        private RawWebSocketServer.Peer openRaw(RawWebSocketServer raw, long maxPingPeriod, Platform target)
+                throws Exception {
+            proxy = buildProxy(target, raw.wsUrl()).start();
             RawWebSocketServer.Peer get = raw.accept(WAIT);
             assertThat(get.isUpgrade()).isFalse();
             // Closing, so that the client opens the stream on a new connection this server accepts.

@@ -135,10 +135,15 @@ final class RawWebSocketServer implements AutoCloseable {
             frame.write((fin ? 0x80 : 0) | opcode);
             if (payload.length < 126) {
                 frame.write(payload.length);
-            } else {
+            } else if (payload.length <= 0xFFFF) {
                 frame.write(126);
                 frame.write(payload.length >> 8);
                 frame.write(payload.length);
+            } else {
+                frame.write(127);
+                for (int i = 7; i >= 0; i--) {
+                    frame.write((int) ((long) payload.length >> (8 * i)));
+                }
             }
             frame.write(payload);
             out.write(frame.toByteArray());

@@ -56,6 +56,8 @@ public final class ProxyEngine {
     private static final int SILENT_PERIODS = 3;
     /** A longer message is no notification; it ends the connection like a bad one. */
     private static final int MAX_MESSAGE_CHARS = 16 * 1024 * 1024;
+    /** How many characters of messages may wait for the engine before the proxy stops reading. */
+    private static final long MAX_BUFFERED_CHARS = 4 * 1024 * 1024;
     private static final String REVISION_PARAMETER = "last_notification_revision";
 
     /** Everything the engine needs, validated by the public builder. */
@@ -349,15 +351,14 @@ public final class ProxyEngine {
         resyncDue = retry.isBefore(next) ? retry : next;
     }
 
-    /** A whole message from the stream; the socket is asked for the next one afterwards. */
+    /** A whole message from the stream; reading resumes if it had stopped for the buffer. */
     private void message(long gen, Listener listener, String text) {
         try {
             frame(gen, text);
         } finally {
-            if (!closed && gen == generation && listener.socket != null) {
+            if (listener.applied(text.length()) && !closed && gen == generation) {
                 // Applying took engine time, not the Service Manager's: silence counts from now.
                 listener.heard(settings.clock().instant());
-                listener.pending = false;
                 listener.socket.request(1);
             }
         }
@@ -389,6 +390,15 @@ public final class ProxyEngine {
         LOG.debug("Applied notification {} (revision {}, correlation_id={})", notification.id(),
                 notification.revision(), correlationId);
         signal();
+    }
+
+    private void ping(Listener listener) {
+        long gen = listener.gen;
+        listener.socket.sendPing(ByteBuffer.allocate(0)).whenComplete((ws, error) -> {
+            if (error != null) {
+                run(() -> disconnected(gen, "ping failed: " + unwrap(error)));
+            }
+        });
     }
 
     private void resyncAfterBadMessage(long gen, String what) {
@@ -437,17 +447,12 @@ public final class ProxyEngine {
         Listener listener = current;
         if (listener != null) {
             Duration silence = maxPingPeriod.multipliedBy(SILENT_PERIODS);
-            if (!listener.pending && !now.isBefore(listener.lastHeard.plus(silence))) {
+            if (!listener.paused() && !now.isBefore(listener.lastHeard.plus(silence))) {
                 drop();
                 reconnectLater("the Service Manager was silent for " + silence.toMillis() + " ms");
             } else if (!now.isBefore(nextPing)) {
                 nextPing = now.plus(pingInterval());
-                long gen = listener.gen;
-                listener.socket.sendPing(ByteBuffer.allocate(0)).whenComplete((ws, error) -> {
-                    if (error != null) {
-                        run(() -> disconnected(gen, "ping failed: " + unwrap(error)));
-                    }
-                });
+                ping(listener);
             }
         }
         if (!now.isBefore(resyncDue)) {
@@ -518,8 +523,12 @@ public final class ProxyEngine {
 
     /**
      * One connection's listener: reassembles messages sent in parts and hands each whole one, and
-     * the closing, to the engine thread, in order. It asks the socket for one message at a time:
-     * the next only after the engine applied the last (pings and pongs are asked for at once).
+     * the closing, to the engine thread, in order. It reads ahead while less than
+     * {@link #MAX_BUFFERED_CHARS} of messages wait for the engine, and stops reading (asks the
+     * socket for nothing more) once they reach it, until the engine catches up: a slow platform
+     * makes the Service Manager's writes wait, not the proxy's memory grow. It does not stop after
+     * every message because the JDK's socket does not notice the connection closing while it is
+     * not asked for anything (seen on JDK 17); a proxy that keeps reading sees a cut at once.
      * The socket calls it on one thread at a time.
      */
     private final class Listener implements WebSocket.Listener {
@@ -529,8 +538,10 @@ public final class ProxyEngine {
         private volatile WebSocket socket;
         /** When the Service Manager was last heard from, by the engine's clock. */
         private volatile Instant lastHeard = Instant.MIN;
-        /** A message is with the engine: silence does not count while the socket is not read. */
-        private volatile boolean pending;
+        /** Characters handed to the engine and not applied yet. Guarded by this. */
+        private long buffered;
+        /** Whether reading stopped because {@link #buffered} reached the bound. Guarded by this. */
+        private boolean paused;
         private boolean tooLong;
 
         Listener(long gen) {
@@ -543,6 +554,36 @@ public final class ProxyEngine {
 
         private void heard() {
             heard(settings.clock().instant());
+        }
+
+        /** Silence does not count while the socket is not read. */
+        synchronized boolean paused() {
+            return paused;
+        }
+
+        /** A message of {@code chars} goes to the engine; true when reading may go on. */
+        private synchronized boolean handOver(long chars) {
+            buffered += chars;
+            paused = buffered >= MAX_BUFFERED_CHARS;
+            return !paused;
+        }
+
+        /** The engine applied a message of {@code chars}; true when reading must resume. */
+        synchronized boolean applied(long chars) {
+            buffered -= chars;
+            if (paused && buffered < MAX_BUFFERED_CHARS) {
+                paused = false;
+                return true;
+            }
+            return false;
+        }
+
+        private void deliver(WebSocket webSocket, String text) {
+            boolean more = handOver(text.length());
+            run(() -> message(gen, this, text));
+            if (more) {
+                webSocket.request(1);
+            }
         }
 
         @Override
@@ -573,8 +614,7 @@ public final class ProxyEngine {
             }
             String text = parts.toString();
             parts.setLength(0);
-            pending = true;
-            run(() -> message(gen, this, text));
+            deliver(webSocket, text);
             return null;
         }
 
@@ -585,9 +625,8 @@ public final class ProxyEngine {
                 webSocket.request(1);
                 return null;
             }
-            pending = true;
             // The stream never sends binary messages: treated as a bad notification.
-            run(() -> message(gen, this, "<binary message>"));
+            deliver(webSocket, "<binary message>");
             return null;
         }
 
