@@ -570,6 +570,20 @@ class BrokerProxyTest {
         }
 
         @Test
+        @DisplayName("takes the revision and the ping period from the GET's headers when its body lacks them")
+        void valuesFromHeaders() throws Exception {
+            try (RawWebSocketServer raw = new RawWebSocketServer()) {
+                RawWebSocketServer.Peer peer = openRaw(raw, platform,
+                        Map.of("last_notification_revision", "4", "max_ping_period", "3000"), "{}");
+                assertThat(proxy.lastAppliedRevision()).isEqualTo(4);
+
+                clock.advance(Duration.ofMillis(1000));
+
+                assertThat(peer.read().opcode()).isEqualTo(0x9);
+            }
+        }
+
+        @Test
         @DisplayName("silent for three max_ping_periods on the clock is given up and reopened after the last revision")
         void silenceReconnects() throws Exception {
             try (RawWebSocketServer raw = new RawWebSocketServer()) {
@@ -668,11 +682,20 @@ class BrokerProxyTest {
 
         private RawWebSocketServer.Peer openRaw(RawWebSocketServer raw, long maxPingPeriod, Platform target)
                 throws Exception {
+            return openRaw(raw, target, Map.of(), "{\"last_notification_revision\":4,\"max_ping_period\":"
+                    + maxPingPeriod + "}");
+        }
+
+        /** Starts the proxy against {@code raw}: answers its GET with these headers and body, then its upgrade. */
+        private RawWebSocketServer.Peer openRaw(RawWebSocketServer raw, Platform target, Map<String, String> headers,
+                                                String body) throws Exception {
             proxy = buildProxy(target, raw.wsUrl()).start();
             RawWebSocketServer.Peer get = raw.accept(WAIT);
             assertThat(get.isUpgrade()).isFalse();
+            Map<String, String> answerHeaders = new java.util.HashMap<>(headers);
             // Closing, so that the client opens the stream on a new connection this server accepts.
-            get.answer(200, Map.of("Connection", "close"), "{\"last_notification_revision\":4,\"max_ping_period\":" + maxPingPeriod + "}");
+            answerHeaders.put("Connection", "close");
+            get.answer(200, answerHeaders, body);
             RawWebSocketServer.Peer peer = raw.accept(WAIT);
             assertThat(peer.isUpgrade()).isTrue();
             assertThat(peer.requestHead.get(0)).contains("last_notification_revision=4");
