@@ -61,8 +61,8 @@ public final class BrokerProxy implements AutoCloseable {
     /**
      * The revision up to which the platform is in line with the Service Manager: that of the last
      * notification applied, or after a full resync the newest revision the Service Manager
-     * announced just before it ({@code GET /v1/notifications} without an upgrade). -1 before the first resync, and again from a 410 or a bad notification until the
-     * resync that follows.
+     * announced just before it ({@code GET /v1/notifications} without an upgrade). -1 before the
+     * first resync, and again from a 410 or a bad notification until the resync that follows.
      */
     public long lastAppliedRevision() {
         return engine.lastAppliedRevision();

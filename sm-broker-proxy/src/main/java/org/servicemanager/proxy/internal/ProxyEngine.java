@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Pings go out every third of {@code max_ping_period}, timed by the injected clock; three ping
  * periods without anything from the Service Manager (it answers every ping) end the connection.
- * The listener asks the socket for one message at a time, and for the next only after the engine
- * applied the last one, so a slow platform never makes the proxy buffer the stream.
+ * The listener reads ahead only up to a bound (4 Mi characters of messages waiting for the
+ * engine), then asks the socket for nothing more until the engine catches up, so a slow platform
+ * never makes the proxy buffer the stream without bound.
  *
  * <p>Thread-safe: public methods may be called from any thread.
  */
