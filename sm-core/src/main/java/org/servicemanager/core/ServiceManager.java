@@ -106,7 +106,8 @@ public final class ServiceManager implements AutoCloseable {
         this.placeholderSweep = OsbRoutes.register(router, ctx);
         this.accessPolicy = new AccessPolicy(authenticator, b.authenticationDisabled);
         // Broker notifications reach a platform cut down to the plans it may see (as REST and OSB do).
-        this.notificationHub = new NotificationHub(b.store, b.clock, b.notificationQueueSize, b.maxPingPeriod,
+        this.notificationHub = new NotificationHub(b.store, b.clock, b.notificationQueueSize,
+                b.maxNotificationStreamsPerPlatform, b.maxPingPeriod,
                 b.notificationRetention, revision, new PlatformView(b.store)::planIds);
         registerNotificationRoute(router, notificationHub, b.store, b.maxPingPeriod);
         this.dispatcher = new Dispatcher(router, accessPolicy, b.maxRequestBodyBytes);
@@ -324,6 +325,7 @@ public final class ServiceManager implements AutoCloseable {
         private Duration notificationRetention = Duration.ofHours(12);
         private Duration maxPingPeriod = Duration.ofSeconds(60);
         private int notificationQueueSize = 1000;
+        private int maxNotificationStreamsPerPlatform = 16;
 
         private Builder() {
         }
@@ -452,6 +454,20 @@ public final class ServiceManager implements AutoCloseable {
                 throw new IllegalArgumentException("notificationQueueSize must be at least 1, was " + size);
             }
             this.notificationQueueSize = size;
+            return this;
+        }
+
+        /**
+         * How many notification WebSockets one platform may have open on one node at once (default
+         * 16; a platform normally runs one proxy, a few while one replaces another). One more is
+         * refused with 429 and {@code Retry-After}.
+         */
+        public Builder maxNotificationStreamsPerPlatform(int streams) {
+            if (streams < 1) {
+                throw new IllegalArgumentException("maxNotificationStreamsPerPlatform must be at least 1, was "
+                        + streams);
+            }
+            this.maxNotificationStreamsPerPlatform = streams;
             return this;
         }
 

@@ -33,6 +33,8 @@ public final class NotificationSocket {
     private static final Logger LOG = LoggerFactory.getLogger(NotificationSocket.class);
     /** The servlet context attribute where Jakarta WebSocket containers publish their server container. */
     public static final String CONTAINER_ATTRIBUTE = "jakarta.websocket.server.ServerContainer";
+    /** The largest message a client may send (its messages mean nothing to the server). */
+    static final int CLIENT_MESSAGE_LIMIT = 4096;
 
     private NotificationSocket() {
     }
@@ -103,6 +105,9 @@ public final class NotificationSocket {
         @Override
         public void onOpen(Session session, EndpointConfig config) {
             session.setMaxIdleTimeout(stream.maxPingPeriod().toMillis());
+            // Clients have nothing to say beyond pings; a large message only costs memory (closed, 1009).
+            session.setMaxTextMessageBufferSize(CLIENT_MESSAGE_LIMIT);
+            session.setMaxBinaryMessageBufferSize(CLIENT_MESSAGE_LIMIT);
             session.addMessageHandler(String.class, (MessageHandler.Whole<String>) ignored -> { });
             session.addMessageHandler(PongMessage.class, (MessageHandler.Whole<PongMessage>) ignored -> { });
             stream.start(new NotificationStream.Sink() {

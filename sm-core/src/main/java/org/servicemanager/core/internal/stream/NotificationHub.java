@@ -68,6 +68,7 @@ public final class NotificationHub implements AutoCloseable {
     private final Store store;
     private final Clock clock;
     private final int queueSize;
+    private final int maxStreamsPerPlatform;
     private final Duration maxPingPeriod;
     private final Duration retention;
     private final VisiblePlans visiblePlans;
@@ -88,12 +89,14 @@ public final class NotificationHub implements AutoCloseable {
      * @param revision       the registry revision, which keys the visible plans read per platform
      * @param visiblePlanIds the ids of the plans a platform may see now, read from the store
      */
-    public NotificationHub(Store store, Clock clock, int queueSize, Duration maxPingPeriod, Duration retention,
-            Revision revision, Function<String, Set<String>> visiblePlanIds) {
+    public NotificationHub(Store store, Clock clock, int queueSize, int maxStreamsPerPlatform,
+            Duration maxPingPeriod, Duration retention, Revision revision,
+            Function<String, Set<String>> visiblePlanIds) {
         this.store = Objects.requireNonNull(store, "store");
         this.visiblePlans = new VisiblePlans(revision, visiblePlanIds);
         this.clock = Objects.requireNonNull(clock, "clock");
         this.queueSize = queueSize;
+        this.maxStreamsPerPlatform = maxStreamsPerPlatform;
         this.maxPingPeriod = Objects.requireNonNull(maxPingPeriod, "maxPingPeriod");
         this.retention = Objects.requireNonNull(retention, "retention");
         this.poller = new Thread(this::pollLoop, "sm-notification-poll");
@@ -138,7 +141,11 @@ public final class NotificationHub implements AutoCloseable {
                 maxPingPeriod);
         // Registered before the replay reads the log: whatever the poller reads from now on reaches
         // the stream too, and the stream drops what the replay covered.
-        streams.computeIfAbsent(platformId, p -> ConcurrentHashMap.newKeySet()).add(stream);
+        if (!register(stream)) {
+            return new NotificationStream.Refused(Responses.error(429, "TooManyRequests", "platform " + platformId
+                    + " already has " + maxStreamsPerPlatform + " notification connections open on this node; "
+                    + "close one before opening another").withHeader("Retry-After", "10"));
+        }
         countConnection(platformId, +1);
         try {
             long last = from;
@@ -334,6 +341,22 @@ public final class NotificationHub implements AutoCloseable {
             for (Subscription s : delivery.targets()) {
                 s.live(n, delivery.frame());
             }
+        }
+    }
+
+    /**
+     * Adds a stream to its platform's, unless the platform has the most it may have here: each holds
+     * a queue and a connection, so one platform's credentials must not be able to open them without
+     * end. Serialised per platform so that concurrent openings cannot pass the limit together.
+     */
+    private boolean register(Subscription stream) {
+        Set<Subscription> own = streams.computeIfAbsent(stream.platformId(), p -> ConcurrentHashMap.newKeySet());
+        synchronized (own) {
+            if (own.size() >= maxStreamsPerPlatform) {
+                return false;
+            }
+            own.add(stream);
+            return true;
         }
     }
 
