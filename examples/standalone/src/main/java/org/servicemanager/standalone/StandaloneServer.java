@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
  * generated and printed once to standard output</td></tr>
  * <tr><td>{@code SM_BROKER_TIMEOUT_SECONDS}</td><td>{@code 60}</td><td>connect and read timeout for
  * calls to brokers, a positive integer</td></tr>
+ * <tr><td>{@code SM_NOTIFICATION_RETENTION_HOURS}</td><td>{@code 12}</td><td>how long notifications
+ * for the Service Broker Proxies are kept, a positive integer</td></tr>
  * </table>
  *
  * <p>Bad configuration ends the process with exit code 2, a failure to start (e.g. the port is
@@ -101,7 +103,10 @@ public final class StandaloneServer {
         String host = value(env, "SM_HOST", "127.0.0.1");
         int port = port(value(env, "SM_PORT", "8080"));
         String username = value(env, "SM_ADMIN_USERNAME", "admin");
-        Duration brokerTimeout = brokerTimeout(value(env, "SM_BROKER_TIMEOUT_SECONDS", "60"));
+        Duration brokerTimeout = Duration.ofSeconds(positive("SM_BROKER_TIMEOUT_SECONDS",
+                value(env, "SM_BROKER_TIMEOUT_SECONDS", "60")));
+        Duration retention = Duration.ofHours(positive("SM_NOTIFICATION_RETENTION_HOURS",
+                value(env, "SM_NOTIFICATION_RETENTION_HOURS", "12")));
         String configuredPassword = env.get("SM_ADMIN_PASSWORD");
         boolean generated = configuredPassword == null || configuredPassword.isEmpty();
         String password = generated ? generatePassword() : configuredPassword;
@@ -113,7 +118,8 @@ public final class StandaloneServer {
                     .store(storage.store())
                     .adminUser(username, password)
                     .brokerConnectTimeout(brokerTimeout)
-                    .brokerReadTimeout(brokerTimeout);
+                    .brokerReadTimeout(brokerTimeout)
+                    .notificationRetention(retention);
             if (storage.encryptionKey() != null) {
                 builder.encryptionKey(storage.encryptionKey());
             }
@@ -192,16 +198,17 @@ public final class StandaloneServer {
         throw new ConfigurationException("SM_PORT must be an integer between 0 and 65535, was '" + value + "'");
     }
 
-    private static Duration brokerTimeout(String value) {
+    /** A positive whole number of some unit, small enough for any {@link Duration} of it. */
+    private static long positive(String name, String value) {
         try {
-            long seconds = Long.parseLong(value);
-            if (seconds > 0) {
-                return Duration.ofSeconds(seconds);
+            long number = Long.parseLong(value);
+            if (number > 0 && number <= 1_000_000) {
+                return number;
             }
         } catch (NumberFormatException e) {
             // reported below, with the value
         }
-        throw new ConfigurationException("SM_BROKER_TIMEOUT_SECONDS must be a positive integer, was '" + value + "'");
+        throw new ConfigurationException(name + " must be an integer between 1 and 1000000, was '" + value + "'");
     }
 
     private static String generatePassword() {

@@ -90,12 +90,23 @@ class StandaloneServerTest {
     }
 
     @ParameterizedTest(name = "SM_BROKER_TIMEOUT_SECONDS=''{0}''")
-    @ValueSource(strings = {"0", "-5", "soon"})
+    @ValueSource(strings = {"0", "-5", "soon", "99999999999999999999"})
     @DisplayName("rejects an SM_BROKER_TIMEOUT_SECONDS that is not a positive integer, naming it")
     void badTimeout(String timeout) {
         assertThatThrownBy(() -> StandaloneServer.start(Map.of("SM_STORAGE", "memory", "SM_PORT", "0", "SM_BROKER_TIMEOUT_SECONDS", timeout)))
                 .isInstanceOf(ConfigurationException.class)
-                .hasMessage("SM_BROKER_TIMEOUT_SECONDS must be a positive integer, was '" + timeout + "'");
+                .hasMessage("SM_BROKER_TIMEOUT_SECONDS must be an integer between 1 and 1000000, was '" + timeout + "'");
+    }
+
+    @ParameterizedTest(name = "SM_NOTIFICATION_RETENTION_HOURS=''{0}''")
+    @ValueSource(strings = {"0", "-1", "half a day", "1000001"})
+    @DisplayName("rejects an SM_NOTIFICATION_RETENTION_HOURS that is not a positive integer, naming it")
+    void badRetention(String hours) {
+        assertThatThrownBy(() -> StandaloneServer.start(Map.of("SM_STORAGE", "memory", "SM_PORT", "0",
+                "SM_NOTIFICATION_RETENTION_HOURS", hours)))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessage("SM_NOTIFICATION_RETENTION_HOURS must be an integer between 1 and 1000000, was '" + hours
+                        + "'");
     }
 
     @Test
