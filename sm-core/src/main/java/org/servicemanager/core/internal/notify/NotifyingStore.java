@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.servicemanager.api.model.Entity;
 import org.servicemanager.api.model.Platform;
@@ -95,15 +96,25 @@ public final class NotifyingStore extends ForwardingStore {
             Store tx = delegate();
             // Each cast is to the type just compared with, so it always holds.
             if (type == EntityTypes.SERVICE_BROKERS) {
-                return (Repository<T>) new Brokers((Repository<ServiceBroker>) repository, tx, changes);
+                return (Repository<T>) new Watched<>((Repository<ServiceBroker>) repository,
+                        b -> changes.touchBroker(tx, b.id()), b -> changes.touchBroker(tx, b.id()),
+                        id -> changes.beforeBrokerDelete(tx, id));
             } else if (type == EntityTypes.SERVICE_OFFERINGS) {
-                return (Repository<T>) new Offerings((Repository<ServiceOffering>) repository, tx, changes);
+                return (Repository<T>) new Watched<>((Repository<ServiceOffering>) repository,
+                        o -> changes.beforeOfferingCreate(tx, o), o -> changes.beforeOfferingUpdate(tx, o),
+                        id -> changes.beforeOfferingDelete(tx, id));
             } else if (type == EntityTypes.SERVICE_PLANS) {
-                return (Repository<T>) new Plans((Repository<ServicePlan>) repository, tx, changes);
+                return (Repository<T>) new Watched<>((Repository<ServicePlan>) repository,
+                        p -> changes.beforePlanCreate(tx, p), p -> changes.beforePlanUpdate(tx, p),
+                        id -> changes.beforePlanDelete(tx, id));
             } else if (type == EntityTypes.VISIBILITIES) {
-                return (Repository<T>) new Visibilities((Repository<Visibility>) repository, tx, changes);
+                return (Repository<T>) new Watched<>((Repository<Visibility>) repository,
+                        v -> changes.touchVisibility(tx, v.id()), v -> changes.touchVisibility(tx, v.id()),
+                        id -> changes.touchVisibility(tx, id));
             } else if (type == EntityTypes.PLATFORMS) {
-                return (Repository<T>) new Platforms((Repository<Platform>) repository, tx, changes);
+                // Platform writes matter only for the visibilities a delete takes along.
+                return (Repository<T>) new Watched<>((Repository<Platform>) repository, p -> { }, p -> { },
+                        id -> changes.beforePlatformsDelete(tx, List.of(id)));
             }
             return repository;
         }
@@ -149,167 +160,44 @@ public final class NotifyingStore extends ForwardingStore {
         }
     }
 
-    private static final class Brokers extends ForwardingRepository<ServiceBroker> {
-        private final Store tx;
-        private final Changes changes;
+    /**
+     * A watched repository inside a transaction: before each write, the transaction's changes note
+     * what it touches (for a bulk delete, each entity it will delete).
+     */
+    private static final class Watched<T extends Entity> extends ForwardingRepository<T> {
+        private final Consumer<T> beforeCreate;
+        private final Consumer<T> beforeUpdate;
+        private final Consumer<String> beforeDelete;
 
-        Brokers(Repository<ServiceBroker> delegate, Store tx, Changes changes) {
+        Watched(Repository<T> delegate, Consumer<T> beforeCreate, Consumer<T> beforeUpdate,
+                Consumer<String> beforeDelete) {
             super(delegate);
-            this.tx = tx;
-            this.changes = changes;
+            this.beforeCreate = beforeCreate;
+            this.beforeUpdate = beforeUpdate;
+            this.beforeDelete = beforeDelete;
         }
 
         @Override
-        public ServiceBroker create(ServiceBroker entity) {
-            changes.touchBroker(tx, entity.id());
+        public T create(T entity) {
+            beforeCreate.accept(entity);
             return super.create(entity);
         }
 
         @Override
-        public ServiceBroker update(ServiceBroker entity) {
-            changes.touchBroker(tx, entity.id());
+        public T update(T entity) {
+            beforeUpdate.accept(entity);
             return super.update(entity);
         }
 
         @Override
         public boolean delete(String id) {
-            changes.beforeBrokerDelete(tx, id);
+            beforeDelete.accept(id);
             return super.delete(id);
         }
 
         @Override
         public int deleteAll(Query query) {
-            list(query, PageRequest.unbounded()).items().forEach(b -> changes.beforeBrokerDelete(tx, b.id()));
-            return super.deleteAll(query);
-        }
-    }
-
-    private static final class Offerings extends ForwardingRepository<ServiceOffering> {
-        private final Store tx;
-        private final Changes changes;
-
-        Offerings(Repository<ServiceOffering> delegate, Store tx, Changes changes) {
-            super(delegate);
-            this.tx = tx;
-            this.changes = changes;
-        }
-
-        @Override
-        public ServiceOffering create(ServiceOffering entity) {
-            changes.beforeOfferingCreate(tx, entity);
-            return super.create(entity);
-        }
-
-        @Override
-        public ServiceOffering update(ServiceOffering entity) {
-            changes.beforeOfferingUpdate(tx, entity);
-            return super.update(entity);
-        }
-
-        @Override
-        public boolean delete(String id) {
-            changes.beforeOfferingDelete(tx, id);
-            return super.delete(id);
-        }
-
-        @Override
-        public int deleteAll(Query query) {
-            list(query, PageRequest.unbounded()).items().forEach(o -> changes.beforeOfferingDelete(tx, o.id()));
-            return super.deleteAll(query);
-        }
-    }
-
-    private static final class Plans extends ForwardingRepository<ServicePlan> {
-        private final Store tx;
-        private final Changes changes;
-
-        Plans(Repository<ServicePlan> delegate, Store tx, Changes changes) {
-            super(delegate);
-            this.tx = tx;
-            this.changes = changes;
-        }
-
-        @Override
-        public ServicePlan create(ServicePlan entity) {
-            changes.beforePlanCreate(tx, entity);
-            return super.create(entity);
-        }
-
-        @Override
-        public ServicePlan update(ServicePlan entity) {
-            changes.beforePlanUpdate(tx, entity);
-            return super.update(entity);
-        }
-
-        @Override
-        public boolean delete(String id) {
-            changes.beforePlanDelete(tx, id);
-            return super.delete(id);
-        }
-
-        @Override
-        public int deleteAll(Query query) {
-            list(query, PageRequest.unbounded()).items().forEach(p -> changes.beforePlanDelete(tx, p.id()));
-            return super.deleteAll(query);
-        }
-    }
-
-    private static final class Visibilities extends ForwardingRepository<Visibility> {
-        private final Store tx;
-        private final Changes changes;
-
-        Visibilities(Repository<Visibility> delegate, Store tx, Changes changes) {
-            super(delegate);
-            this.tx = tx;
-            this.changes = changes;
-        }
-
-        @Override
-        public Visibility create(Visibility entity) {
-            changes.touchVisibility(tx, entity.id());
-            return super.create(entity);
-        }
-
-        @Override
-        public Visibility update(Visibility entity) {
-            changes.touchVisibility(tx, entity.id());
-            return super.update(entity);
-        }
-
-        @Override
-        public boolean delete(String id) {
-            changes.touchVisibility(tx, id);
-            return super.delete(id);
-        }
-
-        @Override
-        public int deleteAll(Query query) {
-            list(query, PageRequest.unbounded()).items().forEach(v -> changes.touchVisibility(tx, v));
-            return super.deleteAll(query);
-        }
-    }
-
-    /** Platform writes matter only for the visibilities a delete takes along. */
-    private static final class Platforms extends ForwardingRepository<Platform> {
-        private final Store tx;
-        private final Changes changes;
-
-        Platforms(Repository<Platform> delegate, Store tx, Changes changes) {
-            super(delegate);
-            this.tx = tx;
-            this.changes = changes;
-        }
-
-        @Override
-        public boolean delete(String id) {
-            changes.beforePlatformsDelete(tx, List.of(id));
-            return super.delete(id);
-        }
-
-        @Override
-        public int deleteAll(Query query) {
-            changes.beforePlatformsDelete(tx, list(query, PageRequest.unbounded()).items().stream()
-                    .map(Platform::id).toList());
+            list(query, PageRequest.unbounded()).items().forEach(e -> beforeDelete.accept(e.id()));
             return super.deleteAll(query);
         }
     }
