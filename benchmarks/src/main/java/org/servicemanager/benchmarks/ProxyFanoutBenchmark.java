@@ -330,8 +330,8 @@ final class ProxyFanoutBenchmark {
                     Arrays.sort(r);
                     System.out.printf("%s %s: answered in %.1f ms; raw clients all within %.1f ms (p50 %.1f);"
                                     + " proxies all within %.1f ms (p50 %.1f)%n", c < 0 ? "warm-up" : "change", org,
-                            (answered - sent) / 1e6, last(r) / 1e6, pct(r, 0.5) / 1e6, last(p) / 1e6,
-                            pct(p, 0.5) / 1e6);
+                            (answered - sent) / 1e6, r.length == 0 ? 0 : last(r) / 1e6, r.length == 0 ? 0
+                                    : pct(r, 0.5) / 1e6, last(p) / 1e6, pct(p, 0.5) / 1e6);
                     if (c >= 0) {
                         proxyLatencies.add(p);
                         rawLatencies.add(r);
