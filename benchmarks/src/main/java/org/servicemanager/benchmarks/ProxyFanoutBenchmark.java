@@ -287,10 +287,12 @@ final class ProxyFanoutBenchmark {
                 List<long[]> rawLatencies = new ArrayList<>();
                 long[] patchNanos = new long[changes];
                 long cpuStart = 0;
+                java.util.Map<String, Long> threadCpuStart = java.util.Map.of();
                 String everyone = null;
                 long wallStart = 0;
                 for (int c = -WARMUP_CHANGES; c < changes; c++) {
                     if (c == 0) {
+                        threadCpuStart = cpuByGroup();
                         cpuStart = processCpuNanos();
                         wallStart = System.nanoTime();
                     }
@@ -339,11 +341,13 @@ final class ProxyFanoutBenchmark {
                     }
                 }
                 double cpuPerChange = (processCpuNanos() - cpuStart) / 1e6 / changes;
+                String threadCpu = cpuPerChange(threadCpuStart, cpuByGroup(), changes);
                 double wall = (System.nanoTime() - wallStart) / 1e9;
                 System.out.println("threads after the changes: " + threadCensus());
                 System.out.println();
                 System.out.printf("over %d changes (%.1f s, process CPU %.0f ms per change):%n", changes, wall,
                         cpuPerChange);
+                System.out.println("  CPU ms per change by thread group:" + threadCpu);
                 Arrays.sort(patchNanos);
                 System.out.printf("  POST/DELETE answered: p50 %.1f ms, max %.1f ms%n", pct(patchNanos, 0.5) / 1e6,
                         last(patchNanos) / 1e6);
@@ -412,12 +416,40 @@ final class ProxyFanoutBenchmark {
         };
     }
 
+    /** CPU time of the live threads so far, by {@link #group} of their names, in nanoseconds. */
+    static java.util.Map<String, Long> cpuByGroup() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        java.util.Map<String, Long> cpu = new java.util.HashMap<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            long nanos = mx.getThreadCpuTime(t.getId());
+            if (nanos > 0) {
+                cpu.merge(group(t.getName()), nanos, Long::sum);
+            }
+        }
+        return cpu;
+    }
+
+    /** The CPU each group of threads used between two {@link #cpuByGroup} readings, per change, most first. */
+    static String cpuPerChange(java.util.Map<String, Long> before, java.util.Map<String, Long> after, int changes) {
+        StringBuilder out = new StringBuilder();
+        after.entrySet().stream()
+                .map(e -> java.util.Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() / changes >= 500_000)
+                .sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
+                .forEach(e -> out.append(String.format(" %s=%.1f", e.getKey(), e.getValue() / 1e6 / changes)));
+        return out.toString();
+    }
+
+    private static String group(String threadName) {
+        String name = threadName.replaceAll("\\d+", "N");
+        return name.contains("@") ? name.substring(0, name.indexOf('@')) : name;
+    }
+
     /** Live threads by name, with digits folded, most first: how many threads each part runs. */
     static String threadCensus() {
         java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) {
-            String name = t.getName().replaceAll("\\d+", "N");
-            counts.merge(name.contains("@") ? name.substring(0, name.indexOf('@')) : name, 1, Integer::sum);
+            counts.merge(group(t.getName()), 1, Integer::sum);
         }
         StringBuilder out = new StringBuilder(Thread.activeCount() + " live:");
         counts.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue())
