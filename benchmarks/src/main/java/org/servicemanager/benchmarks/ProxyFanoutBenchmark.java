@@ -232,8 +232,10 @@ final class ProxyFanoutBenchmark {
 
                 Watch watch = new Watch(proxyCount, rawCount);
                 // One HttpClient for all proxies' REST reads (and streams, where the proxy uses it).
+                java.util.Set<String> before = threadNames();
                 HttpClient proxyClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                         .connectTimeout(Duration.ofSeconds(30)).executor(proxyHttpExecutor).build();
+                nameNewThreads(before, "proxies-HttpClient-");
                 List<InMemoryPlatform> memories = new ArrayList<>();
                 t0 = System.nanoTime();
                 for (int i = 0; i < proxyCount; i++) {
@@ -262,8 +264,10 @@ final class ProxyFanoutBenchmark {
                 System.out.printf("setup: %d proxies started, connected and resynced in %.1f s%n", proxyCount,
                         connectSeconds);
 
+                before = threadNames();
                 HttpClient rawClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                         .executor(rawExecutor).build();
+                nameNewThreads(before, "raw-HttpClient-");
                 t0 = System.nanoTime();
                 List<CompletableFuture<WebSocket>> opening = new ArrayList<>();
                 URI notifications = URI.create("ws" + server.baseUrl().substring(4) + "/v1/notifications");
@@ -440,8 +444,23 @@ final class ProxyFanoutBenchmark {
         return out.toString();
     }
 
+    /** Thread names to group names, for threads whose own name does not say whose they are. */
+    private static final java.util.Map<String, String> LABELS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static java.util.Set<String> threadNames() {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        Thread.getAllStackTraces().keySet().forEach(t -> names.add(t.getName()));
+        return names;
+    }
+
+    /** Labels the threads started since {@code before} (an HttpClient's selector) with {@code prefix}. */
+    private static void nameNewThreads(java.util.Set<String> before, String prefix) {
+        threadNames().stream().filter(n -> !before.contains(n))
+                .forEach(n -> LABELS.put(n, prefix + n.replaceAll("^HttpClient-\\d+-", "")));
+    }
+
     private static String group(String threadName) {
-        String name = threadName.replaceAll("\\d+", "N");
+        String name = LABELS.getOrDefault(threadName, threadName).replaceAll("\\d+", "N");
         return name.contains("@") ? name.substring(0, name.indexOf('@')) : name;
     }
 
