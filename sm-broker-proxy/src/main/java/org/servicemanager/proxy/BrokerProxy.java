@@ -60,9 +60,9 @@ public final class BrokerProxy implements AutoCloseable {
 
     /**
      * The revision up to which the platform is in line with the Service Manager: that of the last
-     * notification applied, or after a full resync the newest revision the stream announced when
-     * it opened. -1 before the first resync, and again from a 410 or a bad notification until the
-     * resync that follows.
+     * notification applied, or after a full resync the newest revision the Service Manager
+     * announced just before it ({@code GET /v1/notifications} without an upgrade). -1 before the
+     * first resync, and again from a 410 or a bad notification until the resync that follows.
      */
     public long lastAppliedRevision() {
         return engine.lastAppliedRevision();
@@ -80,7 +80,7 @@ public final class BrokerProxy implements AutoCloseable {
 
     /**
      * Waits until the platform is in line up to this revision: a notification with it (or a later
-     * one) has been applied, or a resync began after the stream announced it. False when
+     * one) has been applied, or a resync began after the Service Manager announced it. False when
      * {@code timeout} passed first. Only notifications for this platform or for all reach the
      * proxy, so a revision taken from the Service Manager's store is reached only if such a
      * notification carries it or a later one, or the stream reopens.
@@ -150,7 +150,8 @@ public final class BrokerProxy implements AutoCloseable {
         /**
          * Where the notification stream is, when not at the Service Manager's own
          * {@code /v1/notifications} (a separate WebSocket gateway; tests). {@code ws}, {@code wss},
-         * {@code http} or {@code https}; the proxy adds {@code last_notification_revision} itself.
+         * {@code http} or {@code https}; the proxy adds {@code last_notification_revision} itself. It must
+         * also answer a {@code GET} without the upgrade (the newest revision and the ping period).
          */
         public Builder notificationsUri(URI uri) {
             Objects.requireNonNull(uri, "uri");
@@ -223,8 +224,8 @@ public final class BrokerProxy implements AutoCloseable {
         }
 
         /**
-         * The HTTP client for the REST reads, e.g. with a TLS context; default a new one. The
-         * stream uses its {@link HttpClient#sslContext() SSL context} too.
+         * The HTTP client for the REST reads and the notification stream (its WebSocket), e.g. with
+         * a TLS context; default a new one.
          */
         public Builder httpClient(HttpClient client) {
             this.httpClient = Objects.requireNonNull(client, "client");
@@ -249,7 +250,7 @@ public final class BrokerProxy implements AutoCloseable {
             SmClient smClient = new SmClient(http, base, authorization, requestTimeout, SmClient.MAX_PAGE_SIZE);
             Reconciler reconciler = new Reconciler(platform, brokerPrefix, base + "/v1/osb/", username, password);
             ProxyEngine.Settings settings = new ProxyEngine.Settings(notifications, authorization, resyncInterval,
-                    requestTimeout, clock, new Backoff(backoffMin, backoffMax, random), http.sslContext());
+                    requestTimeout, clock, new Backoff(backoffMin, backoffMax, random), http);
             return new BrokerProxy(new ProxyEngine(smClient, reconciler, settings));
         }
 

@@ -58,6 +58,8 @@ class BrokerProxyTest {
     private BrokerProxy startProxy(Platform target) throws InterruptedException {
         proxy = buildProxy(target, stream.baseUrl() + "/v1/notifications").start();
         assertThat(proxy.awaitResyncs(1, WAIT)).as("first resync").isTrue();
+        // The stream opens after the resync; what a test sends before would reach no one.
+        eventually("the stream open", () -> proxy.isConnected() && stream.openConnections() == 1);
         return proxy;
     }
 
@@ -430,14 +432,19 @@ class BrokerProxyTest {
     class Stream {
 
         @Test
-        @DisplayName("is opened with the platform's credentials and, at start, without a revision")
+        @DisplayName("is opened with the platform's credentials after the revision a GET without upgrade announced")
         void connectsAsThePlatform() throws Exception {
             startProxy();
 
             String basic = "Basic " + Base64.getEncoder().encodeToString(
                     (sm.platformUser + ":" + sm.platformPassword).getBytes(StandardCharsets.UTF_8));
-            assertThat(stream.connections()).singleElement().satisfies(c -> {
+            assertThat(stream.starts()).singleElement().satisfies(c -> {
                 assertThat(c.query()).isNull();
+                assertThat(c.authorization()).isEqualTo(basic);
+            });
+            eventually("the stream opened", () -> stream.openConnections() == 1);
+            assertThat(stream.connections()).singleElement().satisfies(c -> {
+                assertThat(c.query()).isEqualTo("last_notification_revision=0");
                 assertThat(c.authorization()).isEqualTo(basic);
             });
         }
@@ -459,12 +466,13 @@ class BrokerProxyTest {
             assertThat(proxy.awaitRevision(2, WAIT)).isTrue();
             assertThat(stream.connections()).hasSize(2);
             assertThat(stream.connections().get(1).query()).isEqualTo("last_notification_revision=1");
+            assertThat(stream.starts()).hasSize(1);
             assertThat(platform.broker("sm-postgres")).isPresent();
             assertThat(proxy.completedResyncs()).isEqualTo(1);
         }
 
         @Test
-        @DisplayName("answering 410 on reconnect makes the proxy resync fully and reconnect without a revision")
+        @DisplayName("answering 410 on reconnect makes the proxy ask for the newest revision, resync fully and reconnect after it")
         void goneResyncs() throws Exception {
             String id = sm.registerBroker("pg", "small", "large");
             sm.visibleToPlatform("pg-small-id", Map.of());
@@ -477,14 +485,16 @@ class BrokerProxyTest {
             stream.dropConnections();
 
             assertThat(proxy.awaitResyncs(2, WAIT)).isTrue();
+            eventually("the third connection", () -> stream.connections().size() == 3);
             assertThat(stream.connections()).extracting(NotificationServer.Connection::query,
                     NotificationServer.Connection::refused).containsExactly(
-                    org.assertj.core.groups.Tuple.tuple(null, false),
+                    org.assertj.core.groups.Tuple.tuple("last_notification_revision=0", false),
                     org.assertj.core.groups.Tuple.tuple("last_notification_revision=1", true),
-                    org.assertj.core.groups.Tuple.tuple(null, false));
+                    org.assertj.core.groups.Tuple.tuple("last_notification_revision=1", false));
+            assertThat(stream.starts()).hasSize(2);
             assertThat(platform.access("sm-pg", "pg-large-id")).contains(PlanAccess.everyone());
-            // The newest revision the stream announced when it reopened.
-            eventually("the announced revision", () -> proxy.lastAppliedRevision() == 1);
+            // The newest revision the Service Manager announced before the resync.
+            assertThat(proxy.lastAppliedRevision()).isEqualTo(1);
         }
 
         @Test
@@ -498,7 +508,8 @@ class BrokerProxyTest {
 
             assertThat(proxy.awaitResyncs(2, WAIT)).isTrue();
             eventually("a second connection", () -> stream.openConnections() == 1 && stream.connections().size() == 2);
-            assertThat(stream.connections().get(1).query()).isNull();
+            assertThat(stream.connections().get(1).query()).isEqualTo("last_notification_revision=0");
+            assertThat(stream.starts()).hasSize(2);
             var old = sm.brokerState(id);
             sm.renameBroker(id, "postgres");
             publish(5, SmFixture.notification(5, "/v1/service_brokers", "MODIFIED", null, old, sm.brokerState(id)));
@@ -506,7 +517,7 @@ class BrokerProxyTest {
         }
 
         @Test
-        @DisplayName("announces its newest revision at the upgrade, which the proxy takes as applied after its resync")
+        @DisplayName("announces its newest revision to a GET without upgrade, which the proxy takes as applied after its resync")
         void takesAnnouncedRevision() throws Exception {
             String id = sm.registerBroker("pg", "small");
             sm.visibleToPlatform("pg-small-id", Map.of());
@@ -541,13 +552,10 @@ class BrokerProxyTest {
         }
 
         @Test
-        @DisplayName("is pinged every third of the max_ping_period the upgrade answer announced, timed by the clock")
+        @DisplayName("is pinged every third of the max_ping_period the GET without upgrade announced, timed by the clock")
         void pingsByClock() throws Exception {
             try (RawWebSocketServer raw = new RawWebSocketServer()) {
-                proxy = buildProxy(platform, raw.wsUrl()).start();
-                RawWebSocketServer.Peer peer = raw.accept(WAIT);
-                peer.upgrade(Map.of("last_notification_revision", "0", "max_ping_period", "3000"), null);
-                assertThat(proxy.awaitResyncs(1, WAIT)).isTrue();
+                RawWebSocketServer.Peer peer = openRaw(raw, 3000);
 
                 clock.advance(Duration.ofMillis(999));
                 peer.socket.setSoTimeout(500);
@@ -562,24 +570,161 @@ class BrokerProxyTest {
         }
 
         @Test
-        @DisplayName("that refuses to open is retried, while a resync from the REST API brings the platform in line")
-        void retriesUntilReachable() throws Exception {
+        @DisplayName("takes the revision and the ping period from the GET's headers when its body lacks them")
+        void valuesFromHeaders() throws Exception {
+            try (RawWebSocketServer raw = new RawWebSocketServer()) {
+                RawWebSocketServer.Peer peer = openRaw(raw, platform,
+                        Map.of("last_notification_revision", "4", "max_ping_period", "3000"), "{}");
+                assertThat(proxy.lastAppliedRevision()).isEqualTo(4);
+
+                clock.advance(Duration.ofMillis(1000));
+
+                assertThat(peer.read().opcode()).isEqualTo(0x9);
+            }
+        }
+
+        @Test
+        @DisplayName("silent for three max_ping_periods on the clock is given up and reopened after the last revision")
+        void silenceReconnects() throws Exception {
+            try (RawWebSocketServer raw = new RawWebSocketServer()) {
+                openRaw(raw, 3000);
+
+                clock.advance(Duration.ofMillis(9000));
+
+                RawWebSocketServer.Peer again = raw.accept(WAIT);
+                assertThat(again.isUpgrade()).isTrue();
+                assertThat(again.requestHead.get(0)).contains("last_notification_revision=4");
+                assertThat(proxy.completedResyncs()).isEqualTo(1);
+            }
+        }
+
+        @Test
+        @DisplayName("is read one message at a time: while the platform is slow, the Service Manager's writes stall "
+                + "instead of the proxy buffering them, and all is applied once it goes on")
+        void backpressure() throws Exception {
+            String id = sm.registerBroker("pg", "small");
+            sm.visibleToPlatform("pg-small-id", Map.of());
+            FlakyPlatform slow = new FlakyPlatform(platform);
+            try (RawWebSocketServer raw = new RawWebSocketServer()) {
+                RawWebSocketServer.Peer peer = openRaw(raw, 60000, slow);
+                java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+                slow.holdUntil(gate);
+                var old = sm.brokerState(id);
+                sm.renameBroker(id, "postgres");
+                peer.sendText(true, 0x1, SmFixture.notification(5, "/v1/service_brokers", "MODIFIED", null, old,
+                        sm.brokerState(id)));
+                eventually("the platform holding the rename", slow::holding);
+
+                // 32 MB of notifications the proxy does not mirror: far more than the TCP buffers hold.
+                int count = 128;
+                String pad = "x".repeat(256 * 1024);
+                java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
+                Thread writer = new Thread(() -> {
+                    try {
+                        for (int i = 0; i < count; i++) {
+                            long revision = 6 + i;
+                            peer.sendText(true, 0x1, "{\"id\":\"n" + revision + "\",\"resource\":\"/v1/platforms\","
+                                    + "\"type\":\"MODIFIED\",\"platform_id\":null,\"revision\":" + revision
+                                    + ",\"payload\":{\"pad\":\"" + pad + "\"}}");
+                            written.incrementAndGet();
+                        }
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                writer.start();
+                int before;
+                do {
+                    before = written.get();
+                    Thread.sleep(500);
+                } while (written.get() != before && written.get() < count);
+
+                assertThat(written.get()).as("notifications written while the platform holds").isLessThan(count);
+                gate.countDown();
+                writer.join(WAIT.toMillis());
+                assertThat(written.get()).isEqualTo(count);
+                assertThat(proxy.awaitRevision(5 + count, WAIT)).isTrue();
+                assertThat(platform.broker("sm-postgres")).isPresent();
+            }
+        }
+
+        @Test
+        @DisplayName("cut while the platform is busy with a notification is noticed once it is done, and reopened after it")
+        void cutWhileBusy() throws Exception {
+            String id = sm.registerBroker("pg", "small");
+            sm.visibleToPlatform("pg-small-id", Map.of());
+            FlakyPlatform slow = new FlakyPlatform(platform);
+            try (RawWebSocketServer raw = new RawWebSocketServer()) {
+                RawWebSocketServer.Peer peer = openRaw(raw, 60000, slow);
+                java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+                slow.holdUntil(gate);
+                var old = sm.brokerState(id);
+                sm.renameBroker(id, "postgres");
+                peer.sendText(true, 0x1, SmFixture.notification(5, "/v1/service_brokers", "MODIFIED", null, old,
+                        sm.brokerState(id)));
+                eventually("the platform holding the rename", slow::holding);
+
+                peer.socket.close();
+                Thread.sleep(200);
+                gate.countDown();
+
+                RawWebSocketServer.Peer again = raw.accept(WAIT);
+                assertThat(again.isUpgrade()).isTrue();
+                assertThat(again.requestHead.get(0)).contains("last_notification_revision=5");
+                assertThat(platform.broker("sm-postgres")).isPresent();
+            }
+        }
+
+        /** Starts the proxy against {@code raw}: answers its GET (newest revision 4), then its upgrade. */
+        private RawWebSocketServer.Peer openRaw(RawWebSocketServer raw, long maxPingPeriod) throws Exception {
+            return openRaw(raw, maxPingPeriod, platform);
+        }
+
+        private RawWebSocketServer.Peer openRaw(RawWebSocketServer raw, long maxPingPeriod, Platform target)
+                throws Exception {
+            return openRaw(raw, target, Map.of(), "{\"last_notification_revision\":4,\"max_ping_period\":"
+                    + maxPingPeriod + "}");
+        }
+
+        /** Starts the proxy against {@code raw}: answers its GET with these headers and body, then its upgrade. */
+        private RawWebSocketServer.Peer openRaw(RawWebSocketServer raw, Platform target, Map<String, String> headers,
+                                                String body) throws Exception {
+            proxy = buildProxy(target, raw.wsUrl()).start();
+            RawWebSocketServer.Peer get = raw.accept(WAIT);
+            assertThat(get.isUpgrade()).isFalse();
+            Map<String, String> answerHeaders = new java.util.HashMap<>(headers);
+            // Closing, so that the client opens the stream on a new connection this server accepts.
+            answerHeaders.put("Connection", "close");
+            get.answer(200, answerHeaders, body);
+            RawWebSocketServer.Peer peer = raw.accept(WAIT);
+            assertThat(peer.isUpgrade()).isTrue();
+            assertThat(peer.requestHead.get(0)).contains("last_notification_revision=4");
+            peer.upgrade(Map.of(), null);
+            eventually("the stream open", proxy::isConnected);
+            assertThat(proxy.completedResyncs()).isEqualTo(1);
+            return peer;
+        }
+
+        @Test
+        @DisplayName("that refuses (503 to the GET, 502 and 401 to the upgrade) is retried, and a resync brings the platform in line meanwhile")
+        void retriesRefusals() throws Exception {
             sm.registerBroker("pg", "small");
             sm.visibleToPlatform("pg-small-id", Map.of());
-            try (RawWebSocketServer raw = new RawWebSocketServer()) {
-                proxy = buildProxy(platform, raw.wsUrl()).start();
-                raw.accept(WAIT).refuse(503, "{}");
-                assertThat(proxy.awaitResyncs(1, WAIT)).isTrue();
-                assertThat(platform.broker("sm-pg")).isPresent();
-                raw.accept(WAIT).refuse(502, "{}");
-                assertThat(proxy.isConnected()).isFalse();
+            stream.refuseStarts(503);
+            stream.refuseUpgrades(502, 401);
 
-                raw.accept(WAIT).upgrade(Map.of("last_notification_revision", "9"), null);
+            proxy = buildProxy(platform, stream.baseUrl() + "/v1/notifications").start();
 
-                assertThat(proxy.awaitRevision(9, WAIT)).isTrue();
-                assertThat(proxy.completedResyncs()).isEqualTo(2);
-                assertThat(proxy.isConnected()).isTrue();
-            }
+            assertThat(proxy.awaitResyncs(1, WAIT)).isTrue();
+            assertThat(platform.broker("sm-pg")).isPresent();
+            eventually("the stream open", proxy::isConnected);
+            assertThat(stream.starts()).extracting(NotificationServer.Connection::refused).containsExactly(true, false);
+            assertThat(stream.connections()).extracting(NotificationServer.Connection::refused)
+                    .containsExactly(true, true, false);
+            assertThat(stream.connections()).extracting(NotificationServer.Connection::query)
+                    .containsOnly("last_notification_revision=0");
+            // One resync while the GET failed, one after it answered; the refused upgrades need none.
+            assertThat(proxy.completedResyncs()).isEqualTo(2);
         }
     }
 }

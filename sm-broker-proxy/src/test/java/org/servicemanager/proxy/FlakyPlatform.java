@@ -3,10 +3,15 @@ package org.servicemanager.proxy;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A platform that refuses the next few changes, then behaves like the one it wraps. Thread-safe. */
+/**
+ * A platform that refuses the next few changes, or holds them until a gate opens, then behaves like
+ * the one it wraps. Thread-safe.
+ */
 final class FlakyPlatform implements Platform {
     private final Platform delegate;
     private final AtomicInteger failures = new AtomicInteger();
+    private volatile java.util.concurrent.CountDownLatch gate;
+    private volatile boolean holding;
 
     FlakyPlatform(Platform delegate) {
         this.delegate = delegate;
@@ -17,7 +22,29 @@ final class FlakyPlatform implements Platform {
         failures.set(count);
     }
 
+    /** Every change waits until {@code gate} opens. */
+    void holdUntil(java.util.concurrent.CountDownLatch gate) {
+        this.gate = gate;
+    }
+
+    /** Whether a change is waiting at the gate now. */
+    boolean holding() {
+        return holding;
+    }
+
     private void maybeFail(String what) {
+        java.util.concurrent.CountDownLatch waitFor = gate;
+        if (waitFor != null) {
+            holding = true;
+            try {
+                waitFor.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PlatformException("interrupted while held (test)");
+            } finally {
+                holding = false;
+            }
+        }
         if (failures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             throw new PlatformException("the platform refused " + what + " (test)");
         }

@@ -30,8 +30,9 @@ import org.eclipse.jetty.util.Callback;
 /**
  * A stand-in for the Service Manager's notification endpoint (WIRE.md), on a free loopback port:
  * it keeps the notifications a test publishes, replays those after {@code last_notification_revision}
- * to a new connection, sends new ones live, answers 410 when told, and can cut connections.
- * The upgrade answer carries {@code last_notification_revision} and {@code max_ping_period}.
+ * to a new connection, sends new ones live, answers 410 or other refusals when told, and can cut
+ * connections. A {@code GET} without the upgrade answers the newest revision and the ping period
+ * (JSON and headers), as the Service Manager does; the upgrade answer carries them as headers too.
  * Thread-safe.
  */
 final class NotificationServer implements AutoCloseable {
@@ -44,8 +45,13 @@ final class NotificationServer implements AutoCloseable {
     private final TreeMap<Long, String> notifications = new TreeMap<>();
     private final List<Session> sessions = new ArrayList<>();
     private final List<Connection> connections = new CopyOnWriteArrayList<>();
+    /** The GETs without an upgrade, as connections (refused: answered with a scripted refusal). */
+    private final List<Connection> starts = new CopyOnWriteArrayList<>();
+    private final java.util.Queue<Integer> upgradeRefusals = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.Queue<Integer> startRefusals = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final List<String> handshakeAuthorizations = new CopyOnWriteArrayList<>();
     private final AtomicBoolean goneOnce = new AtomicBoolean();
+    private final long maxPingPeriod = 60000;
     private final java.util.concurrent.atomic.AtomicInteger pongs = new java.util.concurrent.atomic.AtomicInteger();
 
     private NotificationServer(Server server) {
@@ -67,15 +73,41 @@ final class NotificationServer implements AutoCloseable {
             @Override
             public boolean handle(Request request, Response response, Callback callback) throws Exception {
                 String query = request.getHttpURI().getQuery();
-                if (query != null && query.contains("last_notification_revision") && ns.goneOnce.getAndSet(false)) {
-                    ns.connections.add(new Connection(query, request.getHeaders().get(HttpHeader.AUTHORIZATION), true));
-                    response.setStatus(410);
-                    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-                    response.write(true, ByteBuffer.wrap(("{\"error\":\"Gone\",\"description\":\"revision too old\"}")
-                            .getBytes(StandardCharsets.UTF_8)), callback);
+                String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+                String upgrade = request.getHeaders().get(HttpHeader.UPGRADE);
+                if (upgrade == null || !upgrade.toLowerCase(java.util.Locale.ROOT).contains("websocket")) {
+                    Integer refusal = ns.startRefusals.poll();
+                    ns.starts.add(new Connection(query, authorization, refusal != null));
+                    if (refusal != null) {
+                        answer(response, callback, refusal, "{\"error\":\"Refused\",\"description\":\"scripted\"}");
+                        return true;
+                    }
+                    long newest = ns.newestRevision();
+                    response.getHeaders().put("last_notification_revision", Long.toString(newest));
+                    response.getHeaders().put("max_ping_period", Long.toString(ns.maxPingPeriod));
+                    answer(response, callback, 200, "{\"last_notification_revision\":" + newest
+                            + ",\"max_ping_period\":" + ns.maxPingPeriod + "}");
+                    return true;
+                }
+                Integer refusal = ns.upgradeRefusals.poll();
+                if (refusal == null && query != null && query.contains("last_notification_revision")
+                        && ns.goneOnce.getAndSet(false)) {
+                    refusal = 410;
+                }
+                if (refusal != null) {
+                    ns.connections.add(new Connection(query, authorization, true));
+                    answer(response, callback, refusal, refusal == 410
+                            ? "{\"error\":\"Gone\",\"description\":\"revision too old\"}"
+                            : "{\"error\":\"Refused\",\"description\":\"scripted\"}");
                     return true;
                 }
                 return super.handle(request, response, callback);
+            }
+
+            private static void answer(Response response, Callback callback, int status, String json) {
+                response.setStatus(status);
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+                response.write(true, ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8)), callback);
             }
         });
         try {
@@ -137,6 +169,25 @@ final class NotificationServer implements AutoCloseable {
 
     int pongs() {
         return pongs.get();
+    }
+
+    /** The next upgrades are refused with these statuses, one each, in order. */
+    void refuseUpgrades(int... statuses) {
+        for (int status : statuses) {
+            upgradeRefusals.add(status);
+        }
+    }
+
+    /** The next GETs without an upgrade are refused with these statuses, one each, in order. */
+    void refuseStarts(int... statuses) {
+        for (int status : statuses) {
+            startRefusals.add(status);
+        }
+    }
+
+    /** The GETs without an upgrade so far. */
+    List<Connection> starts() {
+        return List.copyOf(starts);
     }
 
     /** The next connection that asks for a revision gets 410 Gone. */
@@ -222,7 +273,7 @@ final class NotificationServer implements AutoCloseable {
             List<String> auth = request.getHeaders().get("Authorization");
             handshakeAuthorizations.add(auth == null || auth.isEmpty() ? "" : auth.get(0));
             response.getHeaders().put("last_notification_revision", List.of(Long.toString(newestRevision())));
-            response.getHeaders().put("max_ping_period", List.of("60000"));
+            response.getHeaders().put("max_ping_period", List.of(Long.toString(maxPingPeriod)));
         }
 
         @Override

@@ -20,8 +20,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A WebSocket server written frame by frame on a loopback socket, for tests that must see what a
- * client sends byte for byte (masking, pings) or make the server misbehave. One test thread drives
+ * A WebSocket server written frame by frame on a loopback socket, for tests that must see what the
+ * client sends (pings, which a Jakarta endpoint never sees) or hold back what a server would send. One test thread drives
  * it; not thread-safe.
  */
 final class RawWebSocketServer implements AutoCloseable {
@@ -112,10 +112,19 @@ final class RawWebSocketServer implements AutoCloseable {
             out.flush();
         }
 
-        void refuse(int status, String body) throws IOException {
+        /** Whether the request asks for a WebSocket upgrade. */
+        boolean isUpgrade() {
+            String upgrade = requestHeader("Upgrade");
+            return upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket");
+        }
+
+        /** Answers a plain HTTP request with a JSON body and these headers. */
+        void answer(int status, Map<String, String> headers, String body) throws IOException {
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            out.write(("HTTP/1.1 " + status + " Refused\r\nContent-Type: application/json\r\nContent-Length: "
-                    + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            StringBuilder head = new StringBuilder("HTTP/1.1 " + status + " Answer\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + bytes.length + "\r\n");
+            headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
+            out.write(head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
             out.write(bytes);
             out.flush();
         }
@@ -126,10 +135,15 @@ final class RawWebSocketServer implements AutoCloseable {
             frame.write((fin ? 0x80 : 0) | opcode);
             if (payload.length < 126) {
                 frame.write(payload.length);
-            } else {
+            } else if (payload.length <= 0xFFFF) {
                 frame.write(126);
                 frame.write(payload.length >> 8);
                 frame.write(payload.length);
+            } else {
+                frame.write(127);
+                for (int i = 7; i >= 0; i--) {
+                    frame.write((int) ((long) payload.length >> (8 * i)));
+                }
             }
             frame.write(payload);
             out.write(frame.toByteArray());

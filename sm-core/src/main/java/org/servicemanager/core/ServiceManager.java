@@ -32,7 +32,9 @@ import org.servicemanager.core.internal.http.AccessPolicy;
 import org.servicemanager.core.internal.http.Dispatcher;
 import org.servicemanager.core.internal.http.ErrorMapper;
 import org.servicemanager.core.internal.http.Handler;
+import org.servicemanager.core.internal.http.Responses;
 import org.servicemanager.core.internal.http.Router;
+import org.servicemanager.core.internal.json.Json;
 import org.servicemanager.core.internal.notify.NotifyingStore;
 import org.servicemanager.core.internal.osb.OsbRoutes;
 import org.servicemanager.core.internal.osb.PlaceholderSweep;
@@ -104,7 +106,7 @@ public final class ServiceManager implements AutoCloseable {
         this.accessPolicy = new AccessPolicy(authenticator, b.authenticationDisabled);
         this.notificationHub = new NotificationHub(b.store, b.clock, b.notificationQueueSize, b.maxPingPeriod,
                 b.notificationRetention);
-        registerNotificationRoute(router, notificationHub);
+        registerNotificationRoute(router, notificationHub, b.store, b.maxPingPeriod);
         this.dispatcher = new Dispatcher(router, accessPolicy, b.maxRequestBodyBytes);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "sm-placeholder-sweep");
@@ -117,9 +119,13 @@ public final class ServiceManager implements AutoCloseable {
 
     /**
      * {@code GET /v1/notifications} without a WebSocket upgrade (or through a transport that cannot
-     * upgrade): the same checks as the upgrade, then 400, so a client learns what it did wrong.
+     * upgrade): the same checks as the upgrade (401, 403, 400, 410), then 200 with what the upgrade
+     * answer's headers would say, as JSON and as the same headers. A client that cannot read the
+     * upgrade answer's headers (the JDK's WebSocket client hides them) learns the newest revision and
+     * the ping period here, and can probe whether a revision is still available.
      */
-    private static void registerNotificationRoute(Router router, NotificationHub hub) {
+    private static void registerNotificationRoute(Router router, NotificationHub hub, Store store,
+                                                  Duration maxPingPeriod) {
         router.add("GET", "/v1/notifications", Access.PLATFORM, Handler.sync(call -> {
             String platformId = ((Principal.PlatformCaller) call.principal()).platformId();
             SmResponse gone = hub.check(platformId,
@@ -127,8 +133,14 @@ public final class ServiceManager implements AutoCloseable {
             if (gone != null) {
                 return gone;
             }
-            throw new org.servicemanager.api.BadRequestException("GET /v1/notifications is a WebSocket endpoint: "
-                    + "send it as a WebSocket upgrade (Upgrade: websocket) through a transport that supports it");
+            // Read after the check: never older than what the check compared the revision with.
+            long newest = store.notifications().newestRevision();
+            long ping = maxPingPeriod.toMillis();
+            return Responses.jsonBuilder(200, Json.object().put("last_notification_revision", newest)
+                            .put("max_ping_period", ping))
+                    .header("last_notification_revision", Long.toString(newest))
+                    .header("max_ping_period", Long.toString(ping))
+                    .build();
         }));
     }
 

@@ -14,7 +14,11 @@ class CloudFoundryScenarioTest extends ProxyScenarioTest {
 
     @Override
     PlatformProbe newPlatform() {
-        FakeCloudFoundry cf = FakeCloudFoundry.start().organization("org-1", "one").organization("org-2", "two");
+        FakeCloudFoundry cf = FakeCloudFoundry.start();
+        // Every org a scenario scopes a plan to (the cuts scenario uses org-0 to org-12): CF refuses unknown ones.
+        for (int i = 0; i <= 12; i++) {
+            cf.organization("org-" + i, "org " + i);
+        }
         CloudFoundryPlatform platform = CloudFoundryPlatform.builder()
                 .apiUrl(cf.url())
                 .client(FakeCloudFoundry.CLIENT_ID, FakeCloudFoundry.CLIENT_SECRET)

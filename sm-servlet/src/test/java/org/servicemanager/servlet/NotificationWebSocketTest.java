@@ -151,17 +151,54 @@ class NotificationWebSocketTest {
             assertThat(node.handshake(platform.authorization(), "last_notification_revision=" + start).status())
                     .isEqualTo(101);
         }
+    }
+
+    @Nested
+    @DisplayName("a GET without the upgrade")
+    class PlainGet {
+
+        private HttpResponse<String> get(String authorization, String query) throws Exception {
+            HttpRequest.Builder request = HttpRequest.newBuilder(node.jetty.uri("/v1/notifications"
+                    + (query == null ? "" : "?" + query))).GET();
+            if (authorization != null) {
+                request.header("Authorization", authorization);
+            }
+            return NotificationNode.HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        }
 
         @Test
-        @DisplayName("a GET without the upgrade is 400 naming the WebSocket")
-        void plainGet() throws Exception {
-            HttpResponse<String> response = NotificationNode.HTTP.send(
-                    HttpRequest.newBuilder(node.jetty.uri("/v1/notifications"))
-                            .header("Authorization", platform.authorization()).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+        @DisplayName("answers a platform 200 with the newest revision and max_ping_period, as JSON and as headers")
+        void values() throws Exception {
+            Notification newest = append(platform.id());
 
-            assertThat(response.statusCode()).isEqualTo(400);
-            assertThat(response.body()).contains("WebSocket");
+            HttpResponse<String> response = get(platform.authorization(), null);
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            JsonNode body = NotificationNode.parse(response.body());
+            assertThat(body.get("last_notification_revision").asLong()).isEqualTo(newest.revision());
+            assertThat(body.get("max_ping_period").asLong()).isEqualTo(60000);
+            assertThat(response.headers().firstValue("last_notification_revision"))
+                    .contains(Long.toString(newest.revision()));
+            assertThat(response.headers().firstValue("max_ping_period")).contains("60000");
+        }
+
+        @Test
+        @DisplayName("refuses as the upgrade does: no or wrong credentials 401, an administrator 403")
+        void refusals() throws Exception {
+            assertThat(get(null, null).statusCode()).isEqualTo(401);
+            assertThat(get(NotificationNode.basic("nobody", "wrong"), null).statusCode()).isEqualTo(401);
+            assertThat(get(NotificationNode.ADMIN, null).statusCode()).isEqualTo(403);
+        }
+
+        @Test
+        @DisplayName("checks last_notification_revision as the upgrade does: 200 when available, 410 when not, 400 when malformed")
+        void probe() throws Exception {
+            assertThat(get(platform.authorization(), "last_notification_revision=" + start).statusCode())
+                    .isEqualTo(200);
+            HttpResponse<String> tooNew = get(platform.authorization(), "last_notification_revision=" + (start + 1));
+            assertThat(tooNew.statusCode()).isEqualTo(410);
+            assertThat(NotificationNode.parse(tooNew.body()).get("error").asText()).isEqualTo("Gone");
+            assertThat(get(platform.authorization(), "last_notification_revision=abc").statusCode()).isEqualTo(400);
         }
     }
 

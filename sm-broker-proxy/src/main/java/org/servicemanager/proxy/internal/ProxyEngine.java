@@ -1,66 +1,83 @@
 package org.servicemanager.proxy.internal;
 
-import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
 import org.servicemanager.proxy.PlatformException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs the proxy: one engine thread owns the model, the reconciler and the connection state; the
- * socket's reading thread only hands messages and closings to it, in order. So every platform
- * change happens on that thread, one at a time, and a notification is applied only after the ones
- * before it.
+ * WebSocket's listener only hands messages and closings to it, in order. So every platform change
+ * happens on that thread, one at a time, and a notification is applied only after the ones before
+ * it.
  *
- * <p>Connecting: with {@code last_notification_revision} when the last applied revision is known;
- * else without it, followed by a full resync, after which the upgrade answer's
- * {@code last_notification_revision} header is the last applied revision (the resync read
- * everything committed before the upgrade; the stream carries what came after, and applying a
- * change the resync already saw changes nothing). Reading starts only after that resync. A 410
- * forgets the revision and reconnects at once without it; any other failure or a closed
- * connection reconnects after a capped, jittered backoff. Pings go out every third of the
- * upgrade answer's {@code max_ping_period}.
+ * <p>The stream is the JDK's {@link WebSocket}, which does not show the upgrade answer's headers.
+ * So when the proxy does not know its revision (at start, after a 410, after a bad message) it asks
+ * {@code GET /v1/notifications} without an upgrade for the newest revision R and the ping period,
+ * resyncs fully from the REST API, and then opens the stream with
+ * {@code last_notification_revision=R}: whatever was committed during the resync is replayed, and
+ * applying a change the resync already saw changes nothing. From then on it always knows its
+ * revision, so reconnecting after a quiet spell needs no resync. A 410 on opening forgets the
+ * revision and starts over at once; any other failure or a closed connection reconnects after a
+ * capped, jittered backoff.
+ *
+ * <p>Pings go out every third of {@code max_ping_period}, timed by the injected clock; three ping
+ * periods without anything from the Service Manager (it answers every ping) end the connection.
+ * The listener reads ahead only up to a bound (4 Mi characters of messages waiting for the
+ * engine), then asks the socket for nothing more until the engine catches up, so a slow platform
+ * never makes the proxy buffer the stream without bound.
  *
  * <p>Thread-safe: public methods may be called from any thread.
  */
 public final class ProxyEngine {
     private static final Logger LOG = LoggerFactory.getLogger("org.servicemanager.proxy");
-    /** How often the engine checks for due pings and resyncs against its clock. */
+    /** How often the engine checks for due pings, silence and resyncs against its clock. */
     private static final Duration TICK = Duration.ofMillis(200);
-    /** The Service Manager's default, for an upgrade answer without the header. */
+    /** The Service Manager's default, for an answer without {@code max_ping_period}. */
     private static final Duration DEFAULT_MAX_PING_PERIOD = Duration.ofSeconds(60);
+    /** How many ping periods of silence end a connection. */
+    private static final int SILENT_PERIODS = 3;
+    /** A longer message is no notification; it ends the connection like a bad one. */
+    private static final int MAX_MESSAGE_CHARS = 16 * 1024 * 1024;
+    /** How many characters of messages may wait for the engine before the proxy stops reading. */
+    private static final long MAX_BUFFERED_CHARS = 4 * 1024 * 1024;
+    private static final String REVISION_PARAMETER = "last_notification_revision";
 
     /** Everything the engine needs, validated by the public builder. */
     public record Settings(URI notificationsUri, String authorization, Duration resyncInterval,
-                           Duration connectTimeout, Clock clock, Backoff backoff, SSLContext sslContext) {
+                           Duration connectTimeout, Clock clock, Backoff backoff, HttpClient httpClient) {
     }
 
     private final ExecutorService connector;
     private final SmClient smClient;
     private final Reconciler reconciler;
     private final Settings settings;
+    private final URI startUri;
     private final ScheduledExecutorService worker;
     private final SmModel model = new SmModel();
     private final Object progress = new Object();
 
     // Owned by the engine thread.
-    private NotificationSocket socket;
-    private Duration pingInterval = DEFAULT_MAX_PING_PERIOD.dividedBy(3);
+    private Listener current;
+    private Duration maxPingPeriod = DEFAULT_MAX_PING_PERIOD;
     private long generation;
     private int connectAttempts;
     private int failedReconciles;
@@ -78,6 +95,9 @@ public final class ProxyEngine {
         this.smClient = Objects.requireNonNull(smClient, "smClient");
         this.reconciler = Objects.requireNonNull(reconciler, "reconciler");
         this.settings = Objects.requireNonNull(settings, "settings");
+        String stream = settings.notificationsUri().toString();
+        // The same endpoint without the upgrade: ws -> http, wss -> https.
+        this.startUri = URI.create("http" + stream.substring(2));
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "sm-broker-proxy");
             t.setDaemon(true);
@@ -87,7 +107,7 @@ public final class ProxyEngine {
         // A reconnect scheduled minutes ahead must not hold up close().
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.worker = executor;
-        // Opening a socket blocks (connect, TLS, upgrade); it must not hold up the engine thread.
+        // Asking for the newest revision blocks; it must not hold up the engine thread.
         this.connector = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "sm-broker-proxy-connect");
             t.setDaemon(true);
@@ -155,31 +175,85 @@ public final class ProxyEngine {
             return;
         }
         long gen = ++generation;
-        long from = lastApplied;
-        URI uri = from < 0 ? settings.notificationsUri()
-                : URI.create(settings.notificationsUri() + "?last_notification_revision=" + from);
-        LOG.debug("Connecting to {}", uri);
-        CompletableFuture<NotificationSocket> future;
+        if (lastApplied >= 0) {
+            open(gen, lastApplied);
+            return;
+        }
+        String correlationId = UUID.randomUUID().toString();
+        LOG.debug("Asking {} for the newest revision (correlation_id={})", startUri, correlationId);
+        CompletableFuture<SmClient.StreamStart> future;
         try {
             future = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return NotificationSocket.open(uri, Map.of("Authorization", settings.authorization()),
-                            settings.connectTimeout(), settings.sslContext());
-                } catch (IOException e) {
+                    return smClient.streamStart(startUri, correlationId, DEFAULT_MAX_PING_PERIOD);
+                } catch (SmClient.SmReadException e) {
+                    throw new CompletionException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                     throw new CompletionException(e);
                 }
             }, connector);
         } catch (RejectedExecutionException e) {
             return;
         }
+        future.whenComplete((start, error) -> run(() -> startKnown(gen, correlationId, start, error)));
+    }
+
+    /** The newest revision is known (or could not be learnt): resync, then open the stream after it. */
+    private void startKnown(long gen, String correlationId, SmClient.StreamStart start, Throwable error) {
+        if (closed || gen != generation) {
+            return;
+        }
+        if (error != null) {
+            Throwable cause = unwrap(error);
+            int status = cause instanceof SmClient.SmReadException e ? e.status() : 0;
+            if (status == 401 || status == 403) {
+                LOG.warn("The Service Manager refuses the platform's credentials ({} at {}); check the platform "
+                        + "user and password", status, startUri);
+            } else if (connectAttempts == 0) {
+                // Not in line and the stream is down (maybe only the stream): bring the platform in
+                // line from the REST API meanwhile, once per streak of failures; the periodic resync
+                // follows if the streak lasts.
+                resync(UUID.randomUUID().toString());
+            }
+            reconnectLater("cannot ask " + startUri + " for the newest revision: " + cause.getMessage());
+            return;
+        }
+        maxPingPeriod = start.maxPingPeriod();
+        LOG.info("The Service Manager's newest notification revision is {} (max ping period {} ms); resyncing fully",
+                start.lastNotificationRevision(), maxPingPeriod.toMillis());
+        if (!resync(correlationId)) {
+            reconnectLater("the resync failed");
+            return;
+        }
+        // The resync read everything committed up to this revision; the stream replays what came after.
+        lastApplied = start.lastNotificationRevision();
+        signal();
+        open(gen, start.lastNotificationRevision());
+    }
+
+    private void open(long gen, long from) {
+        URI uri = URI.create(settings.notificationsUri() + "?" + REVISION_PARAMETER + "=" + from);
+        LOG.debug("Connecting to {}", uri);
+        Listener listener = new Listener(gen);
+        CompletableFuture<WebSocket> future;
+        try {
+            future = settings.httpClient().newWebSocketBuilder()
+                    .connectTimeout(settings.connectTimeout())
+                    .header("Authorization", settings.authorization())
+                    .buildAsync(uri, listener);
+        } catch (RuntimeException e) {
+            reconnectLater("cannot connect to " + settings.notificationsUri() + ": " + e);
+            return;
+        }
         future.whenComplete((ws, error) -> {
-            if (!run(() -> connected(gen, from, ws, error)) && ws != null) {
+            if (!run(() -> opened(gen, from, listener, ws, error)) && ws != null) {
                 ws.abort();
             }
         });
     }
 
-    private void connected(long gen, long from, NotificationSocket ws, Throwable error) {
+    private void opened(long gen, long from, Listener listener, WebSocket ws, Throwable error) {
         if (closed || gen != generation) {
             if (ws != null) {
                 ws.abort();
@@ -187,69 +261,43 @@ public final class ProxyEngine {
             return;
         }
         if (error != null) {
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-            if (cause instanceof NotificationSocket.HandshakeRejected rejected && rejected.status() == 410 && from >= 0) {
+            Throwable cause = unwrap(error);
+            int status = cause instanceof WebSocketHandshakeException refused ? refused.getResponse().statusCode() : 0;
+            if (status == 410) {
                 LOG.info("The Service Manager no longer has the notifications after revision {} (410); "
                         + "resyncing fully", from);
                 lastApplied = -1;
                 run(this::connect);
                 return;
             }
-            if (from < 0 && connectAttempts == 0) {
-                // Not in line and the stream is down (maybe only the stream): bring the platform in
-                // line from the REST API meanwhile, once per streak of failures; the periodic resync
-                // follows if the streak lasts.
-                resync(UUID.randomUUID().toString());
+            if (status == 401 || status == 403) {
+                LOG.warn("The Service Manager refuses the platform's credentials for the notification stream ({}); "
+                        + "check the platform user and password", status);
             }
-            reconnectLater("cannot connect to " + settings.notificationsUri() + ": " + cause.getMessage());
+            reconnectLater("cannot connect to " + settings.notificationsUri() + ": "
+                    + (status != 0 ? "the upgrade was answered " + status : String.valueOf(cause.getMessage())));
             return;
         }
-        socket = ws;
+        Instant now = settings.clock().instant();
+        listener.socket = ws;
+        listener.heard(now);
+        current = listener;
         connected = true;
         connectAttempts = 0;
-        Duration maxPingPeriod = millis(ws.header("max_ping_period").orElse(null), DEFAULT_MAX_PING_PERIOD);
-        pingInterval = maxPingPeriod.dividedBy(3);
-        nextPing = settings.clock().instant().plus(pingInterval);
-        long newest = ws.header("last_notification_revision").map(ProxyEngine::revision).orElse(-1L);
-        LOG.info("Connected to the Service Manager's notifications{} (newest revision {}, max ping period {} ms)",
-                from < 0 ? "" : " after revision " + from, newest, maxPingPeriod.toMillis());
-        if (from < 0) {
-            String correlationId = UUID.randomUUID().toString();
-            if (!resync(correlationId)) {
-                drop();
-                reconnectLater("the resync failed");
-                return;
-            }
-            if (newest >= 0) {
-                lastApplied = newest;
-                signal();
-            }
-        }
-        try {
-            // Silence of three ping periods means the Service Manager is gone: it answers each ping.
-            ws.startReading(new Listener(gen), maxPingPeriod.multipliedBy(3), "sm-broker-proxy-stream");
-        } catch (IOException e) {
-            drop();
-            reconnectLater("cannot read the stream: " + e.getMessage());
-        }
+        nextPing = now.plus(pingInterval());
+        LOG.info("Connected to the Service Manager's notifications after revision {}", from);
     }
 
-    private static Duration millis(String header, Duration fallback) {
-        try {
-            long ms = header == null ? -1 : Long.parseLong(header.trim());
-            return ms > 0 ? Duration.ofMillis(ms) : fallback;
-        } catch (NumberFormatException e) {
-            return fallback;
-        }
+    private Duration pingInterval() {
+        return maxPingPeriod.dividedBy(3);
     }
 
-    private static Long revision(String header) {
-        try {
-            long value = Long.parseLong(header.trim());
-            return value >= 0 ? value : -1L;
-        } catch (NumberFormatException e) {
-            return -1L;
+    private static Throwable unwrap(Throwable error) {
+        Throwable cause = error;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
         }
+        return cause;
     }
 
     /** A full read of the SM and a reconcile of everything. False if the SM could not be read. */
@@ -304,6 +352,19 @@ public final class ProxyEngine {
         resyncDue = retry.isBefore(next) ? retry : next;
     }
 
+    /** A whole message from the stream; reading resumes if it had stopped for the buffer. */
+    private void message(long gen, Listener listener, String text) {
+        try {
+            frame(gen, text);
+        } finally {
+            if (listener.applied(text.length()) && !closed && gen == generation) {
+                // Applying took engine time, not the Service Manager's: silence counts from now.
+                listener.heard(settings.clock().instant());
+                listener.socket.request(1);
+            }
+        }
+    }
+
     private void frame(long gen, String text) {
         if (closed || gen != generation) {
             return;
@@ -312,11 +373,7 @@ public final class ProxyEngine {
         try {
             notification = Notification.parse(text);
         } catch (Notification.BadNotificationException e) {
-            LOG.warn("Ignoring a bad notification ({} characters) after revision {}: {}; resyncing fully",
-                    text.length(), lastApplied, e.getMessage());
-            lastApplied = -1;
-            drop();
-            run(this::connect);
+            resyncAfterBadMessage(gen, text.length() + " characters: " + e.getMessage());
             return;
         }
         if (notification.revision() <= lastApplied) {
@@ -336,17 +393,35 @@ public final class ProxyEngine {
         signal();
     }
 
+    private void ping(Listener listener) {
+        long gen = listener.gen;
+        listener.socket.sendPing(ByteBuffer.allocate(0)).whenComplete((ws, error) -> {
+            if (error != null) {
+                run(() -> disconnected(gen, "ping failed: " + unwrap(error)));
+            }
+        });
+    }
+
+    private void resyncAfterBadMessage(long gen, String what) {
+        if (closed || gen != generation) {
+            return;
+        }
+        LOG.warn("Ignoring a bad notification ({}) after revision {}; resyncing fully", what, lastApplied);
+        lastApplied = -1;
+        drop();
+        run(this::connect);
+    }
+
     private void disconnected(long gen, String why) {
         if (closed || gen != generation) {
             return;
         }
-        socket = null;
-        connected = false;
+        drop();
         reconnectLater(why);
     }
 
     private void reconnectLater(String why) {
-        socket = null;
+        current = null;
         connected = false;
         Duration delay = settings.backoff().delay(Math.min(connectAttempts++, 30));
         LOG.info("Notifications: {}; reconnecting in {} ms", why, delay.toMillis());
@@ -356,12 +431,12 @@ public final class ProxyEngine {
 
     /** Forgets the current connection; callbacks of it are ignored from now on. */
     private void drop() {
-        NotificationSocket ws = socket;
-        socket = null;
+        Listener listener = current;
+        current = null;
         connected = false;
         generation++;
-        if (ws != null) {
-            ws.abort();
+        if (listener != null && listener.socket != null) {
+            listener.socket.abort();
         }
     }
 
@@ -370,14 +445,15 @@ public final class ProxyEngine {
             return;
         }
         Instant now = settings.clock().instant();
-        NotificationSocket ws = socket;
-        if (ws != null && !now.isBefore(nextPing)) {
-            nextPing = now.plus(pingInterval);
-            try {
-                ws.sendPing();
-            } catch (IOException e) {
+        Listener listener = current;
+        if (listener != null) {
+            Duration silence = maxPingPeriod.multipliedBy(SILENT_PERIODS);
+            if (!listener.paused() && !now.isBefore(listener.lastHeard.plus(silence))) {
                 drop();
-                reconnectLater("ping failed: " + e.getMessage());
+                reconnectLater("the Service Manager was silent for " + silence.toMillis() + " ms");
+            } else if (!now.isBefore(nextPing)) {
+                nextPing = now.plus(pingInterval());
+                ping(listener);
             }
         }
         if (!now.isBefore(resyncDue)) {
@@ -419,11 +495,15 @@ public final class ProxyEngine {
         }
         try {
             worker.execute(() -> {
-                NotificationSocket ws = socket;
-                socket = null;
+                Listener listener = current;
+                current = null;
                 connected = false;
+                WebSocket ws = listener == null ? null : listener.socket;
                 if (ws != null) {
-                    ws.close(1000, "proxy closing");
+                    // The close handshake runs on the HTTP client's threads; the TCP connection goes
+                    // once the close is sent, or after a second at most.
+                    ws.sendClose(WebSocket.NORMAL_CLOSURE, "proxy closing").orTimeout(1, TimeUnit.SECONDS)
+                            .whenComplete((done, error) -> ws.abort());
                 }
             });
         } catch (RejectedExecutionException e) {
@@ -442,32 +522,139 @@ public final class ProxyEngine {
         signal();
     }
 
-    /** Hands everything to the engine thread, in the order the socket delivers it. */
-    private final class Listener implements NotificationSocket.Handler {
+    /**
+     * One connection's listener: reassembles messages sent in parts and hands each whole one, and
+     * the closing, to the engine thread, in order. It reads ahead while less than
+     * {@link #MAX_BUFFERED_CHARS} of messages wait for the engine, and stops reading (asks the
+     * socket for nothing more) once they reach it, until the engine catches up: a slow platform
+     * makes the Service Manager's writes wait, not the proxy's memory grow. It does not stop after
+     * every message because the JDK's socket does not notice the connection closing while it is
+     * not asked for anything (seen on JDK 17); a proxy that keeps reading sees a cut at once.
+     * The socket calls it on one thread at a time.
+     */
+    private final class Listener implements WebSocket.Listener {
         private final long gen;
+        private final StringBuilder parts = new StringBuilder();
+        /** Set once the socket is open. */
+        private volatile WebSocket socket;
+        /** When the Service Manager was last heard from, by the engine's clock. */
+        private volatile Instant lastHeard = Instant.MIN;
+        /** Characters handed to the engine and not applied yet. Guarded by this. */
+        private long buffered;
+        /** Whether reading stopped because {@link #buffered} reached the bound. Guarded by this. */
+        private boolean paused;
+        private boolean tooLong;
 
         Listener(long gen) {
             this.gen = gen;
         }
 
-        @Override
-        public void onText(String text) {
-            run(() -> frame(gen, text));
+        void heard(Instant when) {
+            lastHeard = when;
+        }
+
+        private void heard() {
+            heard(settings.clock().instant());
+        }
+
+        /** Silence does not count while the socket is not read. */
+        synchronized boolean paused() {
+            return paused;
+        }
+
+        /** A message of {@code chars} goes to the engine; true when reading may go on. */
+        private synchronized boolean handOver(long chars) {
+            buffered += chars;
+            paused = buffered >= MAX_BUFFERED_CHARS;
+            return !paused;
+        }
+
+        /** The engine applied a message of {@code chars}; true when reading must resume. */
+        synchronized boolean applied(long chars) {
+            buffered -= chars;
+            if (paused && buffered < MAX_BUFFERED_CHARS) {
+                paused = false;
+                return true;
+            }
+            return false;
+        }
+
+        private void deliver(WebSocket webSocket, String text) {
+            boolean more = handOver(text.length());
+            run(() -> message(gen, this, text));
+            if (more) {
+                webSocket.request(1);
+            }
         }
 
         @Override
-        public void onBinary() {
-            run(() -> frame(gen, "<binary message>"));
+        public void onOpen(WebSocket webSocket) {
+            // Messages may reach the engine before the opening does; they need the socket to ask for more.
+            socket = webSocket;
+            heard();
+            webSocket.request(1);
         }
 
         @Override
-        public void onClosed(int code, String reason) {
-            run(() -> disconnected(gen, "closed by the Service Manager (" + code + " " + reason + ")"));
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            heard();
+            if (!tooLong && parts.length() + data.length() > MAX_MESSAGE_CHARS) {
+                tooLong = true;
+                parts.setLength(0);
+                // Queued before the abort, so the engine sees this reason first.
+                run(() -> resyncAfterBadMessage(gen, "a message of more than " + MAX_MESSAGE_CHARS + " characters"));
+                webSocket.abort();
+            }
+            if (tooLong) {
+                return null;
+            }
+            parts.append(data);
+            if (!last) {
+                webSocket.request(1);
+                return null;
+            }
+            String text = parts.toString();
+            parts.setLength(0);
+            deliver(webSocket, text);
+            return null;
         }
 
         @Override
-        public void onFailed(IOException error) {
-            run(() -> disconnected(gen, "connection failed: " + error.getMessage()));
+        public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+            heard();
+            if (!last) {
+                webSocket.request(1);
+                return null;
+            }
+            // The stream never sends binary messages: treated as a bad notification.
+            deliver(webSocket, "<binary message>");
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
+            // The socket answers with a pong itself.
+            heard();
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+            heard();
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            run(() -> disconnected(gen, "closed by the Service Manager (" + statusCode + " " + reason + ")"));
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            run(() -> disconnected(gen, "connection failed: " + error));
         }
     }
 }

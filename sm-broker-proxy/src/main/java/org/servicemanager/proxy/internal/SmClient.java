@@ -28,9 +28,28 @@ public final class SmClient {
     public static final class SmReadException extends Exception {
         private static final long serialVersionUID = 1L;
 
+        private final int status;
+
         SmReadException(String message, Throwable cause) {
-            super(message, cause);
+            this(0, message, cause);
         }
+
+        SmReadException(int status, String message, Throwable cause) {
+            super(message, cause);
+            this.status = status;
+        }
+
+        /** The HTTP status the Service Manager answered, 0 when it did not answer. */
+        public int status() {
+            return status;
+        }
+    }
+
+    /**
+     * What {@code GET /v1/notifications} without an upgrade answers: the newest revision in the
+     * Service Manager's store and how often the stream must be pinged at least.
+     */
+    public record StreamStart(long lastNotificationRevision, Duration maxPingPeriod) {
     }
 
     /** The model's content from one full read. */
@@ -85,6 +104,58 @@ public final class SmClient {
             return new State(brokerList, visibilityList);
         } catch (Notification.BadNotificationException | IllegalArgumentException e) {
             throw new SmReadException("the Service Manager answered an unexpected list: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Asks the notification endpoint ({@code http} or {@code https}), without upgrading, for the
+     * newest revision and the ping period: the JDK's WebSocket client does not show the upgrade
+     * answer's headers, which carry the same two values. Taken from the JSON body, else from the
+     * headers; a missing or bad ping period falls back to {@code defaultPingPeriod}.
+     */
+    public StreamStart streamStart(URI notifications, String correlationId, Duration defaultPingPeriod)
+            throws SmReadException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(notifications).timeout(timeout)
+                .header("Authorization", authorization).header("Accept", "application/json")
+                .header("X-Correlation-ID", correlationId).GET().build();
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new SmReadException("GET " + notifications.getPath() + " failed: " + e, e);
+        }
+        String text = new String(response.body(), StandardCharsets.UTF_8);
+        if (response.statusCode() != 200) {
+            throw new SmReadException(response.statusCode(), "GET " + notifications.getPath() + " answered "
+                    + response.statusCode() + ": " + abbreviate(text), null);
+        }
+        JsonNode body;
+        try {
+            body = MAPPER.readTree(text);
+        } catch (IOException e) {
+            body = null;
+        }
+        long revision = number(body, response, "last_notification_revision");
+        if (revision < 0) {
+            throw new SmReadException(200, "GET " + notifications.getPath()
+                    + " answered no last_notification_revision: " + abbreviate(text), null);
+        }
+        long ping = number(body, response, "max_ping_period");
+        return new StreamStart(revision, ping > 0 ? Duration.ofMillis(ping) : defaultPingPeriod);
+    }
+
+    /** A non-negative whole number from the body's field or else the header; -1 when neither has one. */
+    private static long number(JsonNode body, HttpResponse<?> response, String name) {
+        JsonNode field = body == null ? null : body.get(name);
+        if (field != null && field.canConvertToExactIntegral() && field.asLong(-1) >= 0) {
+            return field.asLong();
+        }
+        String header = response.headers().firstValue(name).orElse("").trim();
+        try {
+            long value = Long.parseLong(header);
+            return value >= 0 ? value : -1;
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 
