@@ -34,8 +34,8 @@ import org.servicemanager.proxy.memory.InMemoryPlatform;
  * for every platform ({@code platform_id} null), which opens the plan to everyone in every platform
  * or closes it back to the org, and times, per proxy, from sending the request until the proxy
  * has set the new access in its platform (a hook around the platform's {@code setAccess}, so
- * nothing polls). A label change on a visibility for every platform would change no access: such
- * a visibility opens the plan to everyone whatever its labels (WIRE.md). The yardstick, in the
+ * nothing polls): the smallest change that reaches every platform and changes every platform's
+ * access. The yardstick, in the
  * same run and on the same changes: plain {@code java.net.http.WebSocket} clients, one per
  * platform, that only record when the notification arrives.
  */

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One notification frame (WIRE.md), checked completely before anything is applied, so that a bad
+ * One notification frame (its format: README, "Notifications WebSocket"), checked completely before anything is applied, so that a bad
  * frame never leaves the model half-changed. Immutable.
  *
  * @param id            the notification's id
