@@ -9,15 +9,34 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A UTC clock that stands still until a test moves it. Thread-safe: the test thread moves it while
- * server threads read it.
+ * A UTC clock that stands still until a test moves it, or that moves by a fixed tick at every
+ * reading ({@link #ticking}), so that a deadline passes after a known number of polls without
+ * sleeping. Thread-safe: the test thread moves it while server threads read it.
  */
 public final class MutableClock extends Clock {
     private final AtomicReference<Instant> now;
+    private final Duration tick;
 
     /** A clock standing at {@code start}. */
     public MutableClock(Instant start) {
+        this(start, Duration.ZERO);
+    }
+
+    private MutableClock(Instant start, Duration tick) {
         this.now = new AtomicReference<>(Objects.requireNonNull(start, "start"));
+        this.tick = tick;
+    }
+
+    /**
+     * A clock at {@code start} that moves on by {@code tick} after every reading of
+     * {@link #instant()}: the first reading is {@code start}, the next {@code start + tick}.
+     */
+    public static MutableClock ticking(Instant start, Duration tick) {
+        Objects.requireNonNull(tick, "tick");
+        if (tick.isNegative()) {
+            throw new IllegalArgumentException("tick must not be negative, was " + tick);
+        }
+        return new MutableClock(start, tick);
     }
 
     /** Moves the clock forward (or back, for a negative duration) by {@code duration}. */
@@ -44,6 +63,6 @@ public final class MutableClock extends Clock {
 
     @Override
     public Instant instant() {
-        return now.get();
+        return tick.isZero() ? now.get() : now.getAndUpdate(instant -> instant.plus(tick));
     }
 }
