@@ -94,6 +94,12 @@ class BrokerProxyTest {
         return id;
     }
 
+    /** Registers broker pg with one plan, small, visible to the platform in org-1; returns the visibility's id. */
+    private String registerPgVisibleToOrg1() {
+        sm.registerBroker("pg", "small");
+        return sm.visibleToPlatform("pg-small-id", Map.of(ORG, List.of("org-1")));
+    }
+
     /** Renames broker {@code id} to postgres in the SM; returns the notification that tells of it. */
     private String renameToPostgres(String id, long revision) {
         var old = sm.brokerState(id);
@@ -271,8 +277,7 @@ class BrokerProxyTest {
         @Test
         @DisplayName("while applying a notification still counts the notification as applied, and a resync repairs it")
         void retriedAfterNotification() throws Exception {
-            sm.registerBroker("pg", "small");
-            String visibility = sm.visibleToPlatform("pg-small-id", Map.of(ORG, List.of("org-1")));
+            String visibility = registerPgVisibleToOrg1();
             FlakyPlatform flaky = new FlakyPlatform(platform);
             startProxy(flaky);
             String widened = addOrg2(visibility, 1);
@@ -312,8 +317,7 @@ class BrokerProxyTest {
         @Test
         @DisplayName("of a visibility's new label value widens the plan's access")
         void visibilityModified() throws Exception {
-            sm.registerBroker("pg", "small");
-            String visibility = sm.visibleToPlatform("pg-small-id", Map.of(ORG, List.of("org-1")));
+            String visibility = registerPgVisibleToOrg1();
             startProxy();
             String widened = addOrg2(visibility, 1);
 
@@ -406,8 +410,7 @@ class BrokerProxyTest {
         @Test
         @DisplayName("sent twice changes nothing the second time")
         void replayChangesNothing() throws Exception {
-            sm.registerBroker("pg", "small");
-            String visibility = sm.visibleToPlatform("pg-small-id", Map.of(ORG, List.of("org-1")));
+            String visibility = registerPgVisibleToOrg1();
             startProxy();
             var old = sm.visibilityState(visibility);
             sm.addLabelValue(visibility, ORG, "org-2");
