@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.servicemanager.proxy.memory.InMemoryPlatform;
 import org.servicemanager.test.broker.FakeBroker;
+import org.servicemanager.test.time.MutableClock;
 
 @DisplayName("BrokerProxy against a real Service Manager (REST) and a scripted notification stream")
 class BrokerProxyTest {
@@ -36,7 +38,7 @@ class BrokerProxyTest {
         sm = new SmFixture();
         stream = NotificationServer.start();
         platform = new InMemoryPlatform(ORG);
-        clock = new MutableClock();
+        clock = new MutableClock(Instant.parse("2026-11-29T08:00:00Z"));
     }
 
     @AfterEach
@@ -83,6 +85,34 @@ class BrokerProxyTest {
             assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
             Thread.sleep(10);
         }
+    }
+
+    /** Registers broker pg with one plan, small, visible to the platform; returns the broker's id. */
+    private String registerVisiblePg() {
+        String id = sm.registerBroker("pg", "small");
+        sm.visibleToPlatform("pg-small-id", Map.of());
+        return id;
+    }
+
+    /** Registers broker pg with one plan, small, visible to the platform in org-1; returns the visibility's id. */
+    private String registerPgVisibleToOrg1() {
+        sm.registerBroker("pg", "small");
+        return sm.visibleToPlatform("pg-small-id", Map.of(ORG, List.of("org-1")));
+    }
+
+    /** Renames broker {@code id} to postgres in the SM; returns the notification that tells of it. */
+    private String renameToPostgres(String id, long revision) {
+        var old = sm.brokerState(id);
+        sm.renameBroker(id, "postgres");
+        return SmFixture.notification(revision, "/v1/service_brokers", "MODIFIED", null, old, sm.brokerState(id));
+    }
+
+    /** Adds org-2 to the org label of {@code visibility}; returns the notification that tells of it. */
+    private String addOrg2(String visibility, long revision) {
+        var old = sm.visibilityState(visibility);
+        sm.addLabelValue(visibility, ORG, "org-2");
+        return SmFixture.notification(revision, "/v1/visibilities", "MODIFIED", sm.platformId, old,
+                sm.visibilityState(visibility));
     }
 
     /** Publishes and waits until the proxy applied it. */
@@ -143,8 +173,7 @@ class BrokerProxyTest {
         void leavesUnprefixedBrokers() throws Exception {
             handMade = FakeBroker.start();
             platform.createBroker(new BrokerRegistration("manual", handMade.url(), "u", "p"));
-            sm.registerBroker("pg", "small");
-            sm.visibleToPlatform("pg-small-id", Map.of());
+            registerVisiblePg();
 
             startProxy();
 
@@ -233,8 +262,7 @@ class BrokerProxyTest {
         @Test
         @DisplayName("at a resync is retried by a resync brought forward by the backoff, not after the full interval")
         void retriedAtResync() throws Exception {
-            sm.registerBroker("pg", "small");
-            sm.visibleToPlatform("pg-small-id", Map.of());
+            registerVisiblePg();
             FlakyPlatform flaky = new FlakyPlatform(platform);
             flaky.failNext(1);
 
@@ -249,16 +277,13 @@ class BrokerProxyTest {
         @Test
         @DisplayName("while applying a notification still counts the notification as applied, and a resync repairs it")
         void retriedAfterNotification() throws Exception {
-            sm.registerBroker("pg", "small");
-            String visibility = sm.visibleToPlatform("pg-small-id", Map.of(ORG, List.of("org-1")));
+            String visibility = registerPgVisibleToOrg1();
             FlakyPlatform flaky = new FlakyPlatform(platform);
             startProxy(flaky);
-            var old = sm.visibilityState(visibility);
-            sm.addLabelValue(visibility, ORG, "org-2");
+            String widened = addOrg2(visibility, 1);
             flaky.failNext(1);
 
-            publish(1, SmFixture.notification(1, "/v1/visibilities", "MODIFIED", sm.platformId, old,
-                    sm.visibilityState(visibility)));
+            publish(1, widened);
             assertThat(platform.access("sm-pg", "pg-small-id")).contains(PlanAccess.scoped(Set.of("org-1")));
             clock.advance(Duration.ofSeconds(1));
 
@@ -292,14 +317,11 @@ class BrokerProxyTest {
         @Test
         @DisplayName("of a visibility's new label value widens the plan's access")
         void visibilityModified() throws Exception {
-            sm.registerBroker("pg", "small");
-            String visibility = sm.visibleToPlatform("pg-small-id", Map.of(ORG, List.of("org-1")));
+            String visibility = registerPgVisibleToOrg1();
             startProxy();
-            var old = sm.visibilityState(visibility);
-            sm.addLabelValue(visibility, ORG, "org-2");
+            String widened = addOrg2(visibility, 1);
 
-            publish(1, SmFixture.notification(1, "/v1/visibilities", "MODIFIED", sm.platformId, old,
-                    sm.visibilityState(visibility)));
+            publish(1, widened);
 
             assertThat(platform.access("sm-pg", "pg-small-id")).contains(PlanAccess.scoped(Set.of("org-1", "org-2")));
         }
@@ -327,14 +349,12 @@ class BrokerProxyTest {
         @Test
         @DisplayName("of a renamed broker renames its registration")
         void brokerRenamed() throws Exception {
-            String id = sm.registerBroker("pg", "small");
-            sm.visibleToPlatform("pg-small-id", Map.of());
+            String id = registerVisiblePg();
             startProxy();
             String platformBrokerId = platform.broker("sm-pg").orElseThrow().id();
-            var old = sm.brokerState(id);
-            sm.renameBroker(id, "postgres");
+            String renamed = renameToPostgres(id, 1);
 
-            publish(1, SmFixture.notification(1, "/v1/service_brokers", "MODIFIED", null, old, sm.brokerState(id)));
+            publish(1, renamed);
 
             assertThat(platform.broker("sm-pg")).isEmpty();
             assertThat(platform.broker("sm-postgres").orElseThrow().id()).isEqualTo(platformBrokerId);
@@ -343,8 +363,7 @@ class BrokerProxyTest {
         @Test
         @DisplayName("of a catalog refresh that adds a plan, then its visibility, makes the platform refetch the catalog")
         void catalogRefreshed() throws Exception {
-            String id = sm.registerBroker("pg", "small");
-            sm.visibleToPlatform("pg-small-id", Map.of());
+            String id = registerVisiblePg();
             startProxy();
             var old = sm.brokerState(id);
             sm.changeCatalog(id, 0, "pg", "small", "xl");
@@ -377,8 +396,7 @@ class BrokerProxyTest {
         @Test
         @DisplayName("about a resource the proxy does not mirror moves the revision on and changes nothing")
         void otherResourceIgnored() throws Exception {
-            sm.registerBroker("pg", "small");
-            sm.visibleToPlatform("pg-small-id", Map.of());
+            registerVisiblePg();
             startProxy();
             long changes = platform.changes();
 
@@ -392,8 +410,7 @@ class BrokerProxyTest {
         @Test
         @DisplayName("sent twice changes nothing the second time")
         void replayChangesNothing() throws Exception {
-            sm.registerBroker("pg", "small");
-            String visibility = sm.visibleToPlatform("pg-small-id", Map.of(ORG, List.of("org-1")));
+            String visibility = registerPgVisibleToOrg1();
             startProxy();
             var old = sm.visibilityState(visibility);
             sm.addLabelValue(visibility, ORG, "org-2");
@@ -452,16 +469,12 @@ class BrokerProxyTest {
         @Test
         @DisplayName("when cut, is reopened after the last applied revision, and what was missed is applied")
         void reconnectsWithRevision() throws Exception {
-            String id = sm.registerBroker("pg", "small");
-            sm.visibleToPlatform("pg-small-id", Map.of());
+            String id = registerVisiblePg();
             startProxy();
             publish(1, SmFixture.notification(1, "/v1/service_brokers", "CREATED", null, null, sm.brokerState(id)));
 
             stream.dropConnections();
-            var old = sm.brokerState(id);
-            sm.renameBroker(id, "postgres");
-            stream.publish(2, SmFixture.notification(2, "/v1/service_brokers", "MODIFIED", null, old,
-                    sm.brokerState(id)));
+            stream.publish(2, renameToPostgres(id, 2));
 
             assertThat(proxy.awaitRevision(2, WAIT)).isTrue();
             assertThat(stream.connections()).hasSize(2);
@@ -500,8 +513,7 @@ class BrokerProxyTest {
         @Test
         @DisplayName("sending a bad frame is logged and makes the proxy resync, and it goes on applying notifications")
         void badFrameResyncs() throws Exception {
-            String id = sm.registerBroker("pg", "small");
-            sm.visibleToPlatform("pg-small-id", Map.of());
+            String id = registerVisiblePg();
             startProxy();
 
             stream.sendRaw("{\"revision\": \"not a number\"");
@@ -510,17 +522,14 @@ class BrokerProxyTest {
             eventually("a second connection", () -> stream.openConnections() == 1 && stream.connections().size() == 2);
             assertThat(stream.connections().get(1).query()).isEqualTo("last_notification_revision=0");
             assertThat(stream.starts()).hasSize(2);
-            var old = sm.brokerState(id);
-            sm.renameBroker(id, "postgres");
-            publish(5, SmFixture.notification(5, "/v1/service_brokers", "MODIFIED", null, old, sm.brokerState(id)));
+            publish(5, renameToPostgres(id, 5));
             assertThat(platform.broker("sm-postgres")).isPresent();
         }
 
         @Test
         @DisplayName("announces its newest revision to a GET without upgrade, which the proxy takes as applied after its resync")
         void takesAnnouncedRevision() throws Exception {
-            String id = sm.registerBroker("pg", "small");
-            sm.visibleToPlatform("pg-small-id", Map.of());
+            String id = registerVisiblePg();
             String before = SmFixture.notification(7, "/v1/service_brokers", "CREATED", null, null, sm.brokerState(id));
             stream.publish(7, before);
 
@@ -536,15 +545,12 @@ class BrokerProxyTest {
         @Test
         @DisplayName("may fragment a notification and ping the proxy, which reassembles the one and answers the other")
         void fragmentsAndPings() throws Exception {
-            String id = sm.registerBroker("pg", "small");
-            sm.visibleToPlatform("pg-small-id", Map.of());
+            String id = registerVisiblePg();
             startProxy();
-            var old = sm.brokerState(id);
-            sm.renameBroker(id, "postgres");
+            String renamed = renameToPostgres(id, 1);
 
             stream.ping();
-            stream.publishFragmented(1, SmFixture.notification(1, "/v1/service_brokers", "MODIFIED", null, old,
-                    sm.brokerState(id)));
+            stream.publishFragmented(1, renamed);
 
             assertThat(proxy.awaitRevision(1, WAIT)).isTrue();
             assertThat(platform.broker("sm-postgres")).isPresent();
@@ -602,18 +608,11 @@ class BrokerProxyTest {
         @DisplayName("is read one message at a time: while the platform is slow, the Service Manager's writes stall "
                 + "instead of the proxy buffering them, and all is applied once it goes on")
         void backpressure() throws Exception {
-            String id = sm.registerBroker("pg", "small");
-            sm.visibleToPlatform("pg-small-id", Map.of());
-            FlakyPlatform slow = new FlakyPlatform(platform);
+            String id = registerVisiblePg();
             try (RawWebSocketServer raw = new RawWebSocketServer()) {
-                RawWebSocketServer.Peer peer = openRaw(raw, 60000, slow);
-                java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
-                slow.holdUntil(gate);
-                var old = sm.brokerState(id);
-                sm.renameBroker(id, "postgres");
-                peer.sendText(true, 0x1, SmFixture.notification(5, "/v1/service_brokers", "MODIFIED", null, old,
-                        sm.brokerState(id)));
-                eventually("the platform holding the rename", slow::holding);
+                HeldRename held = holdRename(raw, id);
+                RawWebSocketServer.Peer peer = held.peer();
+                java.util.concurrent.CountDownLatch gate = held.gate();
 
                 // 32 MB of notifications the proxy does not mirror: far more than the TCP buffers hold.
                 int count = 128;
@@ -651,18 +650,11 @@ class BrokerProxyTest {
         @Test
         @DisplayName("cut while the platform is busy with a notification is noticed once it is done, and reopened after it")
         void cutWhileBusy() throws Exception {
-            String id = sm.registerBroker("pg", "small");
-            sm.visibleToPlatform("pg-small-id", Map.of());
-            FlakyPlatform slow = new FlakyPlatform(platform);
+            String id = registerVisiblePg();
             try (RawWebSocketServer raw = new RawWebSocketServer()) {
-                RawWebSocketServer.Peer peer = openRaw(raw, 60000, slow);
-                java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
-                slow.holdUntil(gate);
-                var old = sm.brokerState(id);
-                sm.renameBroker(id, "postgres");
-                peer.sendText(true, 0x1, SmFixture.notification(5, "/v1/service_brokers", "MODIFIED", null, old,
-                        sm.brokerState(id)));
-                eventually("the platform holding the rename", slow::holding);
+                HeldRename held = holdRename(raw, id);
+                RawWebSocketServer.Peer peer = held.peer();
+                java.util.concurrent.CountDownLatch gate = held.gate();
 
                 peer.socket.close();
                 Thread.sleep(200);
@@ -705,11 +697,29 @@ class BrokerProxyTest {
             return peer;
         }
 
+        /** The stream to a proxy whose platform holds the rename sent at revision 5, until {@code gate} opens. */
+        private record HeldRename(RawWebSocketServer.Peer peer, java.util.concurrent.CountDownLatch gate) {
+        }
+
+        /**
+         * Starts the proxy against {@code raw} (ping period 60 s) on a platform that holds its next
+         * change, sends it the rename of broker {@code id} to postgres at revision 5, and waits until
+         * the platform holds it.
+         */
+        private HeldRename holdRename(RawWebSocketServer raw, String id) throws Exception {
+            FlakyPlatform slow = new FlakyPlatform(platform);
+            RawWebSocketServer.Peer peer = openRaw(raw, 60000, slow);
+            java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+            slow.holdUntil(gate);
+            peer.sendText(true, 0x1, renameToPostgres(id, 5));
+            eventually("the platform holding the rename", slow::holding);
+            return new HeldRename(peer, gate);
+        }
+
         @Test
         @DisplayName("that refuses (503 to the GET, 502 and 401 to the upgrade) is retried, and a resync brings the platform in line meanwhile")
         void retriesRefusals() throws Exception {
-            sm.registerBroker("pg", "small");
-            sm.visibleToPlatform("pg-small-id", Map.of());
+            registerVisiblePg();
             stream.refuseStarts(503);
             stream.refuseUpgrades(502, 401);
 

@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -21,6 +18,7 @@ import org.servicemanager.core.ServiceManager;
 import org.servicemanager.test.broker.Catalogs;
 import org.servicemanager.test.broker.FakeBroker;
 import org.servicemanager.test.http.ApiResponse;
+import org.servicemanager.test.time.MutableClock;
 
 /**
  * The notifications for Service Broker Proxies that REST changes of brokers and visibilities write,
@@ -31,7 +29,7 @@ class NotificationWritesTest extends ApiTestBase {
     private static final String BROKERS = "/v1/service_brokers";
     private static final String VISIBILITIES = "/v1/visibilities";
 
-    private final SettableClock clock = new SettableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     private long start;
 
     @Override
@@ -41,7 +39,7 @@ class NotificationWritesTest extends ApiTestBase {
 
     @BeforeEach
     void markStart() {
-        clock.advanceMinutes(1);
+        clock.advance(Duration.ofMinutes(1));
         start = server.sm().store().notifications().newestRevision();
     }
 
@@ -118,7 +116,7 @@ class NotificationWritesTest extends ApiTestBase {
                 "credentials", map("basic", map("username", "user-x", "password", password))));
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         fake.withBearerToken(token);
-        clock.advanceMinutes(1);
+        clock.advance(Duration.ofMinutes(1));
         ApiResponse patched = admin.patch(BROKERS + "/" + created.json().get("id").asText(),
                 json("credentials", map("basic", null, "token", token)));
         assertThat(patched.status()).as(patched.body()).isEqualTo(200);
@@ -340,7 +338,7 @@ class NotificationWritesTest extends ApiTestBase {
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         String id = created.json().get("id").asText();
         start = server.sm().store().notifications().newestRevision();
-        clock.advanceMinutes(1);
+        clock.advance(Duration.ofMinutes(1));
 
         ApiResponse patched = admin.patch(VISIBILITIES + "/" + id, json("labels", List.of(
                 map("op", "add_values", "key", "org", "values", List.of("o3")),
@@ -450,7 +448,7 @@ class NotificationWritesTest extends ApiTestBase {
         String brokerId = registerBroker(brokerWith("db", "small")).get("id").asText();
         String planId = planByCatalogId(brokerId, "small-id").get("id").asText();
         String id = createVisibility(planId, null).get("id").asText();
-        clock.advanceMinutes(1);
+        clock.advance(Duration.ofMinutes(1));
         admin.patch(VISIBILITIES + "/" + id, json("labels", List.of(map("op", "add", "key", "k", "values",
                 List.of("v")))));
         admin.delete(VISIBILITIES + "/" + id);
@@ -465,34 +463,6 @@ class NotificationWritesTest extends ApiTestBase {
                 tuple(BROKERS, NotificationType.DELETED));
         for (int i = 1; i < written.size(); i++) {
             assertThat(written.get(i).revision()).isGreaterThan(written.get(i - 1).revision());
-        }
-    }
-
-    /** A clock the test sets; the Service Manager reads it from request threads. */
-    private static final class SettableClock extends Clock {
-        private final AtomicReference<Instant> now;
-
-        SettableClock(Instant start) {
-            this.now = new AtomicReference<>(start);
-        }
-
-        void advanceMinutes(long minutes) {
-            now.updateAndGet(t -> t.plusSeconds(60 * minutes));
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
         }
     }
 }

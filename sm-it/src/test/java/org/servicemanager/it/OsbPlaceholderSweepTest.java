@@ -4,17 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -37,6 +33,7 @@ import org.servicemanager.test.broker.RecordedRequest;
 import org.servicemanager.test.broker.Reply;
 import org.servicemanager.test.http.ApiClient;
 import org.servicemanager.test.http.ApiResponse;
+import org.servicemanager.test.time.MutableClock;
 import org.servicemanager.api.store.ForwardingStore;
 
 /**
@@ -49,7 +46,7 @@ class OsbPlaceholderSweepTest extends OsbTestBase {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(2);
     private static final byte[] KEY = new byte[32];
 
-    private final MutableClock clock = new MutableClock();
+    private final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
     private final SwitchableStore store = new SwitchableStore(new MemoryStore());
 
     @Override
@@ -355,30 +352,6 @@ class OsbPlaceholderSweepTest extends OsbTestBase {
         assertThatThrownBy(() -> ServiceManager.builder().placeholderSweepInterval(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("placeholderSweepInterval must be positive, "
                         + "was PT0S");
-    }
-
-    /** A clock the test moves. */
-    static final class MutableClock extends Clock {
-        private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2030-01-01T00:00:00Z"));
-
-        void advance(Duration by) {
-            now.updateAndGet(t -> t.plus(by));
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
     }
 
     /** A store that says it is clustered when told to, as a PostgreSQL store shared by several nodes does. */

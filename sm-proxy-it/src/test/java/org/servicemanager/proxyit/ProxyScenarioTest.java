@@ -135,6 +135,31 @@ abstract class ProxyScenarioTest {
                         .orElse(true));
     }
 
+    /**
+     * Starts the proxy against the Service Manager through {@code relay}, registers broker pg and makes
+     * its plan small visible to the platform in {@code org}, and waits until the platform has it.
+     * Returns the visibility's id.
+     */
+    String proxyThrough(Relay relay, ApiClient admin, String org) throws InterruptedException {
+        startProxy(relay.uri());
+        registerBroker(admin, "pg");
+        String visibility = createVisibility(admin, planId(admin, "small-id"), org);
+        awaitAccess("sm-pg", "small-id", PlanAccess.scoped(Set.of(org)));
+        return visibility;
+    }
+
+    /** The changes a proxy misses while cut off: org-2 added to {@code visibility} and plan large made visible. */
+    void changeWhileCut(ApiClient admin, String visibility) {
+        relabel(admin, visibility, "add_values", "org-2");
+        createVisibility(admin, planId(admin, "large-id"));
+    }
+
+    /** Waits until the platform shows the changes of {@link #changeWhileCut} on the visibility of org-1. */
+    void awaitChangesWhileCut() throws InterruptedException {
+        awaitAccess("sm-pg", "small-id", PlanAccess.scoped(Set.of("org-1", "org-2")));
+        awaitAccess("sm-pg", "large-id", PlanAccess.everyone());
+    }
+
     @Test
     @DisplayName("a broker appears as sm-<name> at /v1/osb/<id> once the platform may see a plan of it, with that plan's access")
     void registersVisibleBrokers() throws Exception {
@@ -192,19 +217,14 @@ abstract class ProxyScenarioTest {
     void catchesUpAfterACut() throws Exception {
         ApiClient admin = node.admin();
         try (Relay relay = Relay.to(node.uri)) {
-            startProxy(relay.uri());
-            registerBroker(admin, "pg");
-            String visibility = createVisibility(admin, planId(admin, "small-id"), "org-1");
-            awaitAccess("sm-pg", "small-id", PlanAccess.scoped(Set.of("org-1")));
+            String visibility = proxyThrough(relay, admin, "org-1");
             long resyncs = proxy.completedResyncs();
 
             relay.cut(true);
-            relabel(admin, visibility, "add_values", "org-2");
-            createVisibility(admin, planId(admin, "large-id"));
+            changeWhileCut(admin, visibility);
             relay.resume();
 
-            awaitAccess("sm-pg", "small-id", PlanAccess.scoped(Set.of("org-1", "org-2")));
-            awaitAccess("sm-pg", "large-id", PlanAccess.everyone());
+            awaitChangesWhileCut();
             assertThat(proxy.completedResyncs()).as("caught up from its revision, without a full resync")
                     .isEqualTo(resyncs);
             long changes = probe.changes();
@@ -233,10 +253,7 @@ abstract class ProxyScenarioTest {
     void cutsMidStream() throws Exception {
         ApiClient admin = node.admin();
         try (Relay relay = Relay.to(node.uri)) {
-            startProxy(relay.uri());
-            registerBroker(admin, "pg");
-            String visibility = createVisibility(admin, planId(admin, "small-id"), "org-0");
-            awaitAccess("sm-pg", "small-id", PlanAccess.scoped(Set.of("org-0")));
+            String visibility = proxyThrough(relay, admin, "org-0");
             Set<String> orgs = new java.util.TreeSet<>(Set.of("org-0"));
             for (int i = 1; i <= 12; i++) {
                 relabel(admin, visibility, "add_values", "org-" + i);
@@ -256,22 +273,17 @@ abstract class ProxyScenarioTest {
     void tooOldRevisionResyncs() throws Exception {
         ApiClient admin = node.admin();
         try (Relay relay = Relay.to(node.uri)) {
-            startProxy(relay.uri());
-            registerBroker(admin, "pg");
-            String small = createVisibility(admin, planId(admin, "small-id"), "org-1");
-            awaitAccess("sm-pg", "small-id", PlanAccess.scoped(Set.of("org-1")));
+            String small = proxyThrough(relay, admin, "org-1");
             long resyncs = proxy.completedResyncs();
 
             relay.cut(true);
-            relabel(admin, small, "add_values", "org-2");
-            createVisibility(admin, planId(admin, "large-id"));
+            changeWhileCut(admin, small);
             int removed = node.store.notifications().removeCreatedBefore(java.time.Instant.now().plusSeconds(60),
                     10_000);
             assertThat(removed).isPositive();
             relay.resume();
 
-            awaitAccess("sm-pg", "small-id", PlanAccess.scoped(Set.of("org-1", "org-2")));
-            awaitAccess("sm-pg", "large-id", PlanAccess.everyone());
+            awaitChangesWhileCut();
             assertThat(proxy.awaitResyncs(resyncs + 1, CONVERGE)).as("a full resync after the 410").isTrue();
         }
     }

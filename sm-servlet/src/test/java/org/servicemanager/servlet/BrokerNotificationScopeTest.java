@@ -55,12 +55,7 @@ class BrokerNotificationScopeTest {
 
     @AfterAll
     static void stopNode() {
-        if (node != null) {
-            node.close();
-        }
-        if (store != null) {
-            store.close();
-        }
+        NotificationNode.stop(node, store);
     }
 
     /** A broker with offerings one (p1, p2) and two (p3); a platform with a visibility for p1, one without. */

@@ -31,12 +31,7 @@ class NotificationLimitsTest {
 
     @AfterAll
     static void stopNode() {
-        if (node != null) {
-            node.close();
-        }
-        if (store != null) {
-            store.close();
-        }
+        NotificationNode.stop(node, store);
     }
 
     @AfterEach

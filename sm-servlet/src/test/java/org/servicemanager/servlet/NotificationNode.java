@@ -74,6 +74,22 @@ final class NotificationNode implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes {@code node}, then {@code store}; either may be null, as after a start that failed. For a
+     * test class's {@code @AfterAll}.
+     */
+    static void stop(NotificationNode node, Store store) {
+        try {
+            if (node != null) {
+                node.close();
+            }
+        } finally {
+            if (store != null) {
+                store.close();
+            }
+        }
+    }
+
     /** The helpers of a node for another Jetty serving {@code sm}; not to be closed (the caller owns both). */
     static NotificationNode view(ServiceManager sm, JettyServer jetty) {
         return new NotificationNode(sm, jetty);

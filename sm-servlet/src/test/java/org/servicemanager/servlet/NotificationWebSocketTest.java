@@ -45,12 +45,7 @@ class NotificationWebSocketTest {
 
     @AfterAll
     static void stopNode() {
-        if (node != null) {
-            node.close();
-        }
-        if (store != null) {
-            store.close();
-        }
+        NotificationNode.stop(node, store);
     }
 
     @BeforeEach

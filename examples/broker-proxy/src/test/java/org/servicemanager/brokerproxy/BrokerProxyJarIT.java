@@ -3,12 +3,8 @@ package org.servicemanager.brokerproxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -18,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.servicemanager.test.broker.FakeBroker;
 import org.servicemanager.test.http.ApiClient;
 import org.servicemanager.test.http.ApiResponse;
+import org.servicemanager.test.process.JarProcess;
 
 /**
  * The README's walk-through as processes: {@code java -jar sm-standalone.jar} (memory store) and
@@ -38,9 +35,9 @@ class BrokerProxyJarIT {
             + "never logs the platform password, and stops cleanly on SIGTERM")
     void replicatesFromStandalone() throws Exception {
         long started = System.nanoTime();
-        JavaProcess sm = JavaProcess.start(jar("sm.standalone.jar", "../standalone/target/sm-standalone.jar"),
+        JarProcess sm = JarProcess.start(jar("sm.standalone.jar", "../standalone/target/sm-standalone.jar"),
                 output.resolve("sm"), "SM_PORT", "0", "SM_STORAGE", "memory", "SM_ADMIN_PASSWORD", ADMIN_PASSWORD);
-        JavaProcess proxy = null;
+        JarProcess proxy = null;
         try (FakeBroker broker = FakeBroker.start().withBasicAuth("broker-user", "broker-pass")) {
             Matcher listening = LISTENING.matcher(sm.awaitStdout(LISTENING, WAIT));
             assertThat(listening.find()).isTrue();
@@ -49,7 +46,7 @@ class BrokerProxyJarIT {
             JsonNode platform = ok(admin.post("/v1/platforms", "{\"name\":\"demo\",\"type\":\"cloudfoundry\"}"), 201);
             String platformPassword = platform.at("/credentials/basic/password").asText();
 
-            proxy = JavaProcess.start(jar("sm.broker-proxy.jar", "target/sm-broker-proxy.jar"), output.resolve("proxy"),
+            proxy = JarProcess.start(jar("sm.broker-proxy.jar", "target/sm-broker-proxy.jar"), output.resolve("proxy"),
                     "SM_URL", smUrl, "SM_PLATFORM_USERNAME", platform.at("/credentials/basic/username").asText(),
                     "SM_PLATFORM_PASSWORD", platformPassword);
             proxy.awaitStdout(Pattern.compile("Resync done"), WAIT);
@@ -90,7 +87,7 @@ class BrokerProxyJarIT {
     @Test
     @DisplayName("refuses a bad PROXY_RESYNC_INTERVAL with one line on stderr, no stack trace, and exit code 2")
     void badConfiguration() throws Exception {
-        JavaProcess proxy = JavaProcess.start(jar("sm.broker-proxy.jar", "target/sm-broker-proxy.jar"), output,
+        JarProcess proxy = JarProcess.start(jar("sm.broker-proxy.jar", "target/sm-broker-proxy.jar"), output,
                 "SM_URL", "http://127.0.0.1:1", "SM_PLATFORM_USERNAME", "u", "SM_PLATFORM_PASSWORD", "p",
                 "PROXY_RESYNC_INTERVAL", "12");
         try {
@@ -114,50 +111,5 @@ class BrokerProxyJarIT {
     private static JsonNode ok(ApiResponse response, int status) {
         assertThat(response.status()).as("%s", response).isEqualTo(status);
         return response.json();
-    }
-
-    /**
-     * A {@code java -jar} process. Its output goes to files rather than pipes because
-     * {@link Process#destroy()} closes the pipes, and what it prints while stopping is part of what is
-     * tested.
-     */
-    private record JavaProcess(Process process, Path stdoutFile, Path stderrFile) {
-
-        static JavaProcess start(Path jar, Path dir, String... env) throws IOException {
-            Files.createDirectories(dir);
-            Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-            ProcessBuilder builder = new ProcessBuilder(java.toString(), "-jar", jar.toString()).directory(dir.toFile());
-            builder.environment().keySet().removeIf(name -> name.startsWith("SM_") || name.startsWith("PROXY_")
-                    || name.startsWith("CF_"));
-            for (int i = 0; i < env.length; i += 2) {
-                builder.environment().put(env[i], env[i + 1]);
-            }
-            Path stdout = dir.resolve("stdout.log");
-            Path stderr = dir.resolve("stderr.log");
-            builder.redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
-            return new JavaProcess(builder.start(), stdout, stderr);
-        }
-
-        List<String> stdout() throws IOException {
-            return Files.readAllLines(stdoutFile, StandardCharsets.UTF_8);
-        }
-
-        List<String> stderr() throws IOException {
-            return Files.readAllLines(stderrFile, StandardCharsets.UTF_8);
-        }
-
-        String awaitStdout(Pattern pattern, Duration timeout) throws IOException, InterruptedException {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            do {
-                for (String line : stdout()) {
-                    if (pattern.matcher(line).find()) {
-                        return line;
-                    }
-                }
-                Thread.sleep(50);
-            } while (System.nanoTime() < deadline && process.isAlive());
-            throw new AssertionError("no line matching '" + pattern + "' within " + timeout + "; stdout: " + stdout()
-                    + "; stderr: " + stderr());
-        }
     }
 }

@@ -8,7 +8,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
@@ -19,6 +18,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.servicemanager.test.process.JarProcess;
 
 /**
  * Runs the packaged jar as users do, {@code java -jar sm-standalone.jar}, in a process of its own.
@@ -35,7 +35,7 @@ class StandaloneServerIT {
     @Test
     @DisplayName("starts on a free port, prints a working generated password once and stops cleanly on SIGTERM")
     void startsAndStops() throws Exception {
-        Server server = Server.start(output, "SM_PORT", "0", "SM_DATA_DIR", output.resolve("data").toString());
+        JarProcess server = start("SM_PORT", "0", "SM_DATA_DIR", output.resolve("data").toString());
         try {
             String listening = server.awaitStdout(LISTENING, Duration.ofSeconds(30));
             Matcher url = LISTENING.matcher(listening);
@@ -54,75 +54,37 @@ class StandaloneServerIT {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(platforms.statusCode()).isEqualTo(200);
 
-            server.process.destroy(); // SIGTERM
-            assertThat(server.process.waitFor(15, TimeUnit.SECONDS)).as("exited within 15 s").isTrue();
-            assertThat(server.process.exitValue()).isIn(0, 143);
+            server.process().destroy(); // SIGTERM
+            assertThat(server.process().waitFor(15, TimeUnit.SECONDS)).as("exited within 15 s").isTrue();
+            assertThat(server.process().exitValue()).isIn(0, 143);
             assertThat(server.stdout()).anyMatch(line -> line.contains("Service Manager stopped"));
             assertThat(String.join("\n", server.stdout()).split(Pattern.quote(password), -1))
                     .as("the password appears on stdout exactly once").hasSize(2);
             assertThat(server.stderr()).noneMatch(line -> line.contains(password));
         } finally {
-            server.process.destroyForcibly();
+            server.process().destroyForcibly();
         }
     }
 
     @Test
     @DisplayName("refuses a bad SM_PORT with a clear message and exit code 2")
     void badConfiguration() throws Exception {
-        Server server = Server.start(output, "SM_PORT", "70000");
+        JarProcess server = start("SM_PORT", "70000");
         try {
-            assertThat(server.process.waitFor(15, TimeUnit.SECONDS)).as("exited within 15 s").isTrue();
+            assertThat(server.process().waitFor(15, TimeUnit.SECONDS)).as("exited within 15 s").isTrue();
 
-            assertThat(server.process.exitValue()).isEqualTo(2);
+            assertThat(server.process().exitValue()).isEqualTo(2);
             assertThat(server.stderr()).contains(
                     "Service Manager not started: SM_PORT must be an integer between 0 and 65535, was '70000'");
             assertThat(server.stdout()).as("no password is generated for a server that does not start").isEmpty();
         } finally {
-            server.process.destroyForcibly();
+            server.process().destroyForcibly();
         }
     }
 
-    /**
-     * The server process. Its output goes to files rather than pipes because {@link Process#destroy()}
-     * closes the pipes, and what the server prints while stopping is part of what is tested.
-     */
-    private record Server(Process process, Path stdoutFile, Path stderrFile) {
-
-        static Server start(Path dir, String... env) throws IOException {
-            Path jar = Path.of(System.getProperty("sm.standalone.jar", "target/sm-standalone.jar"));
-            assertThat(jar).as("the shaded jar, built in the package phase").isRegularFile();
-            Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-            ProcessBuilder builder = new ProcessBuilder(java.toString(), "-jar", jar.toString());
-            builder.environment().keySet().removeIf(name -> name.startsWith("SM_"));
-            for (int i = 0; i < env.length; i += 2) {
-                builder.environment().put(env[i], env[i + 1]);
-            }
-            Path stdout = dir.resolve("stdout.log");
-            Path stderr = dir.resolve("stderr.log");
-            builder.redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
-            return new Server(builder.start(), stdout, stderr);
-        }
-
-        List<String> stdout() throws IOException {
-            return Files.readAllLines(stdoutFile, StandardCharsets.UTF_8);
-        }
-
-        List<String> stderr() throws IOException {
-            return Files.readAllLines(stderrFile, StandardCharsets.UTF_8);
-        }
-
-        String awaitStdout(Pattern pattern, Duration timeout) throws IOException, InterruptedException {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            do {
-                for (String line : stdout()) {
-                    if (pattern.matcher(line).find()) {
-                        return line;
-                    }
-                }
-                Thread.sleep(50);
-            } while (System.nanoTime() < deadline && process.isAlive());
-            throw new AssertionError("no line matching '" + pattern + "' within " + timeout + "; stdout: " + stdout()
-                    + "; stderr: " + stderr());
-        }
+    private JarProcess start(String... env) throws IOException {
+        Path jar = Path.of(System.getProperty("sm.standalone.jar", "target/sm-standalone.jar"));
+        assertThat(jar).as("the shaded jar, built in the package phase").isRegularFile();
+        return JarProcess.start(jar, output, env);
     }
 }

@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.stubbing.StubMapping;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.function.UnaryOperator;
@@ -33,9 +34,11 @@ import org.servicemanager.proxy.cf.fake.FakeCloudFoundry;
 import org.servicemanager.test.broker.Catalogs;
 import org.servicemanager.test.broker.FakeBroker;
 import org.servicemanager.test.broker.RecordedRequest;
+import org.servicemanager.test.time.MutableClock;
 
 @DisplayName("The Cloud Foundry platform against a fake Cloud Controller and UAA")
 class CloudFoundryPlatformTest {
+    private static final Instant START = Instant.parse("2026-11-29T08:00:00Z");
     private static final String VISIBILITY = "/v3/service_plans/.+/visibility";
 
     private static FakeCloudFoundry cf;
@@ -178,7 +181,7 @@ class CloudFoundryPlatformTest {
         @DisplayName("fail when a job runs past the job timeout")
         void jobTimeout() {
             cf.holdJobs(true);
-            CloudFoundryPlatform platform = platform(b -> b.clock(new TestClock(Duration.ofSeconds(1)))
+            CloudFoundryPlatform platform = platform(b -> b.clock(MutableClock.ticking(START, Duration.ofSeconds(1)))
                     .jobTimeout(Duration.ofSeconds(10)));
 
             assertThatThrownBy(() -> platform.createBroker(registration("sm-db")))
@@ -423,7 +426,7 @@ class CloudFoundryPlatformTest {
         @DisplayName("are fetched again shortly before they expire")
         void refreshedBeforeExpiry() {
             cf.tokenLifetime(Duration.ofMinutes(10));
-            TestClock clock = new TestClock(Duration.ZERO);
+            MutableClock clock = new MutableClock(START);
             CloudFoundryPlatform platform = platform(b -> b.clock(clock));
             platform.brokers();
 
