@@ -1,5 +1,6 @@
 package org.servicemanager.proxy;
 
+import java.util.Collections;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -22,7 +23,8 @@ public record PlanAccess(Kind kind, Set<String> scopes) {
 
     public PlanAccess {
         Objects.requireNonNull(kind, "kind");
-        scopes = Set.copyOf(new TreeSet<>(scopes));
+        // Sorted, so that logs and summaries read the same whatever order the scopes came in.
+        scopes = Collections.unmodifiableSortedSet(new TreeSet<>(scopes));
         if ((kind == Kind.SCOPED) == scopes.isEmpty()) {
             throw new IllegalArgumentException("access " + kind + " cannot have scopes " + scopes);
         }

@@ -28,7 +28,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * A stand-in for the Service Manager's notification endpoint (WIRE.md), on a free loopback port:
+ * A stand-in for the Service Manager's notification endpoint (README, "Notifications WebSocket"), on a free loopback port:
  * it keeps the notifications a test publishes, replays those after {@code last_notification_revision}
  * to a new connection, sends new ones live, answers 410 or other refusals when told, and can cut
  * connections. A {@code GET} without the upgrade answers the newest revision and the ping period

@@ -22,7 +22,7 @@ import org.servicemanager.test.http.ApiResponse;
 /**
  * A real Service Manager (memory store, JDK HTTP server on loopback) with one registered platform,
  * plus helpers that register brokers and visibilities through its REST API and build the
- * notifications (WIRE.md) the Service Manager would send for them, from its own REST answers.
+ * notifications (in the format README's "Notifications WebSocket" gives) the Service Manager would send for them, from its own REST answers.
  * Not thread-safe.
  */
 final class SmFixture implements AutoCloseable {
