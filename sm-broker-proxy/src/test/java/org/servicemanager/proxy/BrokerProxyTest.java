@@ -728,6 +728,8 @@ class BrokerProxyTest {
             assertThat(proxy.awaitResyncs(1, WAIT)).isTrue();
             assertThat(platform.broker("sm-pg")).isPresent();
             eventually("the stream open", proxy::isConnected);
+            // The server notes a connection once its upgrade is done, which may come after the client's.
+            eventually("the server saw the third upgrade", () -> stream.connections().size() == 3);
             assertThat(stream.starts()).extracting(NotificationServer.Connection::refused).containsExactly(true, false);
             assertThat(stream.connections()).extracting(NotificationServer.Connection::refused)
                     .containsExactly(true, true, false);
