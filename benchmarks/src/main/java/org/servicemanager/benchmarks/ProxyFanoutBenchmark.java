@@ -19,11 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.proxy.BrokerProxy;
-import org.servicemanager.proxy.BrokerRegistration;
+import org.servicemanager.proxy.ForwardingPlatform;
 import org.servicemanager.proxy.PlanAccess;
-import org.servicemanager.proxy.Platform;
-import org.servicemanager.proxy.PlatformBroker;
-import org.servicemanager.proxy.PlatformPlan;
 import org.servicemanager.proxy.memory.InMemoryPlatform;
 
 /**
@@ -103,50 +100,19 @@ final class ProxyFanoutBenchmark {
     }
 
     /** An {@link InMemoryPlatform} that notes when the plan first gets the expected access. Thread-safe. */
-    private static final class HookedPlatform implements Platform {
-        private final InMemoryPlatform delegate;
+    private static final class HookedPlatform extends ForwardingPlatform {
         private final Watch watch;
         private final int index;
 
         HookedPlatform(InMemoryPlatform delegate, Watch watch, int index) {
-            this.delegate = delegate;
+            super(delegate);
             this.watch = watch;
             this.index = index;
         }
 
         @Override
-        public String scopeLabelKey() {
-            return delegate.scopeLabelKey();
-        }
-
-        @Override
-        public List<PlatformBroker> brokers() {
-            return delegate.brokers();
-        }
-
-        @Override
-        public PlatformBroker createBroker(BrokerRegistration registration) {
-            return delegate.createBroker(registration);
-        }
-
-        @Override
-        public PlatformBroker updateBroker(String brokerId, BrokerRegistration registration) {
-            return delegate.updateBroker(brokerId, registration);
-        }
-
-        @Override
-        public void deleteBroker(String brokerId) {
-            delegate.deleteBroker(brokerId);
-        }
-
-        @Override
-        public List<PlatformPlan> plans(String brokerId) {
-            return delegate.plans(brokerId);
-        }
-
-        @Override
         public void setAccess(String brokerId, String catalogPlanId, PlanAccess access) {
-            delegate.setAccess(brokerId, catalogPlanId, access);
+            super.setAccess(brokerId, catalogPlanId, access);
             if (access.equals(watch.expected)) {
                 watch.arrived(watch.proxies, index);
             }

@@ -1,20 +1,18 @@
 package org.servicemanager.proxy;
 
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A platform that refuses the next few changes, or holds them until a gate opens, then behaves like
  * the one it wraps. Thread-safe.
  */
-final class FlakyPlatform implements Platform {
-    private final Platform delegate;
+final class FlakyPlatform extends ForwardingPlatform {
     private final AtomicInteger failures = new AtomicInteger();
     private volatile java.util.concurrent.CountDownLatch gate;
     private volatile boolean holding;
 
     FlakyPlatform(Platform delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     /** The next {@code count} changes (create, update, delete, setAccess) throw. */
@@ -51,41 +49,26 @@ final class FlakyPlatform implements Platform {
     }
 
     @Override
-    public String scopeLabelKey() {
-        return delegate.scopeLabelKey();
-    }
-
-    @Override
-    public List<PlatformBroker> brokers() {
-        return delegate.brokers();
-    }
-
-    @Override
     public PlatformBroker createBroker(BrokerRegistration registration) {
         maybeFail("to create " + registration.name());
-        return delegate.createBroker(registration);
+        return delegate().createBroker(registration);
     }
 
     @Override
     public PlatformBroker updateBroker(String brokerId, BrokerRegistration registration) {
         maybeFail("to update " + registration.name());
-        return delegate.updateBroker(brokerId, registration);
+        return delegate().updateBroker(brokerId, registration);
     }
 
     @Override
     public void deleteBroker(String brokerId) {
         maybeFail("to delete " + brokerId);
-        delegate.deleteBroker(brokerId);
-    }
-
-    @Override
-    public List<PlatformPlan> plans(String brokerId) {
-        return delegate.plans(brokerId);
+        delegate().deleteBroker(brokerId);
     }
 
     @Override
     public void setAccess(String brokerId, String catalogPlanId, PlanAccess access) {
         maybeFail("to set access of " + catalogPlanId);
-        delegate.setAccess(brokerId, catalogPlanId, access);
+        delegate().setAccess(brokerId, catalogPlanId, access);
     }
 }

@@ -2,11 +2,10 @@ package org.servicemanager.brokerproxy;
 
 import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
 import java.util.stream.Collectors;
 import org.servicemanager.proxy.BrokerRegistration;
+import org.servicemanager.proxy.ForwardingPlatform;
 import org.servicemanager.proxy.PlanAccess;
-import org.servicemanager.proxy.Platform;
 import org.servicemanager.proxy.PlatformBroker;
 import org.servicemanager.proxy.PlatformPlan;
 import org.servicemanager.proxy.memory.InMemoryPlatform;
@@ -23,7 +22,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe, as {@link InMemoryPlatform} is (the proxy calls it from one thread anyway).
  */
-final class SummarizingPlatform implements Platform {
+final class SummarizingPlatform extends ForwardingPlatform {
     /** Named by what it describes, so the short log name reads {@code platform}. */
     private static final Logger LOG = LoggerFactory.getLogger("org.servicemanager.brokerproxy.platform");
     private static final int MAX_BROKERS_SHOWN = 10;
@@ -32,17 +31,8 @@ final class SummarizingPlatform implements Platform {
     private final InMemoryPlatform platform;
 
     SummarizingPlatform(InMemoryPlatform platform) {
-        this.platform = Objects.requireNonNull(platform, "platform");
-    }
-
-    @Override
-    public String scopeLabelKey() {
-        return platform.scopeLabelKey();
-    }
-
-    @Override
-    public List<PlatformBroker> brokers() {
-        return platform.brokers();
+        super(platform);
+        this.platform = platform;
     }
 
     @Override
@@ -63,11 +53,6 @@ final class SummarizingPlatform implements Platform {
     public void deleteBroker(String brokerId) {
         platform.deleteBroker(brokerId);
         logSummary();
-    }
-
-    @Override
-    public List<PlatformPlan> plans(String brokerId) {
-        return platform.plans(brokerId);
     }
 
     @Override
