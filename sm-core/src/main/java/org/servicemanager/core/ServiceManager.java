@@ -99,16 +99,27 @@ public final class ServiceManager implements AutoCloseable {
         checkKey(b.store, secrets);
         this.brokers = new BrokerClient(b.brokerConnectTimeout, b.brokerReadTimeout,
                 b.maxBrokerResponseBytes, b.trustManagers);
-        Context ctx = new Context(registry, b.clock, brokers, secrets, b.ids, version(), revision,
-                b.maxCatalogPlans);
-        Router router = new Router();
-        RegistryRoutes.register(router, ctx);
-        this.placeholderSweep = OsbRoutes.register(router, ctx);
-        this.accessPolicy = new AccessPolicy(authenticator, b.authenticationDisabled);
         // Broker notifications reach a platform cut down to the plans it may see (as REST and OSB do).
         this.notificationHub = new NotificationHub(b.store, b.clock, b.notificationQueueSize,
                 b.maxNotificationStreamsPerPlatform, b.maxPingPeriod,
                 b.notificationRetention, revision, new PlatformView(b.store)::planIds);
+        NotificationHub hub = notificationHub;
+        Context ctx = new Context(registry, b.clock, brokers, secrets, b.ids, version(), revision,
+                b.maxCatalogPlans, new Context.PlatformChanges() {
+                    @Override
+                    public void changed(String platformId) {
+                        hub.platformChanged(platformId);
+                    }
+
+                    @Override
+                    public void anyChanged() {
+                        hub.platformsChanged();
+                    }
+                });
+        Router router = new Router();
+        RegistryRoutes.register(router, ctx);
+        this.placeholderSweep = OsbRoutes.register(router, ctx);
+        this.accessPolicy = new AccessPolicy(authenticator, b.authenticationDisabled);
         registerNotificationRoute(router, notificationHub, b.store, b.maxPingPeriod);
         this.dispatcher = new Dispatcher(router, accessPolicy, b.maxRequestBodyBytes);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -244,8 +255,9 @@ public final class ServiceManager implements AutoCloseable {
                 .orElseGet(() -> UUID.randomUUID().toString());
         try {
             Principal principal = accessPolicy.authorize(Access.PLATFORM, request);
-            String platformId = ((Principal.PlatformCaller) principal).platformId();
-            NotificationStream.Opening opening = notificationHub.open(platformId,
+            Principal.PlatformCaller caller = (Principal.PlatformCaller) principal;
+            String platformId = caller.platformId();
+            NotificationStream.Opening opening = notificationHub.open(platformId, caller.username(),
                     request.queryParameters().get("last_notification_revision"));
             if (opening instanceof NotificationStream.Refused refused) {
                 return new NotificationStream.Refused(refused.response().withHeader("X-Correlation-ID", correlationId));
@@ -262,6 +274,18 @@ public final class ServiceManager implements AutoCloseable {
     /** How many notification streams (proxy WebSockets) are open on this node. */
     public int openNotificationStreams() {
         return notificationHub.openStreams();
+    }
+
+    /**
+     * Closes now (1008) the open notification streams of this node whose platform was deleted or
+     * whose user name was retired (the platform authenticated with regenerated credentials),
+     * wherever that happened. This runs on its own every 30 seconds, and at once for a deletion or
+     * regeneration through this node; call it to run it at once (tests, operators).
+     *
+     * @return how many streams were closed
+     */
+    public int recheckNotificationStreams() {
+        return notificationHub.recheckAll();
     }
 
     /**

@@ -134,6 +134,35 @@ final class NotificationNode implements AutoCloseable {
         return JSON.readTree(response.body());
     }
 
+    /** Sends {@code method} to {@code path} as the administrator; fails unless 200, returns the body. */
+    JsonNode sendAsAdmin(String method, String path, String json) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(jetty.uri(path))
+                        .header("Authorization", ADMIN)
+                        .header("Content-Type", "application/json")
+                        .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofString(json))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException(method + " " + path + ": " + response.statusCode() + " " + response.body());
+        }
+        return JSON.readTree(response.body());
+    }
+
+    /** Regenerates the platform's credentials and returns the new ones as an Authorization header. */
+    String regenerateCredentials(String platformId) throws Exception {
+        JsonNode basic = sendAsAdmin("PATCH", "/v1/platforms/" + platformId + "?regenerateCredentials=true", "{}")
+                .path("credentials").path("basic");
+        return basic(basic.get("username").asText(), basic.get("password").asText());
+    }
+
+    /** The status of a plain {@code GET /v1/notifications} with {@code authorization}: authenticates once. */
+    int getNotifications(String authorization) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(jetty.uri("/v1/notifications"))
+                .header("Authorization", authorization).GET().build(), HttpResponse.BodyHandlers.discarding())
+                .statusCode();
+    }
+
     JsonNode getAsAdmin(String path) throws Exception {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(jetty.uri(path))
                 .header("Authorization", ADMIN).GET().build(), HttpResponse.BodyHandlers.ofString());
@@ -249,6 +278,8 @@ final class NotificationNode implements AutoCloseable {
     static final class WebSocketRecorder implements WebSocket.Listener {
         final java.util.concurrent.LinkedBlockingQueue<String> frames = new java.util.concurrent.LinkedBlockingQueue<>();
         final java.util.concurrent.CompletableFuture<Integer> closed = new java.util.concurrent.CompletableFuture<>();
+        /** The reason of the server's close frame, once {@link #closed} completed normally. */
+        volatile String closeReason;
         private final boolean reading;
         private final StringBuilder partial = new StringBuilder();
         volatile WebSocket socket;
@@ -279,6 +310,7 @@ final class NotificationNode implements AutoCloseable {
 
         @Override
         public java.util.concurrent.CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closeReason = reason;
             closed.complete(statusCode);
             return null;
         }

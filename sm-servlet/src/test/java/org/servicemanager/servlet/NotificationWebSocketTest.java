@@ -638,6 +638,100 @@ class NotificationWebSocketTest {
     }
 
     @Nested
+    @DisplayName("when the platform or its credentials go away")
+    class Revocation {
+
+        /** Asserts that {@code ws} is open: not closed, and it gets a notification of its platform. */
+        private void assertOpen(WebSocketRecorder ws, String platformId) throws Exception {
+            assertThat(ws.closed).isNotDone();
+            Notification n = append(platformId);
+            assertThat(ws.next().get("revision").asLong()).isEqualTo(n.revision());
+        }
+
+        @Test
+        @DisplayName("deleting the platform closes its open connection at once with 1008; another platform's stays")
+        void deleted() throws Exception {
+            PlatformLogin other = node.registerPlatform();
+            WebSocketRecorder ws = node.connect(platform.authorization(), null);
+            WebSocketRecorder others = node.connect(other.authorization(), null);
+            try {
+                node.sendAsAdmin("DELETE", "/v1/platforms/" + platform.id(), null);
+
+                assertThat(ws.closed.get(5, TimeUnit.SECONDS)).isEqualTo(1008);
+                assertThat(ws.closeReason).isEqualTo("platform deleted");
+                assertOpen(others, other.id());
+            } finally {
+                ws.close();
+                others.close();
+            }
+        }
+
+        @Test
+        @DisplayName("deleting platforms by query closes their open connections at once with 1008")
+        void bulkDeleted() throws Exception {
+            WebSocketRecorder ws = node.connect(platform.authorization(), null);
+            try {
+                node.sendAsAdmin("DELETE", "/v1/platforms?fieldQuery=id+eq+'" + platform.id() + "'", null);
+
+                assertThat(ws.closed.get(5, TimeUnit.SECONDS)).isEqualTo(1008);
+                assertThat(ws.closeReason).isEqualTo("platform deleted");
+            } finally {
+                ws.close();
+            }
+        }
+
+        @Test
+        @DisplayName("a connection opened with the previous credentials stays open after a regeneration until the "
+                + "new ones are used, then the periodic check closes it with 1008; one opened with the new stays")
+        void credentialsRetired() throws Exception {
+            PlatformLogin other = node.registerPlatform();
+            WebSocketRecorder old = node.connect(platform.authorization(), null);
+            WebSocketRecorder others = node.connect(other.authorization(), null);
+            WebSocketRecorder renewed = null;
+            try {
+                String fresh = node.regenerateCredentials(platform.id());
+                node.sm.recheckNotificationStreams();
+                assertOpen(old, platform.id());
+
+                renewed = node.connect(fresh, null);
+                assertThat(node.getNotifications(fresh)).isEqualTo(200);
+                assertThat(node.getNotifications(platform.authorization())).isEqualTo(401);
+                assertThat(node.sm.recheckNotificationStreams()).isEqualTo(1);
+
+                assertThat(old.closed.get(5, TimeUnit.SECONDS)).isEqualTo(1008);
+                assertThat(old.closeReason).isEqualTo("credentials no longer valid");
+                assertOpen(renewed, platform.id());
+                assertOpen(others, other.id());
+            } finally {
+                old.close();
+                others.close();
+                if (renewed != null) {
+                    renewed.close();
+                }
+            }
+        }
+
+        @Test
+        @DisplayName("a platform deleted through node A has its connection to node B closed by B's periodic check")
+        void deletedThroughAnotherNode() throws Exception {
+            try (NotificationNode b = NotificationNode.start(store, builder -> { })) {
+                WebSocketRecorder ws = b.connect(platform.authorization(), null);
+                try {
+                    node.sendAsAdmin("DELETE", "/v1/platforms/" + platform.id(), null);
+                    assertThat(ws.closed).isNotDone();
+
+                    assertThat(b.sm.recheckNotificationStreams()).isEqualTo(1);
+
+                    assertThat(ws.closed.get(5, TimeUnit.SECONDS)).isEqualTo(1008);
+                    assertThat(ws.closeReason).isEqualTo("platform deleted");
+                } finally {
+                    ws.close();
+                }
+            }
+        }
+    }
+
+    @Nested
     @DisplayName("two nodes on one store")
     class TwoNodes {
 

@@ -63,6 +63,21 @@ final class PlatformsApi extends ResourceApi<Platform> {
         return json;
     }
 
+    /** Deleted: this node's streams of the platform close now (other nodes' at their next check). */
+    @Override
+    SmResponse delete(Call call) {
+        SmResponse answer = super.delete(call);
+        ctx.platformChanges().changed(call.pathParam("id"));
+        return answer;
+    }
+
+    @Override
+    SmResponse bulkDelete(Call call) {
+        SmResponse answer = super.bulkDelete(call);
+        ctx.platformChanges().anyChanged();
+        return answer;
+    }
+
     SmResponse create(Call call) {
         ObjectNode body = call.jsonBody();
         JsonInput in = JsonInput.of(body).allowOnly(CREATE_FIELDS);
@@ -105,6 +120,11 @@ final class PlatformsApi extends ResourceApi<Platform> {
                     LabelRules.applyPatch(p.labels(), body.get("labels")), p.createdAt(), ctx.now(), p.ready(),
                     p.version());
         });
+        if (credentials != null) {
+            // Only a pair older than the previous one is retired here (a second regeneration before
+            // the platform used the first); the previous pair's streams stay open until it is.
+            ctx.platformChanges().changed(id);
+        }
         return Responses.json(200, credentials == null ? toJson(updated) : withCredentials(updated, credentials));
     }
 

@@ -113,12 +113,12 @@ public final class Authenticator {
         }
         List<Platform> current = find("username", username);
         if (current.size() == 1 && hasher.verify(password, current.get(0).credentials().passwordHash())) {
-            return new Principal.PlatformCaller(retirePreviousCredentials(current.get(0)));
+            return new Principal.PlatformCaller(retirePreviousCredentials(current.get(0)), username);
         }
         List<Platform> previous = find("previous_username", username);
         if (previous.size() == 1 && previous.get(0).previousCredentials() != null
                 && hasher.verify(password, previous.get(0).previousCredentials().passwordHash())) {
-            return new Principal.PlatformCaller(previous.get(0));
+            return new Principal.PlatformCaller(previous.get(0), username);
         }
         if (current.isEmpty() && previous.isEmpty()) {
             // As slow as a wrong administrator password, or the answer time would tell which user

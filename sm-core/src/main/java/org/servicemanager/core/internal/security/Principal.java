@@ -9,8 +9,12 @@ public sealed interface Principal permits Principal.Admin, Principal.PlatformCal
     record Admin(String username) implements Principal {
     }
 
-    /** A registered platform, authenticated with its registration credentials. */
-    record PlatformCaller(Platform platform) implements Principal {
+    /**
+     * A registered platform, authenticated with its registration credentials: {@code username} is
+     * the user name it gave, its current one or, until that is first used, its previous one (so
+     * what it opens, a notification stream, can be closed once that user name is retired).
+     */
+    record PlatformCaller(Platform platform, String username) implements Principal {
         public String platformId() {
             return platform.id();
         }

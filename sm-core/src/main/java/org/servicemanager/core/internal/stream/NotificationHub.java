@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,6 +20,8 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.servicemanager.api.BadRequestException;
 import org.servicemanager.api.model.Notification;
+import org.servicemanager.api.model.Platform;
+import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.NotificationLog;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.core.NotificationStream;
@@ -48,7 +51,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A second daemon thread does the upkeep: it repeats the connection counts of this node's open
  * streams (so that {@code active} stays true, and turns false by itself if the node dies) and
- * removes notifications older than the retention, in batches. Thread-safe.
+ * removes notifications older than the retention, in batches. It also re-reads every platform with
+ * streams open here and closes (1008) those whose platform was deleted or whose user name was
+ * retired, wherever that happened; a change through this node does it at once ({@link
+ * #platformChanged}). Thread-safe.
  */
 public final class NotificationHub implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NotificationHub.class);
@@ -56,6 +62,11 @@ public final class NotificationHub implements AutoCloseable {
     static final Duration POLL_INTERVAL = Duration.ofMillis(100);
     /** How often the counts of open connections are recorded again while they stay open. */
     static final Duration ACTIVITY_REFRESH = Duration.ofSeconds(30);
+    /**
+     * How often the platforms with streams open here are re-read, so that a stream outlives neither
+     * its platform nor its credentials by more than this, whichever node changed them.
+     */
+    static final Duration STREAM_RECHECK = ACTIVITY_REFRESH;
     /** Counts recorded longer ago than this are not believed: their node stopped repeating them. */
     public static final Duration ACTIVITY_FRESHNESS = Duration.ofMinutes(2);
     /** How often old notifications are removed. */
@@ -109,22 +120,24 @@ public final class NotificationHub implements AutoCloseable {
         poller.start();
         long refresh = ACTIVITY_REFRESH.toMillis();
         upkeep.scheduleWithFixedDelay(this::refreshActivityQuietly, refresh, refresh, TimeUnit.MILLISECONDS);
+        long recheck = STREAM_RECHECK.toMillis();
+        upkeep.scheduleWithFixedDelay(this::recheckAllQuietly, recheck, recheck, TimeUnit.MILLISECONDS);
         long cleanup = CLEANUP_INTERVAL.toMillis();
         upkeep.scheduleWithFixedDelay(this::cleanUpQuietly, cleanup, cleanup, TimeUnit.MILLISECONDS);
     }
 
     /**
      * Checks a request for {@code GET /v1/notifications} from platform {@code platformId} (already
-     * authenticated) and opens its stream: the notifications after the requested revision are
-     * queued before this returns.
+     * authenticated as {@code username}) and opens its stream: the notifications after the requested
+     * revision are queued before this returns. The stream stays open while the platform exists and
+     * {@code username} is its current or previous user name.
      *
      * @throws BadRequestException when {@value #PARAMETER} is not one non-negative integer
      */
-    public NotificationStream.Opening open(String platformId, List<String> requestedRevision) {
+    public NotificationStream.Opening open(String platformId, String username, List<String> requestedRevision) {
         Long requested = parseRevision(requestedRevision);
         if (closed) {
-            return new NotificationStream.Refused(Responses.error(503, "ServiceUnavailable",
-                    "the Service Manager is shutting down"));
+            return new NotificationStream.Refused(shuttingDown());
         }
         NotificationLog log = store.notifications();
         long newest = log.newestRevision();
@@ -136,18 +149,24 @@ public final class NotificationHub implements AutoCloseable {
         }
         long from = requested == null ? newest : requested;
         initLastSeen();
-        Subscription stream = new Subscription(this, platformId, from, queueSize,
+        Subscription stream = new Subscription(this, platformId, username, from, queueSize,
                 Map.of(PARAMETER, Long.toString(newest), "max_ping_period", Long.toString(maxPingPeriod.toMillis())),
                 maxPingPeriod);
         // Registered before the replay reads the log: whatever the poller reads from now on reaches
         // the stream too, and the stream drops what the replay covered.
-        if (!register(stream)) {
-            return new NotificationStream.Refused(Responses.error(429, "TooManyRequests", "platform " + platformId
-                    + " already has " + maxStreamsPerPlatform + " notification connections open on this node; "
-                    + "close one before opening another").withHeader("Retry-After", "10"));
+        SmResponse refused = register(stream);
+        if (refused != null) {
+            return new NotificationStream.Refused(refused);
         }
         countConnection(platformId, +1);
         try {
+            // Read after registering: a deletion or retirement that committed before is seen here, and
+            // one after it finds the stream registered (platformChanged), so none slips between.
+            if (invalidity(store.repository(EntityTypes.PLATFORMS).get(platformId), username) != null) {
+                stream.close();
+                return new NotificationStream.Refused(Responses.error(401, "Unauthorized",
+                        "the supplied credentials could not be authenticated"));
+            }
             long last = from;
             while (true) {
                 List<Notification> batch = log.after(last, platformId, READ_BATCH);
@@ -347,17 +366,108 @@ public final class NotificationHub implements AutoCloseable {
     /**
      * Adds a stream to its platform's, unless the platform has the most it may have here: each holds
      * a queue and a connection, so one platform's credentials must not be able to open them without
-     * end. Serialised per platform so that concurrent openings cannot pass the limit together.
+     * end. Serialised per platform so that concurrent openings cannot pass the limit together; and
+     * with {@link #close()}, which marks the hub closed before it takes each platform's lock, so a
+     * stream is either shut down by it or refused here, never left open after it.
+     *
+     * @return the refusal, or {@code null} when registered
      */
-    private boolean register(Subscription stream) {
+    private SmResponse register(Subscription stream) {
         Set<Subscription> own = streams.computeIfAbsent(stream.platformId(), p -> ConcurrentHashMap.newKeySet());
         synchronized (own) {
+            if (closed) {
+                return shuttingDown();
+            }
             if (own.size() >= maxStreamsPerPlatform) {
-                return false;
+                return Responses.error(429, "TooManyRequests", "platform " + stream.platformId()
+                        + " already has " + maxStreamsPerPlatform + " notification connections open on this node; "
+                        + "close one before opening another").withHeader("Retry-After", "10");
             }
             own.add(stream);
-            return true;
+            return null;
         }
+    }
+
+    private static SmResponse shuttingDown() {
+        return Responses.error(503, "ServiceUnavailable", "the Service Manager is shutting down");
+    }
+
+    /**
+     * Re-reads platform {@code platformId} and closes (1008) its streams here that may no longer
+     * be open: all of them when it was deleted, those opened with a user name it no longer accepts
+     * after a regeneration of its credentials. Never throws: the periodic re-check repeats it.
+     */
+    public void platformChanged(String platformId) {
+        try {
+            recheck(platformId);
+        } catch (RuntimeException e) {
+            LOG.warn("re-checking the notification streams of platform {} failed: {}", platformId, e.toString());
+        }
+    }
+
+    /** {@link #platformChanged} for every platform with streams here (after a bulk delete). Never throws. */
+    public void platformsChanged() {
+        recheckAllQuietly();
+    }
+
+    /**
+     * Re-reads every platform with streams open here and closes the streams that may no longer be
+     * open (see {@link #platformChanged}); the upkeep does it every {@link #STREAM_RECHECK}.
+     *
+     * @return how many streams were closed
+     */
+    public int recheckAll() {
+        int closedNow = 0;
+        for (String platformId : List.copyOf(streams.keySet())) {
+            closedNow += recheck(platformId);
+        }
+        return closedNow;
+    }
+
+    private void recheckAllQuietly() {
+        try {
+            recheckAll();
+        } catch (RuntimeException e) {
+            // The next run tries again; a failing store must not end the schedule.
+            LOG.warn("re-checking the notification streams failed: {}", e.toString());
+        }
+    }
+
+    private int recheck(String platformId) {
+        Set<Subscription> own = streams.get(platformId);
+        if (own == null || own.isEmpty()) {
+            return 0;
+        }
+        Optional<Platform> platform = store.repository(EntityTypes.PLATFORMS).get(platformId);
+        int closedNow = 0;
+        for (Subscription s : List.copyOf(own)) {
+            String reason = invalidity(platform, s.username());
+            if (reason != null) {
+                s.revoke(reason);
+                closedNow++;
+            }
+        }
+        if (closedNow > 0) {
+            LOG.info("closed {} notification streams of platform {}: {}", closedNow, platformId,
+                    platform.isEmpty() ? "platform deleted" : "credentials no longer valid");
+        }
+        return closedNow;
+    }
+
+    /**
+     * Why a stream opened by {@code username} may not stay open, or {@code null} when it may: the
+     * previous user name stays valid until the platform first authenticates with the new one.
+     */
+    private static String invalidity(Optional<Platform> platform, String username) {
+        if (platform.isEmpty()) {
+            return "platform deleted";
+        }
+        Platform p = platform.get();
+        if (username.equals(p.credentials().username())
+                || (p.previousCredentials() != null && username.equals(p.previousCredentials().username()))) {
+            return null;
+        }
+        return "credentials no longer valid";
     }
 
     /** A stream ended: it gets nothing more, and its platform has one connection less here. */
@@ -456,7 +566,15 @@ public final class NotificationHub implements AutoCloseable {
         }
         closed = true;
         LockSupport.unpark(poller);
-        streams.values().forEach(set -> set.forEach(Subscription::shutDown));
+        // Each platform's set is copied under the lock register takes after checking closed: a
+        // stream registered before is in the copy, one after is refused.
+        for (Set<Subscription> set : streams.values()) {
+            List<Subscription> open;
+            synchronized (set) {
+                open = List.copyOf(set);
+            }
+            open.forEach(Subscription::shutDown);
+        }
         upkeep.shutdownNow();
         try {
             poller.join(5000);

@@ -24,13 +24,18 @@ import org.servicemanager.core.NotificationStream;
  * guarded by {@code this}.
  */
 final class Subscription implements NotificationStream {
-    /** Close code for a client too slow for its queue (policy violation): it resyncs and reconnects. */
+    /**
+     * Close code (policy violation) for a client too slow for its queue (it resyncs and reconnects),
+     * and for a stream whose platform was deleted or whose credentials were retired.
+     */
     static final int OVERFLOW_CODE = 1008;
     /** Close code when the Service Manager stops. */
     static final int GOING_AWAY_CODE = 1001;
 
     private final NotificationHub hub;
     private final String platformId;
+    /** The user name the stream was opened with: it stays open only while that name is valid. */
+    private final String username;
     private final int capacity;
     private final Map<String, String> headers;
     private final Duration maxPingPeriod;
@@ -56,10 +61,11 @@ final class Subscription implements NotificationStream {
     /** Set by {@link #end}: the hub and the sink are still to be told. */
     private boolean mustTell;
 
-    Subscription(NotificationHub hub, String platformId, long fromRevision, int capacity, Map<String, String> headers,
-            Duration maxPingPeriod) {
+    Subscription(NotificationHub hub, String platformId, String username, long fromRevision, int capacity,
+            Map<String, String> headers, Duration maxPingPeriod) {
         this.hub = hub;
         this.platformId = Objects.requireNonNull(platformId, "platformId");
+        this.username = Objects.requireNonNull(username, "username");
         this.lastQueued = fromRevision;
         this.capacity = capacity;
         this.headers = Map.copyOf(headers);
@@ -74,6 +80,11 @@ final class Subscription implements NotificationStream {
     @Override
     public String platformId() {
         return platformId;
+    }
+
+    /** The user name the platform authenticated with when it opened this stream. */
+    String username() {
+        return username;
     }
 
     @Override
@@ -196,6 +207,17 @@ final class Subscription implements NotificationStream {
     void shutDown() {
         synchronized (this) {
             end(GOING_AWAY_CODE, "the Service Manager is shutting down");
+        }
+        afterEnd();
+    }
+
+    /**
+     * Ends the stream because what it was opened with is gone (the platform, or the credentials):
+     * 1008, so the proxy does not take it for a node going away and learns why from the reason.
+     */
+    void revoke(String reason) {
+        synchronized (this) {
+            end(OVERFLOW_CODE, reason);
         }
         afterEnd();
     }
