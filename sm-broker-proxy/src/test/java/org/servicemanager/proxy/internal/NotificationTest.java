@@ -164,4 +164,26 @@ class NotificationTest {
         assertThat(model.brokerIds()).containsExactly("b1");
         assertThat(model.desired("b1", ORG)).isPresent();
     }
+
+    @Test
+    @DisplayName("a visibility moved to another broker's plan drops the broker it leaves without visibility, and both are reconciled")
+    void movedVisibilityDropsOldBroker() throws Exception {
+        SmModel model = new SmModel();
+        Notification.parse(visibilityCreated(1, "v1", "\"p1\"", "{}")).change().apply(model);
+        String moved = """
+                {"id": "n2", "resource": "/v1/visibilities", "type": "MODIFIED", "platform_id": "p1", "revision": 2,
+                 "payload": {
+                   "old": {"resource": {"id": "v1", "platform_id": "p1", "service_plan_id": "plan-1", "labels": {}},
+                           "additional": {"broker_id": "b1", "broker_name": "pg",
+                                          "service_plan": {"id": "plan-1", "catalog_id": "small-id"}}},
+                   "new": {"resource": {"id": "v1", "platform_id": "p1", "service_plan_id": "plan-2", "labels": {}},
+                           "additional": {"broker_id": "b2", "broker_name": "mysql",
+                                          "service_plan": {"id": "plan-2", "catalog_id": "tiny-id"}}}}}
+                """;
+
+        assertThat(Notification.parse(moved).change().apply(model)).containsExactlyInAnyOrder("b1", "b2");
+
+        assertThat(model.brokerIds()).containsExactly("b2");
+        assertThat(model.desired("b2", ORG).orElseThrow().brokerName()).isEqualTo("mysql");
+    }
 }
