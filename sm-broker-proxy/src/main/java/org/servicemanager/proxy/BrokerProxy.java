@@ -141,7 +141,8 @@ public final class BrokerProxy implements AutoCloseable {
                 // The value itself is never shown.
                 throw new IllegalArgumentException("platformPassword must not be empty");
             }
-            this.serviceManager = url;
+            // Lower case, so that what is derived from it (the stream's ws or wss) can go by its text.
+            this.serviceManager = withScheme(url, scheme);
             this.username = platformUser;
             this.password = platformPassword;
             return this;
@@ -161,9 +162,17 @@ public final class BrokerProxy implements AutoCloseable {
                 throw new IllegalArgumentException("notificationsUri must be an absolute ws, wss, http or https URI "
                         + "without query, was " + uri);
             }
-            this.notificationsUri = URI.create(scheme.startsWith("http")
-                    ? (scheme.equals("https") ? "wss" : "ws") + uri.toString().substring(scheme.length()) : uri.toString());
+            this.notificationsUri = withScheme(uri, switch (scheme) {
+                case "http" -> "ws";
+                case "https" -> "wss";
+                default -> scheme;
+            });
             return this;
+        }
+
+        /** The URI with this scheme instead of its own (which may differ in case only), the rest as given. */
+        private static URI withScheme(URI uri, String scheme) {
+            return URI.create(scheme + uri.toString().substring(uri.getScheme().length()));
         }
 
         /** The platform to keep in line. */
@@ -245,13 +254,27 @@ public final class BrokerProxy implements AutoCloseable {
                     (username + ":" + password).getBytes(StandardCharsets.UTF_8));
             HttpClient http = httpClient != null ? httpClient
                     : HttpClient.newBuilder().connectTimeout(requestTimeout).build();
-            URI notifications = notificationsUri != null ? notificationsUri : URI.create((base.startsWith("https:") ? "wss:" : "ws:")
-                    + base.substring(base.indexOf(':') + 1) + "/v1/notifications");
             SmClient smClient = new SmClient(http, base, authorization, requestTimeout, SmClient.MAX_PAGE_SIZE);
             Reconciler reconciler = new Reconciler(platform, brokerPrefix, base + "/v1/osb/", username, password);
-            ProxyEngine.Settings settings = new ProxyEngine.Settings(notifications, authorization, resyncInterval,
-                    requestTimeout, clock, new Backoff(backoffMin, backoffMax, random), http);
+            ProxyEngine.Settings settings = new ProxyEngine.Settings(streamUri(), streamStartUri(), authorization,
+                    resyncInterval, requestTimeout, clock, new Backoff(backoffMin, backoffMax, random), http);
             return new BrokerProxy(new ProxyEngine(smClient, reconciler, settings));
+        }
+
+        /** The notification stream: the given URI, else the Service Manager's, with {@code ws} or {@code wss}. */
+        URI streamUri() {
+            if (notificationsUri != null) {
+                return notificationsUri;
+            }
+            String base = serviceManager.toString().replaceAll("/+$", "");
+            return withScheme(URI.create(base + "/v1/notifications"),
+                    serviceManager.getScheme().equals("https") ? "wss" : "ws");
+        }
+
+        /** The stream's endpoint for a {@code GET} without the upgrade: {@code http} or {@code https}. */
+        URI streamStartUri() {
+            URI stream = streamUri();
+            return withScheme(stream, stream.getScheme().equals("wss") ? "https" : "http");
         }
 
         private static Duration positive(String name, Duration value) {

@@ -1,5 +1,6 @@
 package org.servicemanager.proxy;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
@@ -65,5 +66,45 @@ class BrokerProxyBuilderTest {
             proxy.start();
             assertThatThrownBy(proxy::start).isInstanceOf(IllegalStateException.class);
         }
+    }
+
+    @Test
+    @DisplayName("takes an upper-case HTTPS Service Manager URL as https: the stream is wss and its GET https, never cleartext")
+    void upperCaseHttps() {
+        BrokerProxy.Builder builder = BrokerProxy.builder().serviceManager(URI.create("HTTPS://sm.example.com/"), "u", "p");
+
+        assertThat(builder.streamUri()).hasToString("wss://sm.example.com/v1/notifications");
+        assertThat(builder.streamStartUri()).hasToString("https://sm.example.com/v1/notifications");
+    }
+
+    @Test
+    @DisplayName("takes an upper-case HTTP Service Manager URL as http: the stream is ws")
+    void upperCaseHttp() {
+        BrokerProxy.Builder builder = BrokerProxy.builder().serviceManager(URI.create("Http://127.0.0.1:8080"), "u", "p");
+
+        assertThat(builder.streamUri()).hasToString("ws://127.0.0.1:8080/v1/notifications");
+        assertThat(builder.streamStartUri()).hasToString("http://127.0.0.1:8080/v1/notifications");
+    }
+
+    @Test
+    @DisplayName("takes a notifications URI's scheme in any case: WSS and HTTPS are wss with an https GET, WS and HTTP ws with an http GET")
+    void upperCaseNotificationsUri() {
+        BrokerProxy.Builder builder = BrokerProxy.builder().serviceManager(SM, "u", "p");
+
+        builder.notificationsUri(URI.create("WSS://gw.example.com/stream"));
+        assertThat(builder.streamUri()).hasToString("wss://gw.example.com/stream");
+        assertThat(builder.streamStartUri()).hasToString("https://gw.example.com/stream");
+
+        builder.notificationsUri(URI.create("HTTPS://gw.example.com/stream"));
+        assertThat(builder.streamUri()).hasToString("wss://gw.example.com/stream");
+        assertThat(builder.streamStartUri()).hasToString("https://gw.example.com/stream");
+
+        builder.notificationsUri(URI.create("WS://gw.example.com/stream"));
+        assertThat(builder.streamUri()).hasToString("ws://gw.example.com/stream");
+        assertThat(builder.streamStartUri()).hasToString("http://gw.example.com/stream");
+
+        builder.notificationsUri(URI.create("HTTP://gw.example.com/stream"));
+        assertThat(builder.streamUri()).hasToString("ws://gw.example.com/stream");
+        assertThat(builder.streamStartUri()).hasToString("http://gw.example.com/stream");
     }
 }

@@ -394,6 +394,28 @@ class BrokerProxyTest {
         }
 
         @Test
+        @DisplayName("of a new visibility registers its broker under the name it carries, even when the broker was "
+                + "renamed while the platform saw none of its plans")
+        void visibilityAfterUnseenRename() throws Exception {
+            String id = sm.registerBroker("foo", "small");
+            String first = sm.visibleToPlatform("foo-small-id", Map.of());
+            startProxy();
+            var firstState = sm.visibilityState(first);
+            sm.deleteVisibility(first);
+            publish(1, SmFixture.notification(1, "/v1/visibilities", "DELETED", sm.platformId, firstState, null));
+            assertThat(platform.brokers()).isEmpty();
+            // The rename's notification is not sent here: the platform sees none of the broker's plans.
+            sm.renameBroker(id, "bar");
+            String second = sm.visibleToPlatform("foo-small-id", Map.of());
+
+            publish(3, SmFixture.notification(3, "/v1/visibilities", "CREATED", sm.platformId, null,
+                    sm.visibilityState(second)));
+
+            assertThat(platform.brokers()).extracting(PlatformBroker::name).containsExactly("sm-bar");
+            assertThat(platform.broker("sm-bar").orElseThrow().url()).isEqualTo(osbUrl(id));
+        }
+
+        @Test
         @DisplayName("about a resource the proxy does not mirror moves the revision on and changes nothing")
         void otherResourceIgnored() throws Exception {
             registerVisiblePg();
@@ -508,6 +530,32 @@ class BrokerProxyTest {
             assertThat(platform.access("sm-pg", "pg-large-id")).contains(PlanAccess.everyone());
             // The newest revision the Service Manager announced before the resync.
             assertThat(proxy.lastAppliedRevision()).isEqualTo(1);
+        }
+
+        @Test
+        @DisplayName("answering 410 again after the resync the first 410 caused makes the proxy wait for the backoff "
+                + "before the next resync, instead of resyncing back to back")
+        void repeatedGoneBacksOff() throws Exception {
+            registerVisiblePg();
+            stream.refuseUpgrades(410, 410, 410, 410);
+
+            proxy = BrokerProxy.builder()
+                    .serviceManager(URI.create(sm.baseUrl()), sm.platformUser, sm.platformPassword)
+                    .notificationsUri(URI.create(stream.baseUrl() + "/v1/notifications"))
+                    .platform(platform)
+                    .reconnectBackoff(Duration.ofHours(1), Duration.ofHours(2))
+                    .random(new java.util.Random(7))
+                    .clock(clock)
+                    .build().start();
+
+            // The first 410 resyncs at once; the second waits at least half an hour of backoff.
+            assertThat(proxy.awaitResyncs(2, WAIT)).isTrue();
+            eventually("the second refused upgrade", () -> stream.connections().size() == 2);
+            assertThat(proxy.awaitResyncs(3, Duration.ofMillis(500))).as("a third resync").isFalse();
+            assertThat(stream.connections()).extracting(NotificationServer.Connection::refused).containsExactly(true, true);
+            assertThat(stream.starts()).hasSize(2);
+            assertThat(proxy.isConnected()).isFalse();
+            assertThat(platform.broker("sm-pg")).isPresent();
         }
 
         @Test

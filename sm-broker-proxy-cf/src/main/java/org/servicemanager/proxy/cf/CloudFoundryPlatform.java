@@ -75,11 +75,20 @@ public final class CloudFoundryPlatform implements Platform {
         return ORGANIZATION_GUID;
     }
 
+    /**
+     * The global brokers. Space-scoped ones ({@code relationships.space.data} set) are left out:
+     * a space developer registered them, whatever their name, and the proxy must never adopt,
+     * change or remove them. The Cloud Controller has no filter for global brokers only, so they
+     * are dropped here.
+     */
     @Override
     public List<PlatformBroker> brokers() {
         List<PlatformBroker> brokers = new ArrayList<>();
         for (JsonNode broker : cf.list("/v3/service_brokers?per_page=" + pageSize, "listing service brokers")) {
-            brokers.add(broker(broker));
+            JsonNode space = broker.path("relationships").path("space").path("data");
+            if (space.isMissingNode() || space.isNull()) {
+                brokers.add(broker(broker));
+            }
         }
         return brokers;
     }

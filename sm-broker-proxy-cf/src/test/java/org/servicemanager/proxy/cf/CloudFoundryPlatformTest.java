@@ -112,6 +112,17 @@ class CloudFoundryPlatformTest {
         }
 
         @Test
+        @DisplayName("that are space-scoped are not listed, so the proxy never adopts, changes or removes a space "
+                + "developer's broker, whatever its name")
+        void spaceScopedNotListed() {
+            registerByHand("sm-global");
+            cf.registerSpaceScopedBroker("sm-db", broker.url(), "platform-user", "platform-pass", "space-1");
+
+            assertThat(platform().brokers()).extracting(PlatformBroker::name).containsExactly("sm-global");
+            assertThat(cf.brokers()).extracting(FakeCloudFoundry.Broker::name).containsExactly("sm-global", "sm-db");
+        }
+
+        @Test
         @DisplayName("are registered through a job, during which Cloud Foundry fetches the catalog with the given credentials")
         void create() {
             PlatformBroker created = platform().createBroker(registration("sm-db"));

@@ -36,8 +36,10 @@ import org.slf4j.LoggerFactory;
  * {@code last_notification_revision=R}: whatever was committed during the resync is replayed, and
  * applying a change the resync already saw changes nothing. From then on it always knows its
  * revision, so reconnecting after a quiet spell needs no resync. A 410 on opening forgets the
- * revision and starts over at once; any other failure or a closed connection reconnects after a
- * capped, jittered backoff.
+ * revision and starts over, at once the first time; a 410 again before the stream opened (the
+ * backlog outgrew the Service Manager's queue during the resync) waits for the backoff like any
+ * other failure, so that the proxy does not run full resyncs back to back. Any other failure or a
+ * closed connection reconnects after a capped, jittered backoff.
  *
  * <p>Pings go out every third of {@code max_ping_period}, timed by the injected clock; three ping
  * periods without anything from the Service Manager (it answers every ping) end the connection.
@@ -61,8 +63,12 @@ public final class ProxyEngine {
     private static final long MAX_BUFFERED_CHARS = 4 * 1024 * 1024;
     private static final String REVISION_PARAMETER = "last_notification_revision";
 
-    /** Everything the engine needs, validated by the public builder. */
-    public record Settings(URI notificationsUri, String authorization, Duration resyncInterval,
+    /**
+     * Everything the engine needs, validated by the public builder. {@code startUri} is the
+     * stream's endpoint for a {@code GET} without the upgrade ({@code http} for {@code ws},
+     * {@code https} for {@code wss}).
+     */
+    public record Settings(URI notificationsUri, URI startUri, String authorization, Duration resyncInterval,
                            Duration connectTimeout, Clock clock, Backoff backoff, HttpClient httpClient) {
     }
 
@@ -80,6 +86,8 @@ public final class ProxyEngine {
     private Duration maxPingPeriod = DEFAULT_MAX_PING_PERIOD;
     private long generation;
     private int connectAttempts;
+    /** 410s since the stream last opened. */
+    private int goneInARow;
     private int failedReconciles;
     private Instant nextPing = Instant.MAX;
     private Instant resyncDue = Instant.MAX;
@@ -95,9 +103,7 @@ public final class ProxyEngine {
         this.smClient = Objects.requireNonNull(smClient, "smClient");
         this.reconciler = Objects.requireNonNull(reconciler, "reconciler");
         this.settings = Objects.requireNonNull(settings, "settings");
-        String stream = settings.notificationsUri().toString();
-        // The same endpoint without the upgrade: ws -> http, wss -> https.
-        this.startUri = URI.create("http" + stream.substring(2));
+        this.startUri = settings.startUri();
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "sm-broker-proxy");
             t.setDaemon(true);
@@ -264,10 +270,15 @@ public final class ProxyEngine {
             Throwable cause = unwrap(error);
             int status = cause instanceof WebSocketHandshakeException refused ? refused.getResponse().statusCode() : 0;
             if (status == 410) {
-                LOG.info("The Service Manager no longer has the notifications after revision {} (410); "
-                        + "resyncing fully", from);
                 lastApplied = -1;
-                run(this::connect);
+                if (goneInARow++ == 0) {
+                    LOG.info("The Service Manager no longer has the notifications after revision {} (410); "
+                            + "resyncing fully", from);
+                    run(this::connect);
+                } else {
+                    reconnectLater("the Service Manager no longer has the notifications after revision " + from
+                            + " (410, " + goneInARow + " in a row); resyncing fully");
+                }
                 return;
             }
             if (status == 401 || status == 403) {
@@ -284,6 +295,7 @@ public final class ProxyEngine {
         current = listener;
         connected = true;
         connectAttempts = 0;
+        goneInARow = 0;
         nextPing = now.plus(pingInterval());
         LOG.info("Connected to the Service Manager's notifications after revision {}", from);
     }

@@ -71,23 +71,46 @@ public final class SmModel {
     /**
      * Adds or replaces a visibility, making sure its broker and plan are known: a broker the last
      * full read did not show (none of its plans was visible then) becomes known through the
-     * visibility's notification, which names the broker and the plan.
+     * visibility's notification, which names the broker and the plan. The notification's broker
+     * name is the current one, so it replaces the model's: a platform that saw none of a broker's
+     * plans while it was renamed got no notice of the rename. A broker that the change leaves
+     * without any visibility (the visibility moved to another broker's plan) is dropped, as after
+     * {@link #removeVisibility}.
      */
     public void putVisibility(Visibility visibility, String brokerId, String brokerName, String planCatalogId) {
         Broker broker = brokers.get(brokerId);
         if (broker == null) {
             brokers.put(brokerId, new Broker(brokerId, brokerName, Map.of(visibility.planId(), planCatalogId)));
-        } else if (!planCatalogId.equals(broker.plans().get(visibility.planId()))) {
+        } else if (!planCatalogId.equals(broker.plans().get(visibility.planId())) || !brokerName.equals(broker.name())) {
             Map<String, String> plans = new HashMap<>(broker.plans());
             plans.put(visibility.planId(), planCatalogId);
-            brokers.put(brokerId, new Broker(brokerId, broker.name(), plans));
+            brokers.put(brokerId, new Broker(brokerId, brokerName, plans));
         }
-        visibilities.put(visibility.id(), visibility);
+        Visibility old = visibilities.put(visibility.id(), visibility);
+        if (old != null) {
+            brokerOfPlan(old.planId()).ifPresent(this::dropIfUnseen);
+        }
     }
 
-    /** Removes a visibility; nothing happens if it is gone. */
+    /**
+     * Removes a visibility; nothing happens if it is gone. Its broker goes too when no visibility
+     * is left for it: a full read would not show it (the platform sees only brokers with a plan
+     * visible to it), its registration is removed anyway, and what the model knew of it may be
+     * stale by the time a visibility shows it again (no broker notification told of a rename
+     * meanwhile), which {@link #putVisibility} then learns afresh.
+     */
     public void removeVisibility(String visibilityId) {
-        visibilities.remove(visibilityId);
+        Visibility gone = visibilities.remove(visibilityId);
+        if (gone != null) {
+            brokerOfPlan(gone.planId()).ifPresent(this::dropIfUnseen);
+        }
+    }
+
+    private void dropIfUnseen(String brokerId) {
+        Broker broker = brokers.get(brokerId);
+        if (broker != null && visibilities.values().stream().noneMatch(v -> broker.plans().containsKey(v.planId()))) {
+            brokers.remove(brokerId);
+        }
     }
 
     public Optional<Visibility> visibility(String id) {

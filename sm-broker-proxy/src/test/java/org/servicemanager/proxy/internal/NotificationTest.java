@@ -15,14 +15,29 @@ class NotificationTest {
     private static final String ORG = "organization_guid";
 
     private static String visibilityCreated(long revision, String visibilityId, String platformId, String labels) {
+        return visibilityCreated(revision, visibilityId, platformId, labels, "pg");
+    }
+
+    private static String visibilityCreated(long revision, String visibilityId, String platformId, String labels,
+                                            String brokerName) {
         return """
                 {"id": "n%d", "resource": "/v1/visibilities", "type": "CREATED", "platform_id": %s,
                  "revision": %d, "correlation_id": "c%d", "created_at": "2026-11-29T08:00:00Z",
                  "payload": {"new": {
                    "resource": {"id": "%s", "platform_id": %s, "service_plan_id": "plan-1", "labels": %s},
+                   "additional": {"broker_id": "b1", "broker_name": "%s",
+                                  "service_plan": {"id": "plan-1", "catalog_id": "small-id"}}}}}
+                """.formatted(revision, platformId, revision, revision, visibilityId, platformId, labels, brokerName);
+    }
+
+    private static String visibilityDeleted(long revision, String visibilityId) {
+        return """
+                {"id": "n%d", "resource": "/v1/visibilities", "type": "DELETED", "platform_id": "p1",
+                 "revision": %d, "payload": {"old": {
+                   "resource": {"id": "%s", "platform_id": "p1", "service_plan_id": "plan-1", "labels": {}},
                    "additional": {"broker_id": "b1", "broker_name": "pg",
                                   "service_plan": {"id": "plan-1", "catalog_id": "small-id"}}}}}
-                """.formatted(revision, platformId, revision, revision, visibilityId, platformId, labels);
+                """.formatted(revision, revision, visibilityId);
     }
 
     @Test
@@ -110,5 +125,65 @@ class NotificationTest {
         assertThat(model.visibility("v1")).isEmpty();
         assertThat(model.desired("b1", ORG)).isEmpty();
         assertThat(List.copyOf(model.brokerIds())).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a visibility of a broker the model knows takes the broker's name from the notification, which is the current one")
+    void visibilityRenamesKnownBroker() throws Exception {
+        SmModel model = new SmModel();
+        Notification.parse(visibilityCreated(1, "v1", "\"p1\"", "{}", "foo")).change().apply(model);
+
+        Notification.parse(visibilityCreated(2, "v2", "\"p1\"", "{}", "bar")).change().apply(model);
+
+        assertThat(model.desired("b1", ORG).orElseThrow().brokerName()).isEqualTo("bar");
+    }
+
+    @Test
+    @DisplayName("removing a broker's last visibility drops the broker, so a later visibility registers it under its current name")
+    void lastVisibilityRemovedDropsBroker() throws Exception {
+        SmModel model = new SmModel();
+        Notification.parse(visibilityCreated(1, "v1", "\"p1\"", "{}", "foo")).change().apply(model);
+
+        assertThat(Notification.parse(visibilityDeleted(2, "v1")).change().apply(model)).containsExactly("b1");
+        assertThat(model.brokerIds()).isEmpty();
+        // Renamed meanwhile; the platform, seeing none of its plans, got no broker notification.
+        Notification.parse(visibilityCreated(3, "v2", "\"p1\"", "{}", "bar")).change().apply(model);
+
+        assertThat(model.desired("b1", ORG).orElseThrow().brokerName()).isEqualTo("bar");
+    }
+
+    @Test
+    @DisplayName("removing one of a broker's visibilities keeps the broker while another is left")
+    void otherVisibilityKeepsBroker() throws Exception {
+        SmModel model = new SmModel();
+        Notification.parse(visibilityCreated(1, "v1", "\"p1\"", "{}")).change().apply(model);
+        Notification.parse(visibilityCreated(2, "v2", "null", "{}")).change().apply(model);
+
+        Notification.parse(visibilityDeleted(3, "v1")).change().apply(model);
+
+        assertThat(model.brokerIds()).containsExactly("b1");
+        assertThat(model.desired("b1", ORG)).isPresent();
+    }
+
+    @Test
+    @DisplayName("a visibility moved to another broker's plan drops the broker it leaves without visibility, and both are reconciled")
+    void movedVisibilityDropsOldBroker() throws Exception {
+        SmModel model = new SmModel();
+        Notification.parse(visibilityCreated(1, "v1", "\"p1\"", "{}")).change().apply(model);
+        String moved = """
+                {"id": "n2", "resource": "/v1/visibilities", "type": "MODIFIED", "platform_id": "p1", "revision": 2,
+                 "payload": {
+                   "old": {"resource": {"id": "v1", "platform_id": "p1", "service_plan_id": "plan-1", "labels": {}},
+                           "additional": {"broker_id": "b1", "broker_name": "pg",
+                                          "service_plan": {"id": "plan-1", "catalog_id": "small-id"}}},
+                   "new": {"resource": {"id": "v1", "platform_id": "p1", "service_plan_id": "plan-2", "labels": {}},
+                           "additional": {"broker_id": "b2", "broker_name": "mysql",
+                                          "service_plan": {"id": "plan-2", "catalog_id": "tiny-id"}}}}}
+                """;
+
+        assertThat(Notification.parse(moved).change().apply(model)).containsExactlyInAnyOrder("b1", "b2");
+
+        assertThat(model.brokerIds()).containsExactly("b2");
+        assertThat(model.desired("b2", ORG).orElseThrow().brokerName()).isEqualTo("mysql");
     }
 }

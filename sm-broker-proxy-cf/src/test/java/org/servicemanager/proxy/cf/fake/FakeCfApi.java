@@ -75,6 +75,8 @@ final class FakeCfApi implements ResponseDefinitionTransformerV2 {
         String username;
         String password;
         String state = "SYNCHRONIZING";
+        /** The space of a space-scoped broker (registered by a space developer), null for a global one. */
+        String spaceGuid;
         final Instant createdAt;
         Instant updatedAt;
 
@@ -280,12 +282,21 @@ final class FakeCfApi implements ResponseDefinitionTransformerV2 {
 
     /** Registers a broker at once, as an operator would by hand, fetching its catalog now. */
     String registerBroker(String name, String url, String username, String password) {
+        return registerBroker(name, url, username, password, null);
+    }
+
+    /**
+     * Registers a broker at once, fetching its catalog now: global, or space-scoped (as a space
+     * developer would) when {@code spaceGuid} is not null.
+     */
+    String registerBroker(String name, String url, String username, String password, String spaceGuid) {
         BrokerState broker;
         synchronized (this) {
             if (brokers.values().stream().anyMatch(b -> b.name.equals(name))) {
                 throw new IllegalArgumentException("a broker is named " + name + " already");
             }
             broker = new BrokerState(UUID.randomUUID().toString(), name, url, username, password, now());
+            broker.spaceGuid = spaceGuid;
         }
         Fetched fetched = fetchCatalog(url, username, password);
         if (fetched.error() != null) {
@@ -758,7 +769,12 @@ final class FakeCfApi implements ResponseDefinitionTransformerV2 {
         node.put("url", broker.url);
         node.put("created_at", time(broker.createdAt));
         node.put("updated_at", time(broker.updatedAt));
-        node.putObject("relationships").putObject("space").putNull("data");
+        ObjectNode space = node.putObject("relationships").putObject("space");
+        if (broker.spaceGuid == null) {
+            space.putNull("data");
+        } else {
+            space.putObject("data").put("guid", broker.spaceGuid);
+        }
         metadata(node);
         ObjectNode links = node.putObject("links");
         links.putObject("self").put("href", baseUrl + "/v3/service_brokers/" + broker.guid);

@@ -164,6 +164,19 @@ public final class FakeCloudFoundry implements AutoCloseable {
                 Objects.requireNonNull(username, "username"), Objects.requireNonNull(password, "password"));
     }
 
+    /**
+     * Registers a space-scoped broker directly, as a space developer would: like
+     * {@link #registerBroker}, but listed with {@code relationships.space.data.guid} set to this
+     * space. Its plans are created {@code admin}-visible too (Cloud Foundry shows them as
+     * {@code space}; the fake does not model that). Returns its GUID.
+     */
+    public String registerSpaceScopedBroker(String name, String url, String username, String password,
+            String spaceGuid) {
+        return api.registerBroker(Objects.requireNonNull(name, "name"), Objects.requireNonNull(url, "url"),
+                Objects.requireNonNull(username, "username"), Objects.requireNonNull(password, "password"),
+                Objects.requireNonNull(spaceGuid, "spaceGuid"));
+    }
+
     /** Sets a plan's visibility directly: type public, admin or organization (with organization GUIDs). */
     public FakeCloudFoundry setVisibility(String planGuid, String type, String... organizationGuids) {
         api.setVisibility(planGuid, type, Set.of(organizationGuids));

@@ -151,4 +151,22 @@ class FakeCloudFoundryTest {
         assertThat(failed.path("errors").get(0).path("title").asText()).isEqualTo("CF-ServiceBrokerApiUnreachable");
         assertThat(cf.broker("b").orElseThrow().state()).isEqualTo("SYNCHRONIZATION_FAILED");
     }
+
+    @Test
+    @DisplayName("lists a global broker with relationships.space.data null and a space-scoped one with its space's guid")
+    void spaceRelationship() throws Exception {
+        String global = cf.registerBroker("global", broker.url(), "u", "p");
+        String scoped = cf.registerSpaceScopedBroker("scoped", broker.url(), "u", "p", "space-1");
+
+        Answer answer = call("GET", "/v3/service_brokers", token(), null);
+
+        assertThat(answer.status()).isEqualTo(200);
+        JsonNode resources = answer.body().path("resources");
+        assertThat(resources).hasSize(2);
+        assertThat(resources.get(0).path("guid").asText()).isEqualTo(global);
+        assertThat(resources.get(0).path("relationships").path("space").path("data").isNull()).isTrue();
+        assertThat(resources.get(1).path("guid").asText()).isEqualTo(scoped);
+        assertThat(resources.get(1).path("relationships").path("space").path("data").path("guid").asText())
+                .isEqualTo("space-1");
+    }
 }
