@@ -174,30 +174,10 @@ class OsbPlaceholderSweepTest extends OsbTestBase {
             + "ConcurrencyError, so the sweep's orphan mitigation cannot delete what the retry created")
     void retryDuringSweep() throws Exception {
         Stage s = newStage(defaultCatalog());
-        CountDownLatch asked = new CountDownLatch(1);
-        CountDownLatch answer = new CountDownLatch(1);
-        s.broker.route("GET", FakeOsbService.INSTANCE_PATH + "/last_operation", r -> {
-            asked.countDown();
-            try {
-                answer.await(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return Reply.error(404, "NotFound", "no operation known");
-        });
+        HeldLastOperation held = holdLastOperation(s);
         String id = instancePlaceholder(s, "basic");
-        CompletableFuture<Integer> sweeping = CompletableFuture.supplyAsync(this::sweep);
-        assertThat(asked.await(5, TimeUnit.SECONDS)).isTrue();
 
-        ApiResponse retry = osbA.put(s.instance(id), provisionBody("cache", "basic", "org-1"));
-        answer.countDown();
-        sweeping.get(10, TimeUnit.SECONDS);
-
-        assertThat(retry.status()).as(retry.body()).isEqualTo(422);
-        assertThat(retry.json().get("error").asText()).isEqualTo("ConcurrencyError");
-        boolean recordedReady = instanceRecord(id).status() == 200 && instance(id).get("ready").asBoolean();
-        assertThat(recordedReady).as("record ready while the broker holds " + s.osb.instanceIds())
-                .isEqualTo(s.osb.instanceIds().contains(id));
+        assertRetryRefusedDuringSweep(s, id, held, osbA);
     }
 
     @Test
@@ -207,17 +187,7 @@ class OsbPlaceholderSweepTest extends OsbTestBase {
     void retryOnAnotherNodeDuringSweep() throws Exception {
         store.clustered.set(true);
         Stage s = newStage(defaultCatalog());
-        CountDownLatch asked = new CountDownLatch(1);
-        CountDownLatch answer = new CountDownLatch(1);
-        s.broker.route("GET", FakeOsbService.INSTANCE_PATH + "/last_operation", r -> {
-            asked.countDown();
-            try {
-                answer.await(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return Reply.error(404, "NotFound", "no operation known");
-        });
+        HeldLastOperation held = holdLastOperation(s);
         String id = instancePlaceholder(s, "basic");
         clock.advance(READ_TIMEOUT.plus(Duration.ofMinutes(2)));
         // The second node: its own Service Manager on the same store; the store is the host's to close.
@@ -231,19 +201,45 @@ class OsbPlaceholderSweepTest extends OsbTestBase {
                     .withCredentials(platformA.at("/credentials/basic/username").asText(),
                             platformA.at("/credentials/basic/password").asText())
                     .withHeader("X-Broker-API-Version", VERSION);
-            CompletableFuture<Integer> sweeping = CompletableFuture.supplyAsync(this::sweep);
-            assertThat(asked.await(5, TimeUnit.SECONDS)).isTrue();
-
-            ApiResponse retry = osbOnOtherNode.put(s.instance(id), provisionBody("cache", "basic", "org-1"));
-            answer.countDown();
-            sweeping.get(10, TimeUnit.SECONDS);
-
-            assertThat(retry.status()).as(retry.body()).isEqualTo(422);
-            assertThat(retry.json().get("error").asText()).isEqualTo("ConcurrencyError");
-            boolean recordedReady = instanceRecord(id).status() == 200 && instance(id).get("ready").asBoolean();
-            assertThat(recordedReady).as("record ready while the broker holds " + s.osb.instanceIds())
-                    .isEqualTo(s.osb.instanceIds().contains(id));
+            assertRetryRefusedDuringSweep(s, id, held, osbOnOtherNode);
         }
+    }
+
+    /** The broker's {@code last_operation}, answering only once released, and noting when it was asked. */
+    private record HeldLastOperation(CountDownLatch asked, CountDownLatch answer) {
+    }
+
+    private static HeldLastOperation holdLastOperation(Stage s) {
+        HeldLastOperation held = new HeldLastOperation(new CountDownLatch(1), new CountDownLatch(1));
+        s.broker.route("GET", FakeOsbService.INSTANCE_PATH + "/last_operation", r -> {
+            held.asked().countDown();
+            try {
+                held.answer().await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Reply.error(404, "NotFound", "no operation known");
+        });
+        return held;
+    }
+
+    /**
+     * Retries the provision of {@code id} through {@code osb} while a sweep waits for the broker: the retry
+     * is refused with 422 ConcurrencyError, and the record ends ready exactly when the broker holds it.
+     */
+    private void assertRetryRefusedDuringSweep(Stage s, String id, HeldLastOperation held, ApiClient osb) throws Exception {
+        CompletableFuture<Integer> sweeping = CompletableFuture.supplyAsync(this::sweep);
+        assertThat(held.asked().await(5, TimeUnit.SECONDS)).isTrue();
+
+        ApiResponse retry = osb.put(s.instance(id), provisionBody("cache", "basic", "org-1"));
+        held.answer().countDown();
+        sweeping.get(10, TimeUnit.SECONDS);
+
+        assertThat(retry.status()).as(retry.body()).isEqualTo(422);
+        assertThat(retry.json().get("error").asText()).isEqualTo("ConcurrencyError");
+        boolean recordedReady = instanceRecord(id).status() == 200 && instance(id).get("ready").asBoolean();
+        assertThat(recordedReady).as("record ready while the broker holds " + s.osb.instanceIds())
+                .isEqualTo(s.osb.instanceIds().contains(id));
     }
 
     @Test
