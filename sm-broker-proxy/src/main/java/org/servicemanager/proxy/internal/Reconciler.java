@@ -58,12 +58,14 @@ public final class Reconciler {
      */
     public int reconcileAll(SmModel model, String correlationId) {
         List<PlatformBroker> owned = owned();
-        Set<String> ids = new LinkedHashSet<>(model.brokerIds());
+        Set<String> known = model.brokerIds();
+        Map<String, SmModel.Desired> desired = model.desiredAll(scopeLabelKey);
+        Set<String> ids = new LinkedHashSet<>(known);
         owned.stream().map(this::smBrokerId).filter(Objects::nonNull).forEach(ids::add);
         Set<String> used = new HashSet<>();
         Map<String, PlatformBroker> matches = new HashMap<>();
         for (String id : ids) {
-            PlatformBroker existing = match(model, id, owned, used);
+            PlatformBroker existing = match(id, Optional.ofNullable(desired.get(id)), known, owned, used);
             if (existing != null) {
                 matches.put(id, existing);
             }
@@ -76,9 +78,9 @@ public final class Reconciler {
         }
         // Removals before registrations and renames, for the same reason.
         List<String> order = new ArrayList<>(ids);
-        order.sort(Comparator.comparing(id -> model.desired(id, scopeLabelKey).isPresent()));
+        order.sort(Comparator.comparing(desired::containsKey));
         for (String id : order) {
-            failures += reconcileOne(model, id, matches.get(id), correlationId);
+            failures += reconcileOne(id, Optional.ofNullable(desired.get(id)), matches.get(id), correlationId);
         }
         return failures;
     }
@@ -97,8 +99,10 @@ public final class Reconciler {
         }
         int failures = 0;
         Set<String> used = new HashSet<>();
+        Set<String> known = model.brokerIds();
         for (String id : brokerIds) {
-            failures += reconcileOne(model, id, match(model, id, owned, used), correlationId);
+            Optional<SmModel.Desired> desired = model.desired(id, scopeLabelKey);
+            failures += reconcileOne(id, desired, match(id, desired, known, owned, used), correlationId);
         }
         return failures;
     }
@@ -108,10 +112,9 @@ public final class Reconciler {
      * a rename); by name only for a registration that no other Service Manager broker claims by URL,
      * e.g. one whose URL was changed by hand. Marks it used.
      */
-    private PlatformBroker match(SmModel model, String brokerId, List<PlatformBroker> owned, Set<String> used) {
-        Optional<SmModel.Desired> desired = model.desired(brokerId, scopeLabelKey);
+    private PlatformBroker match(String brokerId, Optional<SmModel.Desired> desired, Set<String> desiredIds,
+            List<PlatformBroker> owned, Set<String> used) {
         String name = desired.map(d -> prefix + d.brokerName()).orElse(null);
-        Set<String> desiredIds = model.brokerIds();
         PlatformBroker existing = owned.stream().filter(pb -> !used.contains(pb.id()))
                 .filter(pb -> brokerId.equals(smBrokerId(pb))).findFirst()
                 .orElseGet(() -> name == null ? null : owned.stream().filter(pb -> !used.contains(pb.id()))
@@ -124,8 +127,8 @@ public final class Reconciler {
         return existing;
     }
 
-    private int reconcileOne(SmModel model, String brokerId, PlatformBroker existing, String correlationId) {
-        Optional<SmModel.Desired> desired = model.desired(brokerId, scopeLabelKey);
+    private int reconcileOne(String brokerId, Optional<SmModel.Desired> desired, PlatformBroker existing,
+            String correlationId) {
         try {
             if (desired.isEmpty()) {
                 return existing == null ? 0 : delete(existing, correlationId);

@@ -142,6 +142,31 @@ public final class SmModel {
                 access.merge(catalogId, accessOf(v, scopeLabelKey), PlanAccess::union);
             }
         }
+        return desired(broker, access);
+    }
+
+    /**
+     * {@link #desired} of every known broker, in one pass over the visibilities: a full reconcile
+     * asks for all of them, and asking one by one would read every visibility once per broker.
+     * Brokers that should not be registered are absent.
+     */
+    public Map<String, Desired> desiredAll(String scopeLabelKey) {
+        Map<String, Broker> brokerOfPlan = new HashMap<>();
+        brokers.values().forEach(b -> b.plans().keySet().forEach(planId -> brokerOfPlan.put(planId, b)));
+        Map<Broker, Map<String, PlanAccess>> access = new LinkedHashMap<>();
+        for (Visibility v : visibilities.values()) {
+            Broker broker = brokerOfPlan.get(v.planId());
+            if (broker != null) {
+                access.computeIfAbsent(broker, b -> new LinkedHashMap<>())
+                        .merge(broker.plans().get(v.planId()), accessOf(v, scopeLabelKey), PlanAccess::union);
+            }
+        }
+        Map<String, Desired> all = new HashMap<>();
+        access.forEach((broker, plans) -> desired(broker, plans).ifPresent(d -> all.put(broker.id(), d)));
+        return all;
+    }
+
+    private static Optional<Desired> desired(Broker broker, Map<String, PlanAccess> access) {
         access.values().removeIf(a -> a.kind() == PlanAccess.Kind.NONE);
         return access.isEmpty() ? Optional.empty() : Optional.of(new Desired(broker.id(), broker.name(), access));
     }
