@@ -71,8 +71,7 @@ public final class NotifyingStore extends ForwardingStore {
 
     private static boolean isWatched(EntityType<?> type) {
         return type == EntityTypes.SERVICE_BROKERS || type == EntityTypes.SERVICE_OFFERINGS
-                || type == EntityTypes.SERVICE_PLANS || type == EntityTypes.VISIBILITIES
-                || type == EntityTypes.PLATFORMS;
+                || type == EntityTypes.SERVICE_PLANS || type == EntityTypes.VISIBILITIES;
     }
 
     /**
@@ -98,23 +97,23 @@ public final class NotifyingStore extends ForwardingStore {
             if (type == EntityTypes.SERVICE_BROKERS) {
                 return (Repository<T>) new Watched<>((Repository<ServiceBroker>) repository,
                         b -> changes.touchBroker(tx, b.id()), b -> changes.touchBroker(tx, b.id()),
-                        id -> changes.beforeBrokerDelete(tx, id));
+                        ids -> ids.forEach(id -> changes.beforeBrokerDelete(tx, id)));
             } else if (type == EntityTypes.SERVICE_OFFERINGS) {
                 return (Repository<T>) new Watched<>((Repository<ServiceOffering>) repository,
                         o -> changes.beforeOfferingCreate(tx, o), o -> changes.beforeOfferingUpdate(tx, o),
-                        id -> changes.beforeOfferingDelete(tx, id));
+                        ids -> ids.forEach(id -> changes.beforeOfferingDelete(tx, id)));
             } else if (type == EntityTypes.SERVICE_PLANS) {
                 return (Repository<T>) new Watched<>((Repository<ServicePlan>) repository,
                         p -> changes.beforePlanCreate(tx, p), p -> changes.beforePlanUpdate(tx, p),
-                        id -> changes.beforePlanDelete(tx, id));
+                        ids -> ids.forEach(id -> changes.beforePlanDelete(tx, id)));
             } else if (type == EntityTypes.VISIBILITIES) {
                 return (Repository<T>) new Watched<>((Repository<Visibility>) repository,
                         v -> changes.touchVisibility(tx, v.id()), v -> changes.touchVisibility(tx, v.id()),
-                        id -> changes.touchVisibility(tx, id));
+                        ids -> ids.forEach(id -> changes.touchVisibility(tx, id)));
             } else if (type == EntityTypes.PLATFORMS) {
                 // Platform writes matter only for the visibilities a delete takes along.
                 return (Repository<T>) new Watched<>((Repository<Platform>) repository, p -> { }, p -> { },
-                        id -> changes.beforePlatformsDelete(tx, List.of(id)));
+                        ids -> changes.beforePlatformsDelete(tx, ids));
             }
             return repository;
         }
@@ -167,10 +166,11 @@ public final class NotifyingStore extends ForwardingStore {
     private static final class Watched<T extends Entity> extends ForwardingRepository<T> {
         private final Consumer<T> beforeCreate;
         private final Consumer<T> beforeUpdate;
-        private final Consumer<String> beforeDelete;
+        /** Takes every id a delete removes at once, so that a bulk delete can read what goes in one query. */
+        private final Consumer<List<String>> beforeDelete;
 
         Watched(Repository<T> delegate, Consumer<T> beforeCreate, Consumer<T> beforeUpdate,
-                Consumer<String> beforeDelete) {
+                Consumer<List<String>> beforeDelete) {
             super(delegate);
             this.beforeCreate = beforeCreate;
             this.beforeUpdate = beforeUpdate;
@@ -191,13 +191,13 @@ public final class NotifyingStore extends ForwardingStore {
 
         @Override
         public boolean delete(String id) {
-            beforeDelete.accept(id);
+            beforeDelete.accept(List.of(id));
             return super.delete(id);
         }
 
         @Override
         public int deleteAll(Query query) {
-            list(query, PageRequest.unbounded()).items().forEach(e -> beforeDelete.accept(e.id()));
+            beforeDelete.accept(list(query, PageRequest.unbounded()).items().stream().map(Entity::id).toList());
             return super.deleteAll(query);
         }
     }
