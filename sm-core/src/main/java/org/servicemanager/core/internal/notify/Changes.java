@@ -48,8 +48,8 @@ import org.servicemanager.core.internal.json.Json;
  * <p>Used by one transaction's work, which runs on one thread: not thread-safe.
  */
 final class Changes {
-    static final String BROKERS = "/v1/service_brokers";
-    static final String VISIBILITIES = "/v1/visibilities";
+    private static final String BROKERS = NotifyingStore.BROKERS;
+    private static final String VISIBILITIES = NotifyingStore.VISIBILITIES;
 
     /** Broker id to its state before the transaction touched it; {@code null} when it did not exist. */
     private final Map<String, State> brokers = new LinkedHashMap<>();

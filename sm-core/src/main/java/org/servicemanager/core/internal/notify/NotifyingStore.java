@@ -42,6 +42,11 @@ import org.servicemanager.api.store.Store;
  * the injected clock. Thread-safe: the state of a transaction lives in that transaction's view.
  */
 public final class NotifyingStore extends ForwardingStore {
+    /** The {@code resource} of a service broker's notification. */
+    public static final String BROKERS = "/v1/service_brokers";
+    /** The {@code resource} of a visibility's notification. */
+    public static final String VISIBILITIES = "/v1/visibilities";
+
     private final Clock clock;
 
     public NotifyingStore(Store delegate, Clock clock) {

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import org.servicemanager.api.model.Notification;
 import org.servicemanager.core.internal.json.Json;
+import org.servicemanager.core.internal.notify.NotifyingStore;
 
 /**
  * The frames of one broker notification as each platform may see it. A broker's notification
@@ -24,7 +25,6 @@ import org.servicemanager.core.internal.json.Json;
  * notification.
  */
 final class BrokerFrame {
-    static final String BROKERS = "/v1/service_brokers";
     private static final List<String> SIDES = List.of("old", "new");
 
     private final Notification notification;
@@ -47,7 +47,7 @@ final class BrokerFrame {
     }
 
     static boolean concerns(Notification n) {
-        return BROKERS.equals(n.resource());
+        return NotifyingStore.BROKERS.equals(n.resource());
     }
 
     /**

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.servicemanager.api.model.Notification;
+import org.servicemanager.core.internal.notify.NotifyingStore;
 import org.servicemanager.core.internal.revision.Revision;
 import org.servicemanager.core.internal.revision.RevisionCache;
 
@@ -24,7 +25,6 @@ import org.servicemanager.core.internal.revision.RevisionCache;
  * Thread-safe.
  */
 final class VisiblePlans {
-    static final String VISIBILITIES = "/v1/visibilities";
     /** Plan ids are short: a rough weight per id, for the cache's bound. */
     private static final int BYTES_PER_ID = 64;
 
@@ -45,7 +45,7 @@ final class VisiblePlans {
 
     /** Notes a notification before its frames are made: a visibility's moves the mark on. */
     void observe(Notification n) {
-        if (VISIBILITIES.equals(n.resource()) && n.revision() > visibilityMark.get()) {
+        if (NotifyingStore.VISIBILITIES.equals(n.resource()) && n.revision() > visibilityMark.get()) {
             visibilityMark.accumulateAndGet(n.revision(), Math::max);
         }
     }
