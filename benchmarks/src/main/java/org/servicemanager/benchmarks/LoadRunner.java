@@ -151,10 +151,12 @@ final class LoadRunner {
     }
 
     private static double percentile(long[] sorted, double p) {
-        if (sorted.length == 0) {
-            return 0;
-        }
+        return sorted.length == 0 ? 0 : percentileOf(sorted, p) / 1000.0;
+    }
+
+    /** The nearest-rank {@code p} percentile of {@code sorted}, which must not be empty. */
+    static long percentileOf(long[] sorted, double p) {
         int index = (int) Math.ceil(p * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, index))] / 1000.0;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
     }
 }

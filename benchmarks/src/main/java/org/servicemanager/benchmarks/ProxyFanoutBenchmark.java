@@ -364,8 +364,7 @@ final class ProxyFanoutBenchmark {
     }
 
     static long pct(long[] sorted, double p) {
-        int index = (int) Math.ceil(p * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+        return LoadRunner.percentileOf(sorted, p);
     }
 
     static long last(long[] sorted) {

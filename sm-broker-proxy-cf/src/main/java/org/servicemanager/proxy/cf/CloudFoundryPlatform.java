@@ -55,7 +55,7 @@ public final class CloudFoundryPlatform implements Platform {
                 // carry our bearer token elsewhere.
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
-        String apiBase = trimSlash(b.apiUrl.toString());
+        String apiBase = CfClient.trimSlash(b.apiUrl.toString());
         URI tokenUrl = b.tokenUrl;
         Duration requestTimeout = b.requestTimeout;
         UaaTokens tokens = new UaaTokens(http, json,
@@ -222,10 +222,6 @@ public final class CloudFoundryPlatform implements Platform {
 
     private static PlatformBroker broker(JsonNode broker) {
         return new PlatformBroker(broker.path("guid").asText(), broker.path("name").asText(), broker.path("url").asText());
-    }
-
-    private static String trimSlash(String url) {
-        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 
     /**

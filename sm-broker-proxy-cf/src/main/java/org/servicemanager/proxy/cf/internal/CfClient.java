@@ -236,7 +236,8 @@ public final class CfClient {
         return text.length() <= MAX_BODY_IN_MESSAGE ? text : text.substring(0, MAX_BODY_IN_MESSAGE) + "...";
     }
 
-    static String trimSlash(String url) {
+    /** {@code url} without one trailing slash, so that paths can be appended to it. */
+    public static String trimSlash(String url) {
         return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 }
