@@ -93,7 +93,9 @@ public final class ServiceManager implements AutoCloseable {
         Revision revision = new Revision(b.store);
         // Everything inside writes through this view, so every registry write moves the revision.
         // ... and every broker or visibility change appends its notification in the same transaction.
-        Store registry = new RevisionedStore(new NotifyingStore(b.store, b.clock), revision);
+        // Committed notifications wake this node's hub at once (other nodes find them by polling).
+        Store registry = new RevisionedStore(new NotifyingStore(b.store, b.clock, this::wakeNotificationHub),
+                revision);
         Authenticator authenticator = new Authenticator(b.adminHashes, registry, revision);
         BrokerSecrets secrets = new BrokerSecrets(b.secretCipher());
         checkKey(b.store, secrets);
@@ -229,13 +231,15 @@ public final class ServiceManager implements AutoCloseable {
      * but should not block a server thread waiting for it.
      */
     public CompletableFuture<SmResponse> handleAsync(SmRequest request) {
-        CompletableFuture<SmResponse> answer = dispatcher.dispatch(request);
-        if (!request.method().equals("GET") && !request.method().equals("HEAD")) {
-            // A write may have committed notifications: this node's proxies get them now rather
-            // than at the next poll (other nodes still find them by polling).
-            answer.whenComplete((response, neverThrown) -> notificationHub.wake());
+        return dispatcher.dispatch(request);
+    }
+
+    /** The hub exists once the constructor is done; a write committed before that wakes nothing. */
+    private void wakeNotificationHub() {
+        NotificationHub hub = notificationHub;
+        if (hub != null) {
+            hub.wake();
         }
-        return answer;
     }
 
     /**

@@ -202,9 +202,10 @@ final class Changes {
      * that came or changed (so a proxy knows the plan before it grants access to it). Each group
      * in the order the transaction first touched its entities.
      */
-    void publish(Store tx, Instant now, String correlationId) {
+    /** Appends the transaction's notifications; returns whether there were any. */
+    boolean publish(Store tx, Instant now, String correlationId) {
         if (brokers.isEmpty() && visibilities.isEmpty()) {
-            return;
+            return false;
         }
         List<Notification> gone = new ArrayList<>();
         List<Notification> brokerChanges = new ArrayList<>();
@@ -223,6 +224,7 @@ final class Changes {
         gone.forEach(log::append);
         brokerChanges.forEach(log::append);
         came.forEach(log::append);
+        return !(gone.isEmpty() && brokerChanges.isEmpty() && came.isEmpty());
     }
 
     private static void compare(String resource, State before, State after, Instant now, String correlationId,

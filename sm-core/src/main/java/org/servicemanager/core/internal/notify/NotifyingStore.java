@@ -48,10 +48,20 @@ public final class NotifyingStore extends ForwardingStore {
     public static final String VISIBILITIES = "/v1/visibilities";
 
     private final Clock clock;
+    private final Runnable afterCommit;
 
     public NotifyingStore(Store delegate, Clock clock) {
+        this(delegate, clock, () -> { });
+    }
+
+    /**
+     * @param afterCommit run after a transaction that appended notifications has committed (the
+     *                    notification hub is woken so, rather than after every write request)
+     */
+    public NotifyingStore(Store delegate, Clock clock, Runnable afterCommit) {
         super(delegate);
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.afterCommit = Objects.requireNonNull(afterCommit, "afterCommit");
     }
 
     @Override
@@ -66,12 +76,17 @@ public final class NotifyingStore extends ForwardingStore {
 
     @Override
     public <R> R inTransaction(Function<Store, R> work) {
-        return super.inTransaction(tx -> {
+        boolean[] appended = {false};
+        R result = super.inTransaction(tx -> {
             Changes changes = new Changes();
-            R result = work.apply(new InTransaction(tx, changes));
-            changes.publish(tx, clock.instant().truncatedTo(ChronoUnit.MICROS), Correlation.current());
-            return result;
+            R done = work.apply(new InTransaction(tx, changes));
+            appended[0] = changes.publish(tx, clock.instant().truncatedTo(ChronoUnit.MICROS), Correlation.current());
+            return done;
         });
+        if (appended[0]) {
+            afterCommit.run();
+        }
+        return result;
     }
 
     private static boolean isWatched(EntityType<?> type) {
