@@ -75,7 +75,7 @@ class OsbPlaceholderSweepTest extends OsbTestBase {
         String id = unique("i");
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         repo(EntityTypes.SERVICE_INSTANCES).create(new ServiceInstance(id, "my-" + plan, s.plan(plan),
-                platformId(platformA), null, null, false, LastOperation.inProgress(OperationType.CREATE, null), null,
+                platformId(platformA), null, null, null, false, LastOperation.inProgress(OperationType.CREATE, null), null,
                 null, Labels.empty(), now, now, false, 0));
         return id;
     }
@@ -84,7 +84,7 @@ class OsbPlaceholderSweepTest extends OsbTestBase {
         String id = unique("b");
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         repo(EntityTypes.SERVICE_BINDINGS).create(new ServiceBinding(id, null, instanceId, platformId(platformA),
-                null, null, LastOperation.inProgress(OperationType.CREATE, null), Labels.empty(), now, now, false, 0));
+                null, null, null, LastOperation.inProgress(OperationType.CREATE, null), Labels.empty(), now, now, false, 0));
         return id;
     }
 
@@ -120,7 +120,7 @@ class OsbPlaceholderSweepTest extends OsbTestBase {
         String id = unique("i");
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         repo(EntityTypes.SERVICE_INSTANCES).create(new ServiceInstance(id, null, stage.plan("small"),
-                platformId(platform), null, null, false, LastOperation.inProgress(OperationType.CREATE, null), null,
+                platformId(platform), null, null, null, false, LastOperation.inProgress(OperationType.CREATE, null), null,
                 null, Labels.empty(), now, now, false, 0));
         assertThat(admin.delete("/v1/platforms/" + platformId(platform)).status()).isEqualTo(409);
 

@@ -7,11 +7,18 @@ import java.util.Objects;
  *
  * @param brokerOperation the broker's {@code operation} value of an asynchronous operation, or {@code null}
  * @param description     the broker's description of the outcome, or {@code null}
+ * @param operationId     the id of the stored {@link Operation}, or {@code null} (records from before operations were stored)
  */
-public record LastOperation(OperationType type, OperationState state, String brokerOperation, String description) {
+public record LastOperation(OperationType type, OperationState state, String brokerOperation, String description,
+        String operationId) {
     public LastOperation {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(state, "state");
+    }
+
+    /** The same operation, as the stored {@link Operation} {@code id}. */
+    public LastOperation withOperationId(String id) {
+        return new LastOperation(type, state, brokerOperation, description, id);
     }
 
     public boolean inProgress() {
@@ -19,10 +26,10 @@ public record LastOperation(OperationType type, OperationState state, String bro
     }
 
     public static LastOperation succeeded(OperationType type) {
-        return new LastOperation(type, OperationState.SUCCEEDED, null, null);
+        return new LastOperation(type, OperationState.SUCCEEDED, null, null, null);
     }
 
     public static LastOperation inProgress(OperationType type, String brokerOperation) {
-        return new LastOperation(type, OperationState.IN_PROGRESS, brokerOperation, null);
+        return new LastOperation(type, OperationState.IN_PROGRESS, brokerOperation, null, null);
     }
 }

@@ -24,6 +24,13 @@ public record Platform(
         boolean ready,
         long version) implements Entity {
 
+    /**
+     * The id (and name) of the reserved platform that everything created through the REST API
+     * belongs to: the Service Manager acting as a platform. It always exists, cannot be changed or
+     * deleted, and is not listed.
+     */
+    public static final String SERVICE_MANAGER_ID = "service-manager";
+
     public Platform {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(name, "name");

@@ -9,6 +9,9 @@ import java.util.Objects;
  *
  * @param context      the OSB context the platform sent, as JSON text, or {@code null}
  * @param bindResource the OSB {@code bind_resource}, as JSON text, or {@code null}
+ * @param credentials  what the broker returned of the binding (credentials, {@code syslog_drain_url},
+ *                     {@code route_service_url}, {@code volume_mounts}, {@code endpoints}) as a JSON
+ *                     object's text sealed by the store's {@code SecretCipher}, or {@code null}
  */
 public record ServiceBinding(
         String id,
@@ -17,6 +20,7 @@ public record ServiceBinding(
         String platformId,
         String context,
         String bindResource,
+        String credentials,
         LastOperation lastOperation,
         Labels labels,
         Instant createdAt,
@@ -35,7 +39,7 @@ public record ServiceBinding(
     }
 
     public ServiceBinding withVersion(long newVersion) {
-        return new ServiceBinding(id, name, serviceInstanceId, platformId, context, bindResource, lastOperation,
+        return new ServiceBinding(id, name, serviceInstanceId, platformId, context, bindResource, credentials, lastOperation,
                 labels, createdAt, updatedAt, ready, newVersion);
     }
 
@@ -43,18 +47,30 @@ public record ServiceBinding(
     public ServiceBinding withOperation(LastOperation operation, Instant now) {
         Objects.requireNonNull(operation, "operation");
         Objects.requireNonNull(now, "now");
-        return new ServiceBinding(id, name, serviceInstanceId, platformId, context, bindResource, operation, labels,
+        return new ServiceBinding(id, name, serviceInstanceId, platformId, context, bindResource, credentials, operation, labels,
                 createdAt, now, ready, version);
     }
 
     /** A copy that is ready: its creation succeeded. */
     public ServiceBinding asReady() {
-        return new ServiceBinding(id, name, serviceInstanceId, platformId, context, bindResource, lastOperation,
+        return new ServiceBinding(id, name, serviceInstanceId, platformId, context, bindResource, credentials, lastOperation,
                 labels, createdAt, updatedAt, true, version);
     }
 
+    /** A copy named {@code newName}. */
+    public ServiceBinding withName(String newName) {
+        return new ServiceBinding(id, newName, serviceInstanceId, platformId, context, bindResource, credentials,
+                lastOperation, labels, createdAt, updatedAt, ready, version);
+    }
+
+    /** A copy holding {@code sealed} credentials (or none). */
+    public ServiceBinding withCredentials(String sealed) {
+        return new ServiceBinding(id, name, serviceInstanceId, platformId, context, bindResource, sealed,
+                lastOperation, labels, createdAt, updatedAt, ready, version);
+    }
+
     public ServiceBinding withLabels(Labels newLabels, Instant now) {
-        return new ServiceBinding(id, name, serviceInstanceId, platformId, context, bindResource, lastOperation,
+        return new ServiceBinding(id, name, serviceInstanceId, platformId, context, bindResource, credentials, lastOperation,
                 newLabels, createdAt, now, ready, version);
     }
 }

@@ -10,6 +10,7 @@ import java.util.Objects;
  * the update will apply when it succeeds.
  *
  * @param context        the OSB context the platform sent, as JSON text, or {@code null}
+ * @param maintenanceInfo the plan's maintenance info the instance is at, as JSON text, or {@code null}
  * @param usable         whether the broker considers the instance usable
  * @param pendingPlanId  the plan an update in progress moves to, or {@code null}
  * @param pendingContext the context an update in progress sets, or {@code null}
@@ -21,6 +22,7 @@ public record ServiceInstance(
         String platformId,
         String context,
         String dashboardUrl,
+        String maintenanceInfo,
         boolean usable,
         LastOperation lastOperation,
         String pendingPlanId,
@@ -42,7 +44,7 @@ public record ServiceInstance(
     }
 
     public ServiceInstance withVersion(long newVersion) {
-        return new ServiceInstance(id, name, servicePlanId, platformId, context, dashboardUrl, usable, lastOperation,
+        return new ServiceInstance(id, name, servicePlanId, platformId, context, dashboardUrl, maintenanceInfo, usable, lastOperation,
                 pendingPlanId, pendingContext, labels, createdAt, updatedAt, ready, newVersion);
     }
 
@@ -53,32 +55,32 @@ public record ServiceInstance(
     public ServiceInstance withOperation(LastOperation operation, Instant now) {
         Objects.requireNonNull(operation, "operation");
         Objects.requireNonNull(now, "now");
-        return new ServiceInstance(id, name, servicePlanId, platformId, context, dashboardUrl, usable, operation,
+        return new ServiceInstance(id, name, servicePlanId, platformId, context, dashboardUrl, maintenanceInfo, usable, operation,
                 pendingPlanId, pendingContext, labels, createdAt, now, ready, version);
     }
 
     /** A copy on plan {@code planId} with {@code newContext} (JSON text or {@code null}). */
     public ServiceInstance withPlan(String planId, String newContext) {
         Objects.requireNonNull(planId, "planId");
-        return new ServiceInstance(id, name, planId, platformId, newContext, dashboardUrl, usable, lastOperation,
+        return new ServiceInstance(id, name, planId, platformId, newContext, dashboardUrl, maintenanceInfo, usable, lastOperation,
                 pendingPlanId, pendingContext, labels, createdAt, updatedAt, ready, version);
     }
 
     /** A copy with the broker's dashboard URL; {@code null} (the broker sent none) keeps the current one. */
     public ServiceInstance withDashboardUrl(String url) {
-        return url == null ? this : new ServiceInstance(id, name, servicePlanId, platformId, context, url, usable,
+        return url == null ? this : new ServiceInstance(id, name, servicePlanId, platformId, context, url, maintenanceInfo, usable,
                 lastOperation, pendingPlanId, pendingContext, labels, createdAt, updatedAt, ready, version);
     }
 
     /** A copy with the broker's {@code instance_usable}. */
     public ServiceInstance withUsable(boolean newUsable) {
-        return new ServiceInstance(id, name, servicePlanId, platformId, context, dashboardUrl, newUsable,
+        return new ServiceInstance(id, name, servicePlanId, platformId, context, dashboardUrl, maintenanceInfo, newUsable,
                 lastOperation, pendingPlanId, pendingContext, labels, createdAt, updatedAt, ready, version);
     }
 
     /** A copy holding the plan and context an update in progress moves to ({@code null}: unchanged). */
     public ServiceInstance withPending(String planId, String newContext) {
-        return new ServiceInstance(id, name, servicePlanId, platformId, context, dashboardUrl, usable, lastOperation,
+        return new ServiceInstance(id, name, servicePlanId, platformId, context, dashboardUrl, maintenanceInfo, usable, lastOperation,
                 planId, newContext, labels, createdAt, updatedAt, ready, version);
     }
 
@@ -95,12 +97,24 @@ public record ServiceInstance(
 
     /** A copy that is ready: its creation succeeded. */
     public ServiceInstance asReady() {
-        return new ServiceInstance(id, name, servicePlanId, platformId, context, dashboardUrl, usable, lastOperation,
+        return new ServiceInstance(id, name, servicePlanId, platformId, context, dashboardUrl, maintenanceInfo, usable, lastOperation,
                 pendingPlanId, pendingContext, labels, createdAt, updatedAt, true, version);
     }
 
+    /** A copy named {@code newName}. */
+    public ServiceInstance withName(String newName) {
+        return new ServiceInstance(id, newName, servicePlanId, platformId, context, dashboardUrl, maintenanceInfo,
+                usable, lastOperation, pendingPlanId, pendingContext, labels, createdAt, updatedAt, ready, version);
+    }
+
+    /** A copy at maintenance info {@code info} (JSON text or {@code null}). */
+    public ServiceInstance withMaintenanceInfo(String info) {
+        return new ServiceInstance(id, name, servicePlanId, platformId, context, dashboardUrl, info, usable,
+                lastOperation, pendingPlanId, pendingContext, labels, createdAt, updatedAt, ready, version);
+    }
+
     public ServiceInstance withLabels(Labels newLabels, Instant now) {
-        return new ServiceInstance(id, name, servicePlanId, platformId, context, dashboardUrl, usable, lastOperation,
+        return new ServiceInstance(id, name, servicePlanId, platformId, context, dashboardUrl, maintenanceInfo, usable, lastOperation,
                 pendingPlanId, pendingContext, newLabels, createdAt, now, ready, version);
     }
 }

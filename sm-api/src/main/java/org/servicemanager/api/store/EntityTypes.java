@@ -5,6 +5,7 @@ import static org.servicemanager.api.store.Reference.OnDelete.RESTRICT;
 
 import java.util.List;
 import java.util.Optional;
+import org.servicemanager.api.model.Operation;
 import org.servicemanager.api.model.Platform;
 import org.servicemanager.api.model.ServiceBinding;
 import org.servicemanager.api.model.ServiceInstance;
@@ -23,7 +24,8 @@ import org.servicemanager.api.query.FieldType;
  *   <li>deleting a broker deletes its offerings, their plans and the plans' visibilities;
  *       deleting a platform deletes its visibilities;</li>
  *   <li>a service instance blocks the deletion of its plan (and so of the plan's broker) and of its
- *       platform; deleting an instance deletes its bindings.</li>
+ *       platform; deleting an instance deletes its bindings;</li>
+ *   <li>operations refer to nothing: they outlive their resources.</li>
  * </ul>
  */
 public final class EntityTypes {
@@ -109,9 +111,32 @@ public final class EntityTypes {
             .reference("platform_id", "platforms", RESTRICT)
             .build();
 
+    /**
+     * Operations refer to their resource, parent and cascade root by id only: an operation outlives
+     * the resource it deleted (and a failed create's), until the retention removes it. {@code type}
+     * and {@code state} hold the wire forms ({@code create}, {@code in progress}), so that queries
+     * read as clients write them. The scheduling fields are internal: the scheduler queries them.
+     */
+    public static final EntityType<Operation> OPERATIONS = EntityType
+            .builder("operations", "operation", Operation.class, Operation::withVersion)
+            .field("type", FieldType.STRING, o -> Operation.wire(o.type()))
+            .field("state", FieldType.STRING, o -> Operation.wire(o.state()))
+            .field("resource_id", FieldType.STRING, Operation::resourceId)
+            .field("resource_type", FieldType.STRING, Operation::resourceType)
+            .field("platform_id", FieldType.STRING, Operation::platformId)
+            .field("correlation_id", FieldType.STRING, Operation::correlationId)
+            .field("parent_id", FieldType.STRING, Operation::parentId)
+            .field("cascade_root_id", FieldType.STRING, Operation::cascadeRootId)
+            .field("deletion_scheduled", FieldType.DATETIME, Operation::deletionScheduled)
+            .internalField("step", FieldType.STRING, o -> o.step().name())
+            .internalField("next_attempt_at", FieldType.DATETIME, Operation::nextAttemptAt)
+            .internalField("lease_owner", FieldType.STRING, Operation::leaseOwner)
+            .internalField("lease_until", FieldType.DATETIME, Operation::leaseUntil)
+            .build();
+
     /** Every type, parents before the types that refer to them. */
     public static final List<EntityType<?>> ALL = List.of(PLATFORMS, SERVICE_BROKERS, SERVICE_OFFERINGS,
-            SERVICE_PLANS, VISIBILITIES, SERVICE_INSTANCES, SERVICE_BINDINGS);
+            SERVICE_PLANS, VISIBILITIES, SERVICE_INSTANCES, SERVICE_BINDINGS, OPERATIONS);
 
     /**
      * The registry: the types whose changes can change what a platform's OSB catalog shows, and so

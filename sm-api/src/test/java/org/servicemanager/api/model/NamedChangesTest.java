@@ -12,7 +12,7 @@ class NamedChangesTest {
     private static final Instant LATER = CREATED.plusSeconds(60);
 
     private static ServiceInstance instance() {
-        return new ServiceInstance("i1", "name", "plan-1", "platform-1", "{\"a\":1}", "https://dash", true,
+        return new ServiceInstance("i1", "name", "plan-1", "platform-1", "{\"a\":1}", "https://dash", null, true,
                 LastOperation.inProgress(OperationType.CREATE, null), null, null, Labels.empty(), CREATED, CREATED,
                 false, 3);
     }
@@ -57,7 +57,7 @@ class NamedChangesTest {
     @DisplayName("asReady makes instance and binding ready and keeps everything else, the version included")
     void asReady() {
         ServiceInstance ready = instance().asReady();
-        ServiceBinding binding = new ServiceBinding("b1", null, "i1", "platform-1", null, null,
+        ServiceBinding binding = new ServiceBinding("b1", null, "i1", "platform-1", null, null, null,
                 LastOperation.inProgress(OperationType.CREATE, null), Labels.empty(), CREATED, CREATED, false, 2);
 
         assertThat(ready.ready()).isTrue();

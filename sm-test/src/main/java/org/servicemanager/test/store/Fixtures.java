@@ -144,7 +144,7 @@ public final class Fixtures {
     public ServiceInstance instance(String planId, String platformId) {
         Instant at = tick();
         return new ServiceInstance(newId(), "instance-" + shortId(), planId, platformId,
-                "{\"platform\":\"kubernetes\"}", null, true, LastOperation.succeeded(OperationType.CREATE), null, null,
+                "{\"platform\":\"kubernetes\"}", null, null, true, LastOperation.succeeded(OperationType.CREATE), null, null,
                 Labels.empty(), at, at, true, 0);
     }
 
@@ -152,7 +152,7 @@ public final class Fixtures {
     public ServiceBinding binding(String instanceId, String platformId) {
         Instant at = tick();
         return new ServiceBinding(newId(), "binding-" + shortId(), instanceId, platformId,
-                "{\"platform\":\"kubernetes\"}", null, LastOperation.succeeded(OperationType.CREATE), Labels.empty(),
+                "{\"platform\":\"kubernetes\"}", null, null, LastOperation.succeeded(OperationType.CREATE), Labels.empty(),
                 at, at, true, 0);
     }
 
@@ -175,11 +175,11 @@ public final class Fixtures {
                     v.ready(), v.version());
         } else if (entity instanceof ServiceInstance i) {
             copy = new ServiceInstance(i.id(), i.name(), i.servicePlanId(), i.platformId(), i.context(),
-                    i.dashboardUrl(), i.usable(), i.lastOperation(), i.pendingPlanId(), i.pendingContext(), labels,
+                    i.dashboardUrl(), i.maintenanceInfo(), i.usable(), i.lastOperation(), i.pendingPlanId(), i.pendingContext(), labels,
                     i.createdAt(), i.updatedAt(), i.ready(), i.version());
         } else if (entity instanceof ServiceBinding b) {
             copy = new ServiceBinding(b.id(), b.name(), b.serviceInstanceId(), b.platformId(), b.context(),
-                    b.bindResource(), b.lastOperation(), labels, b.createdAt(), b.updatedAt(), b.ready(), b.version());
+                    b.bindResource(), b.credentials(), b.lastOperation(), labels, b.createdAt(), b.updatedAt(), b.ready(), b.version());
         } else {
             throw new IllegalArgumentException("no fixture for " + entity.getClass().getName());
         }

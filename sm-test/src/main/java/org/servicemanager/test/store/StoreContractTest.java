@@ -722,13 +722,13 @@ public abstract class StoreContractTest {
         @Override
         ServiceInstance withId(ServiceInstance i, String id) {
             return new ServiceInstance(id, i.name(), i.servicePlanId(), i.platformId(), i.context(), i.dashboardUrl(),
-                    i.usable(), i.lastOperation(), i.pendingPlanId(), i.pendingContext(), i.labels(), i.createdAt(),
+                    i.maintenanceInfo(), i.usable(), i.lastOperation(), i.pendingPlanId(), i.pendingContext(), i.labels(), i.createdAt(),
                     i.updatedAt(), i.ready(), i.version());
         }
 
         /** {@code i} with another plan and platform; everything else, the version too, stays. */
         private ServiceInstance movedTo(ServiceInstance i, String planId, String platformId) {
-            return new ServiceInstance(i.id(), i.name(), planId, platformId, i.context(), i.dashboardUrl(), i.usable(),
+            return new ServiceInstance(i.id(), i.name(), planId, platformId, i.context(), i.dashboardUrl(), i.maintenanceInfo(), i.usable(),
                     i.lastOperation(), i.pendingPlanId(), i.pendingContext(), i.labels(), i.createdAt(),
                     i.updatedAt(), i.ready(), i.version());
         }
@@ -739,8 +739,8 @@ public abstract class StoreContractTest {
             ServiceInstance created = stored();
             ServicePlan target = plans().create(fixtures.plan(plan.serviceOfferingId()));
             ServiceInstance updating = new ServiceInstance(created.id(), "renamed", plan.id(), platform.id(),
-                    "{\"a\":1}", "https://dashboard.example.com/x?y=1", false,
-                    new LastOperation(OperationType.UPDATE, OperationState.IN_PROGRESS, "op-2", "half way"), target.id(),
+                    "{\"a\":1}", "https://dashboard.example.com/x?y=1", "{\"version\":\"1.2.3\"}", false,
+                    new LastOperation(OperationType.UPDATE, OperationState.IN_PROGRESS, "op-2", "half way", "op-id-2"), target.id(),
                     "{\"b\":2}", Labels.of("env", "prod"), created.createdAt(), created.updatedAt().plusSeconds(1), false,
                     created.version());
 
@@ -755,7 +755,8 @@ public abstract class StoreContractTest {
         void failedOperationKept() {
             ServiceInstance template = fresh();
             ServiceInstance failed = new ServiceInstance(template.id(), null, plan.id(), platform.id(), null, null,
-                    false, new LastOperation(OperationType.CREATE, OperationState.FAILED, null, "quota exceeded"), null,
+                    null, false, new LastOperation(OperationType.CREATE, OperationState.FAILED, null, "quota exceeded",
+                    null), null,
                     null, Labels.empty(), template.createdAt(), template.updatedAt(), false, 0);
 
             ServiceInstance created = instances().create(failed);
@@ -771,7 +772,7 @@ public abstract class StoreContractTest {
             ServiceInstance template = fresh();
             ServiceInstance second = instances().create(new ServiceInstance(template.id(), first.name(),
                     template.servicePlanId(), template.platformId(), template.context(), template.dashboardUrl(),
-                    template.usable(), template.lastOperation(), null, null, template.labels(), template.createdAt(),
+                    template.maintenanceInfo(), template.usable(), template.lastOperation(), null, null, template.labels(), template.createdAt(),
                     template.updatedAt(), template.ready(), 0));
 
             assertThat(all(instances())).containsExactly(first, second);
@@ -873,7 +874,7 @@ public abstract class StoreContractTest {
 
         private ServiceBinding movedTo(ServiceBinding b, String id, String instanceId, String platformId) {
             return new ServiceBinding(id, b.name(), instanceId, platformId, b.context(), b.bindResource(),
-                    b.lastOperation(), b.labels(), b.createdAt(), b.updatedAt(), b.ready(), b.version());
+                    b.credentials(), b.lastOperation(), b.labels(), b.createdAt(), b.updatedAt(), b.ready(), b.version());
         }
 
         @Test
@@ -881,8 +882,8 @@ public abstract class StoreContractTest {
         void everyComponentKept() {
             ServiceBinding created = stored();
             ServiceBinding updating = new ServiceBinding(created.id(), "renamed", instance.id(), platform.id(),
-                    "{\"a\":1}", "{\"app_guid\":\"app-1\"}",
-                    new LastOperation(OperationType.DELETE, OperationState.IN_PROGRESS, "op-9", "unbinding"),
+                    "{\"a\":1}", "{\"app_guid\":\"app-1\"}", "sealed-credentials",
+                    new LastOperation(OperationType.DELETE, OperationState.IN_PROGRESS, "op-9", "unbinding", null),
                     Labels.of("team", "a", "b"), created.createdAt(), created.updatedAt().plusSeconds(1), false,
                     created.version());
 

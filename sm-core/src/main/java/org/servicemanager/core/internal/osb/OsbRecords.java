@@ -121,7 +121,7 @@ final class OsbRecords {
     ServiceInstance placeholder(Provision p) {
         Instant now = ctx.now();
         return new ServiceInstance(p.osb().instanceId(), OsbChecks.text(p.context(), "instance_name"),
-                p.plan().plan().id(), p.osb().platform().id(), jsonText(p.context()), null, false,
+                p.plan().plan().id(), p.osb().platform().id(), jsonText(p.context()), null, null, false,
                 LastOperation.inProgress(OperationType.CREATE, null), null, null, Labels.empty(), now, now, false, 0);
     }
 
@@ -129,7 +129,7 @@ final class OsbRecords {
     ServiceBinding placeholder(Bind b) {
         Instant now = ctx.now();
         return new ServiceBinding(b.osb().bindingId(), OsbChecks.text(b.context(), "binding_name"),
-                b.instance().id(), b.osb().platform().id(), jsonText(b.context()), jsonText(b.bindResource()),
+                b.instance().id(), b.osb().platform().id(), jsonText(b.context()), jsonText(b.bindResource()), null,
                 LastOperation.inProgress(OperationType.CREATE, null), Labels.empty(), now, now, false, 0);
     }
 
@@ -282,7 +282,7 @@ final class OsbRecords {
         JsonNode usableField = answer.json().path("instance_usable");
         boolean usable = !usableField.isBoolean() || usableField.booleanValue();
         LastOperation done = new LastOperation(type, state, found.get().lastOperation().brokerOperation(),
-                answer.text("description"));
+                answer.text("description"), found.get().lastOperation().operationId());
         switch (type) {
             // A failed create keeps its record (not ready): the broker may still hold the instance,
             // and only a confirmed deprovision may remove it.
@@ -341,7 +341,7 @@ final class OsbRecords {
             return;
         }
         LastOperation done = new LastOperation(type, state, found.get().lastOperation().brokerOperation(),
-                answer.text("description"));
+                answer.text("description"), found.get().lastOperation().operationId());
         update(bindings(), bindingId, b -> {
             ServiceBinding moved = b.withOperation(done, ctx.now());
             return succeeded && type == OperationType.CREATE ? moved.asReady() : moved;

@@ -145,7 +145,7 @@ public final class PlaceholderSweep {
         }
         try {
             return Optional.of(repo.update(withOperation(record, new LastOperation(OperationType.CREATE,
-                    OperationState.IN_PROGRESS, null, OsbRecords.RESOLVING))));
+                    OperationState.IN_PROGRESS, null, OsbRecords.RESOLVING, null))));
         } catch (ConcurrentModificationException | NotFoundException e) {
             return Optional.empty();
         }
@@ -197,7 +197,7 @@ public final class PlaceholderSweep {
                 && succeeds(call(t, "GET", t.path(), null)))) {
             return change(repo, instance, i -> i.withUsable(true).asReady().withOperation(
                     new LastOperation(OperationType.CREATE, OperationState.SUCCEEDED, null,
-                            BY_SWEEP + "the broker holds the instance"), ctx.now()));
+                            BY_SWEEP + "the broker holds the instance", null), ctx.now()));
         }
         return settle(repo, instance, t, last, state);
     }
@@ -227,7 +227,7 @@ public final class PlaceholderSweep {
         if (state == OperationState.SUCCEEDED || (tellsNothing(last, state) && t.plan().offering().bindingsRetrievable()
                 && succeeds(call(t, "GET", t.path(), null)))) {
             return change(repo, binding, b -> b.asReady().withOperation(new LastOperation(OperationType.CREATE,
-                    OperationState.SUCCEEDED, null, BY_SWEEP + "the broker holds the binding"), ctx.now()));
+                    OperationState.SUCCEEDED, null, BY_SWEEP + "the broker holds the binding", null), ctx.now()));
         }
         return settle(repo, binding, t, last, state);
     }
@@ -243,7 +243,7 @@ public final class PlaceholderSweep {
             OperationState state) {
         if (state == OperationState.FAILED) {
             return change(repo, record, r -> withOperation(r, new LastOperation(OperationType.CREATE,
-                    OperationState.FAILED, null, BY_SWEEP + "last_operation says failed")));
+                    OperationState.FAILED, null, BY_SWEEP + "last_operation says failed", null)));
         }
         if (state == OperationState.IN_PROGRESS || last.status() >= 500) {
             return false;
@@ -267,7 +267,7 @@ public final class PlaceholderSweep {
         }
         if (deleted.status() == 202) {
             return change(repo, record, r -> withOperation(r, new LastOperation(OperationType.DELETE,
-                    OperationState.IN_PROGRESS, deleted.text("operation"), BY_SWEEP + "orphan mitigation")));
+                    OperationState.IN_PROGRESS, deleted.text("operation"), BY_SWEEP + "orphan mitigation", null)));
         }
         LOG.warn("broker '{}' answered the orphan mitigation of '{}' with HTTP {}; trying again later",
                 t.broker().name(), record.id(), deleted.status());

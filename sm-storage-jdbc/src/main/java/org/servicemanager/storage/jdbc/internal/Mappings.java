@@ -87,7 +87,7 @@ final class Mappings {
             .column("pending_plan_id", Kind.STRING, ServiceInstance::pendingPlanId)
             .column("pending_context", Kind.STRING, ServiceInstance::pendingContext)
             .read((r, labels) -> new ServiceInstance(r.string("id"), r.string("name"), r.string("service_plan_id"),
-                    r.string("platform_id"), r.string("context"), r.string("dashboard_url"), r.bool("usable"),
+                    r.string("platform_id"), r.string("context"), r.string("dashboard_url"), null, r.bool("usable"),
                     lastOperation(r), r.string("pending_plan_id"), r.string("pending_context"), labels,
                     r.instant("created_at"), r.instant("updated_at"), r.bool("ready"), r.longValue("version")));
 
@@ -97,7 +97,7 @@ final class Mappings {
             .column("bind_resource", Kind.STRING, ServiceBinding::bindResource)
             .read((r, labels) -> new ServiceBinding(r.string("id"), r.string("name"),
                     r.string("service_instance_id"), r.string("platform_id"), r.string("context"),
-                    r.string("bind_resource"), lastOperation(r), labels, r.instant("created_at"),
+                    r.string("bind_resource"), null, lastOperation(r), labels, r.instant("created_at"),
                     r.instant("updated_at"), r.bool("ready"), r.longValue("version")));
 
     /** Every mapping, parents before the types that refer to them, like {@link EntityTypes#ALL}. */
@@ -130,6 +130,6 @@ final class Mappings {
     private static LastOperation lastOperation(Row r) {
         return new LastOperation(r.enumOrNull(OperationType.class, "last_operation_type"),
                 r.enumOrNull(OperationState.class, "last_operation_state"),
-                r.string("last_operation_broker_operation"), r.string("last_operation_description"));
+                r.string("last_operation_broker_operation"), r.string("last_operation_description"), null);
     }
 }
