@@ -36,6 +36,8 @@ import org.servicemanager.core.internal.http.Responses;
 import org.servicemanager.core.internal.http.Router;
 import org.servicemanager.core.internal.json.Json;
 import org.servicemanager.core.internal.notify.NotifyingStore;
+import org.servicemanager.core.internal.operations.OperationEngine;
+import org.servicemanager.core.internal.operations.ServiceManagerPlatform;
 import org.servicemanager.core.internal.osb.OsbRoutes;
 import org.servicemanager.core.internal.osb.PlaceholderSweep;
 import org.servicemanager.core.internal.registry.Context;
@@ -83,6 +85,7 @@ public final class ServiceManager implements AutoCloseable {
     private final ScheduledExecutorService sweeper;
     /** Notifications to the proxies connected to this node: polling, fan-out, clean-up, activity. */
     private final NotificationHub notificationHub;
+    private final OperationEngine operations;
     /** Who may open a notification stream; the same policy the routes use. */
     private final AccessPolicy accessPolicy;
 
@@ -118,8 +121,10 @@ public final class ServiceManager implements AutoCloseable {
                         hub.platformsChanged();
                     }
                 });
+        ServiceManagerPlatform.ensure(ctx);
+        this.operations = new OperationEngine();
         Router router = new Router();
-        RegistryRoutes.register(router, ctx);
+        RegistryRoutes.register(router, ctx, operations);
         this.placeholderSweep = OsbRoutes.register(router, ctx);
         this.accessPolicy = new AccessPolicy(authenticator, b.authenticationDisabled);
         registerNotificationRoute(router, notificationHub, b.store, b.maxPingPeriod);
@@ -303,6 +308,27 @@ public final class ServiceManager implements AutoCloseable {
     }
 
     /**
+     * Works at once every operation that is due by the clock and held by no node: polls, credential
+     * fetches, orphan-mitigation retries, cascade steps; and waits for that work. The scheduler does
+     * this on its own; tests with an injected clock call it after moving the clock.
+     *
+     * @return how many operations were worked
+     */
+    public int runDueOperations() {
+        return operations.runDue();
+    }
+
+    /**
+     * Removes now the finished operations older than the retention (never the last operation of a
+     * resource that still exists). This runs on its own every few minutes.
+     *
+     * @return how many operations were removed
+     */
+    public int cleanUpOperations() {
+        return operations.cleanUp();
+    }
+
+    /**
      * Resolves now the records that forwarded provisions and binds left behind without the broker's
      * answer (after a crash, say): each is made ready, kept as failed, or removed once the broker
      * confirms it holds nothing, asking the broker first (see README, "Placeholders"). This runs on
@@ -323,6 +349,7 @@ public final class ServiceManager implements AutoCloseable {
     @Override
     public void close() {
         notificationHub.close();
+        operations.close();
         sweeper.shutdownNow();
         try {
             if (!sweeper.awaitTermination(5, TimeUnit.SECONDS)) {

@@ -3,6 +3,7 @@ package org.servicemanager.core.internal.http;
 import java.util.UUID;
 import org.servicemanager.api.BadRequestException;
 import org.servicemanager.api.BrokerException;
+import org.servicemanager.api.BrokerRejectedException;
 import org.servicemanager.api.BrokerTimeoutException;
 import org.servicemanager.api.BrokerUnreachableException;
 import org.servicemanager.api.ConcurrentModificationException;
@@ -70,6 +71,8 @@ public final class ErrorMapper {
             return new Mapping(422, "ConcurrentOperation");
         } else if (e instanceof ServiceUnavailableException) {
             return new Mapping(503, "ServiceUnavailable");
+        } else if (e instanceof BrokerRejectedException) {
+            return new Mapping(400, "BrokerError");
         } else if (e instanceof BrokerTimeoutException) {
             return new Mapping(504, "BrokerTimeout");
         } else if (e instanceof BrokerUnreachableException) {

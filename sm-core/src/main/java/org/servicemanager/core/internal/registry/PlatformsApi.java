@@ -11,7 +11,11 @@ import org.servicemanager.api.model.Platform;
 import org.servicemanager.api.model.PlatformCredentials;
 import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.NotificationLog.PlatformActivity;
+import org.servicemanager.api.query.Criterion;
+import org.servicemanager.api.query.Operator;
+import org.servicemanager.api.query.Query;
 import org.servicemanager.core.SmResponse;
+import org.servicemanager.core.internal.security.Principal;
 import org.servicemanager.core.internal.http.Call;
 import org.servicemanager.core.internal.http.Responses;
 import org.servicemanager.core.internal.json.EntityJson;
@@ -63,9 +67,27 @@ final class PlatformsApi extends ResourceApi<Platform> {
         return json;
     }
 
+    /** The reserved platform of the Service Manager itself is never shown, changed or deleted. */
+    private static final Scope VISIBLE = new Scope(Query.of(new Criterion.FieldCriterion("id", Operator.NE,
+            List.of(Platform.SERVICE_MANAGER_ID))), false);
+
+    @Override
+    Scope scopeFor(Principal principal) {
+        return VISIBLE;
+    }
+
+    @Override
+    Platform require(String id) {
+        if (Platform.SERVICE_MANAGER_ID.equals(id)) {
+            throw notFound(id);
+        }
+        return super.require(id);
+    }
+
     /** Deleted: this node's streams of the platform close now (other nodes' at their next check). */
     @Override
     SmResponse delete(Call call) {
+        require(call.pathParam("id"));
         SmResponse answer = super.delete(call);
         ctx.platformChanges().changed(call.pathParam("id"));
         return answer;

@@ -15,7 +15,7 @@ public final class RegistryRoutes {
     private RegistryRoutes() {
     }
 
-    public static void register(Router router, Context ctx) {
+    public static void register(Router router, Context ctx, PlatformOperations operations) {
         SystemApi system = new SystemApi(ctx);
         router.add("GET", "/v1/info", PUBLIC, sync(system::info));
         router.add("GET", "/v1/monitor/health", PUBLIC_IDENTIFIED, sync(system::health));

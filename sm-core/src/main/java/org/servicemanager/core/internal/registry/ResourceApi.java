@@ -154,7 +154,7 @@ abstract class ResourceApi<T extends Entity> {
             throw new BadRequestException("deleting " + type.name() + " in bulk needs a fieldQuery or labelQuery; "
                     + "to delete one, use DELETE /v1/" + type.name() + "/{id}");
         }
-        int deleted = repo().deleteAll(parseQueries(call));
+        int deleted = repo().deleteAll(parseQueries(call).and(scopeFor(call.principal()).query()));
         if (deleted == 0) {
             throw new NotFoundException("no " + type.name() + " match the query");
         }
