@@ -15,8 +15,10 @@ import org.servicemanager.api.model.ServiceInstance;
 import org.servicemanager.api.query.PageRequest;
 import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityTypes;
+import org.servicemanager.test.broker.FakeOsbService;
 import org.servicemanager.test.broker.FakeOsbService.Failure;
 import org.servicemanager.test.broker.FakeOsbService.Outcome;
+import org.servicemanager.test.broker.Reply;
 import org.servicemanager.test.http.ApiClient;
 import org.servicemanager.test.http.ApiResponse;
 
@@ -363,6 +365,31 @@ class OsbOperationsTest extends OsbTestBase {
 
         assertOsbOperation(only(id), OperationType.DELETE, OperationState.SUCCEEDED, Operation.SERVICE_INSTANCES,
                 "corr-d4");
+    }
+
+    @Test
+    @DisplayName("an async deprovision of an id without a record ends when the platform's last_operation poll "
+            + "says succeeded")
+    void asyncDeprovisionWithoutRecord() {
+        Stage s = newStage(defaultCatalog());
+        s.broker.route("DELETE", FakeOsbService.INSTANCE_PATH, r -> Reply.json(202, "{\"operation\": \"del-1\"}"));
+        s.broker.route("GET", FakeOsbService.INSTANCE_PATH + "/last_operation",
+                r -> Reply.json(200, "{\"state\": \"in progress\"}"));
+        String id = unique("i");
+
+        assertThat(osb("corr-d5").delete(s.instance(id) + idsQuery("db", "small") + "&accepts_incomplete=true")
+                .status()).isEqualTo(202);
+        assertThat(only(id).state()).isEqualTo(OperationState.IN_PROGRESS);
+        assertThat(only(id).brokerOperation()).isEqualTo("del-1");
+        assertThat(poll(s.instance(id))).isEqualTo("in progress");
+        assertThat(only(id).state()).isEqualTo(OperationState.IN_PROGRESS);
+        s.broker.route("GET", FakeOsbService.INSTANCE_PATH + "/last_operation",
+                r -> Reply.json(200, "{\"state\": \"succeeded\"}"));
+
+        assertThat(osbA.get(s.instance(id) + "/last_operation?operation=del-1").text("state")).isEqualTo("succeeded");
+
+        assertOsbOperation(only(id), OperationType.DELETE, OperationState.SUCCEEDED, Operation.SERVICE_INSTANCES,
+                "corr-d5");
     }
 
     // ---- bind and unbind -----------------------------------------------------------------------

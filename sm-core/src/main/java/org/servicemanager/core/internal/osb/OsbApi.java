@@ -89,7 +89,8 @@ final class OsbApi {
         OsbCall osb = checks.check(call);
         Optional<ServiceInstance> instance = checks.knownInstance(osb);
         return forwarder.forward(osb).thenApply(answer -> {
-            instance.ifPresent(i -> records.followInstance(i.id(), answer));
+            instance.ifPresentOrElse(i -> records.followInstance(i.id(), answer),
+                    () -> records.followUnrecorded(osb, answer));
             return OsbForwarder.toPlatform(answer);
         });
     }
@@ -126,7 +127,8 @@ final class OsbApi {
         OsbCall osb = checks.check(call);
         Optional<ServiceBinding> binding = checks.knownBinding(osb);
         return forwarder.forward(osb).thenApply(answer -> {
-            binding.ifPresent(b -> records.followBinding(b.id(), answer));
+            binding.ifPresentOrElse(b -> records.followBinding(b.id(), answer),
+                    () -> records.followUnrecorded(osb, answer));
             return OsbForwarder.toPlatform(answer);
         });
     }

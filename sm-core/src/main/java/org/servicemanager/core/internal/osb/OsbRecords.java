@@ -18,6 +18,8 @@ import org.servicemanager.api.model.OperationState;
 import org.servicemanager.api.model.OperationType;
 import org.servicemanager.api.model.ServiceBinding;
 import org.servicemanager.api.model.ServiceInstance;
+import org.servicemanager.api.query.PageRequest;
+import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.Repository;
 import org.servicemanager.api.store.Store;
@@ -435,6 +437,32 @@ final class OsbRecords {
     }
 
     // ---- operations ----------------------------------------------------------------------------
+
+    /**
+     * A {@code last_operation} answer about an instance or binding we hold no record of: a
+     * deprovision or unbind of such an id (say, the platform's orphan mitigation) answered 202 is
+     * ended here, by finding the calling platform's delete operations in progress on it (those with
+     * the polled broker {@code operation}, if the poll names one). Polls that end nothing read nothing.
+     */
+    void followUnrecorded(OsbChecks.OsbCall osb, Answer answer) {
+        OperationState state = answer.status() == 200 ? state(answer.text("state")) : null;
+        boolean gone = answer.status() == 410;
+        if (!gone && !finished(state)) {
+            return;
+        }
+        boolean binding = osb.call().optionalPathParam("binding_id").isPresent();
+        Query deletes = Query.fieldEquals("resource_id", binding ? osb.bindingId() : osb.instanceId())
+                .and(Query.fieldEquals("platform_id", osb.platform().id()))
+                .and(Query.fieldEquals("type", Operation.wire(OperationType.DELETE)))
+                .and(Query.fieldEquals("state", Operation.wire(OperationState.IN_PROGRESS)));
+        Optional<String> polled = osb.call().query("operation");
+        for (Operation op : OsbOperations.repository(ctx.store()).list(deletes, PageRequest.unbounded()).items()) {
+            if (polled.isEmpty() || polled.get().equals(op.brokerOperation())) {
+                OsbOperations.put(ctx.store(), OsbOperations.ended(op, gone ? OperationState.SUCCEEDED : state,
+                        answer.text("description"), ctx.now()));
+            }
+        }
+    }
 
     /** What a create's operation says when {@code last_operation} answers 410 Gone. */
     static final String GONE = "the broker answered last_operation with 410 Gone: it does not hold the resource";
