@@ -550,14 +550,32 @@ final class OsbRecords {
                 MAX_ATTEMPTS);
     }
 
-    /** Applies a change with optimistic retries; a record that vanished meanwhile stays gone. */
+    /**
+     * Applies a change with optimistic retries; a record that vanished meanwhile stays gone. Without
+     * an operation to store with it, no transaction is needed (nor paid for).
+     */
     private <T extends Entity> void update(Repository<T> repo, String id, UnaryOperator<T> change) {
-        update(repo, id, change, null);
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            Optional<T> current = repo.get(id);
+            if (current.isEmpty()) {
+                return;
+            }
+            try {
+                repo.update(change.apply(current.get()));
+                return;
+            } catch (Unchanged e) {
+                return;
+            } catch (ConcurrentModificationException | NotFoundException e) {
+                // Someone else moved the record on; read it again.
+            }
+        }
+        LOG.warn("could not record the broker's answer for '{}' after {} attempts (concurrent changes)", id,
+                MAX_ATTEMPTS);
     }
 
     /**
-     * Like {@link #update(Repository, String, UnaryOperator)}, storing {@code op} (if not null) in the
-     * same transaction, whether or not the record is still there.
+     * Like {@link #update(Repository, String, UnaryOperator)}, storing {@code op} in the same
+     * transaction, whether or not the record is still there.
      */
     private <T extends Entity> void update(Repository<T> repo, String id, UnaryOperator<T> change, Operation op) {
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -572,9 +590,7 @@ final class OsbRecords {
                             // Nothing to change in the record.
                         }
                     }
-                    if (op != null) {
-                        OsbOperations.put(tx, op);
-                    }
+                    OsbOperations.put(tx, op);
                     return null;
                 });
                 return;
