@@ -308,18 +308,20 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         working.add(stored.id());
         CompletableFuture<Operation> settled = new CompletableFuture<>();
         call.handle((answer, failure) -> {
+            Outcome outcome;
             try {
-                Outcome outcome = afterCall(stored, t, answer, unwrap(failure));
-                if (outcome.failure() != null) {
-                    settled.completeExceptionally(outcome.failure());
-                } else {
-                    settled.complete(outcome.operation());
-                }
+                outcome = afterCall(stored, t, answer, unwrap(failure));
             } catch (RuntimeException e) {
                 LOG.warn("recording the broker's answer to operation {} failed: {}", stored.id(), e.toString());
-                settled.completeExceptionally(e);
+                outcome = new Outcome(null, e);
             } finally {
+                // Before the caller hears of it: what it does next (a scan) may take the operation.
                 working.remove(stored.id());
+            }
+            if (outcome.failure() != null) {
+                settled.completeExceptionally(outcome.failure());
+            } else {
+                settled.complete(outcome.operation());
             }
             return null;
         });
