@@ -111,11 +111,25 @@ abstract class EngineTestBase {
 
     /** A Service Manager node on the shared store and clock. */
     ServiceManager node() {
-        ServiceManager node = ServiceManager.builder().store(store).clock(clock).encryptionKey(KEY)
+        ServiceManager node = ServiceManager.builder().store(store).clock(nodeClock()).encryptionKey(KEY)
                 .disableAuthentication().brokerReadTimeout(READ_TIMEOUT).brokerConnectTimeout(READ_TIMEOUT)
-                .operationsPollInterval(POLL).operationsRetryInterval(RETRY).operationsInBackground(false).build();
+                .operationsPollInterval(pollInterval()).operationsRetryInterval(RETRY)
+                .operationsInBackground(background()).build();
         nodes.add(node);
         return node;
+    }
+
+    /** The clock of the nodes: the test's, unless they work in the background. */
+    java.time.Clock nodeClock() {
+        return clock;
+    }
+
+    Duration pollInterval() {
+        return POLL;
+    }
+
+    boolean background() {
+        return false;
     }
 
     static ResponseDefinitionBuilder json(int status, String body) {
