@@ -709,9 +709,11 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         if (target.isEmpty()) {
             // The record went (a delete took it over, or it was removed): nothing left to do for it.
             Instant now = ctx.now();
-            Operation ended = op.inProgress() ? op.withState(OperationState.FAILED,
-                    "the " + (Operation.SERVICE_BINDINGS.equals(op.resourceType()) ? "binding" : "instance")
-                            + " was removed meanwhile", op.errors(), now) : op;
+            String what = Operation.SERVICE_BINDINGS.equals(op.resourceType()) ? "binding" : "instance";
+            Operation ended = !op.inProgress() ? op
+                    : op.type() == OperationType.DELETE
+                    ? op.withState(OperationState.SUCCEEDED, "the " + what + " was removed meanwhile", List.of(), now)
+                    : op.withState(OperationState.FAILED, "the " + what + " was removed meanwhile", op.errors(), now);
             next(ended, Step.DONE, null, op.attempts(), r -> r);
             return;
         }
