@@ -801,7 +801,9 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             failed(op, new Failure(error, null, true));
             return;
         }
-        Duration delay = state == OperationState.IN_PROGRESS ? pollDelay(polls, answer) : backoff(polls);
+        // A broker that failed to answer is asked again later than one still working, never sooner.
+        Duration delay = state == OperationState.IN_PROGRESS ? pollDelay(polls, answer)
+                : pollDelay(polls, null).multipliedBy(2);
         Instant due = now.plus(delay);
         if (op.pollUntil() != null) {
             due = min(due, op.pollUntil());
@@ -869,7 +871,8 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             next(op.withPolling(null, null), Step.MITIGATE, now.plus(backoff(1)), 1, r -> r);
             return;
         }
-        Duration delay = state == OperationState.IN_PROGRESS ? pollDelay(polls, answer) : backoff(polls);
+        Duration delay = state == OperationState.IN_PROGRESS ? pollDelay(polls, answer)
+                : pollDelay(polls, null).multipliedBy(2);
         next(op, Step.MITIGATE_POLL, now.plus(delay), polls, r -> r);
     }
 
