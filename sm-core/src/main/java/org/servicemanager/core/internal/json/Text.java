@@ -71,6 +71,51 @@ public final class Text {
         return checked(what, value, firstProblem(value, true, false));
     }
 
+    /** The longest OSB error code or broker {@code operation} value the Service Manager keeps, in characters. */
+    public static final int MAX_CODE_LENGTH = 1_000;
+
+    /**
+     * A broker's string made storable instead of refused: NUL and unpaired surrogates dropped, cut
+     * after {@code max} characters (code points; a pair is never split). A broker's answer is a fact
+     * that must be recorded, so it cannot be refused like a client's input; PostgreSQL would
+     * otherwise fail the whole write. {@code null} stays {@code null}.
+     */
+    public static String sanitized(String value, int max) {
+        if (value == null) {
+            return null;
+        }
+        StringBuilder out = null;
+        int kept = 0;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            boolean pair = Character.isHighSurrogate(c) && i + 1 < value.length()
+                    && Character.isLowSurrogate(value.charAt(i + 1));
+            boolean drop = c == 0 || (!pair && Character.isSurrogate(c));
+            if (kept == max) {
+                drop = true;
+            }
+            if (drop && out == null) {
+                out = new StringBuilder(value.length()).append(value, 0, i);
+            }
+            if (kept == max) {
+                break;
+            }
+            if (!drop) {
+                if (out != null) {
+                    out.append(c);
+                    if (pair) {
+                        out.append(value.charAt(i + 1));
+                    }
+                }
+                kept++;
+            }
+            if (pair) {
+                i++;
+            }
+        }
+        return out == null ? value : out.toString();
+    }
+
     /** {@code value} if {@code problem} is {@code null}; else a 400 naming the value and the problem. */
     private static String checked(String what, String value, String problem) {
         if (problem != null) {

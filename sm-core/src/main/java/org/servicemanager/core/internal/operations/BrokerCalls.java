@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import org.servicemanager.api.BrokerUnreachableException;
 import org.servicemanager.api.model.Platform;
 import org.servicemanager.api.model.ServiceBinding;
 import org.servicemanager.api.model.ServiceBroker;
@@ -19,6 +20,7 @@ import org.servicemanager.api.model.ServiceOffering;
 import org.servicemanager.api.model.ServicePlan;
 import org.servicemanager.core.internal.broker.BrokerClient;
 import org.servicemanager.core.internal.json.Json;
+import org.servicemanager.core.internal.json.Text;
 import org.servicemanager.core.internal.registry.Context;
 
 /**
@@ -60,10 +62,15 @@ final class BrokerCalls {
             return json != null && json.isObject();
         }
 
-        /** A text field of the answer's object, or {@code null}. */
+        /**
+         * A text field of the answer's object, or {@code null}; made storable ({@link Text#sanitized}):
+         * whatever is read here ends up in a record, and one NUL would fail the whole write.
+         */
         String text(String field) {
             JsonNode value = isObject() ? json.get(field) : null;
-            return value != null && value.isTextual() ? value.asText() : null;
+            return value != null && value.isTextual() ? Text.sanitized(value.asText(),
+                    "description".equals(field) || "dashboard_url".equals(field) ? Text.MAX_DESCRIPTION_LENGTH
+                            : Text.MAX_CODE_LENGTH) : null;
         }
 
         /** The broker's {@code Retry-After} in seconds, capped at an hour; {@code null} if absent or not a number. */
@@ -175,12 +182,46 @@ final class BrokerCalls {
                 headers.put("X-Broker-API-Originating-Identity", originatingIdentity);
             }
             URI uri = BrokerClient.endpoint(t.broker().brokerUrl(), path, query);
-            return ctx.brokers().send(t.broker().name(), ctx.secrets().open(t.broker().credentials()),
-                    new BrokerClient.BrokerRequest(method, uri, headers, body == null ? null : Json.bytes(body)))
-                    .thenApply(r -> new Answer(r.status(), r.body().length == 0 ? null : Json.tryParse(r.body()),
-                            r.headers()));
+            CompletableFuture<BrokerClient.BrokerResponse> sent = ctx.brokers().send(t.broker().name(),
+                    ctx.secrets().open(t.broker().credentials()),
+                    new BrokerClient.BrokerRequest(method, uri, headers, body == null ? null : Json.bytes(body)));
+            if (sent.isCompletedExceptionally()) {
+                // Failed before anything went out (a request the client cannot build, a closed client):
+                // a real exchange always ends later, on another thread.
+                Throwable cause;
+                try {
+                    sent.join();
+                    cause = new IllegalStateException("failed");
+                } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+                    cause = e.getCause() != null ? e.getCause() : e;
+                }
+                return CompletableFuture.failedFuture(notSent(t, method, cause));
+            }
+            return sent.thenApply(r -> new Answer(r.status(), r.body().length == 0 ? null : Json.tryParse(r.body()),
+                    r.headers()));
         } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
+            return CompletableFuture.failedFuture(notSent(t, method, e));
+        }
+    }
+
+    /**
+     * A call that failed before any request was sent (the broker's credentials could not be opened,
+     * the request could not be built, the client is closed): the broker certainly received nothing,
+     * so a create needs no orphan mitigation.
+     */
+    static NotSent notSent(Target t, String method, Throwable cause) {
+        // The cause's message names what was wrong, never a secret (BrokerSecrets and BrokerClient keep them out).
+        String reason = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+        return new NotSent("service broker '" + t.broker().name() + "' could not be called (" + method + " "
+                + t.what() + "): " + reason);
+    }
+
+    /** See {@link #notSent}. */
+    static final class NotSent extends BrokerUnreachableException {
+        private static final long serialVersionUID = 1L;
+
+        NotSent(String message) {
+            super(message, false);
         }
     }
 }

@@ -12,10 +12,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.servicemanager.api.BrokerException;
 import org.servicemanager.api.BrokerRejectedException;
@@ -44,6 +46,7 @@ import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.Repository;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.core.internal.json.Json;
+import org.servicemanager.core.internal.json.Text;
 import org.servicemanager.core.internal.operations.BrokerCalls.Answer;
 import org.servicemanager.core.internal.operations.BrokerCalls.Target;
 import org.servicemanager.core.internal.registry.Context;
@@ -82,6 +85,18 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
     /** The longest a failing orphan mitigation or fetch waits between attempts (unless the retry interval is longer). */
     private static final Duration MAX_BACKOFF = Duration.ofMinutes(10);
     private static final Duration CLEANUP_EVERY = Duration.ofMinutes(5);
+    /** The shortest wait between two polls of one operation, whatever the broker's {@code Retry-After} says. */
+    private static final Duration MIN_POLL_DELAY = Duration.ofSeconds(1);
+    /** Threads that claim operations and record broker answers (store writes only; broker calls are asynchronous). */
+    private static final int WORKERS = 2;
+    /** How long {@link #close()} waits for work under way before giving up on it. */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+    /** The field of a delete's details naming the create or update it interrupted. */
+    private static final String INTERRUPTED = "interrupted_operation_id";
+    /** How often a credential fetch is tried after the polling time ran out (it was due at the last poll). */
+    private static final int FETCH_ATTEMPTS_AFTER_DEADLINE = 3;
+    /** Removes the record whatever operation it shows: an orphan mitigation the broker confirmed. */
+    private static final UnaryOperator<Object> REMOVE_ANYWAY = r -> null;
 
     private final Context ctx;
     private final EngineOptions options;
@@ -90,8 +105,17 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
     private final Repository<Operation> operations;
     /** Operations this node is working on right now: neither its timers nor its scans take them again. */
     private final Set<String> working = ConcurrentHashMap.newKeySet();
+    /** Operations of this node with a local timer pending: the scan leaves them to it. */
+    private final Set<String> timed = ConcurrentHashMap.newKeySet();
+    /** Work under way (a claim, a broker call, its recording), by operation: what {@link #close()} waits for. */
+    private final java.util.Map<String, CompletableFuture<?>> inFlight = new ConcurrentHashMap<>();
     /** The periodic scan, the clean-up and this node's timers; {@code null} without background work. */
-    private final ScheduledExecutorService timers;
+    private final ScheduledThreadPoolExecutor timers;
+    /**
+     * Claims and records (store writes), off the timers and the HTTP client's threads: a broker that
+     * does not answer holds neither, only its own pending future.
+     */
+    private final ThreadPoolExecutor workers;
     private volatile boolean closed;
 
     public OperationEngine(Context ctx, EngineOptions options, String node) {
@@ -104,12 +128,22 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             // Nobody else can use this store: leases in it were left by a process that is gone.
             releaseLeases(Query.of(new Criterion.FieldCriterion("lease_until", Operator.GT, List.of(Instant.EPOCH))));
         }
+        workers = new ThreadPoolExecutor(WORKERS, WORKERS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                runnable -> {
+                    Thread thread = new Thread(runnable, "sm-operations-worker");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        workers.allowCoreThreadTimeOut(true);
         if (options.background()) {
-            timers = Executors.newScheduledThreadPool(2, runnable -> {
+            timers = new ScheduledThreadPoolExecutor(2, runnable -> {
                 Thread thread = new Thread(runnable, "sm-operations");
                 thread.setDaemon(true);
                 return thread;
             });
+            // Closing waits for work under way, not for timers due in an hour.
+            timers.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+            timers.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
             long scan = options.pollInterval().toMillis();
             timers.scheduleWithFixedDelay(this::scanQuietly, scan, scan, TimeUnit.MILLISECONDS);
             long clean = CLEANUP_EVERY.toMillis();
@@ -142,7 +176,7 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         });
         Target created = new Target(t.broker(), t.offering(), t.plan(), record, null);
         return firstCall(stored, created,
-                calls.provision(created, context, parameters, caller.correlationId(), caller.originatingIdentity()));
+                () -> calls.provision(created, context, parameters, caller.correlationId(), caller.originatingIdentity()));
     }
 
     @Override
@@ -157,7 +191,9 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             Operation done = finished(op.withState(OperationState.SUCCEEDED, null, List.of(), now), now);
             Operation stored = ctx.store().inTransaction(s -> {
                 ServiceInstance fresh = checkIdle(s.repository(EntityTypes.SERVICE_INSTANCES), current.id(), false);
+                // The name the broker knows from the context follows it (sent with the next update).
                 s.repository(EntityTypes.SERVICE_INSTANCES).update(fresh.withName(target.name())
+                        .withPlan(fresh.servicePlanId(), renamed(fresh.context(), target.name()))
                         .withLabels(target.labels(), now).withOperation(lastOperation(done), now));
                 return s.repository(EntityTypes.OPERATIONS).create(done);
             });
@@ -179,8 +215,8 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                     .withOperation(lastOperation(withDetails), now));
             return s.repository(EntityTypes.OPERATIONS).create(withDetails);
         });
-        return firstCall(stored, t, calls.update(t, currentPlan, current.maintenanceInfo(), target.maintenanceInfo(),
-                context, parameters, caller.correlationId(), caller.originatingIdentity()));
+        return firstCall(stored, t, () -> calls.update(t, currentPlan, current.maintenanceInfo(),
+                target.maintenanceInfo(), context, parameters, caller.correlationId(), caller.originatingIdentity()));
     }
 
     @Override
@@ -191,10 +227,11 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         Operation stored = insert(op, s -> {
             Repository<ServiceInstance> repo = s.repository(EntityTypes.SERVICE_INSTANCES);
             ServiceInstance fresh = checkIdle(repo, instance.id(), true);
-            repo.update(fresh.withOperation(lastOperation(op), now));
-            return s.repository(EntityTypes.OPERATIONS).create(op);
+            Operation delete = interrupting(op, fresh.lastOperation());
+            repo.update(fresh.withOperation(lastOperation(delete), now));
+            return s.repository(EntityTypes.OPERATIONS).create(delete);
         });
-        return firstCall(stored, t, calls.delete(t, caller.correlationId(), caller.originatingIdentity()));
+        return firstCall(stored, t, () -> calls.delete(t, caller.correlationId(), caller.originatingIdentity()));
     }
 
     @Override
@@ -221,7 +258,8 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             s.repository(EntityTypes.SERVICE_BINDINGS).create(record);
             return s.repository(EntityTypes.OPERATIONS).create(op);
         });
-        return firstCall(stored, new Target(t.broker(), t.offering(), t.plan(), instance[0], record), calls.bind(t, parameters, caller.correlationId(), caller.originatingIdentity()));
+        return firstCall(stored, new Target(t.broker(), t.offering(), t.plan(), instance[0], record),
+                () -> calls.bind(t, parameters, caller.correlationId(), caller.originatingIdentity()));
     }
 
     @Override
@@ -237,10 +275,11 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             ServiceBinding fresh = repo.get(binding.id())
                     .orElseThrow(() -> new NotFoundException("service binding '" + binding.id() + "' not found"));
             checkIdle(fresh.lastOperation(), "service binding '" + fresh.id() + "'", true);
-            repo.update(fresh.withOperation(lastOperation(op), now));
-            return s.repository(EntityTypes.OPERATIONS).create(op);
+            Operation delete = interrupting(op, fresh.lastOperation());
+            repo.update(fresh.withOperation(lastOperation(delete), now));
+            return s.repository(EntityTypes.OPERATIONS).create(delete);
         });
-        return firstCall(stored, t, calls.delete(t, caller.correlationId(), caller.originatingIdentity()));
+        return firstCall(stored, t, () -> calls.delete(t, caller.correlationId(), caller.originatingIdentity()));
     }
 
     @Override
@@ -301,12 +340,31 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                 caller.correlationId(), node, now.plus(options.lease()), now).withStep(Step.CALL, now, 0, now);
     }
 
+    /** {@code context} (an instance's, JSON) with {@code instance_name} set to {@code name}. */
+    private static String renamed(String context, String name) {
+        JsonNode parsed = Json.readTrustedOrNull(context);
+        ObjectNode changed = parsed instanceof ObjectNode object ? object.deepCopy() : BrokerCalls.context(null);
+        return Json.text(changed.put("instance_name", name));
+    }
+
     /** The resource, refused (422) while an operation runs on it, except a delete during a create or update. */
     private ServiceInstance checkIdle(Repository<ServiceInstance> repo, String id, boolean delete) {
         ServiceInstance fresh = repo.get(id)
                 .orElseThrow(() -> new NotFoundException("service instance '" + id + "' not found"));
         checkIdle(fresh.lastOperation(), "service instance '" + id + "'", delete);
         return fresh;
+    }
+
+    /**
+     * A delete that takes the record over from a create or update still running: it remembers that
+     * operation, so that the record goes back to it if the delete fails (the broker refused it while
+     * the create or update goes on, e.g. 422 {@code ConcurrencyError}).
+     */
+    private static Operation interrupting(Operation delete, LastOperation last) {
+        if (!last.inProgress() || last.operationId() == null) {
+            return delete;
+        }
+        return delete.withDetails(Json.text(Json.object().put(INTERRUPTED, last.operationId())));
     }
 
     private static void checkIdle(LastOperation last, String what, boolean delete) {
@@ -317,29 +375,50 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
     }
 
     /**
-     * Makes the first broker call of a started operation on this node: its answer is recorded, and
-     * {@code settled} completes then (exceptionally for a failure).
+     * Makes the first broker call of a started operation on this node: its answer is recorded (on a
+     * worker), and {@code settled} completes then (exceptionally for a failure). Building the call
+     * may fail too: that goes the same way, as a call that never reached the broker.
      */
-    private Started firstCall(Operation stored, Target t, CompletableFuture<Answer> call) {
+    private Started firstCall(Operation stored, Target t, Supplier<CompletableFuture<Answer>> makeCall) {
         CompletableFuture<Operation> settled = new CompletableFuture<>();
-        call.handle((answer, failure) -> {
-            Outcome outcome;
-            try {
-                outcome = afterCall(stored, t, answer, unwrap(failure));
-            } catch (RuntimeException e) {
-                LOG.warn("recording the broker's answer to operation {} failed: {}", stored.id(), e.toString());
-                outcome = new Outcome(null, e);
-            } finally {
-                // Before the caller hears of it: what it does next (a scan) may take the operation.
+        CompletableFuture<Answer> call;
+        try {
+            call = makeCall.get();
+        } catch (RuntimeException e) {
+            call = CompletableFuture.failedFuture(BrokerCalls.notSent(t, Operation.wire(stored.type()), e));
+        }
+        CompletableFuture<Void> recorded;
+        try {
+            recorded = call.handle((answer, failure) -> new Result(answer, unwrap(failure)))
+                    .thenAcceptAsync(result -> {
+                        Outcome outcome;
+                        try {
+                            outcome = afterCall(stored, t, result.answer(), result.failure());
+                        } catch (RuntimeException e) {
+                            LOG.warn("recording the broker's answer to operation {} failed: {}", stored.id(),
+                                    e.toString());
+                            outcome = new Outcome(null, e);
+                        } finally {
+                            // Before the caller hears of it: what it does next (a scan) may take the operation.
+                            working.remove(stored.id());
+                        }
+                        if (outcome.failure() != null) {
+                            settled.completeExceptionally(outcome.failure());
+                        } else {
+                            settled.complete(outcome.operation());
+                        }
+                    }, workers);
+        } catch (RejectedExecutionException e) {
+            recorded = CompletableFuture.failedFuture(e);
+        }
+        track(stored.id(), recorded.whenComplete((v, failure) -> {
+            if (failure != null) {
+                // Closing: the operation stays at its first call; its lease is released, another node goes on.
                 working.remove(stored.id());
+                settled.completeExceptionally(new BrokerException("the Service Manager is closing; operation "
+                        + stored.id() + " goes on later"));
             }
-            if (outcome.failure() != null) {
-                settled.completeExceptionally(outcome.failure());
-            } else {
-                settled.complete(outcome.operation());
-            }
-            return null;
-        });
+        }));
         return new Started(stored, settled);
     }
 
@@ -473,12 +552,61 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             return new Outcome(next(failedOp, Step.DONE, null, 0, resource -> null), f.exception());
         }
         LastOperation last = lastOperation(failedOp);
+        Operation interrupted = interruptedBy(op);
         return new Outcome(next(failedOp, Step.DONE, null, 0, resource -> {
+            if (interrupted != null) {
+                return givenBack(resource, interrupted, now);
+            }
             if (resource instanceof ServiceInstance i && op.type() == OperationType.UPDATE) {
                 return i.withoutPending().withOperation(last, now);
             }
             return withLastOperation(resource, last, now);
         }), f.exception());
+    }
+
+    /** The create or update a failed delete interrupted, as it is now; {@code null} if none. */
+    private Operation interruptedBy(Operation delete) {
+        if (delete.type() != OperationType.DELETE || delete.details() == null) {
+            return null;
+        }
+        JsonNode details = Json.readTrustedOrNull(delete.details());
+        String id = details == null ? null : details.path(INTERRUPTED).asText(null);
+        return id == null ? null : operations.get(id).orElse(null);
+    }
+
+    /**
+     * The record handed back to the create or update a failed delete interrupted. If it still runs
+     * (or mitigates), it goes on as if never interrupted; if it ended meanwhile, its outcome (which
+     * it could not record, the delete holding the record) is applied now.
+     */
+    private Object givenBack(Object resource, Operation interrupted, Instant now) {
+        LastOperation back = lastOperation(interrupted);
+        if (interrupted.inProgress() || interrupted.deletionScheduled() != null) {
+            return withLastOperation(resource, back, now);
+        }
+        boolean succeeded = interrupted.state() == OperationState.SUCCEEDED;
+        if (interrupted.type() == OperationType.CREATE) {
+            if (!succeeded) {
+                return null;
+            }
+            if (resource instanceof ServiceInstance i) {
+                return i.withUsable(true).asReady().withOperation(back, now);
+            }
+            return ((ServiceBinding) resource).asReady().withOperation(back, now);
+        }
+        if (resource instanceof ServiceInstance i && interrupted.type() == OperationType.UPDATE) {
+            if (!succeeded) {
+                return i.withoutPending().withOperation(back, now);
+            }
+            JsonNode details = Json.readTrustedOrNull(interrupted.details());
+            ServiceInstance changed = i.withPendingApplied();
+            if (details != null) {
+                changed = changed.withName(details.path("name").asText(i.name())).withMaintenanceInfo(
+                        details.has("maintenance_info") ? details.get("maintenance_info").asText() : i.maintenanceInfo());
+            }
+            return changed.withOperation(back, now);
+        }
+        return withLastOperation(resource, back, now);
     }
 
     /** Orphan mitigation: failed, {@code deletion_scheduled} now, the delete due at once. */
@@ -518,6 +646,7 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         String description = answer.text("description");
         String text = "service broker '" + broker + "' answered " + method + " of " + t.what() + " with HTTP "
                 + status + (description != null ? ": " + description : "");
+        text = Text.sanitized(text, Text.MAX_DESCRIPTION_LENGTH);
         return new Failure(new OperationError("BrokerError", text), new BrokerException(text), true);
     }
 
@@ -541,7 +670,8 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
     private Operation next(Operation op, Step step, Instant due, int attempts, UnaryOperator<Object> change) {
         Instant now = ctx.now();
         Operation scheduled = op.withStep(step, due, attempts, now);
-        if (due == null) {
+        if (due == null || closed) {
+            // Nothing left, or this node is closing: the lease goes (another node takes what is left).
             scheduled = scheduled.withLease(null, Instant.EPOCH);
         } else if (scheduled.leaseUntil().isBefore(due.plus(ctx.brokers().readTimeout()))
                 || !node.equals(scheduled.leaseOwner())) {
@@ -562,24 +692,26 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
     private void changeResource(Store s, Operation op, UnaryOperator<Object> change) {
         if (Operation.SERVICE_INSTANCES.equals(op.resourceType())) {
             Repository<ServiceInstance> repo = s.repository(EntityTypes.SERVICE_INSTANCES);
-            repo.get(op.resourceId()).filter(r -> op.id().equals(r.lastOperation().operationId())).ifPresent(r -> {
-                Object changed = change.apply(r);
-                if (changed == null) {
-                    repo.delete(r.id());
-                } else if (changed != r) {
-                    repo.update((ServiceInstance) changed);
-                }
-            });
+            repo.get(op.resourceId()).filter(r -> change == REMOVE_ANYWAY
+                    || op.id().equals(r.lastOperation().operationId())).ifPresent(r -> {
+                        Object changed = change.apply(r);
+                        if (changed == null) {
+                            repo.delete(r.id());
+                        } else if (changed != r) {
+                            repo.update((ServiceInstance) changed);
+                        }
+                    });
         } else if (Operation.SERVICE_BINDINGS.equals(op.resourceType())) {
             Repository<ServiceBinding> repo = s.repository(EntityTypes.SERVICE_BINDINGS);
-            repo.get(op.resourceId()).filter(r -> op.id().equals(r.lastOperation().operationId())).ifPresent(r -> {
-                Object changed = change.apply(r);
-                if (changed == null) {
-                    repo.delete(r.id());
-                } else if (changed != r) {
-                    repo.update((ServiceBinding) changed);
-                }
-            });
+            repo.get(op.resourceId()).filter(r -> change == REMOVE_ANYWAY
+                    || op.id().equals(r.lastOperation().operationId())).ifPresent(r -> {
+                        Object changed = change.apply(r);
+                        if (changed == null) {
+                            repo.delete(r.id());
+                        } else if (changed != r) {
+                            repo.update((ServiceBinding) changed);
+                        }
+                    });
         }
     }
 
@@ -611,7 +743,9 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         }
         long delay = Math.max(0, Duration.between(ctx.clock().instant(), due).toMillis());
         try {
+            timed.add(id);
             timers.schedule(() -> {
+                timed.remove(id);
                 try {
                     operations.get(id).filter(this::mine).ifPresent(this::claimAndWork);
                 } catch (RuntimeException e) {
@@ -620,6 +754,7 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             }, delay, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // Closing: another node (or the next start) carries on.
+            timed.remove(id);
         }
     }
 
@@ -627,24 +762,16 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         return node.equals(op.leaseOwner());
     }
 
+    /** Works what is due and waits until every step it started is recorded. */
     @Override
     public int runDue() {
         int worked = 0;
         // Work done can make more work due at once (a fetch after a poll): a few rounds, not forever.
         for (int round = 0; round < 20; round++) {
-            Instant now = ctx.now();
-            Criterion dueNow = new Criterion.FieldCriterion("next_attempt_at", Operator.LE, List.of(now));
-            // This node's own, and those whose lease ran out: never a page full of other nodes' work.
-            Page<Operation> own = operations.list(Query.of(dueNow,
-                    new Criterion.FieldCriterion("lease_owner", Operator.EQ, List.of(node))), PageRequest.first(SCAN_PAGE));
-            Page<Operation> free = operations.list(Query.of(dueNow,
-                    new Criterion.FieldCriterion("lease_until", Operator.LT, List.of(now))), PageRequest.first(SCAN_PAGE));
             int before = worked;
-            for (Page<Operation> due : List.of(own, free)) {
-                for (Operation op : due.items()) {
-                    if (claimAndWork(op)) {
-                        worked++;
-                    }
+            for (CompletableFuture<Boolean> step : startDue()) {
+                if (Boolean.TRUE.equals(step.join())) {
+                    worked++;
                 }
             }
             if (worked == before) {
@@ -654,9 +781,31 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         return worked;
     }
 
+    /** Claims and starts every due operation of one scan; the futures complete when their steps are recorded. */
+    private List<CompletableFuture<Boolean>> startDue() {
+        Instant now = ctx.now();
+        Criterion dueNow = new Criterion.FieldCriterion("next_attempt_at", Operator.LE, List.of(now));
+        // This node's own, and those whose lease ran out: never a page full of other nodes' work.
+        Page<Operation> own = operations.list(Query.of(dueNow,
+                new Criterion.FieldCriterion("lease_owner", Operator.EQ, List.of(node))), PageRequest.first(SCAN_PAGE));
+        Page<Operation> free = operations.list(Query.of(dueNow,
+                new Criterion.FieldCriterion("lease_until", Operator.LT, List.of(now))), PageRequest.first(SCAN_PAGE));
+        List<CompletableFuture<Boolean>> started = new java.util.ArrayList<>();
+        for (Page<Operation> due : List.of(own, free)) {
+            for (Operation op : due.items()) {
+                // An own operation whose local timer is pending is that timer's: the scan does not race it.
+                if (!timed.contains(op.id())) {
+                    started.add(claimAndWork(op));
+                }
+            }
+        }
+        return started;
+    }
+
     private void scanQuietly() {
         try {
-            runDue();
+            // The scan does not wait for the broker calls it starts: a hung broker holds no timer thread.
+            startDue();
         } catch (RuntimeException e) {
             // The next scan tries again; a failing store must not end the schedule.
             LOG.warn("operations scan failed: {}", e.toString());
@@ -671,39 +820,102 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         }
     }
 
-    /** Takes the lease of a due operation (unless another node holds it) and works its step. */
-    private boolean claimAndWork(Operation listed) {
+    /**
+     * Takes the lease of a due operation (unless another node holds it) and works its step, on the
+     * workers. The future completes with whether it was worked; never exceptionally: a failure
+     * working one operation is logged, the operation is tried again after a backoff, and the scan
+     * goes on with the others.
+     */
+    private CompletableFuture<Boolean> claimAndWork(Operation listed) {
         Instant now = ctx.now();
-        if (listed.nextAttemptAt() == null || listed.nextAttemptAt().isAfter(now)) {
-            return false;
+        if (closed || listed.nextAttemptAt() == null || listed.nextAttemptAt().isAfter(now)) {
+            return CompletableFuture.completedFuture(false);
         }
         // A first call is only ever taken over once its lease ran out: until then its node may still be making it.
         boolean leased = !listed.leaseUntil().isBefore(now);
         if (leased && (!mine(listed) || listed.step() == Step.CALL)) {
-            return false;
+            return CompletableFuture.completedFuture(false);
         }
         if (!working.add(listed.id())) {
-            return false;
+            return CompletableFuture.completedFuture(false);
         }
+        CompletableFuture<Boolean> worked;
         try {
-            Operation claimed;
-            try {
-                claimed = operations.update(listed.withLease(node, now.plus(options.lease())));
-            } catch (ConcurrentModificationException | NotFoundException e) {
-                return false;
-            }
-            work(claimed, mine(listed));
-            return true;
-        } catch (ConcurrentModificationException e) {
-            LOG.debug("operation {} was taken over by another node", listed.id());
-            return true;
-        } finally {
+            worked = CompletableFuture.supplyAsync(() -> claim(listed, now), workers).thenCompose(claimed ->
+                    claimed == null ? CompletableFuture.completedFuture(false)
+                            : work(claimed, mine(listed)).thenApply(v -> true));
+        } catch (RejectedExecutionException e) {
             working.remove(listed.id());
+            return CompletableFuture.completedFuture(false);
+        }
+        CompletableFuture<Boolean> done = worked.handle((result, failure) -> {
+            working.remove(listed.id());
+            if (failure == null) {
+                return result;
+            }
+            Throwable cause = unwrap(failure);
+            if (cause instanceof ConcurrentModificationException) {
+                LOG.debug("operation {} was taken over by another node", listed.id());
+            } else if (!(cause instanceof RejectedExecutionException)) {
+                deferAfterFailure(listed.id(), cause);
+            }
+            return true;
+        });
+        track(listed.id(), done);
+        return done;
+    }
+
+    /** The operation with this node's lease, or {@code null} if another node (or a step) moved it meanwhile. */
+    private Operation claim(Operation listed, Instant now) {
+        try {
+            return operations.update(listed.withLease(node, now.plus(options.lease())));
+        } catch (ConcurrentModificationException | NotFoundException e) {
+            return null;
         }
     }
 
-    /** Works the step an operation is at; {@code wasMine}: this node held it before (no takeover). */
-    private void work(Operation op, boolean wasMine) {
+    /**
+     * After working an operation failed unexpectedly (a store error, a bug): logged once for this
+     * failure, and due again after a backoff, so that it neither stops the scan nor is retried in a
+     * tight loop. One small write of the operation's schedule.
+     */
+    private void deferAfterFailure(String id, Throwable cause) {
+        try {
+            Optional<Operation> current = operations.get(id);
+            if (current.isEmpty() || current.get().nextAttemptAt() == null) {
+                LOG.warn("working operation {} failed: {}", id, cause.toString());
+                return;
+            }
+            Operation op = current.get();
+            Instant now = ctx.now();
+            int attempts = op.attempts() + 1;
+            Instant due = now.plus(backoff(attempts));
+            Operation deferred = op.withStep(op.step(), due, attempts, now);
+            if (mine(op) && !closed) {
+                deferred = deferred.withLease(node, due.plus(options.lease()));
+            }
+            LOG.warn("working operation {} failed ({}); trying again at {}", id, cause.toString(), due);
+            operations.update(deferred);
+            if (mine(deferred)) {
+                schedule(id, due);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("working operation {} failed ({}), and so did deferring it: {}", id, cause.toString(),
+                    e.toString());
+        }
+    }
+
+    /** Remembers work under way until it ends, so that {@link #close()} can wait for it. */
+    private void track(String id, CompletableFuture<?> work) {
+        inFlight.put(id, work);
+        work.whenComplete((v, failure) -> inFlight.remove(id, work));
+    }
+
+    /**
+     * Works the step an operation is at; {@code wasMine}: this node held it before (no takeover). The
+     * broker call runs on its own; its answer is recorded on a worker.
+     */
+    private CompletableFuture<Void> work(Operation op, boolean wasMine) {
         Optional<Target> target = target(op);
         if (target.isEmpty()) {
             // The record went (a delete took it over, or it was removed): nothing left to do for it.
@@ -714,46 +926,72 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                     ? op.withState(OperationState.SUCCEEDED, "the " + what + " was removed meanwhile", List.of(), now)
                     : op.withState(OperationState.FAILED, "the " + what + " was removed meanwhile", op.errors(), now);
             next(ended, Step.DONE, null, op.attempts(), r -> r);
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         Target t = target.get();
+        CompletableFuture<Answer> call;
+        java.util.function.BiConsumer<Operation, Result> handler;
         switch (op.step()) {
-            case CALL -> interrupted(op, t);
-            case POLL -> poll(op, t);
-            case FETCH -> fetch(op, t);
-            case MITIGATE -> mitigate(op, t);
-            case MITIGATE_POLL -> mitigatePoll(op, t);
+            case CALL -> {
+                if (op.type() != OperationType.DELETE) {
+                    interrupted(op);
+                    return CompletableFuture.completedFuture(null);
+                }
+                call = calls.delete(t, op.correlationId(), null);
+                handler = (o, r) -> afterCall(o, t, r.answer(), r.failure());
+            }
+            case POLL -> {
+                call = calls.lastOperation(t, op.brokerOperation(), op.correlationId());
+                handler = (o, r) -> poll(o, t, r);
+            }
+            case FETCH -> {
+                call = calls.fetch(t, op.correlationId(), null);
+                handler = (o, r) -> fetch(o, t, r);
+            }
+            case MITIGATE -> {
+                call = calls.delete(t, op.correlationId(), null);
+                handler = (o, r) -> mitigate(o, t, r);
+            }
+            case MITIGATE_POLL -> {
+                call = calls.lastOperation(t, op.brokerOperation(), op.correlationId());
+                handler = (o, r) -> mitigatePoll(o, t, r);
+            }
             // A cascade step goes here once cascades exist.
-            case CASCADE -> LOG.warn("operation {} is a cascade, which this version cannot work", op.id());
-            case DONE -> next(op, Step.DONE, null, op.attempts(), r -> r);
+            case CASCADE -> {
+                LOG.warn("operation {} is a cascade, which this version cannot work", op.id());
+                return CompletableFuture.completedFuture(null);
+            }
+            default -> {
+                next(op, Step.DONE, null, op.attempts(), r -> r);
+                return CompletableFuture.completedFuture(null);
+            }
+        }
+        return call.handle((answer, failure) -> new Result(answer, unwrap(failure))).thenAcceptAsync(result -> {
+            if (closed && result.failure() instanceof BrokerCalls.NotSent) {
+                // The client closed under us: not the broker's failure. The lease goes; another node retries.
+                return;
+            }
+            handler.accept(op, result);
+        }, workers);
+    }
+
+    /** A first call whose node died before recording the answer (its lease ran out): a create or update. */
+    private void interrupted(Operation op) {
+        Instant now = ctx.now();
+        if (op.type() == OperationType.CREATE) {
+            OperationError error = new OperationError("Interrupted", "the Service Manager stopped while "
+                    + "waiting for the broker's answer; what the broker did is unknown, so it is deleted there");
+            mitigation(op.withState(OperationState.FAILED, error.description(), List.of(error), now), now);
+        } else {
+            OperationError error = new OperationError("Interrupted", "the Service Manager stopped while "
+                    + "waiting for the broker's answer; the broker may have applied the update");
+            failed(op, new Failure(error, null, false));
         }
     }
 
-    /** A first call whose node died before recording the answer (its lease ran out). */
-    private void interrupted(Operation op, Target t) {
+    /** The answer to a {@code last_operation} poll of the operation's own call. */
+    private void poll(Operation op, Target t, Result result) {
         Instant now = ctx.now();
-        switch (op.type()) {
-            case CREATE -> {
-                OperationError error = new OperationError("Interrupted", "the Service Manager stopped while "
-                        + "waiting for the broker's answer; what the broker did is unknown, so it is deleted there");
-                mitigation(op.withState(OperationState.FAILED, error.description(), List.of(error), now), now);
-            }
-            case UPDATE -> {
-                OperationError error = new OperationError("Interrupted", "the Service Manager stopped while "
-                        + "waiting for the broker's answer; the broker may have applied the update");
-                failed(op, new Failure(error, null, false));
-            }
-            case DELETE -> {
-                Result result = awaitResult(calls.delete(t, op.correlationId(), null));
-                afterCall(op, t, result.answer(), result.failure());
-            }
-        }
-    }
-
-    /** Polls {@code last_operation} of the operation's own call. */
-    private void poll(Operation op, Target t) {
-        Instant now = ctx.now();
-        Result result = awaitResult(calls.lastOperation(t, op.brokerOperation(), op.correlationId()));
         Answer answer = result.answer();
         Throwable failure = result.failure();
         int polls = op.attempts() + 1;
@@ -770,6 +1008,15 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                     failed(op, new Failure(error, null, false));
                 }
             }
+            return;
+        }
+        if (failure == null && (answer.status() == 400 || answer.status() == 404)) {
+            // The broker does not know the operation (or the request): asking again would not change that.
+            String description = answer.text("description");
+            OperationError error = new OperationError("BrokerError", Text.sanitized("service broker '"
+                    + t.broker().name() + "' answered the last_operation of " + t.what() + " with HTTP "
+                    + answer.status() + (description != null ? ": " + description : ""), Text.MAX_DESCRIPTION_LENGTH));
+            failed(op, new Failure(error, null, op.type() == OperationType.CREATE));
             return;
         }
         OperationState state = failure == null && answer.status() == 200 ? state(answer.text("state")) : null;
@@ -810,17 +1057,17 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         next(op, Step.POLL, due, polls, r -> r);
     }
 
-    /** After an asynchronous bind succeeded: the binding's credentials. */
-    private void fetch(Operation op, Target t) {
+    /** After an asynchronous bind succeeded: the answer to the GET of the binding, with its credentials. */
+    private void fetch(Operation op, Target t, Result result) {
         Instant now = ctx.now();
-        Result result = awaitResult(calls.fetch(t, op.correlationId(), null));
         Answer answer = result.answer();
         if (result.failure() == null && answer.status() == 200 && answer.isObject()) {
             succeeded(op, answer);
             return;
         }
         int attempts = op.attempts() + 1;
-        if (op.pollUntil() != null && !now.isBefore(op.pollUntil())) {
+        // The fetch is due right after the last poll, which may be just before the deadline: a few tries still.
+        if (op.pollUntil() != null && !now.isBefore(op.pollUntil()) && attempts >= FETCH_ATTEMPTS_AFTER_DEADLINE) {
             OperationError error = new OperationError("BrokerError", "the credentials of " + t.what()
                     + " could not be fetched from service broker '" + t.broker().name() + "'");
             failed(op, new Failure(error, null, true));
@@ -829,24 +1076,24 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         next(op, Step.FETCH, now.plus(backoff(attempts)), attempts, r -> r);
     }
 
-    /** Orphan mitigation: the delete, again until the broker confirms it. */
-    private void mitigate(Operation op, Target t) {
+    /**
+     * Orphan mitigation: the answer to the delete, sent again until the broker confirms it. The
+     * attempts count on through {@link Step#MITIGATE_POLL}, so the backoff keeps growing.
+     */
+    private void mitigate(Operation op, Target t, Result result) {
         Instant now = ctx.now();
-        Result result = awaitResult(calls.delete(t, op.correlationId(), null));
         Answer answer = result.answer();
         Throwable lastFailure = result.failure();
         int attempts = op.attempts() + 1;
         if (lastFailure == null && (answer.status() == 200 || answer.status() == 410)) {
             LOG.info("orphan mitigation of {} done: service broker '{}' confirmed the delete", t.what(),
                     t.broker().name());
-            next(op, Step.DONE, null, attempts, r -> null);
+            next(op, Step.DONE, null, attempts, REMOVE_ANYWAY);
             return;
         }
         if (lastFailure == null && answer.status() == 202) {
-            JsonNode operation = answer.isObject() ? answer.json().get("operation") : null;
-            String brokerOperation = operation != null && operation.isTextual() ? operation.asText() : null;
-            next(op.withPolling(brokerOperation, null), Step.MITIGATE_POLL, now.plus(pollDelay(0, answer)), 0,
-                    r -> r);
+            next(op.withPolling(answer.text("operation"), null), Step.MITIGATE_POLL,
+                    now.plus(pollDelay(attempts, answer)), attempts, r -> r);
             return;
         }
         LOG.warn("orphan mitigation of {} at service broker '{}' failed ({}); trying again later", t.what(),
@@ -854,40 +1101,29 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         next(op, Step.MITIGATE, now.plus(backoff(attempts)), attempts, r -> r);
     }
 
-    /** Orphan mitigation: polling the delete the broker runs asynchronously. */
-    private void mitigatePoll(Operation op, Target t) {
+    /** Orphan mitigation: the answer to a poll of the delete the broker runs asynchronously. */
+    private void mitigatePoll(Operation op, Target t, Result result) {
         Instant now = ctx.now();
-        Result result = awaitResult(calls.lastOperation(t, op.brokerOperation(), op.correlationId()));
         Answer answer = result.answer();
-        int polls = op.attempts() + 1;
+        int attempts = op.attempts() + 1;
         Throwable failure = result.failure();
         OperationState state = failure == null && answer.status() == 200 ? state(answer.text("state")) : null;
         if (failure == null && (answer.status() == 410 || state == OperationState.SUCCEEDED)) {
-            next(op, Step.DONE, null, polls, r -> null);
+            next(op, Step.DONE, null, attempts, REMOVE_ANYWAY);
             return;
         }
-        if (state == OperationState.FAILED) {
-            next(op.withPolling(null, null), Step.MITIGATE, now.plus(backoff(1)), 1, r -> r);
+        if (state == OperationState.FAILED || (failure == null && (answer.status() == 400 || answer.status() == 404))) {
+            // The delete failed (or the broker lost it): sent again, later than last time.
+            next(op.withPolling(null, null), Step.MITIGATE, now.plus(backoff(attempts)), attempts, r -> r);
             return;
         }
-        Duration delay = state == OperationState.IN_PROGRESS ? pollDelay(polls, answer)
-                : pollDelay(polls, null).multipliedBy(2);
-        next(op, Step.MITIGATE_POLL, now.plus(delay), polls, r -> r);
+        Duration delay = state == OperationState.IN_PROGRESS ? pollDelay(attempts, answer)
+                : pollDelay(attempts, null).multipliedBy(2);
+        next(op, Step.MITIGATE_POLL, now.plus(delay), attempts, r -> r);
     }
 
     /** A broker call's answer, or its failure. */
     private record Result(Answer answer, Throwable failure) {
-    }
-
-    private static Result awaitResult(CompletableFuture<Answer> call) {
-        try {
-            return new Result(call.get(), null);
-        } catch (ExecutionException e) {
-            return new Result(null, unwrap(e.getCause()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Result(null, new BrokerException("interrupted while waiting for the broker", e));
-        }
     }
 
     private static Throwable unwrap(Throwable failure) {
@@ -898,11 +1134,15 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         return t;
     }
 
-    /** The wait before the next poll: {@code Retry-After}, else the interval, longer after many polls. */
+    /**
+     * The wait before the next poll: {@code Retry-After}, else the interval, longer after many polls.
+     * Never under a second, whatever the broker says ({@code Retry-After: 0} is no licence to poll
+     * in a loop).
+     */
     private Duration pollDelay(int polls, Answer answer) {
         Duration retryAfter = answer == null ? null : answer.retryAfter();
         if (retryAfter != null) {
-            return retryAfter;
+            return retryAfter.compareTo(MIN_POLL_DELAY) < 0 ? MIN_POLL_DELAY : retryAfter;
         }
         int doublings = Math.min(4, polls / 10);
         return options.pollInterval().multipliedBy(1L << doublings);
@@ -1027,8 +1267,33 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         }
         closed = true;
         if (timers != null) {
+            timers.shutdown();
+        }
+        // Work under way ends (its broker calls are bounded by the read timeout) and is recorded, within
+        // a bound: what does not end in time stays leased until the lease runs out, and is never
+        // recorded as a broker failure because of the closing.
+        long deadline = System.nanoTime() + CLOSE_WAIT.plus(ctx.brokers().readTimeout()).toNanos();
+        try {
+            CompletableFuture.allOf(inFlight.values().toArray(new CompletableFuture<?>[0]))
+                    .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.debug("work of node {} still under way at close: {}", node, e.toString());
+        }
+        workers.shutdown();
+        try {
+            if (timers != null) {
+                timers.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+            workers.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (timers != null) {
             timers.shutdownNow();
         }
+        workers.shutdownNow();
         try {
             releaseLeases(Query.fieldEquals("lease_owner", node));
         } catch (RuntimeException e) {
