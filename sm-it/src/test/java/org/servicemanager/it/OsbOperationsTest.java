@@ -292,6 +292,31 @@ class OsbOperationsTest extends OsbTestBase {
     }
 
     @Test
+    @DisplayName("an async update whose last_operation answers 410 Gone ends failed ('gone'); the record keeps its "
+            + "old plan and shows the failed update")
+    void asyncUpdateGone() {
+        String id = provisioned(osbA, "small");
+        stage.osb.asynchronous(0);
+        assertThat(osbA.patch(stage.instance(id) + ASYNC, json("service_id", "db-id", "plan_id", "large-id"))
+                .status()).isEqualTo(202);
+        Operation started = last(id);
+        stage.osb.failNextCall(Failure.GONE);
+
+        assertThat(osbA.get(stage.instance(id) + "/last_operation").status()).isEqualTo(410);
+
+        Operation op = last(id);
+        assertThat(op.id()).isEqualTo(started.id());
+        assertThat(op.state()).isEqualTo(OperationState.FAILED);
+        assertThat(op.description()).contains("410");
+        ServiceInstance record = instance(id);
+        assertThat(record.servicePlanId()).isEqualTo(stage.plan("small"));
+        assertThat(record.pendingPlanId()).isNull();
+        assertThat(record.lastOperation().inProgress()).isFalse();
+        assertThat(record.lastOperation().state()).isEqualTo(OperationState.FAILED);
+        assertThat(record.lastOperation().operationId()).isEqualTo(started.id());
+    }
+
+    @Test
     @DisplayName("an update the broker refuses is a failed operation; the record keeps its values and its "
             + "last operation")
     void refusedUpdate() {

@@ -347,11 +347,16 @@ final class OsbRecords {
         LastOperation last = found.get().lastOperation();
         OperationType type = last.type();
         if (answer.status() == 410) {
-            if (type != OperationType.UPDATE) {
-                repo.delete(instanceId);
-                endOperation(tx, last, type == OperationType.DELETE ? OperationState.SUCCEEDED : OperationState.FAILED,
-                        type == OperationType.DELETE ? null : GONE);
+            if (type == OperationType.UPDATE) {
+                // The broker no longer knows the update: it ended, failed; the record keeps its old values.
+                repo.update(found.get().withoutPending().withOperation(new LastOperation(type, OperationState.FAILED,
+                        last.brokerOperation(), GONE, last.operationId()), ctx.now()));
+                endOperation(tx, last, OperationState.FAILED, GONE);
+                return;
             }
+            repo.delete(instanceId);
+            endOperation(tx, last, type == OperationType.DELETE ? OperationState.SUCCEEDED : OperationState.FAILED,
+                    type == OperationType.DELETE ? null : GONE);
             return;
         }
         boolean succeeded = state == OperationState.SUCCEEDED;
