@@ -97,6 +97,8 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
     private static final int FETCH_ATTEMPTS_AFTER_DEADLINE = 3;
     /** Removes the record whatever operation it shows: an orphan mitigation the broker confirmed. */
     private static final UnaryOperator<Object> REMOVE_ANYWAY = r -> null;
+    /** Leaves the record as it is: not even read. */
+    private static final UnaryOperator<Object> IDENTITY = r -> r;
 
     private final Context ctx;
     private final EngineOptions options;
@@ -109,6 +111,14 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
     private final Set<String> timed = ConcurrentHashMap.newKeySet();
     /** Work under way (a claim, a broker call, its recording), by operation: what {@link #close()} waits for. */
     private final java.util.Map<String, CompletableFuture<?>> inFlight = new ConcurrentHashMap<>();
+    /**
+     * The operations this node holds, as it last left them (possibly ahead of the stored row: a poll
+     * answered "in progress" is not written while the lease lasts), so that working them needs no
+     * read; the stored version is the one held, so a write after someone else's fails as it should.
+     */
+    private final java.util.Map<String, Operation> held = new ConcurrentHashMap<>();
+    /** What the operations this node holds call (broker, catalog ids, record ids), resolved once. */
+    private final java.util.Map<String, Target> targets = new ConcurrentHashMap<>();
     /** The periodic scan, the clean-up and this node's timers; {@code null} without background work. */
     private final ScheduledThreadPoolExecutor timers;
     /**
@@ -381,6 +391,7 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
      */
     private Started firstCall(Operation stored, Target t, Supplier<CompletableFuture<Answer>> makeCall) {
         CompletableFuture<Operation> settled = new CompletableFuture<>();
+        targets.put(stored.id(), t);
         CompletableFuture<Answer> call;
         try {
             call = makeCall.get();
@@ -476,12 +487,12 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         String brokerOperation = answer.text("operation");
         Instant due = min(now.plus(pollDelay(0, answer)), pollUntil);
         String dashboard = answer.text("dashboard_url");
-        return next(op.withPolling(brokerOperation, pollUntil), Step.POLL, due, 0, resource -> {
-            if (resource instanceof ServiceInstance i && op.type() == OperationType.CREATE) {
-                return i.withDashboardUrl(dashboard).withOperation(lastOperation(op, brokerOperation), now);
-            }
-            return withLastOperation(resource, lastOperation(op, brokerOperation), now);
-        });
+        // The record already shows this operation in progress; only a dashboard URL is worth writing it for.
+        UnaryOperator<Object> change = dashboard == null || op.type() != OperationType.CREATE
+                || !Operation.SERVICE_INSTANCES.equals(op.resourceType()) ? IDENTITY
+                : resource -> resource instanceof ServiceInstance i
+                        ? i.withDashboardUrl(dashboard).withOperation(lastOperation(op, brokerOperation), now) : resource;
+        return next(op.withPolling(brokerOperation, pollUntil), Step.POLL, due, 0, change);
     }
 
     // ---- outcomes ------------------------------------------------------------------------------
@@ -678,15 +689,48 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             scheduled = scheduled.withLease(node, due.plus(options.lease()));
         }
         Operation toStore = scheduled;
-        Operation stored = ctx.store().inTransaction(s -> {
-            Operation saved = s.repository(EntityTypes.OPERATIONS).update(toStore);
-            changeResource(s, op, change);
-            return saved;
-        });
-        if (due != null) {
-            schedule(stored.id(), due);
+        Operation stored;
+        try {
+            stored = change == IDENTITY ? operations.update(toStore) : ctx.store().inTransaction(s -> {
+                Operation saved = s.repository(EntityTypes.OPERATIONS).update(toStore);
+                changeResource(s, op, change);
+                return saved;
+            });
+        } catch (RuntimeException e) {
+            forget(op.id());
+            throw e;
         }
+        hold(stored, due);
         return stored;
+    }
+
+    /**
+     * The next poll of an operation still in progress: written only when the lease must be renewed
+     * for it; otherwise it lives in this node's memory (and timer) alone, and the stored row, leased
+     * to this node, keeps other nodes away. After a crash the lease runs out and another node polls.
+     */
+    private void pollLater(Operation op, Step step, Instant due, int attempts) {
+        Instant needed = due.plus(ctx.brokers().readTimeout());
+        if (closed || !mine(op) || op.leaseUntil().isBefore(needed)) {
+            next(op, step, due, attempts, IDENTITY);
+            return;
+        }
+        hold(op.withStep(step, due, attempts, ctx.now()), due);
+    }
+
+    /** Remembers an operation this node goes on with at {@code due} ({@code null}: it is done here). */
+    private void hold(Operation op, Instant due) {
+        if (due == null || closed || !mine(op)) {
+            forget(op.id());
+            return;
+        }
+        held.put(op.id(), op);
+        schedule(op.id(), due);
+    }
+
+    private void forget(String id) {
+        held.remove(id);
+        targets.remove(id);
     }
 
     private void changeResource(Store s, Operation op, UnaryOperator<Object> change) {
@@ -747,7 +791,12 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             timers.schedule(() -> {
                 timed.remove(id);
                 try {
-                    operations.get(id).filter(this::mine).ifPresent(this::claimAndWork);
+                    Operation own = held.get(id);
+                    if (own != null) {
+                        claimAndWork(own);
+                    } else {
+                        operations.get(id).filter(this::mine).ifPresent(this::claimAndWork);
+                    }
                 } catch (RuntimeException e) {
                     LOG.warn("working operation {} failed: {}", id, e.toString());
                 }
@@ -767,9 +816,10 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
     public int runDue() {
         int worked = 0;
         // Work done can make more work due at once (a fetch after a poll): a few rounds, not forever.
+        // Other nodes' expired leases are looked for once: they do not become free within one run.
         for (int round = 0; round < 20; round++) {
             int before = worked;
-            for (CompletableFuture<Boolean> step : startDue()) {
+            for (CompletableFuture<Boolean> step : startDue(round == 0)) {
                 if (Boolean.TRUE.equals(step.join())) {
                     worked++;
                 }
@@ -781,22 +831,26 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         return worked;
     }
 
-    /** Claims and starts every due operation of one scan; the futures complete when their steps are recorded. */
-    private List<CompletableFuture<Boolean>> startDue() {
+    /**
+     * Starts the due operations this node holds (from memory: no read) and, if {@code scan}, those
+     * whose lease ran out (one query); the futures complete when their steps are recorded.
+     */
+    private List<CompletableFuture<Boolean>> startDue(boolean scan) {
         Instant now = ctx.now();
-        Criterion dueNow = new Criterion.FieldCriterion("next_attempt_at", Operator.LE, List.of(now));
-        // This node's own, and those whose lease ran out: never a page full of other nodes' work.
-        Page<Operation> own = operations.list(Query.of(dueNow,
-                new Criterion.FieldCriterion("lease_owner", Operator.EQ, List.of(node))), PageRequest.first(SCAN_PAGE));
-        Page<Operation> free = operations.list(Query.of(dueNow,
-                new Criterion.FieldCriterion("lease_until", Operator.LT, List.of(now))), PageRequest.first(SCAN_PAGE));
         List<CompletableFuture<Boolean>> started = new java.util.ArrayList<>();
-        for (Page<Operation> due : List.of(own, free)) {
-            for (Operation op : due.items()) {
-                // An own operation whose local timer is pending is that timer's: the scan does not race it.
-                if (!timed.contains(op.id())) {
-                    started.add(claimAndWork(op));
-                }
+        for (Operation op : held.values()) {
+            // An operation whose local timer is pending is that timer's: the scan does not race it.
+            if (!timed.contains(op.id()) && op.nextAttemptAt() != null && !op.nextAttemptAt().isAfter(now)) {
+                started.add(claimAndWork(op));
+            }
+        }
+        if (scan) {
+            Criterion dueNow = new Criterion.FieldCriterion("next_attempt_at", Operator.LE, List.of(now));
+            Page<Operation> free = operations.list(Query.of(dueNow,
+                    new Criterion.FieldCriterion("lease_until", Operator.LT, List.of(now))),
+                    PageRequest.first(SCAN_PAGE));
+            for (Operation op : free.items()) {
+                started.add(claimAndWork(op));
             }
         }
         return started;
@@ -805,7 +859,7 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
     private void scanQuietly() {
         try {
             // The scan does not wait for the broker calls it starts: a hung broker holds no timer thread.
-            startDue();
+            startDue(true);
         } catch (RuntimeException e) {
             // The next scan tries again; a failing store must not end the schedule.
             LOG.warn("operations scan failed: {}", e.toString());
@@ -841,7 +895,9 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         }
         CompletableFuture<Boolean> worked;
         try {
-            worked = CompletableFuture.supplyAsync(() -> claim(listed, now), workers).thenCompose(claimed ->
+            // This node's own operation, its lease still running: it holds it already, no claim to write.
+            boolean own = leased && mine(listed);
+            worked = CompletableFuture.supplyAsync(() -> own ? listed : claim(listed, now), workers).thenCompose(claimed ->
                     claimed == null ? CompletableFuture.completedFuture(false)
                             : work(claimed, mine(listed)).thenApply(v -> true));
         } catch (RejectedExecutionException e) {
@@ -854,7 +910,8 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                 return result;
             }
             Throwable cause = unwrap(failure);
-            if (cause instanceof ConcurrentModificationException) {
+            if (cause instanceof ConcurrentModificationException || cause instanceof NotFoundException) {
+                forget(listed.id());
                 LOG.debug("operation {} was taken over by another node", listed.id());
             } else if (!(cause instanceof RejectedExecutionException)) {
                 deferAfterFailure(listed.id(), cause);
@@ -895,10 +952,8 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                 deferred = deferred.withLease(node, due.plus(options.lease()));
             }
             LOG.warn("working operation {} failed ({}); trying again at {}", id, cause.toString(), due);
-            operations.update(deferred);
-            if (mine(deferred)) {
-                schedule(id, due);
-            }
+            forget(id);
+            hold(operations.update(deferred), due);
         } catch (RuntimeException e) {
             LOG.warn("working operation {} failed ({}), and so did deferring it: {}", id, cause.toString(),
                     e.toString());
@@ -916,7 +971,8 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
      * broker call runs on its own; its answer is recorded on a worker.
      */
     private CompletableFuture<Void> work(Operation op, boolean wasMine) {
-        Optional<Target> target = target(op);
+        Target known = targets.get(op.id());
+        Optional<Target> target = known != null ? Optional.of(known) : target(op);
         if (target.isEmpty()) {
             // The record went (a delete took it over, or it was removed): nothing left to do for it.
             Instant now = ctx.now();
@@ -925,10 +981,11 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                     : op.type() == OperationType.DELETE
                     ? op.withState(OperationState.SUCCEEDED, "the " + what + " was removed meanwhile", List.of(), now)
                     : op.withState(OperationState.FAILED, "the " + what + " was removed meanwhile", op.errors(), now);
-            next(ended, Step.DONE, null, op.attempts(), r -> r);
+            next(ended, Step.DONE, null, op.attempts(), IDENTITY);
             return CompletableFuture.completedFuture(null);
         }
         Target t = target.get();
+        targets.put(op.id(), t);
         CompletableFuture<Answer> call;
         java.util.function.BiConsumer<Operation, Result> handler;
         switch (op.step()) {
@@ -962,11 +1019,15 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                 return CompletableFuture.completedFuture(null);
             }
             default -> {
-                next(op, Step.DONE, null, op.attempts(), r -> r);
+                next(op, Step.DONE, null, op.attempts(), IDENTITY);
                 return CompletableFuture.completedFuture(null);
             }
         }
         return call.handle((answer, failure) -> new Result(answer, unwrap(failure))).thenAcceptAsync(result -> {
+            if (result.failure() != null || result.answer().status() >= 300) {
+                // Perhaps the broker moved or its credentials changed: the next attempt reads them again.
+                targets.remove(op.id());
+            }
             if (closed && result.failure() instanceof BrokerCalls.NotSent) {
                 // The client closed under us: not the broker's failure. The lease goes; another node retries.
                 return;
@@ -1054,7 +1115,7 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         if (op.pollUntil() != null) {
             due = min(due, op.pollUntil());
         }
-        next(op, Step.POLL, due, polls, r -> r);
+        pollLater(op, Step.POLL, due, polls);
     }
 
     /** After an asynchronous bind succeeded: the answer to the GET of the binding, with its credentials. */
@@ -1073,7 +1134,7 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             failed(op, new Failure(error, null, true));
             return;
         }
-        next(op, Step.FETCH, now.plus(backoff(attempts)), attempts, r -> r);
+        next(op, Step.FETCH, now.plus(backoff(attempts)), attempts, IDENTITY);
     }
 
     /**
@@ -1093,12 +1154,12 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         }
         if (lastFailure == null && answer.status() == 202) {
             next(op.withPolling(answer.text("operation"), null), Step.MITIGATE_POLL,
-                    now.plus(pollDelay(attempts, answer)), attempts, r -> r);
+                    now.plus(pollDelay(attempts, answer)), attempts, IDENTITY);
             return;
         }
         LOG.warn("orphan mitigation of {} at service broker '{}' failed ({}); trying again later", t.what(),
                 t.broker().name(), lastFailure != null ? lastFailure.getMessage() : "HTTP " + answer.status());
-        next(op, Step.MITIGATE, now.plus(backoff(attempts)), attempts, r -> r);
+        next(op, Step.MITIGATE, now.plus(backoff(attempts)), attempts, IDENTITY);
     }
 
     /** Orphan mitigation: the answer to a poll of the delete the broker runs asynchronously. */
@@ -1114,12 +1175,12 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         }
         if (state == OperationState.FAILED || (failure == null && (answer.status() == 400 || answer.status() == 404))) {
             // The delete failed (or the broker lost it): sent again, later than last time.
-            next(op.withPolling(null, null), Step.MITIGATE, now.plus(backoff(attempts)), attempts, r -> r);
+            next(op.withPolling(null, null), Step.MITIGATE, now.plus(backoff(attempts)), attempts, IDENTITY);
             return;
         }
         Duration delay = state == OperationState.IN_PROGRESS ? pollDelay(attempts, answer)
                 : pollDelay(attempts, null).multipliedBy(2);
-        next(op, Step.MITIGATE_POLL, now.plus(delay), attempts, r -> r);
+        pollLater(op, Step.MITIGATE_POLL, now.plus(delay), attempts);
     }
 
     /** A broker call's answer, or its failure. */
