@@ -183,21 +183,36 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
         requireStorable(entity);
         return database.write(c -> {
             bumpIfRegistry(c);
-            Sql lock = new Sql("SELECT version FROM " + mapping.table() + " WHERE id = ").param(entity.id())
-                    .append(" FOR UPDATE");
+            // The lock also reads what spares statements later: the stored references (only changed
+            // ones are checked) and whether any labels are stored (none stored, none given: nothing to replace).
+            StringBuilder columns = new StringBuilder("version");
+            for (Reference reference : type.references()) {
+                columns.append(", ").append(reference.field());
+            }
+            columns.append(", EXISTS (SELECT 1 FROM ").append(mapping.labelsTable())
+                    .append(" l WHERE l.entity_id = t.id)");
+            Sql lock = new Sql("SELECT " + columns + " FROM " + mapping.table() + " t WHERE t.id = ")
+                    .param(entity.id()).append(" FOR UPDATE");
             long storedVersion;
+            List<Object> storedReferences = new ArrayList<>();
+            boolean storedLabels;
             try (PreparedStatement statement = lock.prepare(c); ResultSet rs = statement.executeQuery()) {
                 if (!rs.next()) {
                     throw new NotFoundException(Messages.notFound(type, entity.id()));
                 }
                 storedVersion = rs.getLong(1);
+                int column = 2;
+                for (int r = 0; r < type.references().size(); r++) {
+                    storedReferences.add(rs.getObject(column++));
+                }
+                storedLabels = rs.getBoolean(column);
             }
             if (storedVersion != entity.version()) {
                 throw stale(entity, storedVersion);
             }
             T updated = type.withVersion(entity, storedVersion + 1);
             checkUniqueKeys(c, updated);
-            checkReferences(c, updated);
+            checkReferences(c, updated, storedReferences);
             try (PreparedStatement update = c.prepareStatement(updateSql)) {
                 int i = bindColumns(update, updated, true);
                 update.setLong(i++, updated.version());
@@ -207,10 +222,12 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
                     throw stale(entity, storedVersion + 1);
                 }
             }
-            try (PreparedStatement delete = c.prepareStatement(
-                    "DELETE FROM " + mapping.labelsTable() + " WHERE entity_id = ?")) {
-                delete.setString(1, updated.id());
-                delete.executeUpdate();
+            if (storedLabels) {
+                try (PreparedStatement delete = c.prepareStatement(
+                        "DELETE FROM " + mapping.labelsTable() + " WHERE entity_id = ?")) {
+                    delete.setString(1, updated.id());
+                    delete.executeUpdate();
+                }
             }
             insertLabels(c, updated);
             return updated;
@@ -377,9 +394,16 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
     }
 
     private void checkReferences(Connection c, T entity) throws SQLException {
-        for (Reference reference : type.references()) {
+        checkReferences(c, entity, null);
+    }
+
+    /** Like {@link #checkReferences(Connection, Entity)}, skipping references equal to {@code stored} (in order; null: none). */
+    private void checkReferences(Connection c, T entity, List<Object> stored) throws SQLException {
+        for (int r = 0; r < type.references().size(); r++) {
+            Reference reference = type.references().get(r);
             Object target = type.fields().get(reference.field()).get(entity);
-            if (target == null) {
+            if (target == null || (stored != null && stored.get(r) != null
+                    && stored.get(r).toString().equals(target.toString()))) {
                 continue;
             }
             try (PreparedStatement statement = c.prepareStatement(
