@@ -41,6 +41,11 @@ public class ForwardingRepository<T extends Entity> implements Repository<T> {
     }
 
     @Override
+    public Optional<T> getWithoutLabels(String id) {
+        return delegate.getWithoutLabels(id);
+    }
+
+    @Override
     public Page<T> list(Query query, PageRequest page) {
         return delegate.list(query, page);
     }

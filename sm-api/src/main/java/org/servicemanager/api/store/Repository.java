@@ -24,6 +24,15 @@ public interface Repository<T extends Entity> {
 
     Optional<T> get(String id);
 
+    /**
+     * Like {@link #get}, for a caller that never looks at the labels: they may be missing (empty),
+     * which spares a store that keeps them apart the work of reading them. Never write back what
+     * this returns (the labels would be lost). The default reads them anyway.
+     */
+    default Optional<T> getWithoutLabels(String id) {
+        return get(id);
+    }
+
     /** The entities matching {@code query}, in creation order (then id), one page at a time. */
     Page<T> list(Query query, PageRequest page);
 

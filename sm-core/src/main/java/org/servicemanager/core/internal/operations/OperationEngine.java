@@ -1238,16 +1238,17 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
     // ---- targets -------------------------------------------------------------------------------
 
     private ServicePlan plan(String planId) {
-        return ctx.store().repository(EntityTypes.SERVICE_PLANS).get(planId)
+        // Labels of the catalog and the broker play no part in a broker call.
+        return ctx.store().repository(EntityTypes.SERVICE_PLANS).getWithoutLabels(planId)
                 .orElseThrow(() -> new NotFoundException("service plan '" + planId + "' not found"));
     }
 
     private Target target(ServiceInstance instance, ServiceBinding binding, String planId) {
         ServicePlan plan = plan(planId);
         ServiceOffering offering = ctx.store().repository(EntityTypes.SERVICE_OFFERINGS)
-                .get(plan.serviceOfferingId()).orElseThrow(() -> new NotFoundException("service offering '"
+                .getWithoutLabels(plan.serviceOfferingId()).orElseThrow(() -> new NotFoundException("service offering '"
                         + plan.serviceOfferingId() + "' not found"));
-        ServiceBroker broker = ctx.store().repository(EntityTypes.SERVICE_BROKERS).get(offering.brokerId())
+        ServiceBroker broker = ctx.store().repository(EntityTypes.SERVICE_BROKERS).getWithoutLabels(offering.brokerId())
                 .orElseThrow(() -> new NotFoundException("service broker '" + offering.brokerId() + "' not found"));
         return new Target(broker, offering, plan, instance, binding);
     }

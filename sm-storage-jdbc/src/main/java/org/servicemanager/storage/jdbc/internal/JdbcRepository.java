@@ -115,6 +115,18 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
     }
 
     @Override
+    public Optional<T> getWithoutLabels(String id) {
+        Objects.requireNonNull(id, "id");
+        return database.read(c -> {
+            Sql sql = new Sql("SELECT " + mapping.columnList() + " FROM " + mapping.table() + " WHERE id = ").param(id);
+            try (PreparedStatement statement = sql.prepare(c); ResultSet rs = statement.executeQuery()) {
+                return rs.next() ? Optional.of(mapping.read(Row.copy(rs, mapping.columns()), Labels.empty()))
+                        : Optional.<T>empty();
+            }
+        }, Database::unexpected);
+    }
+
+    @Override
     public Page<T> list(Query query, PageRequest page) {
         Objects.requireNonNull(query, "query");
         Objects.requireNonNull(page, "page");
