@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.servicemanager.core.ServiceManager;
@@ -364,7 +363,6 @@ class PlatformEndToEndTest extends PlatformApiTestBase {
     }
 
     @Test
-    @Disabled("needs cascade delete in the engine")
     @DisplayName("DELETE with cascade=true answers 202 with the Location of the root operation, which succeeds")
     void cascadeInstance() {
         String instanceId = provisioned("small").get("id").asText();
@@ -376,7 +374,6 @@ class PlatformEndToEndTest extends PlatformApiTestBase {
     }
 
     @Test
-    @Disabled("needs cascade delete in the engine")
     @DisplayName("DELETE of a platform with cascade=true answers 202 with the Location of its root operation")
     void cascadePlatform() {
         JsonNode platform = createPlatform();
