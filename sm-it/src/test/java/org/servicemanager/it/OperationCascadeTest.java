@@ -4,6 +4,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.delete;
 import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.put;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
@@ -194,6 +195,37 @@ class OperationCascadeTest extends EngineTestBase {
         assertThatThrownBy(() -> engine.bind(newBinding(instance.id()), null, CALLER))
                 .isInstanceOf(ConcurrentModificationException.class);
         assertThat(broker.findAll(deleteRequestedFor(anyUrl()))).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a binding whose own unbind is running gets no second one: the cascade waits for it, then "
+            + "deprovisions")
+    void waitsForRunningUnbind() {
+        ServiceInstance instance = provisioned();
+        ServiceBinding binding = bound(instance);
+        stub(delete(urlPathEqualTo(bindingPath(instance.id(), binding.id())))
+                .willReturn(json(202, "{\"operation\":\"u\"}")));
+        stub(get(urlPathEqualTo(bindingPath(instance.id(), binding.id()) + "/last_operation"))
+                .willReturn(json(200, "{\"state\":\"in progress\"}")));
+        settled(engine.unbind(binding, CALLER).settled());
+
+        Started started = engine.cascadeDelete(instance, CALLER);
+        sm.runDueOperations();
+
+        assertThat(children(started.operation().id())).isEmpty();
+        assertThat(deletePaths()).containsExactly(bindingPath(instance.id(), binding.id()));
+
+        stub(get(urlPathEqualTo(bindingPath(instance.id(), binding.id()) + "/last_operation"))
+                .willReturn(json(200, "{\"state\":\"succeeded\"}")));
+        stub(delete(urlPathEqualTo(instancePath(instance.id()))).willReturn(json(200, "{}")));
+        after(POLL);
+        assertThat(binding(binding.id())).isEmpty();
+        after(RETRY);
+
+        assertThat(deletePaths()).containsExactly(bindingPath(instance.id(), binding.id()),
+                instancePath(instance.id()));
+        assertThat(operation(started.operation().id()).state()).isEqualTo(OperationState.SUCCEEDED);
+        assertThat(instance(instance.id())).isEmpty();
     }
 
     @Test
