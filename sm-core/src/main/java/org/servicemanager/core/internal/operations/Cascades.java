@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.servicemanager.api.ConcurrentModificationException;
 import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.model.LastOperation;
@@ -153,7 +154,7 @@ final class Cascades {
     }
 
     /** A start that lost a race (a concurrent change of the same records) is tried again: it then sees the winner. */
-    private static Tree startWithRetry(java.util.function.Supplier<Tree> start) {
+    private static Tree startWithRetry(Supplier<Tree> start) {
         ConcurrentModificationException last = null;
         for (int attempt = 0; attempt < START_ATTEMPTS; attempt++) {
             try {
