@@ -40,13 +40,14 @@ import org.slf4j.LoggerFactory;
  * <p>The tree: a root (type delete, step {@link Step#CASCADE}, its own id as {@code cascadeRootId})
  * on the instance or the platform; under a platform's root one instance cascade per instance of
  * the platform (whichever way it was made); under an instance cascade one unbind per binding.
- * Unbinds (and an instance's deprovision, once its bindings are gone) are stored at step
- * {@link Step#CALL} unleased and due at once: any node's scheduler takes them and makes the call, as
- * it would after a node died during a first call. An operation at step {@code CASCADE} waits for its
+ * Unbinds (and the deprovision of an instance without bindings) are stored at step {@link Step#CALL}
+ * unleased and due at once: any node's scheduler takes them and makes the call, as it would after a
+ * node died during a first call. An operation at step {@code CASCADE} waits for its
  * children unleased (any node may re-check it): it is due again when a child finishes (the child's
  * node sets it due at once) and otherwise after the retry interval. When no child is in progress any
  * more: if one failed, the parent fails with all their errors and its resource stays; else an
- * instance cascade deprovisions the instance, and a platform's root deletes the platform record.
+ * instance cascade deprovisions the instance (the node that found the bindings gone makes the call,
+ * holding the lease as for a first call), and a platform's root deletes the platform record.
  *
  * <p>Each change (a tree started, a re-check with the children it adds, a parent finished) is one
  * transaction, so a node that dies leaves a tree that another node carries on.
