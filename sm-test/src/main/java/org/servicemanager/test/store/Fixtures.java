@@ -10,6 +10,8 @@ import org.servicemanager.api.model.BrokerCredentials;
 import org.servicemanager.api.model.Entity;
 import org.servicemanager.api.model.Labels;
 import org.servicemanager.api.model.LastOperation;
+import org.servicemanager.api.model.Operation;
+import org.servicemanager.api.model.OperationState;
 import org.servicemanager.api.model.OperationType;
 import org.servicemanager.api.model.Platform;
 import org.servicemanager.api.model.PlatformCredentials;
@@ -156,6 +158,23 @@ public final class Fixtures {
                 at, at, true, 0);
     }
 
+    /**
+     * A create of the service instance {@code resourceId} through the REST API, in progress at step
+     * {@link Operation.Step#CALL}, due at its creation time and held by no node.
+     */
+    public Operation operation(String resourceId) {
+        Instant at = tick();
+        return new Operation(newId(), OperationType.CREATE, OperationState.IN_PROGRESS, resourceId,
+                Operation.SERVICE_INSTANCES, Platform.SERVICE_MANAGER_ID, newId(), null, List.of(), null, null, null,
+                Operation.Step.CALL, at, null, Instant.EPOCH, null, null, 0, null, Labels.empty(), at, at, true, 0);
+    }
+
+    /** A copy of {@code operation} due at {@code nextAttemptAt} ({@code null}: no work left), leased until {@code leaseUntil}. */
+    public static Operation scheduled(Operation operation, Instant nextAttemptAt, Instant leaseUntil) {
+        return operation.withStep(operation.step(), nextAttemptAt, operation.attempts(), operation.updatedAt())
+                .withLease(leaseUntil.equals(Instant.EPOCH) ? null : "node-" + shortId(), leaseUntil);
+    }
+
     /** A copy of {@code entity} with other labels; everything else, the version too, stays. */
     @SuppressWarnings("unchecked")
     public static <T extends Entity> T withLabels(T entity, Labels labels) {
@@ -180,6 +199,12 @@ public final class Fixtures {
         } else if (entity instanceof ServiceBinding b) {
             copy = new ServiceBinding(b.id(), b.name(), b.serviceInstanceId(), b.platformId(), b.context(),
                     b.bindResource(), b.credentials(), b.lastOperation(), labels, b.createdAt(), b.updatedAt(), b.ready(), b.version());
+        } else if (entity instanceof Operation o) {
+            copy = new Operation(o.id(), o.type(), o.state(), o.resourceId(), o.resourceType(), o.platformId(),
+                    o.correlationId(), o.description(), o.errors(), o.deletionScheduled(), o.parentId(),
+                    o.cascadeRootId(), o.step(), o.nextAttemptAt(), o.leaseOwner(), o.leaseUntil(),
+                    o.brokerOperation(), o.pollUntil(), o.attempts(), o.details(), labels, o.createdAt(),
+                    o.updatedAt(), o.ready(), o.version());
         } else {
             throw new IllegalArgumentException("no fixture for " + entity.getClass().getName());
         }

@@ -40,6 +40,8 @@ import org.servicemanager.api.model.Labels;
 import org.servicemanager.api.model.Notification;
 import org.servicemanager.api.model.NotificationType;
 import org.servicemanager.api.model.LastOperation;
+import org.servicemanager.api.model.Operation;
+import org.servicemanager.api.model.OperationError;
 import org.servicemanager.api.model.OperationState;
 import org.servicemanager.api.model.OperationType;
 import org.servicemanager.api.model.Platform;
@@ -144,6 +146,10 @@ public abstract class StoreContractTest {
 
     protected Repository<ServiceBinding> bindings() {
         return store.repository(EntityTypes.SERVICE_BINDINGS);
+    }
+
+    protected Repository<Operation> operations() {
+        return store.repository(EntityTypes.OPERATIONS);
     }
 
     /** A stored broker with one offering and one plan; returns the plan. */
@@ -766,6 +772,21 @@ public abstract class StoreContractTest {
         }
 
         @Test
+        @DisplayName("an instance created with maintenance info and its operation's id comes back with them")
+        void maintenanceInfoAndOperationIdKept() {
+            ServiceInstance template = fresh();
+            ServiceInstance provisioning = template.withMaintenanceInfo("{\"version\":\"2.0.0\",\"description\":\"ä\"}")
+                    .withOperation(LastOperation.inProgress(OperationType.CREATE, "op-1").withOperationId("op-id-1"),
+                            template.updatedAt());
+
+            ServiceInstance created = instances().create(provisioning);
+
+            assertThat(instances().get(created.id())).contains(created);
+            assertThat(created.maintenanceInfo()).isEqualTo(provisioning.maintenanceInfo());
+            assertThat(created.lastOperation().operationId()).isEqualTo("op-id-1");
+        }
+
+        @Test
         @DisplayName("two instances may have the same name")
         void namesMayRepeat() {
             ServiceInstance first = instances().create(fixtures.instance(plan.id(), platform.id()));
@@ -883,7 +904,7 @@ public abstract class StoreContractTest {
             ServiceBinding created = stored();
             ServiceBinding updating = new ServiceBinding(created.id(), "renamed", instance.id(), platform.id(),
                     "{\"a\":1}", "{\"app_guid\":\"app-1\"}", "sealed-credentials",
-                    new LastOperation(OperationType.DELETE, OperationState.IN_PROGRESS, "op-9", "unbinding", null),
+                    new LastOperation(OperationType.DELETE, OperationState.IN_PROGRESS, "op-9", "unbinding", "op-id-9"),
                     Labels.of("team", "a", "b"), created.createdAt(), created.updatedAt().plusSeconds(1), false,
                     created.version());
 
@@ -891,6 +912,33 @@ public abstract class StoreContractTest {
 
             assertThat(updated).isEqualTo(EntityTypes.SERVICE_BINDINGS.withVersion(updating, 2));
             assertThat(bindings().get(created.id())).contains(updated);
+        }
+
+        @Test
+        @DisplayName("a binding created with sealed credentials and its operation's id comes back with them")
+        void credentialsAndOperationIdKept() {
+            ServiceBinding template = fresh();
+            ServiceBinding bound = new ServiceBinding(template.id(), template.name(), instance.id(), platform.id(),
+                    template.context(), null, "v1:c2VhbGVk\u00e4:\"quoted\"",
+                    LastOperation.succeeded(OperationType.CREATE).withOperationId("op-id-1"), Labels.empty(),
+                    template.createdAt(), template.updatedAt(), true, 0);
+
+            ServiceBinding created = bindings().create(bound);
+
+            assertThat(bindings().get(created.id())).contains(created);
+            assertThat(created.credentials()).isEqualTo(bound.credentials());
+            assertThat(created.lastOperation().operationId()).isEqualTo("op-id-1");
+        }
+
+        @Test
+        @DisplayName("a binding without credentials or an operation id comes back with neither")
+        void noCredentialsKept() {
+            ServiceBinding created = stored();
+
+            ServiceBinding read = bindings().get(created.id()).orElseThrow();
+
+            assertThat(read.credentials()).isNull();
+            assertThat(read.lastOperation().operationId()).isNull();
         }
 
         @Test
@@ -940,6 +988,299 @@ public abstract class StoreContractTest {
                     .containsExactly(first.id());
             assertThat(ids(bindings().list(Query.of(field("service_instance_id", Operator.NE, instance.id())),
                     PageRequest.unbounded()))).containsExactly(ofOther.id());
+        }
+    }
+
+    @Nested
+    @DisplayName("Operations")
+    class Operations extends RepositoryContract<Operation> {
+        /** The moment the scheduler's queries below look from. */
+        private final Instant now = Instant.parse("2025-06-01T12:00:00.123456Z");
+
+        @Override
+        EntityType<Operation> type() {
+            return EntityTypes.OPERATIONS;
+        }
+
+        @Override
+        Operation fresh() {
+            return fixtures.operation(Fixtures.newId());
+        }
+
+        @Override
+        Operation withId(Operation o, String id) {
+            return new Operation(id, o.type(), o.state(), o.resourceId(), o.resourceType(), o.platformId(),
+                    o.correlationId(), o.description(), o.errors(), o.deletionScheduled(), o.parentId(),
+                    o.cascadeRootId(), o.step(), o.nextAttemptAt(), o.leaseOwner(), o.leaseUntil(),
+                    o.brokerOperation(), o.pollUntil(), o.attempts(), o.details(), o.labels(), o.createdAt(),
+                    o.updatedAt(), o.ready(), o.version());
+        }
+
+        /** A stored operation due at {@code nextAttemptAt}, leased until {@code leaseUntil}. */
+        private Operation storedDue(Instant nextAttemptAt, Instant leaseUntil) {
+            return operations().create(Fixtures.scheduled(fresh(), nextAttemptAt, leaseUntil));
+        }
+
+        /** A stored operation in {@code state}, last updated at {@code updatedAt}. */
+        private Operation storedIn(OperationState state, Instant updatedAt) {
+            Operation operation = fresh();
+            return operations().create(operation.withState(state, null, List.of(), updatedAt));
+        }
+
+        private List<String> idsOf(Criterion... criteria) {
+            return ids(operations().list(Query.of(criteria), PageRequest.unbounded()));
+        }
+
+        @Test
+        @DisplayName("every field comes back exactly: errors in order, unicode, and times to the microsecond")
+        void everyFieldKept() {
+            Instant created = Instant.parse("2025-03-04T05:06:07.123456Z");
+            Operation full = new Operation(Fixtures.newId(), OperationType.DELETE, OperationState.FAILED,
+                    Fixtures.newId(), Operation.SERVICE_BINDINGS, "platform-1", "correlation-1",
+                    "the broker said \"no\"\nand more: äöü ✓",
+                    List.of(new OperationError("BrokerError", "service broker 'b' answered HTTP 500"),
+                            new OperationError("Interrupted", "quotes \" backslash \\ tab \t ctrl \u0001 snow ☃")),
+                    created.plusNanos(1_000), "parent-1", "root-1", Operation.Step.MITIGATE_POLL,
+                    created.plusSeconds(10).plusNanos(999_000), "node-1", created.plusSeconds(70).plusNanos(7_000),
+                    "broker-op ☃ \"x\"", created.plus(java.time.Duration.ofHours(24)).plusNanos(42_000), 7,
+                    "{\"plan_id\":\"p\",\"name\":\"n\"}", Labels.empty(), created, created.plusNanos(5_000), false,
+                    0);
+
+            Operation stored = operations().create(full);
+
+            assertThat(stored).isEqualTo(full.withVersion(1));
+            assertThat(operations().get(full.id())).contains(stored);
+        }
+
+        @Test
+        @DisplayName("null fields and an empty error list come back as they were, and an unleased lease at the epoch")
+        void nullsKept() {
+            Operation template = fresh();
+            Operation bare = new Operation(template.id(), OperationType.UPDATE, OperationState.IN_PROGRESS,
+                    template.resourceId(), Operation.PLATFORMS, Platform.SERVICE_MANAGER_ID, null, null, List.of(),
+                    null, null, null, Operation.Step.DONE, null, null, Instant.EPOCH, null, null, 0, null,
+                    Labels.empty(), template.createdAt(), template.updatedAt(), true, 0);
+
+            Operation stored = operations().create(bare);
+
+            assertThat(operations().get(bare.id())).contains(stored);
+            assertThat(stored.errors()).isEmpty();
+            assertThat(stored.leaseUntil()).isEqualTo(Instant.EPOCH);
+        }
+
+        @Test
+        @DisplayName("every step comes back as it was")
+        void everyStepKept() {
+            for (Operation.Step step : Operation.Step.values()) {
+                Operation operation = fresh();
+                Operation stored = operations().create(operation.withStep(step, operation.nextAttemptAt(), 1,
+                        operation.updatedAt()));
+
+                assertThat(operations().get(stored.id()).orElseThrow().step()).isEqualTo(step);
+            }
+        }
+
+        @Test
+        @DisplayName("an update through every named change comes back exactly")
+        void namedChangesKept() {
+            Operation stored = stored();
+            Instant later = stored.updatedAt().plusSeconds(3);
+
+            Operation changed = operations().update(stored
+                    .withState(OperationState.FAILED, "gone wrong",
+                            List.of(new OperationError("OperationTimeout", "polled too long")), later)
+                    .withStep(Operation.Step.MITIGATE, later, 2, later)
+                    .withLease("node-2", later.plusSeconds(60))
+                    .withPolling("op-7", later.plusSeconds(3600))
+                    .withDeletionScheduled(later)
+                    .withCascade("parent-2", "root-2")
+                    .withDetails("{\"maintenance_info\":{\"version\":\"2\"}}"));
+
+            assertThat(changed.version()).isEqualTo(2);
+            assertThat(operations().get(stored.id())).contains(changed);
+        }
+
+        @Test
+        @DisplayName("of two lease claims from the same read, exactly one wins and the other is told it lost")
+        void oneLeaseClaimWins() throws Exception {
+            for (int round = 0; round < 10; round++) {
+                Operation read = storedDue(now.minusSeconds(1), Instant.EPOCH);
+                List<Object> outcomes = new ArrayList<>();
+                ExecutorService pool = Executors.newFixedThreadPool(2);
+                try {
+                    CountDownLatch start = new CountDownLatch(1);
+                    List<Future<Object>> claims = new ArrayList<>();
+                    for (String node : List.of("node-a", "node-b")) {
+                        claims.add(pool.submit(() -> {
+                            start.await();
+                            try {
+                                return operations().update(read.withLease(node, now.plusSeconds(60)));
+                            } catch (ConcurrentModificationException lost) {
+                                return lost;
+                            }
+                        }));
+                    }
+                    start.countDown();
+                    for (Future<Object> claim : claims) {
+                        outcomes.add(claim.get(30, TimeUnit.SECONDS));
+                    }
+                } finally {
+                    pool.shutdownNow();
+                }
+
+                assertThat(outcomes).filteredOn(ConcurrentModificationException.class::isInstance).hasSize(1);
+                Operation winner = (Operation) outcomes.stream().filter(Operation.class::isInstance).findFirst()
+                        .orElseThrow();
+                assertThat(operations().get(read.id())).contains(winner);
+                assertThat(winner.version()).isEqualTo(2);
+            }
+        }
+
+        @Test
+        @DisplayName("a claim from a read older than another node's claim is rejected and changes nothing")
+        void staleClaimRejected() {
+            Operation read = storedDue(now.minusSeconds(1), Instant.EPOCH);
+            Operation claimed = operations().update(read.withLease("node-a", now.plusSeconds(60)));
+
+            assertThatThrownBy(() -> operations().update(read.withLease("node-b", now.plusSeconds(60))))
+                    .isInstanceOf(ConcurrentModificationException.class);
+            assertThat(operations().get(read.id())).contains(claimed);
+        }
+
+        @Test
+        @DisplayName("the scheduler's scan finds the due, unleased operations in creation order, never a null time")
+        void dueOperations() {
+            Operation overdue = storedDue(now.minusSeconds(10), Instant.EPOCH);
+            Operation leasedLater = storedDue(now.minusSeconds(5), now.plusSeconds(60));
+            Operation dueNow = storedDue(now, now.minusSeconds(1));
+            storedDue(now.plusNanos(1_000), Instant.EPOCH);
+            storedDue(null, Instant.EPOCH);
+            storedDue(now.minusSeconds(5), now);
+            Operation dueLeaseJustOver = storedDue(now.minusSeconds(20), now.minusNanos(1_000));
+
+            List<String> due = idsOf(field("next_attempt_at", Operator.LE, now), field("lease_until", Operator.LT, now));
+
+            assertThat(due).containsExactly(overdue.id(), dueNow.id(), dueLeaseJustOver.id());
+            assertThat(leasedLater.leaseOwner()).isNotNull();
+        }
+
+        @Test
+        @DisplayName("the scheduler's scan is paged in creation order with totalItems counting every due operation")
+        void dueOperationsPaged() {
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                expected.add(storedDue(now.minusSeconds(10 + i * 7L % 5), Instant.EPOCH).id());
+                storedDue(null, Instant.EPOCH);
+            }
+            Query due = Query.of(field("next_attempt_at", Operator.LE, now), field("lease_until", Operator.LT, now));
+
+            Page<Operation> first = operations().list(due, PageRequest.first(2));
+            Page<Operation> second = operations().list(due, new PageRequest(2, cursorOf(first.items().get(1))));
+            Page<Operation> third = operations().list(due, new PageRequest(2, cursorOf(second.items().get(1))));
+
+            assertThat(first.totalItems()).isEqualTo(5);
+            assertThat(first.hasMore()).isTrue();
+            assertThat(third.hasMore()).isFalse();
+            List<String> visited = new ArrayList<>(ids(first));
+            visited.addAll(ids(second));
+            visited.addAll(ids(third));
+            assertThat(visited).isEqualTo(expected);
+        }
+
+        @Test
+        @DisplayName("ordered operators on next_attempt_at and deletion_scheduled never match null, however wide the bound")
+        void nullTimesNeverOrdered() {
+            Operation scheduled = operations().create(fresh().withDeletionScheduled(now));
+            Operation finished = storedDue(null, Instant.EPOCH);
+
+            assertThat(idsOf(field("next_attempt_at", Operator.LT, Instant.MAX))).containsExactly(scheduled.id());
+            assertThat(idsOf(field("next_attempt_at", Operator.GE, Instant.MIN))).containsExactly(scheduled.id());
+            assertThat(idsOf(field("deletion_scheduled", Operator.LE, Instant.MAX))).containsExactly(scheduled.id());
+            assertThat(idsOf(field("deletion_scheduled", Operator.GT, Instant.MIN))).containsExactly(scheduled.id());
+            assertThat(idsOf(field("deletion_scheduled", Operator.EN, now)))
+                    .containsExactly(scheduled.id(), finished.id());
+        }
+
+        @Test
+        @DisplayName("operations are found by resource, platform, parent and cascade root")
+        void byResourceAndTree() {
+            String instanceId = Fixtures.newId();
+            Operation create = operations().create(fixtures.operation(instanceId));
+            Operation other = stored();
+            Operation root = stored();
+            Operation child = operations().create(fixtures.operation(instanceId).withCascade(root.id(), root.id()));
+
+            assertThat(idsOf(field("resource_id", Operator.EQ, instanceId))).containsExactly(create.id(), child.id());
+            assertThat(idsOf(field("parent_id", Operator.EQ, root.id()))).containsExactly(child.id());
+            assertThat(idsOf(field("cascade_root_id", Operator.EQ, root.id()))).containsExactly(child.id());
+            assertThat(operations().count(Query.of(field("platform_id", Operator.EQ, Platform.SERVICE_MANAGER_ID))))
+                    .isEqualTo(4);
+            assertThat(idsOf(field("resource_id", Operator.NE, instanceId))).containsExactly(other.id(), root.id());
+        }
+
+        @Test
+        @DisplayName("type and state are queried in their wire forms")
+        void wireForms() {
+            Operation creating = stored();
+            Operation failed = storedIn(OperationState.FAILED, now);
+            Operation deleting = operations().create(new Operation(Fixtures.newId(), OperationType.DELETE,
+                    OperationState.SUCCEEDED, Fixtures.newId(), Operation.SERVICE_INSTANCES, "platform-1", null, null,
+                    List.of(), null, null, null, Operation.Step.DONE, null, null, Instant.EPOCH, null, null, 0, null,
+                    Labels.empty(), fixtures.tick(), now, true, 0));
+
+            assertThat(idsOf(field("state", Operator.EQ, "in progress"))).containsExactly(creating.id());
+            assertThat(idsOf(field("state", Operator.NE, "in progress"))).containsExactly(failed.id(), deleting.id());
+            assertThat(idsOf(field("type", Operator.IN, "create", "update"))).containsExactly(creating.id(),
+                    failed.id());
+            assertThat(idsOf(field("type", Operator.EQ, "delete"), field("state", Operator.EQ, "succeeded")))
+                    .containsExactly(deleting.id());
+            assertThat(idsOf(field("state", Operator.EQ, "IN_PROGRESS"))).isEmpty();
+            assertThat(idsOf(field("step", Operator.EQ, "DONE"))).containsExactly(deleting.id());
+        }
+
+        @Test
+        @DisplayName("the retention deletes the finished operations last updated before the cutoff, never one in progress")
+        void retention() {
+            Instant cutoff = now.minus(java.time.Duration.ofDays(7));
+            storedIn(OperationState.SUCCEEDED, cutoff.minusSeconds(1));
+            storedIn(OperationState.FAILED, cutoff.minus(java.time.Duration.ofDays(30)));
+            Operation oldInProgress = storedIn(OperationState.IN_PROGRESS, cutoff.minusSeconds(1));
+            Operation atCutoff = storedIn(OperationState.SUCCEEDED, cutoff);
+            Operation recent = storedIn(OperationState.FAILED, now);
+
+            int removed = operations().deleteAll(Query.of(field("state", Operator.NE, "in progress"),
+                    field("updated_at", Operator.LT, cutoff)));
+
+            assertThat(removed).isEqualTo(2);
+            assertThat(ids(all(operations()))).containsExactly(oldInProgress.id(), atCutoff.id(), recent.id());
+        }
+
+        @Test
+        @DisplayName("an operation refers to nothing: it is stored for an unknown resource, and deleting its instance leaves it")
+        void outlivesResources() {
+            Platform platform = platforms().create(fixtures.platform());
+            ServiceInstance instance = instances().create(fixtures.instance(storedPlan().id(), platform.id()));
+            ServiceBinding binding = bindings().create(fixtures.binding(instance.id(), platform.id()));
+            Operation ofInstance = operations().create(fixtures.operation(instance.id()));
+            Operation ofBinding = operations().create(fixtures.operation(binding.id()));
+            Operation ofNothing = stored();
+
+            instances().delete(instance.id());
+            platforms().delete(platform.id());
+
+            assertThat(all(operations())).containsExactly(ofInstance, ofBinding, ofNothing);
+        }
+
+        @Test
+        @DisplayName("writing operations leaves the change revision as it is")
+        void changeRevisionKept() {
+            long before = store.changeRevision();
+
+            Operation created = stored();
+            operations().update(created.withLease("node-1", now));
+            operations().deleteAll(Query.of(field("id", Operator.EQ, created.id())));
+
+            assertThat(store.changeRevision()).isEqualTo(before);
         }
     }
 

@@ -7,6 +7,8 @@ import java.util.List;
 import org.servicemanager.api.model.Entity;
 import org.servicemanager.api.model.Labels;
 import org.servicemanager.api.model.LastOperation;
+import org.servicemanager.api.model.Operation;
+import org.servicemanager.api.model.OperationError;
 import org.servicemanager.api.model.ServiceBinding;
 import org.servicemanager.api.model.ServiceInstance;
 import org.servicemanager.api.model.Platform;
@@ -101,8 +103,10 @@ public final class EntityJson {
         node.put("service_plan_id", i.servicePlanId()).put("platform_id", i.platformId());
         putJson(node, "context", i.context());
         putOptional(node, "dashboard_url", i.dashboardUrl());
+        putJson(node, "maintenance_info", i.maintenanceInfo());
         node.put("usable", i.usable());
-        node.set("last_operation", operation(i.lastOperation()));
+        // Instance sharing across platforms is not offered; the field is there because clients expect it.
+        node.put("shared", false);
         return common(node, i);
     }
 
@@ -112,14 +116,45 @@ public final class EntityJson {
         node.put("service_instance_id", b.serviceInstanceId()).put("platform_id", b.platformId());
         putJson(node, "context", b.context());
         putJson(node, "bind_resource", b.bindResource());
-        node.set("last_operation", operation(b.lastOperation()));
         return common(node, b);
     }
 
-    private static ObjectNode operation(LastOperation operation) {
+    /**
+     * An operation as clients see it: never its scheduling fields (step, lease, the broker's
+     * operation value, details). {@code errors} is always present, the cascade and orphan
+     * mitigation fields only when set.
+     */
+    public static ObjectNode operation(Operation o) {
         ObjectNode node = Json.object()
-                .put("type", operation.type().name().toLowerCase(java.util.Locale.ROOT))
-                .put("state", operation.state().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '));
+                .put("id", o.id())
+                .put("type", Operation.wire(o.type()))
+                .put("state", Operation.wire(o.state()))
+                .put("resource_id", o.resourceId())
+                .put("resource_type", o.resourceType())
+                .put("platform_id", o.platformId());
+        putOptional(node, "correlation_id", o.correlationId());
+        putOptional(node, "description", o.description());
+        ArrayNode errors = node.putArray("errors");
+        for (OperationError error : o.errors()) {
+            ObjectNode e = errors.addObject().put("error", error.error());
+            putOptional(e, "description", error.description());
+        }
+        if (o.deletionScheduled() != null) {
+            node.put("deletion_scheduled", Json.timestamp(o.deletionScheduled()));
+        }
+        putOptional(node, "parent_id", o.parentId());
+        putOptional(node, "cascade_root_id", o.cascadeRootId());
+        return common(node, o);
+    }
+
+    /**
+     * The summary kept on the resource itself, for records whose operation is not stored (made
+     * before operations were, or already removed by the retention).
+     */
+    public static ObjectNode lastOperation(LastOperation operation) {
+        ObjectNode node = Json.object()
+                .put("type", Operation.wire(operation.type()))
+                .put("state", Operation.wire(operation.state()));
         putOptional(node, "description", operation.description());
         return node;
     }

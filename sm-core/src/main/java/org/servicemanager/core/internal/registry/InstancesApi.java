@@ -1,40 +1,273 @@
 package org.servicemanager.core.internal.registry;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.servicemanager.api.BadRequestException;
+import org.servicemanager.api.ConflictException;
+import org.servicemanager.api.ExistingReferenceException;
+import org.servicemanager.api.ForbiddenException;
+import org.servicemanager.api.model.Labels;
+import org.servicemanager.api.model.LastOperation;
+import org.servicemanager.api.model.Operation;
+import org.servicemanager.api.model.OperationType;
+import org.servicemanager.api.model.Platform;
 import org.servicemanager.api.model.ServiceBinding;
 import org.servicemanager.api.model.ServiceInstance;
+import org.servicemanager.api.query.PageRequest;
+import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityTypes;
+import org.servicemanager.core.SmResponse;
+import org.servicemanager.core.internal.http.Call;
+import org.servicemanager.core.internal.http.Responses;
 import org.servicemanager.core.internal.json.EntityJson;
+import org.servicemanager.core.internal.json.Json;
+import org.servicemanager.core.internal.json.JsonInput;
 
 /**
- * {@code /v1/service_instances} and {@code /v1/service_bindings}: what platforms created through
- * the OSB face, readable by administrators. Binding credentials are never stored, so never shown.
+ * {@code /v1/service_instances}: administrators provision, update and deprovision through the
+ * Service Manager acting as the platform {@code service-manager} (the work itself is the
+ * {@link PlatformOperations}' job), and read every instance, also those that platforms made
+ * through the OSB face; of those, only the labels may be changed here.
  */
-final class InstancesApi {
-    private InstancesApi() {
+final class InstancesApi extends ResourceApi<ServiceInstance> {
+    /** Fields the Service Manager sets itself; a client sending them would expect an effect there is not. */
+    private static final List<String> READ_ONLY_FIELDS = List.of("platform_id", "ready", "usable", "context", "shared");
+    private static final Set<String> CREATE_FIELDS = Set.of("name", "service_plan_id", "service_offering_name",
+            "service_plan_name", "broker_name", "service_id", "parameters", "labels", "maintenance_info");
+    private static final Set<String> PATCH_FIELDS = Set.of("id", "name", "service_plan_id", "parameters",
+            "maintenance_info", "labels");
+    /** How many dependent bindings a 409 names. */
+    private static final int NAMED_DEPENDENTS = 10;
+
+    private final PlatformOperations operations;
+    private final OperationsApi operationsApi;
+
+    InstancesApi(Context ctx, PlatformOperations operations, OperationsApi operationsApi) {
+        super(ctx, EntityTypes.SERVICE_INSTANCES);
+        this.operations = operations;
+        this.operationsApi = operationsApi;
     }
 
-    /** {@code /v1/service_instances}. */
-    static final class Instances extends ResourceApi<ServiceInstance> {
-        Instances(Context ctx) {
-            super(ctx, EntityTypes.SERVICE_INSTANCES);
-        }
+    @Override
+    ObjectNode toJson(ServiceInstance instance) {
+        return EntityJson.instance(instance);
+    }
 
-        @Override
-        ObjectNode toJson(ServiceInstance instance) {
-            return EntityJson.instance(instance);
+    /** A single instance also shows its last operation. */
+    @Override
+    SmResponse get(Call call) {
+        ServiceInstance instance = require(call.pathParam("id"));
+        ObjectNode json = toJson(instance);
+        json.set("last_operation", operationsApi.lastOperation(instance.lastOperation()));
+        return Responses.json(200, json);
+    }
+
+    CompletableFuture<SmResponse> create(Call call) {
+        boolean async = Modes.async(call);
+        ObjectNode body = call.jsonBody();
+        rejectReadOnly(body);
+        JsonInput in = JsonInput.of(body).allowOnly(CREATE_FIELDS);
+        String name = in.requiredName("name");
+        Plans.PlanOf target = plan(in);
+        String serviceId = in.optionalString("service_id");
+        if (serviceId != null && !serviceId.equals(target.offering().id())) {
+            throw new BadRequestException("service_id '" + serviceId + "' is not the service offering of service plan '"
+                    + target.plan().id() + "', which is '" + target.offering().id() + "'");
+        }
+        Plans.checkVisibleToServiceManager(ctx, target.plan());
+        JsonNode parameters = parameters(in);
+        String maintenanceInfo = maintenanceInfo(in, target);
+        Labels labels = LabelRules.parseObject(in);
+        checkNameFree(name);
+        Instant now = ctx.now();
+        ServiceInstance instance = new ServiceInstance(ctx.newId(), name, target.plan().id(),
+                Platform.SERVICE_MANAGER_ID, Plans.context(name), null,
+                maintenanceInfo != null ? maintenanceInfo : target.plan().maintenanceInfo(), true,
+                LastOperation.inProgress(OperationType.CREATE, null), null, null, labels, now, now, false, 0);
+        PlatformOperations.Started started = operations.provision(instance, parameters, Modes.caller(call));
+        return Modes.answer(call, async, started, path(instance.id()), op -> Responses.json(201, current(instance.id())));
+    }
+
+    CompletableFuture<SmResponse> patch(Call call) {
+        String id = call.pathParam("id");
+        boolean async = Modes.async(call);
+        ObjectNode body = call.jsonBody();
+        rejectReadOnly(body);
+        JsonInput in = JsonInput.of(body).allowOnly(PATCH_FIELDS);
+        checkIdUnchanged(body, id);
+        ServiceInstance current = require(id);
+        if (!Platform.SERVICE_MANAGER_ID.equals(current.platformId())) {
+            return CompletableFuture.completedFuture(patchLabelsOfForeign(call, current, body));
+        }
+        if (in.isNull("name") || in.isNull("service_plan_id")) {
+            throw new BadRequestException("fields 'name' and 'service_plan_id' are required and cannot be cleared");
+        }
+        ServiceInstance target = current;
+        String name = in.optionalName("name");
+        if (name != null && !name.equals(current.name())) {
+            checkNameFree(name);
+            target = target.withName(name).withPlan(target.servicePlanId(), Plans.context(name));
+        }
+        Plans.PlanOf plan = Plans.ofInstance(ctx, current);
+        String planId = in.optionalString("service_plan_id");
+        if (planId != null && !planId.equals(current.servicePlanId())) {
+            Plans.PlanOf newPlan = Plans.byId(ctx, planId, "service_plan_id");
+            if (!newPlan.offering().id().equals(plan.offering().id())) {
+                throw new BadRequestException("service plan '" + planId + "' belongs to service offering '"
+                        + newPlan.offering().id() + "', not to the instance's offering '" + plan.offering().id()
+                        + "'; a plan can only change within its offering");
+            }
+            if (!plan.planUpdateable()) {
+                throw new BadRequestException("service plan '" + plan.plan().id() + "' of service instance '" + id
+                        + "' is not plan_updateable; its plan cannot be changed");
+            }
+            Plans.checkVisibleToServiceManager(ctx, newPlan.plan());
+            plan = newPlan;
+            target = target.withPlan(planId, target.context()).withMaintenanceInfo(newPlan.plan().maintenanceInfo());
+        }
+        if (in.has("maintenance_info")) {
+            String info = maintenanceInfo(in, plan);
+            target = target.withMaintenanceInfo(info);
+        }
+        JsonNode parameters = parameters(in);
+        target = target.withLabels(LabelRules.applyPatch(current.labels(), body.get("labels")), ctx.now());
+        PlatformOperations.Started started = operations.update(current, target, parameters, Modes.caller(call));
+        return Modes.answer(call, async, started, path(id), op -> Responses.json(200, current(id)));
+    }
+
+    /** Instances of other platforms are theirs: only labels may change here, directly, without a broker call. */
+    private SmResponse patchLabelsOfForeign(Call call, ServiceInstance current, ObjectNode body) {
+        for (String field : List.of("name", "service_plan_id", "parameters", "maintenance_info")) {
+            if (body.has(field)) {
+                throw ownedElsewhere(current, "field '" + field + "' cannot be changed here; only its labels can");
+            }
+        }
+        ServiceInstance updated = updateWithRetry(current.id(), i -> i.withLabels(
+                LabelRules.applyPatch(i.labels(), body.get("labels")), ctx.now()));
+        return Responses.json(200, toJson(updated));
+    }
+
+    /** Deletes through the broker, so unlike the other types' {@code delete} this answers when the broker did. */
+    CompletableFuture<SmResponse> deprovision(Call call) {
+        String id = call.pathParam("id");
+        boolean cascade = Modes.flag(call, "cascade");
+        boolean async = Modes.async(call);
+        ServiceInstance instance = require(id);
+        if (!Platform.SERVICE_MANAGER_ID.equals(instance.platformId())) {
+            throw ownedElsewhere(instance, "it can only be deleted by that platform");
+        }
+        if (cascade) {
+            // Always asynchronous: a tree of broker calls has no single synchronous answer.
+            PlatformOperations.Started started = operations.cascadeDelete(instance, Modes.caller(call));
+            return CompletableFuture.completedFuture(Modes.accepted(Modes.location(call, path(id),
+                    started.operation())));
+        }
+        List<ServiceBinding> bindings = ctx.store().repository(EntityTypes.SERVICE_BINDINGS)
+                .list(Query.fieldEquals("service_instance_id", id), PageRequest.first(NAMED_DEPENDENTS)).items();
+        if (!bindings.isEmpty()) {
+            long count = ctx.store().repository(EntityTypes.SERVICE_BINDINGS)
+                    .count(Query.fieldEquals("service_instance_id", id));
+            throw new ExistingReferenceException("service instance '" + id + "' still has " + count
+                    + " service binding(s): " + bindings.stream().map(b -> "'" + b.id() + "'"
+                            + (b.name() == null ? "" : " (" + b.name() + ")")).toList()
+                    + (count > bindings.size() ? " and more" : "")
+                    + "; delete them first, or delete with cascade=true");
+        }
+        PlatformOperations.Started started = operations.deprovision(instance, Modes.caller(call));
+        return Modes.answer(call, async, started, path(id), op -> Responses.emptyObject(200));
+    }
+
+    /** {@code GET /v1/service_instances/{id}/parameters}: the broker's view, if the offering offers it. */
+    CompletableFuture<SmResponse> parameters(Call call) {
+        ServiceInstance instance = require(call.pathParam("id"));
+        Plans.PlanOf plan = Plans.ofInstance(ctx, instance);
+        if (!plan.offering().instancesRetrievable()) {
+            throw new BadRequestException("service offering '" + plan.offering().name() + "' of service instance '"
+                    + instance.id() + "' is not instances_retrievable; its broker cannot tell the parameters");
+        }
+        return operations.parameters(instance, Modes.caller(call)).thenApply(p -> Responses.json(200, p));
+    }
+
+    SmResponse operation(Call call) {
+        return operationsApi.ofResource(call, Operation.SERVICE_INSTANCES);
+    }
+
+    private Plans.PlanOf plan(JsonInput in) {
+        String planId = in.optionalString("service_plan_id");
+        String offeringName = in.optionalString("service_offering_name");
+        String planName = in.optionalString("service_plan_name");
+        String brokerName = in.optionalString("broker_name");
+        if (planId != null) {
+            if (offeringName != null || planName != null || brokerName != null) {
+                throw new BadRequestException("give either service_plan_id or service_offering_name and "
+                        + "service_plan_name (and perhaps broker_name), not both");
+            }
+            return Plans.byId(ctx, planId, "service_plan_id");
+        }
+        if (offeringName == null || planName == null) {
+            throw new BadRequestException("field 'service_plan_id', or both 'service_offering_name' and "
+                    + "'service_plan_name', are required");
+        }
+        return Plans.byNames(ctx, offeringName, planName, brokerName);
+    }
+
+    /** {@code parameters}: an object, or absent. */
+    static JsonNode parameters(JsonInput in) {
+        JsonInput parameters = in.optionalObject("parameters");
+        return parameters == null ? null : parameters.node();
+    }
+
+    /**
+     * {@code maintenance_info}: an object, and it must be the plan's current one, since that is
+     * the only version the Service Manager can move an instance to.
+     */
+    private static String maintenanceInfo(JsonInput in, Plans.PlanOf plan) {
+        JsonInput info = in.optionalObject("maintenance_info");
+        if (info == null) {
+            return null;
+        }
+        if (plan.plan().maintenanceInfo() == null) {
+            throw new BadRequestException("service plan '" + plan.plan().id() + "' has no maintenance_info; leave "
+                    + "out field 'maintenance_info'");
+        }
+        if (!Json.readTrusted(plan.plan().maintenanceInfo()).equals(info.node())) {
+            throw new BadRequestException("field 'maintenance_info' must be the plan's current maintenance_info "
+                    + plan.plan().maintenanceInfo() + ", was " + Json.text(info.node()));
+        }
+        return plan.plan().maintenanceInfo();
+    }
+
+    private void checkNameFree(String name) {
+        if (repo().count(Query.fieldEquals("name", name).and(Query.fieldEquals("platform_id",
+                Platform.SERVICE_MANAGER_ID))) > 0) {
+            throw new ConflictException("a service instance with name '" + name + "' already exists");
         }
     }
 
-    /** {@code /v1/service_bindings}. */
-    static final class Bindings extends ResourceApi<ServiceBinding> {
-        Bindings(Context ctx) {
-            super(ctx, EntityTypes.SERVICE_BINDINGS);
+    static void rejectReadOnly(ObjectNode body) {
+        for (String field : READ_ONLY_FIELDS) {
+            if (body.has(field)) {
+                throw new BadRequestException("field '" + field + "' is set by the Service Manager and cannot be "
+                        + "given");
+            }
         }
+    }
 
-        @Override
-        ObjectNode toJson(ServiceBinding binding) {
-            return EntityJson.binding(binding);
-        }
+    static ForbiddenException ownedElsewhere(ServiceInstance instance, String what) {
+        return new ForbiddenException("service instance '" + instance.id() + "' belongs to platform '"
+                + instance.platformId() + "'; " + what);
+    }
+
+    /** The instance as stored now, or 404 if it is gone already. */
+    private ObjectNode current(String id) {
+        return toJson(require(id));
+    }
+
+    static String path(String id) {
+        return Operation.SERVICE_INSTANCES + "/" + id;
     }
 }

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import org.servicemanager.api.BadRequestException;
 import org.servicemanager.api.model.Labels;
+import org.servicemanager.api.model.Operation;
 import org.servicemanager.api.model.Platform;
 import org.servicemanager.api.model.PlatformCredentials;
 import org.servicemanager.api.store.EntityTypes;
@@ -32,8 +33,13 @@ final class PlatformsApi extends ResourceApi<Platform> {
     private static final Set<String> CREATE_FIELDS = Set.of("id", "name", "type", "description", "labels");
     private static final Set<String> PATCH_FIELDS = Set.of("id", "name", "type", "description", "labels");
 
-    PlatformsApi(Context ctx) {
+    private final PlatformOperations operations;
+    private final OperationsApi operationsApi;
+
+    PlatformsApi(Context ctx, PlatformOperations operations, OperationsApi operationsApi) {
         super(ctx, EntityTypes.PLATFORMS);
+        this.operations = operations;
+        this.operationsApi = operationsApi;
     }
 
     @Override
@@ -91,6 +97,34 @@ final class PlatformsApi extends ResourceApi<Platform> {
         SmResponse answer = super.delete(call);
         ctx.platformChanges().changed(call.pathParam("id"));
         return answer;
+    }
+
+    /**
+     * {@code DELETE /v1/platforms/{id}?cascade=true}: its instances' bindings, its instances, then
+     * the platform, through the brokers; always asynchronous (202 and the root operation's
+     * Location). Without cascade, the platform alone, synchronously as every platform change.
+     */
+    SmResponse deleteMaybeCascading(Call call) {
+        if (!Modes.flag(call, "cascade")) {
+            if (Modes.async(call)) {
+                throw new BadRequestException("platforms are always changed synchronously; leave out async or pass "
+                        + "async=false (or delete with cascade=true, which is always asynchronous)");
+            }
+            return delete(call);
+        }
+        Modes.async(call);
+        String id = call.pathParam("id");
+        Platform platform = require(id);
+        PlatformOperations.Started started = operations.cascadeDelete(platform, Modes.caller(call));
+        return Modes.accepted(Modes.location(call, Operation.PLATFORMS + "/" + id, started.operation()));
+    }
+
+    /** {@code GET /v1/platforms/{id}/operations/{op_id}}: a cascade delete's root operation. */
+    SmResponse operation(Call call) {
+        if (Platform.SERVICE_MANAGER_ID.equals(call.pathParam("id"))) {
+            throw notFound(call.pathParam("id"));
+        }
+        return operationsApi.ofResource(call, Operation.PLATFORMS);
     }
 
     @Override

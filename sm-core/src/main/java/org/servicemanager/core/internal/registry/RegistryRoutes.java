@@ -8,9 +8,13 @@ import static org.servicemanager.core.internal.http.Handler.sync;
 
 import org.servicemanager.api.model.ServiceOffering;
 import org.servicemanager.api.model.ServicePlan;
+import org.servicemanager.core.internal.http.Handler;
 import org.servicemanager.core.internal.http.Router;
 
-/** Registers the registry's routes. */
+/**
+ * Registers the registry's routes. Platforms, brokers and visibilities always change
+ * synchronously: their mutating routes refuse {@code async=true}.
+ */
 public final class RegistryRoutes {
     private RegistryRoutes() {
     }
@@ -20,21 +24,25 @@ public final class RegistryRoutes {
         router.add("GET", "/v1/info", PUBLIC, sync(system::info));
         router.add("GET", "/v1/monitor/health", PUBLIC_IDENTIFIED, sync(system::health));
 
-        PlatformsApi platforms = new PlatformsApi(ctx);
+        OperationsApi operationsApi = new OperationsApi(ctx);
+        router.add("GET", "/v1/operations", ADMIN, sync(operationsApi::list));
+
+        PlatformsApi platforms = new PlatformsApi(ctx, operations, operationsApi);
         router.add("GET", "/v1/platforms", ADMIN, sync(platforms::list));
-        router.add("POST", "/v1/platforms", ADMIN, sync(platforms::create));
-        router.add("DELETE", "/v1/platforms", ADMIN, sync(platforms::bulkDelete));
+        router.add("POST", "/v1/platforms", ADMIN, syncOnly("platforms", sync(platforms::create)));
+        router.add("DELETE", "/v1/platforms", ADMIN, syncOnly("platforms", sync(platforms::bulkDelete)));
         router.add("GET", "/v1/platforms/{id}", ADMIN, sync(platforms::get));
-        router.add("PATCH", "/v1/platforms/{id}", ADMIN, sync(platforms::patch));
-        router.add("DELETE", "/v1/platforms/{id}", ADMIN, sync(platforms::delete));
+        router.add("PATCH", "/v1/platforms/{id}", ADMIN, syncOnly("platforms", sync(platforms::patch)));
+        router.add("DELETE", "/v1/platforms/{id}", ADMIN, sync(platforms::deleteMaybeCascading));
+        router.add("GET", "/v1/platforms/{id}/operations/{op_id}", ADMIN, sync(platforms::operation));
 
         BrokersApi brokers = new BrokersApi(ctx);
         router.add("GET", "/v1/service_brokers", ADMIN_OR_PLATFORM, sync(brokers::list));
-        router.add("POST", "/v1/service_brokers", ADMIN, brokers::create);
-        router.add("DELETE", "/v1/service_brokers", ADMIN, sync(brokers::bulkDelete));
+        router.add("POST", "/v1/service_brokers", ADMIN, syncOnly("service brokers", brokers::create));
+        router.add("DELETE", "/v1/service_brokers", ADMIN, syncOnly("service brokers", sync(brokers::bulkDelete)));
         router.add("GET", "/v1/service_brokers/{id}", ADMIN_OR_PLATFORM, sync(brokers::get));
-        router.add("PATCH", "/v1/service_brokers/{id}", ADMIN, brokers::patch);
-        router.add("DELETE", "/v1/service_brokers/{id}", ADMIN, sync(brokers::delete));
+        router.add("PATCH", "/v1/service_brokers/{id}", ADMIN, syncOnly("service brokers", brokers::patch));
+        router.add("DELETE", "/v1/service_brokers/{id}", ADMIN, syncOnly("service brokers", sync(brokers::delete)));
 
         CatalogApis.LabelsOnly<ServiceOffering> offerings = CatalogApis.offerings(ctx);
         router.add("GET", "/v1/service_offerings", ADMIN_OR_PLATFORM, sync(offerings::list));
@@ -48,18 +56,32 @@ public final class RegistryRoutes {
 
         VisibilitiesApi visibilities = new VisibilitiesApi(ctx);
         router.add("GET", "/v1/visibilities", ADMIN_OR_PLATFORM, sync(visibilities::list));
-        router.add("POST", "/v1/visibilities", ADMIN, sync(visibilities::create));
-        router.add("DELETE", "/v1/visibilities", ADMIN, sync(visibilities::bulkDelete));
+        router.add("POST", "/v1/visibilities", ADMIN, syncOnly("visibilities", sync(visibilities::create)));
+        router.add("DELETE", "/v1/visibilities", ADMIN, syncOnly("visibilities", sync(visibilities::bulkDelete)));
         router.add("GET", "/v1/visibilities/{id}", ADMIN_OR_PLATFORM, sync(visibilities::get));
-        router.add("PATCH", "/v1/visibilities/{id}", ADMIN, sync(visibilities::patch));
-        router.add("DELETE", "/v1/visibilities/{id}", ADMIN, sync(visibilities::delete));
+        router.add("PATCH", "/v1/visibilities/{id}", ADMIN, syncOnly("visibilities", sync(visibilities::patch)));
+        router.add("DELETE", "/v1/visibilities/{id}", ADMIN, syncOnly("visibilities", sync(visibilities::delete)));
 
-        InstancesApi.Instances instances = new InstancesApi.Instances(ctx);
+        InstancesApi instances = new InstancesApi(ctx, operations, operationsApi);
         router.add("GET", "/v1/service_instances", ADMIN, sync(instances::list));
+        router.add("POST", "/v1/service_instances", ADMIN, instances::create);
         router.add("GET", "/v1/service_instances/{id}", ADMIN, sync(instances::get));
+        router.add("PATCH", "/v1/service_instances/{id}", ADMIN, instances::patch);
+        router.add("DELETE", "/v1/service_instances/{id}", ADMIN, instances::deprovision);
+        router.add("GET", "/v1/service_instances/{id}/parameters", ADMIN, instances::parameters);
+        router.add("GET", "/v1/service_instances/{id}/operations/{op_id}", ADMIN, sync(instances::operation));
 
-        InstancesApi.Bindings bindings = new InstancesApi.Bindings(ctx);
+        BindingsApi bindings = new BindingsApi(ctx, operations, operationsApi);
         router.add("GET", "/v1/service_bindings", ADMIN, sync(bindings::list));
+        router.add("POST", "/v1/service_bindings", ADMIN, bindings::create);
         router.add("GET", "/v1/service_bindings/{id}", ADMIN, sync(bindings::get));
+        router.add("PATCH", "/v1/service_bindings/{id}", ADMIN, sync(bindings::patch));
+        router.add("DELETE", "/v1/service_bindings/{id}", ADMIN, bindings::unbind);
+        router.add("GET", "/v1/service_bindings/{id}/parameters", ADMIN, bindings::parameters);
+        router.add("GET", "/v1/service_bindings/{id}/operations/{op_id}", ADMIN, sync(bindings::operation));
+    }
+
+    private static Handler syncOnly(String what, Handler handler) {
+        return Modes.synchronousOnly(what, handler);
     }
 }

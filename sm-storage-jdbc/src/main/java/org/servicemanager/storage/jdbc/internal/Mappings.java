@@ -1,9 +1,14 @@
 package org.servicemanager.storage.jdbc.internal;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.servicemanager.api.model.BrokerCredentials;
 import org.servicemanager.api.model.LastOperation;
+import org.servicemanager.api.model.Operation;
+import org.servicemanager.api.model.OperationError;
 import org.servicemanager.api.model.OperationState;
 import org.servicemanager.api.model.OperationType;
 import org.servicemanager.api.model.Platform;
@@ -86,8 +91,10 @@ final class Mappings {
             .column("context", Kind.STRING, ServiceInstance::context)
             .column("pending_plan_id", Kind.STRING, ServiceInstance::pendingPlanId)
             .column("pending_context", Kind.STRING, ServiceInstance::pendingContext)
+            .column("maintenance_info", Kind.STRING, ServiceInstance::maintenanceInfo)
             .read((r, labels) -> new ServiceInstance(r.string("id"), r.string("name"), r.string("service_plan_id"),
-                    r.string("platform_id"), r.string("context"), r.string("dashboard_url"), null, r.bool("usable"),
+                    r.string("platform_id"), r.string("context"), r.string("dashboard_url"),
+                    r.string("maintenance_info"), r.bool("usable"),
                     lastOperation(r), r.string("pending_plan_id"), r.string("pending_context"), labels,
                     r.instant("created_at"), r.instant("updated_at"), r.bool("ready"), r.longValue("version")));
 
@@ -95,14 +102,37 @@ final class Mappings {
             TableMapping.of(EntityTypes.SERVICE_BINDINGS), ServiceBinding::lastOperation)
             .column("context", Kind.STRING, ServiceBinding::context)
             .column("bind_resource", Kind.STRING, ServiceBinding::bindResource)
+            .column("credentials", Kind.STRING, ServiceBinding::credentials)
             .read((r, labels) -> new ServiceBinding(r.string("id"), r.string("name"),
                     r.string("service_instance_id"), r.string("platform_id"), r.string("context"),
-                    r.string("bind_resource"), null, lastOperation(r), labels, r.instant("created_at"),
+                    r.string("bind_resource"), r.string("credentials"), lastOperation(r), labels, r.instant("created_at"),
                     r.instant("updated_at"), r.bool("ready"), r.longValue("version")));
+
+    /**
+     * The fields come from the type (type and state in their wire forms, step as its name); errors
+     * are a JSON array of {@code {"error", "description"}} objects, so a list of any length is one
+     * column and comes back in its order.
+     */
+    static final TableMapping<Operation> OPERATIONS = TableMapping.of(EntityTypes.OPERATIONS)
+            .column("description", Kind.STRING, Operation::description)
+            .column("errors", Kind.STRING, o -> encodeErrors(o.errors()))
+            .column("broker_operation", Kind.STRING, Operation::brokerOperation)
+            .column("poll_until", Kind.TIMESTAMP, Operation::pollUntil)
+            .column("attempts", Kind.LONG, Operation::attempts)
+            .column("details", Kind.STRING, Operation::details)
+            .read((r, labels) -> new Operation(r.string("id"), Operation.typeOf(r.string("type")),
+                    Operation.stateOf(r.string("state")), r.string("resource_id"), r.string("resource_type"),
+                    r.string("platform_id"), r.string("correlation_id"), r.string("description"),
+                    decodeErrors(r.string("errors")), r.instant("deletion_scheduled"), r.string("parent_id"),
+                    r.string("cascade_root_id"), Operation.Step.valueOf(r.string("step")),
+                    r.instant("next_attempt_at"), r.string("lease_owner"), r.instant("lease_until"),
+                    r.string("broker_operation"), r.instant("poll_until"), Math.toIntExact(r.longValue("attempts")),
+                    r.string("details"), labels, r.instant("created_at"), r.instant("updated_at"), r.bool("ready"),
+                    r.longValue("version")));
 
     /** Every mapping, parents before the types that refer to them, like {@link EntityTypes#ALL}. */
     static final List<TableMapping<?>> ALL = List.of(PLATFORMS, SERVICE_BROKERS, SERVICE_OFFERINGS, SERVICE_PLANS,
-            VISIBILITIES, SERVICE_INSTANCES, SERVICE_BINDINGS);
+            VISIBILITIES, SERVICE_INSTANCES, SERVICE_BINDINGS, OPERATIONS);
 
     @SuppressWarnings("unchecked")
     static <T extends org.servicemanager.api.model.Entity> Optional<TableMapping<T>> of(EntityType<T> type) {
@@ -124,12 +154,33 @@ final class Mappings {
                 .column("last_operation_type", Kind.STRING, e -> getter.apply(e).type().name())
                 .column("last_operation_state", Kind.STRING, e -> getter.apply(e).state().name())
                 .column("last_operation_broker_operation", Kind.STRING, e -> getter.apply(e).brokerOperation())
-                .column("last_operation_description", Kind.STRING, e -> getter.apply(e).description());
+                .column("last_operation_description", Kind.STRING, e -> getter.apply(e).description())
+                .column("last_operation_id", Kind.STRING, e -> getter.apply(e).operationId());
     }
 
     private static LastOperation lastOperation(Row r) {
         return new LastOperation(r.enumOrNull(OperationType.class, "last_operation_type"),
                 r.enumOrNull(OperationState.class, "last_operation_state"),
-                r.string("last_operation_broker_operation"), r.string("last_operation_description"), null);
+                r.string("last_operation_broker_operation"), r.string("last_operation_description"),
+                r.string("last_operation_id"));
+    }
+
+    private static String encodeErrors(List<OperationError> errors) {
+        List<Map<String, String>> objects = new ArrayList<>(errors.size());
+        for (OperationError error : errors) {
+            Map<String, String> object = new LinkedHashMap<>();
+            object.put("error", error.error());
+            object.put("description", error.description());
+            objects.add(object);
+        }
+        return JsonStrings.encodeObjects(objects);
+    }
+
+    private static List<OperationError> decodeErrors(String json) {
+        List<OperationError> errors = new ArrayList<>();
+        for (Map<String, String> object : JsonStrings.decodeObjects(json)) {
+            errors.add(new OperationError(object.get("error"), object.get("description")));
+        }
+        return errors;
     }
 }
