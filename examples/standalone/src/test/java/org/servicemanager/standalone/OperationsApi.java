@@ -64,14 +64,6 @@ final class OperationsApi {
         return answer.json();
     }
 
-    /** The operation with this id, looked up in {@code GET /v1/operations} (it outlives its resource). */
-    JsonNode operationById(String operationId) {
-        ApiResponse answer = admin.get("/v1/operations?fieldQuery=" + ApiClient.encode("id eq '" + operationId + "'"));
-        assertThat(answer.status()).as("%s", answer).isEqualTo(200);
-        JsonNode items = answer.json().get("items");
-        return items == null || items.isEmpty() ? null : items.get(0);
-    }
-
     ApiResponse instance(String id) {
         return admin.get("/v1/service_instances/" + id);
     }

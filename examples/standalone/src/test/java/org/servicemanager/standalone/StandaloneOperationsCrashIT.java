@@ -94,7 +94,7 @@ class StandaloneOperationsCrashIT {
                 assertThat(broker.deprovisions()).hasSizeGreaterThan(deprovisionsBeforeRestart);
                 assertThat(broker.instances()).as("nothing left at the broker").isEmpty();
                 assertThat(api.instanceCount()).as("nothing left here").isZero();
-                JsonNode operation = api.operationById(started.operationId());
+                JsonNode operation = api.operation(started.location());
                 assertThat(operation).as("the failed operation stays listed").isNotNull();
                 assertThat(operation.get("state").asText()).isEqualTo("failed");
                 assertThat(broker.provisions()).as("the provision is not sent again").hasSize(1);
