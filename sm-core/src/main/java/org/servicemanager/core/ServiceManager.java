@@ -36,6 +36,7 @@ import org.servicemanager.core.internal.http.Responses;
 import org.servicemanager.core.internal.http.Router;
 import org.servicemanager.core.internal.json.Json;
 import org.servicemanager.core.internal.notify.NotifyingStore;
+import org.servicemanager.core.internal.operations.EngineOptions;
 import org.servicemanager.core.internal.operations.OperationEngine;
 import org.servicemanager.core.internal.operations.ServiceManagerPlatform;
 import org.servicemanager.core.internal.osb.OsbRoutes;
@@ -122,7 +123,15 @@ public final class ServiceManager implements AutoCloseable {
                     }
                 });
         ServiceManagerPlatform.ensure(ctx);
-        this.operations = new OperationEngine();
+        if (b.operationLease != null && b.operationLease.compareTo(b.brokerReadTimeout) <= 0) {
+            throw new IllegalStateException("operationLease (" + b.operationLease + ") must be greater than "
+                    + "brokerReadTimeout (" + b.brokerReadTimeout + "): a node must still hold an operation when "
+                    + "the broker's answer arrives");
+        }
+        Duration lease = b.operationLease != null ? b.operationLease : b.brokerReadTimeout.plus(Duration.ofMinutes(1));
+        this.operations = new OperationEngine(ctx, new EngineOptions(b.operationsPollInterval,
+                b.operationsRetryInterval, b.operationsMaxPollingDuration, b.operationRetention, lease,
+                b.operationsInBackground), UUID.randomUUID().toString());
         Router router = new Router();
         RegistryRoutes.register(router, ctx, operations);
         this.placeholderSweep = OsbRoutes.register(router, ctx);
@@ -318,6 +327,11 @@ public final class ServiceManager implements AutoCloseable {
         return operations.runDue();
     }
 
+    /** The operations engine, for tests that start operations without the REST API. */
+    OperationEngine operationEngine() {
+        return operations;
+    }
+
     /**
      * Removes now the finished operations older than the retention (never the last operation of a
      * resource that still exists). This runs on its own every few minutes.
@@ -381,6 +395,13 @@ public final class ServiceManager implements AutoCloseable {
         private Duration maxPingPeriod = Duration.ofSeconds(60);
         private int notificationQueueSize = 1000;
         private int maxNotificationStreamsPerPlatform = 16;
+        private Duration operationsPollInterval = Duration.ofSeconds(4);
+        private Duration operationsRetryInterval = Duration.ofSeconds(10);
+        private Duration operationsMaxPollingDuration = Duration.ofHours(24);
+        private Duration operationRetention = Duration.ofDays(7);
+        /** {@code null}: the broker read timeout plus a minute. */
+        private Duration operationLease;
+        private boolean operationsInBackground = true;
 
         private Builder() {
         }
@@ -523,6 +544,63 @@ public final class ServiceManager implements AutoCloseable {
                         + streams);
             }
             this.maxNotificationStreamsPerPlatform = streams;
+            return this;
+        }
+
+        /**
+         * How long to wait between two {@code last_operation} polls of an asynchronous operation when
+         * the broker sends no {@code Retry-After} (default 4 s); after 10 polls the wait doubles every
+         * 10 polls, up to 16 times this.
+         */
+        public Builder operationsPollInterval(Duration interval) {
+            this.operationsPollInterval = positive(interval, "operationsPollInterval");
+            return this;
+        }
+
+        /**
+         * The first wait before an orphan mitigation (or a credential fetch) is tried again (default
+         * 10 s); it doubles with every failed attempt, up to 10 minutes (or this, if longer).
+         */
+        public Builder operationsRetryInterval(Duration interval) {
+            this.operationsRetryInterval = positive(interval, "operationsRetryInterval");
+            return this;
+        }
+
+        /**
+         * The longest an asynchronous operation is polled before it fails (default 24 hours); a plan's
+         * {@code maximum_polling_duration} may make it shorter. A create that runs out is deleted
+         * at the broker (orphan mitigation).
+         */
+        public Builder operationsMaxPollingDuration(Duration duration) {
+            this.operationsMaxPollingDuration = positive(duration, "operationsMaxPollingDuration");
+            return this;
+        }
+
+        /**
+         * How long finished operations are kept (default 7 days); the last operation of an instance or
+         * binding that still exists is kept regardless.
+         */
+        public Builder operationRetention(Duration retention) {
+            this.operationRetention = positive(retention, "operationRetention");
+            return this;
+        }
+
+        /**
+         * How long a node holds an operation it works on before other nodes may take it over
+         * (default: the broker read timeout plus a minute); must be greater than the broker read
+         * timeout.
+         */
+        public Builder operationLease(Duration lease) {
+            this.operationLease = positive(lease, "operationLease");
+            return this;
+        }
+
+        /**
+         * Whether this node works operations on its own threads (default true). False leaves them to
+         * {@link ServiceManager#runDueOperations()}: for tests on an injected clock.
+         */
+        public Builder operationsInBackground(boolean background) {
+            this.operationsInBackground = background;
             return this;
         }
 

@@ -38,6 +38,14 @@ import org.slf4j.LoggerFactory;
  * calls to brokers, a positive integer</td></tr>
  * <tr><td>{@code SM_NOTIFICATION_RETENTION_HOURS}</td><td>{@code 12}</td><td>how long notifications
  * for the Service Broker Proxies are kept, a positive integer</td></tr>
+ * <tr><td>{@code SM_OPERATIONS_POLL_SECONDS}</td><td>{@code 4}</td><td>wait between {@code last_operation}
+ * polls when the broker sends no {@code Retry-After}</td></tr>
+ * <tr><td>{@code SM_OPERATIONS_RETRY_SECONDS}</td><td>{@code 10}</td><td>first wait before an orphan
+ * mitigation is retried (doubling, up to 10 minutes)</td></tr>
+ * <tr><td>{@code SM_OPERATIONS_MAX_POLLING_MINUTES}</td><td>{@code 1440}</td><td>longest an asynchronous
+ * operation is polled (a plan's {@code maximum_polling_duration} may shorten it)</td></tr>
+ * <tr><td>{@code SM_OPERATIONS_RETENTION_DAYS}</td><td>{@code 7}</td><td>how long finished operations
+ * are kept</td></tr>
  * </table>
  *
  * <p>Bad configuration ends the process with exit code 2, a failure to start (e.g. the port is
@@ -107,6 +115,14 @@ public final class StandaloneServer {
                 value(env, "SM_BROKER_TIMEOUT_SECONDS", "60")));
         Duration retention = Duration.ofHours(positive("SM_NOTIFICATION_RETENTION_HOURS",
                 value(env, "SM_NOTIFICATION_RETENTION_HOURS", "12")));
+        Duration pollInterval = Duration.ofSeconds(positive("SM_OPERATIONS_POLL_SECONDS",
+                value(env, "SM_OPERATIONS_POLL_SECONDS", "4")));
+        Duration retryInterval = Duration.ofSeconds(positive("SM_OPERATIONS_RETRY_SECONDS",
+                value(env, "SM_OPERATIONS_RETRY_SECONDS", "10")));
+        Duration maxPolling = Duration.ofMinutes(positive("SM_OPERATIONS_MAX_POLLING_MINUTES",
+                value(env, "SM_OPERATIONS_MAX_POLLING_MINUTES", "1440")));
+        Duration operationRetention = Duration.ofDays(positive("SM_OPERATIONS_RETENTION_DAYS",
+                value(env, "SM_OPERATIONS_RETENTION_DAYS", "7")));
         String configuredPassword = env.get("SM_ADMIN_PASSWORD");
         boolean generated = configuredPassword == null || configuredPassword.isEmpty();
         String password = generated ? generatePassword() : configuredPassword;
@@ -119,7 +135,11 @@ public final class StandaloneServer {
                     .adminUser(username, password)
                     .brokerConnectTimeout(brokerTimeout)
                     .brokerReadTimeout(brokerTimeout)
-                    .notificationRetention(retention);
+                    .notificationRetention(retention)
+                    .operationsPollInterval(pollInterval)
+                    .operationsRetryInterval(retryInterval)
+                    .operationsMaxPollingDuration(maxPolling)
+                    .operationRetention(operationRetention);
             if (storage.encryptionKey() != null) {
                 builder.encryptionKey(storage.encryptionKey());
             }

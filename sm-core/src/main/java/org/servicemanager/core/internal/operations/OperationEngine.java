@@ -1,12 +1,56 @@
 package org.servicemanager.core.internal.operations;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+import org.servicemanager.api.BrokerException;
+import org.servicemanager.api.BrokerRejectedException;
+import org.servicemanager.api.BrokerTimeoutException;
+import org.servicemanager.api.BrokerUnreachableException;
+import org.servicemanager.api.ConcurrentModificationException;
+import org.servicemanager.api.NotFoundException;
+import org.servicemanager.api.model.LastOperation;
 import org.servicemanager.api.model.Operation;
+import org.servicemanager.api.model.Operation.Step;
+import org.servicemanager.api.model.OperationError;
+import org.servicemanager.api.model.OperationState;
+import org.servicemanager.api.model.OperationType;
 import org.servicemanager.api.model.Platform;
 import org.servicemanager.api.model.ServiceBinding;
+import org.servicemanager.api.model.ServiceBroker;
 import org.servicemanager.api.model.ServiceInstance;
+import org.servicemanager.api.model.ServiceOffering;
+import org.servicemanager.api.model.ServicePlan;
+import org.servicemanager.api.query.Criterion;
+import org.servicemanager.api.query.Operator;
+import org.servicemanager.api.query.Page;
+import org.servicemanager.api.query.PageRequest;
+import org.servicemanager.api.query.Query;
+import org.servicemanager.api.store.EntityTypes;
+import org.servicemanager.api.store.Repository;
+import org.servicemanager.api.store.Store;
+import org.servicemanager.core.internal.json.Json;
+import org.servicemanager.core.internal.operations.BrokerCalls.Answer;
+import org.servicemanager.core.internal.operations.BrokerCalls.Target;
+import org.servicemanager.core.internal.registry.Context;
 import org.servicemanager.core.internal.registry.PlatformOperations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The operations engine: starts the operations of the REST API on instances and bindings and works
@@ -22,65 +66,944 @@ import org.servicemanager.core.internal.registry.PlatformOperations;
  * answered 202; the scheduler goes on), exceptionally with the failure mapped as PLATFORM.md says
  * ({@link org.servicemanager.api.BrokerRejectedException} 400, {@link org.servicemanager.api.BrokerException}
  * 502, {@link org.servicemanager.api.BrokerTimeoutException} 504).
+ *
+ * <p>The work left is a step machine kept in the operation row ({@link Operation#step()}, due at
+ * {@link Operation#nextAttemptAt()}): {@link #work} dispatches on the step, and every step handler
+ * ends by {@link #next recording the next step} (or none) together with the resource change, in one
+ * transaction. A new step (a cascade's) is a new case there and a handler that does the same.
+ *
+ * <p>Leases: the node that starts an operation holds it from the insert on and keeps it while it
+ * has further attempts planned; other nodes take an operation only once its lease ran out (a
+ * version-checked update, so one node wins). A closing node releases its leases.
  */
 public final class OperationEngine implements PlatformOperations, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OperationEngine.class);
+    /** How many due operations a scan takes at once. */
+    private static final int SCAN_PAGE = 50;
+    /** The longest a failing orphan mitigation or fetch waits between attempts (unless the retry interval is longer). */
+    private static final Duration MAX_BACKOFF = Duration.ofMinutes(10);
+    private static final Duration CLEANUP_EVERY = Duration.ofMinutes(5);
+
+    private final Context ctx;
+    private final EngineOptions options;
+    private final String node;
+    private final BrokerCalls calls;
+    private final Repository<Operation> operations;
+    /** Operations this node is working on right now: neither its timers nor its scans take them again. */
+    private final Set<String> working = ConcurrentHashMap.newKeySet();
+    /** The periodic scan, the clean-up and this node's timers; {@code null} without background work. */
+    private final ScheduledExecutorService timers;
+    private volatile boolean closed;
+
+    public OperationEngine(Context ctx, EngineOptions options, String node) {
+        this.ctx = Objects.requireNonNull(ctx, "ctx");
+        this.options = Objects.requireNonNull(options, "options");
+        this.node = Objects.requireNonNull(node, "node");
+        this.calls = new BrokerCalls(ctx);
+        this.operations = ctx.store().repository(EntityTypes.OPERATIONS);
+        if (!ctx.store().isClustered()) {
+            // Nobody else can use this store: leases in it were left by a process that is gone.
+            releaseLeases(Query.of(new Criterion.FieldCriterion("lease_until", Operator.GT, List.of(Instant.EPOCH))));
+        }
+        if (options.background()) {
+            timers = Executors.newScheduledThreadPool(2, runnable -> {
+                Thread thread = new Thread(runnable, "sm-operations");
+                thread.setDaemon(true);
+                return thread;
+            });
+            long scan = options.pollInterval().toMillis();
+            timers.scheduleWithFixedDelay(this::scanQuietly, scan, scan, TimeUnit.MILLISECONDS);
+            long clean = CLEANUP_EVERY.toMillis();
+            timers.scheduleWithFixedDelay(this::cleanUpQuietly, clean, clean, TimeUnit.MILLISECONDS);
+        } else {
+            timers = null;
+        }
+    }
+
+    /** This node's id, as operations it holds name it. */
+    public String node() {
+        return node;
+    }
+
+    // ---- starting operations -------------------------------------------------------------------
 
     @Override
     public Started provision(ServiceInstance instance, JsonNode parameters, Caller caller) {
-        throw new UnsupportedOperationException("not implemented yet");
+        Target t = target(instance, null, instance.servicePlanId());
+        ObjectNode context = BrokerCalls.context(instance.name());
+        Instant now = ctx.now();
+        Operation op = newOperation(OperationType.CREATE, instance.id(), Operation.SERVICE_INSTANCES, caller, now);
+        ServiceInstance record = new ServiceInstance(instance.id(), instance.name(), instance.servicePlanId(),
+                Platform.SERVICE_MANAGER_ID, Json.text(context), instance.dashboardUrl(),
+                instance.maintenanceInfo() != null ? instance.maintenanceInfo() : t.plan().maintenanceInfo(),
+                instance.usable(), lastOperation(op), null, null, instance.labels(), now, now, false, 0);
+        Operation stored = ctx.store().inTransaction(s -> {
+            s.repository(EntityTypes.SERVICE_INSTANCES).create(record);
+            return s.repository(EntityTypes.OPERATIONS).create(op);
+        });
+        Target created = new Target(t.broker(), t.offering(), t.plan(), record, null);
+        return firstCall(stored, created,
+                calls.provision(created, context, parameters, caller.correlationId(), caller.originatingIdentity()));
     }
 
     @Override
     public Started update(ServiceInstance current, ServiceInstance target, JsonNode parameters, Caller caller) {
-        throw new UnsupportedOperationException("not implemented yet");
+        boolean brokerCall = !current.servicePlanId().equals(target.servicePlanId())
+                || !Objects.equals(current.maintenanceInfo(), target.maintenanceInfo())
+                || (parameters != null && !parameters.isNull());
+        Instant now = ctx.now();
+        Operation op = newOperation(OperationType.UPDATE, current.id(), Operation.SERVICE_INSTANCES, caller, now);
+        if (!brokerCall) {
+            // Only what the broker never sees: done in one write.
+            Operation done = finished(op.withState(OperationState.SUCCEEDED, null, List.of(), now), now);
+            Operation stored = ctx.store().inTransaction(s -> {
+                ServiceInstance fresh = checkIdle(s.repository(EntityTypes.SERVICE_INSTANCES), current.id(), false);
+                s.repository(EntityTypes.SERVICE_INSTANCES).update(fresh.withName(target.name())
+                        .withLabels(target.labels(), now).withOperation(lastOperation(done), now));
+                return s.repository(EntityTypes.OPERATIONS).create(done);
+            });
+            return new Started(stored, CompletableFuture.completedFuture(stored));
+        }
+        ObjectNode details = Json.object().put("name", target.name()).put("plan_id", target.servicePlanId());
+        if (target.maintenanceInfo() != null) {
+            details.put("maintenance_info", target.maintenanceInfo());
+        }
+        ObjectNode context = BrokerCalls.context(target.name());
+        Operation withDetails = op.withDetails(Json.text(details));
+        Operation stored = ctx.store().inTransaction(s -> {
+            ServiceInstance fresh = checkIdle(s.repository(EntityTypes.SERVICE_INSTANCES), current.id(), false);
+            // Labels are the Service Manager's own: they change at once; the rest when the broker confirms.
+            s.repository(EntityTypes.SERVICE_INSTANCES).update(fresh.withLabels(target.labels(), now)
+                    .withPending(target.servicePlanId(), Json.text(context))
+                    .withOperation(lastOperation(withDetails), now));
+            return s.repository(EntityTypes.OPERATIONS).create(withDetails);
+        });
+        Target t = target(current, null, target.servicePlanId());
+        ServicePlan currentPlan = plan(current.servicePlanId());
+        return firstCall(stored, t, calls.update(t, currentPlan, current.maintenanceInfo(), target.maintenanceInfo(),
+                context, parameters, caller.correlationId(), caller.originatingIdentity()));
     }
 
     @Override
     public Started deprovision(ServiceInstance instance, Caller caller) {
-        throw new UnsupportedOperationException("not implemented yet");
+        Instant now = ctx.now();
+        Operation op = newOperation(OperationType.DELETE, instance.id(), Operation.SERVICE_INSTANCES, caller, now);
+        Operation stored = ctx.store().inTransaction(s -> {
+            Repository<ServiceInstance> repo = s.repository(EntityTypes.SERVICE_INSTANCES);
+            ServiceInstance fresh = checkIdle(repo, instance.id(), true);
+            repo.update(fresh.withOperation(lastOperation(op), now));
+            return s.repository(EntityTypes.OPERATIONS).create(op);
+        });
+        Target t = target(instance, null, instance.servicePlanId());
+        return firstCall(stored, t, calls.delete(t, caller.correlationId(), caller.originatingIdentity()));
     }
 
     @Override
     public Started bind(ServiceBinding binding, JsonNode parameters, Caller caller) {
-        throw new UnsupportedOperationException("not implemented yet");
+        Instant now = ctx.now();
+        Operation op = newOperation(OperationType.CREATE, binding.id(), Operation.SERVICE_BINDINGS, caller, now);
+        ServiceBinding record = new ServiceBinding(binding.id(), binding.name(), binding.serviceInstanceId(),
+                Platform.SERVICE_MANAGER_ID, binding.context(), binding.bindResource(), null, lastOperation(op),
+                binding.labels(), now, now, false, 0);
+        ServiceInstance[] instance = new ServiceInstance[1];
+        Operation stored = ctx.store().inTransaction(s -> {
+            ServiceInstance owner = s.repository(EntityTypes.SERVICE_INSTANCES).get(binding.serviceInstanceId())
+                    .orElseThrow(() -> new NotFoundException("service instance '" + binding.serviceInstanceId()
+                            + "' not found"));
+            if (owner.lastOperation().inProgress() && owner.lastOperation().type() == OperationType.DELETE) {
+                throw new ConcurrentModificationException("service instance '" + owner.id()
+                        + "' is being deleted");
+            }
+            instance[0] = owner;
+            s.repository(EntityTypes.SERVICE_BINDINGS).create(record);
+            return s.repository(EntityTypes.OPERATIONS).create(op);
+        });
+        Target t = target(instance[0], record, instance[0].servicePlanId());
+        return firstCall(stored, t, calls.bind(t, parameters, caller.correlationId(), caller.originatingIdentity()));
     }
 
     @Override
     public Started unbind(ServiceBinding binding, Caller caller) {
-        throw new UnsupportedOperationException("not implemented yet");
+        Instant now = ctx.now();
+        Operation op = newOperation(OperationType.DELETE, binding.id(), Operation.SERVICE_BINDINGS, caller, now);
+        Operation stored = ctx.store().inTransaction(s -> {
+            Repository<ServiceBinding> repo = s.repository(EntityTypes.SERVICE_BINDINGS);
+            ServiceBinding fresh = repo.get(binding.id())
+                    .orElseThrow(() -> new NotFoundException("service binding '" + binding.id() + "' not found"));
+            checkIdle(fresh.lastOperation(), "service binding '" + fresh.id() + "'", true);
+            repo.update(fresh.withOperation(lastOperation(op), now));
+            return s.repository(EntityTypes.OPERATIONS).create(op);
+        });
+        ServiceInstance instance = ctx.store().repository(EntityTypes.SERVICE_INSTANCES)
+                .get(binding.serviceInstanceId()).orElseThrow(() -> new NotFoundException("service instance '"
+                        + binding.serviceInstanceId() + "' not found"));
+        Target t = target(instance, binding, instance.servicePlanId());
+        return firstCall(stored, t, calls.delete(t, caller.correlationId(), caller.originatingIdentity()));
     }
 
     @Override
     public Started cascadeDelete(ServiceInstance instance, Caller caller) {
-        throw new UnsupportedOperationException("not implemented yet");
+        throw new UnsupportedOperationException("cascade delete is not implemented yet");
     }
 
     @Override
     public Started cascadeDelete(Platform platform, Caller caller) {
-        throw new UnsupportedOperationException("not implemented yet");
+        throw new UnsupportedOperationException("cascade delete is not implemented yet");
     }
 
     @Override
     public CompletableFuture<JsonNode> parameters(ServiceInstance instance, Caller caller) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return parameters(target(instance, null, instance.servicePlanId()), caller);
     }
 
     @Override
     public CompletableFuture<JsonNode> parameters(ServiceBinding binding, Caller caller) {
-        throw new UnsupportedOperationException("not implemented yet");
+        ServiceInstance instance = ctx.store().repository(EntityTypes.SERVICE_INSTANCES)
+                .get(binding.serviceInstanceId()).orElseThrow(() -> new NotFoundException("service instance '"
+                        + binding.serviceInstanceId() + "' not found"));
+        return parameters(target(instance, binding, instance.servicePlanId()), caller);
+    }
+
+    private CompletableFuture<JsonNode> parameters(Target t, Caller caller) {
+        return calls.fetch(t, caller.correlationId(), caller.originatingIdentity()).thenApply(answer -> {
+            if (answer.status() != 200) {
+                throw failure(t, "GET", answer).exception();
+            }
+            if (!answer.isObject()) {
+                throw new BrokerException("service broker '" + t.broker().name() + "' answered GET of " + t.what()
+                        + " with a body that is not a JSON object");
+            }
+            JsonNode parameters = answer.json().get("parameters");
+            return parameters != null && parameters.isObject() ? parameters : Json.object();
+        });
+    }
+
+    private Operation newOperation(OperationType type, String resourceId, String resourceType, Caller caller,
+            Instant now) {
+        // Due at once, so that a node taking over after this one died finds it once the lease ran out.
+        return Operation.start(ctx.newId(), type, resourceId, resourceType, Platform.SERVICE_MANAGER_ID,
+                caller.correlationId(), node, now.plus(options.lease()), now).withStep(Step.CALL, now, 0, now);
+    }
+
+    /** The resource, refused (422) while an operation runs on it, except a delete during a create or update. */
+    private ServiceInstance checkIdle(Repository<ServiceInstance> repo, String id, boolean delete) {
+        ServiceInstance fresh = repo.get(id)
+                .orElseThrow(() -> new NotFoundException("service instance '" + id + "' not found"));
+        checkIdle(fresh.lastOperation(), "service instance '" + id + "'", delete);
+        return fresh;
+    }
+
+    private static void checkIdle(LastOperation last, String what, boolean delete) {
+        if (last.inProgress() && !(delete && last.type() != OperationType.DELETE)) {
+            throw new ConcurrentModificationException(what + " has an operation in progress ("
+                    + Operation.wire(last.type()) + ")");
+        }
+    }
+
+    /**
+     * Makes the first broker call of a started operation on this node: its answer is recorded, and
+     * {@code settled} completes then (exceptionally for a failure).
+     */
+    private Started firstCall(Operation stored, Target t, CompletableFuture<Answer> call) {
+        working.add(stored.id());
+        CompletableFuture<Operation> settled = new CompletableFuture<>();
+        call.handle((answer, failure) -> {
+            try {
+                Outcome outcome = afterCall(stored, t, answer, unwrap(failure));
+                if (outcome.failure() != null) {
+                    settled.completeExceptionally(outcome.failure());
+                } else {
+                    settled.complete(outcome.operation());
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("recording the broker's answer to operation {} failed: {}", stored.id(), e.toString());
+                settled.completeExceptionally(e);
+            } finally {
+                working.remove(stored.id());
+            }
+            return null;
+        });
+        return new Started(stored, settled);
+    }
+
+    /** The operation as recorded after a step, and the failure a synchronous caller gets ({@code null}: none). */
+    private record Outcome(Operation operation, RuntimeException failure) {
+    }
+
+    /** A broker failure: what the operation records and what a synchronous caller gets. */
+    private record Failure(OperationError error, RuntimeException exception, boolean mitigate) {
+    }
+
+    // ---- the answer to the first call ----------------------------------------------------------
+
+    private Outcome afterCall(Operation op, Target t, Answer answer, Throwable failure) {
+        String method = op.type() == OperationType.DELETE ? "DELETE" : op.type() == OperationType.UPDATE ? "PATCH"
+                : "PUT";
+        if (failure != null) {
+            Failure f = failure(t, method, failure);
+            return failed(op, f);
+        }
+        int status = answer.status();
+        if (op.type() == OperationType.DELETE) {
+            if (status == 200 || status == 410) {
+                return new Outcome(succeeded(op, null), null);
+            }
+        } else if (status == 200 || status == 201) {
+            if (!answer.isObject()) {
+                return failed(op, malformed(t, method, status, "a body that is not a JSON object"));
+            }
+            return new Outcome(succeeded(op, answer), null);
+        }
+        if (status == 202) {
+            JsonNode operation = answer.isObject() ? answer.json().get("operation") : null;
+            if ((answer.json() != null && !answer.isObject()) || (operation != null && !operation.isTextual())) {
+                return failed(op, malformed(t, method, status, answer.isObject()
+                        ? "an operation that is not a string" : "a body that is not a JSON object"));
+            }
+            return new Outcome(polling(op, t, answer), null);
+        }
+        if (status >= 200 && status < 300) {
+            return failed(op, malformed(t, method, status, "a status the OSB API does not allow here"));
+        }
+        return failed(op, failure(t, method, answer));
+    }
+
+    /** Starts polling after a 202: due after {@code Retry-After} or the poll interval. */
+    private Operation polling(Operation op, Target t, Answer answer) {
+        Instant now = ctx.now();
+        Duration limit = options.maxPollingDuration();
+        Integer planLimit = t.plan().maximumPollingDuration();
+        if (planLimit != null && planLimit > 0 && Duration.ofSeconds(planLimit).compareTo(limit) < 0) {
+            limit = Duration.ofSeconds(planLimit);
+        }
+        Instant pollUntil = now.plus(limit);
+        String brokerOperation = answer.text("operation");
+        Instant due = min(now.plus(pollDelay(0, answer)), pollUntil);
+        String dashboard = answer.text("dashboard_url");
+        return next(op.withPolling(brokerOperation, pollUntil), Step.POLL, due, 0, resource -> {
+            if (resource instanceof ServiceInstance i && op.type() == OperationType.CREATE) {
+                return i.withDashboardUrl(dashboard).withOperation(lastOperation(op, brokerOperation), now);
+            }
+            return withLastOperation(resource, lastOperation(op, brokerOperation), now);
+        });
+    }
+
+    // ---- outcomes ------------------------------------------------------------------------------
+
+    /** The operation succeeded: the resource takes its final form (or goes, for a delete). */
+    private Operation succeeded(Operation op, Answer answer) {
+        Instant now = ctx.now();
+        Operation done = op.withState(OperationState.SUCCEEDED, null, List.of(), now);
+        if (op.type() == OperationType.DELETE) {
+            return next(done, Step.DONE, null, 0, resource -> null);
+        }
+        if (op.type() == OperationType.CREATE && Operation.SERVICE_BINDINGS.equals(op.resourceType())
+                && answer == null) {
+            // An asynchronous bind: the credentials come with a fetch of the binding, due at once.
+            return next(op, Step.FETCH, now, 0, resource -> resource);
+        }
+        JsonNode details = Json.readTrustedOrNull(op.details());
+        return next(done, Step.DONE, null, 0, resource -> {
+            if (resource instanceof ServiceInstance i) {
+                ServiceInstance changed = i;
+                if (answer != null) {
+                    changed = changed.withDashboardUrl(answer.text("dashboard_url"));
+                }
+                if (op.type() == OperationType.UPDATE) {
+                    changed = changed.withPendingApplied();
+                    if (details != null) {
+                        changed = changed.withName(details.path("name").asText(i.name()))
+                                .withMaintenanceInfo(details.has("maintenance_info")
+                                        ? details.get("maintenance_info").asText() : i.maintenanceInfo());
+                    }
+                } else {
+                    changed = changed.withUsable(true).asReady();
+                }
+                return changed.withOperation(lastOperation(done), now);
+            }
+            ServiceBinding b = (ServiceBinding) resource;
+            return b.withCredentials(sealCredentials(answer)).asReady().withOperation(lastOperation(done), now);
+        });
+    }
+
+    /** What the broker returned of a binding, sealed; {@code null} if it returned none of it. */
+    private String sealCredentials(Answer answer) {
+        if (answer == null || !answer.isObject()) {
+            return null;
+        }
+        ObjectNode kept = Json.object();
+        for (String field : new String[] {"credentials", "syslog_drain_url", "route_service_url", "volume_mounts",
+                "endpoints"}) {
+            JsonNode value = answer.json().get(field);
+            if (value != null && !value.isNull()) {
+                kept.set(field, value);
+            }
+        }
+        return kept.isEmpty() ? null : ctx.secrets().sealText(Json.text(kept));
+    }
+
+    /**
+     * The operation failed: a create with orphan mitigation keeps its record and schedules the delete
+     * at once; one without loses its record; an update keeps the old values; a delete keeps the record.
+     */
+    private Outcome failed(Operation op, Failure f) {
+        Instant now = ctx.now();
+        Operation failedOp = op.withState(OperationState.FAILED, f.error().description(), List.of(f.error()), now);
+        if (op.type() == OperationType.CREATE) {
+            if (f.mitigate()) {
+                return new Outcome(mitigation(failedOp, now), f.exception());
+            }
+            return new Outcome(next(failedOp, Step.DONE, null, 0, resource -> null), f.exception());
+        }
+        LastOperation last = lastOperation(failedOp);
+        return new Outcome(next(failedOp, Step.DONE, null, 0, resource -> {
+            if (resource instanceof ServiceInstance i && op.type() == OperationType.UPDATE) {
+                return i.withoutPending().withOperation(last, now);
+            }
+            return withLastOperation(resource, last, now);
+        }), f.exception());
+    }
+
+    /** Orphan mitigation: failed, {@code deletion_scheduled} now, the delete due at once. */
+    private Operation mitigation(Operation failedOp, Instant now) {
+        LastOperation last = lastOperation(failedOp);
+        return next(failedOp.withDeletionScheduled(now).withPolling(null, null), Step.MITIGATE, now, 0,
+                resource -> withLastOperation(resource, last, now));
+    }
+
+    private Failure failure(Target t, String method, Throwable failure) {
+        String broker = t.broker().name();
+        if (failure instanceof BrokerTimeoutException timeout) {
+            return new Failure(new OperationError("BrokerTimeout", timeout.getMessage()), timeout, true);
+        }
+        if (failure instanceof BrokerUnreachableException unreachable) {
+            return new Failure(new OperationError("BrokerError", unreachable.getMessage()), unreachable,
+                    unreachable.requestMayHaveArrived());
+        }
+        String message = failure.getMessage() != null ? failure.getMessage()
+                : "service broker '" + broker + "' could not be called (" + method + " " + t.what() + ")";
+        BrokerException exception = failure instanceof BrokerException be ? be : new BrokerException(message, failure);
+        return new Failure(new OperationError("BrokerError", message), exception, true);
+    }
+
+    /** A 4xx (refused: no mitigation) or any other error status (mitigation) of the broker's. */
+    private Failure failure(Target t, String method, Answer answer) {
+        int status = answer.status();
+        String broker = t.broker().name();
+        if (status >= 400 && status < 500) {
+            String code = answer.text("error");
+            String description = answer.text("description");
+            String text = description != null ? description
+                    : "service broker '" + broker + "' answered HTTP " + status;
+            return new Failure(new OperationError(code != null ? code : "BrokerError", text),
+                    new BrokerRejectedException(status, text), false);
+        }
+        String description = answer.text("description");
+        String text = "service broker '" + broker + "' answered " + method + " of " + t.what() + " with HTTP "
+                + status + (description != null ? ": " + description : "");
+        return new Failure(new OperationError("BrokerError", text), new BrokerException(text), true);
+    }
+
+    private static Failure malformed(Target t, String method, int status, String what) {
+        String text = "service broker '" + t.broker().name() + "' answered " + method + " of " + t.what()
+                + " with HTTP " + status + " and " + what;
+        return new Failure(new OperationError("BrokerError", text), new BrokerException(text), true);
+    }
+
+    // ---- recording -----------------------------------------------------------------------------
+
+    /**
+     * Records {@code op} at {@code step}, due at {@code due} ({@code null}: nothing left, the lease
+     * goes), and the change of its resource, in one transaction. The resource changes only while this
+     * operation is its latest (a delete started during a create takes over the record); a change
+     * to {@code null} removes it. The lease is renewed when it would run out before the next
+     * attempt could end.
+     *
+     * @throws ConcurrentModificationException if another node took the operation over meanwhile
+     */
+    private Operation next(Operation op, Step step, Instant due, int attempts, UnaryOperator<Object> change) {
+        Instant now = ctx.now();
+        Operation scheduled = op.withStep(step, due, attempts, now);
+        if (due == null) {
+            scheduled = scheduled.withLease(null, Instant.EPOCH);
+        } else if (scheduled.leaseUntil().isBefore(due.plus(ctx.brokers().readTimeout()))
+                || !node.equals(scheduled.leaseOwner())) {
+            scheduled = scheduled.withLease(node, due.plus(options.lease()));
+        }
+        Operation toStore = scheduled;
+        Operation stored = ctx.store().inTransaction(s -> {
+            Operation saved = s.repository(EntityTypes.OPERATIONS).update(toStore);
+            changeResource(s, op, change);
+            return saved;
+        });
+        if (due != null) {
+            schedule(stored.id(), due);
+        }
+        return stored;
+    }
+
+    private void changeResource(Store s, Operation op, UnaryOperator<Object> change) {
+        if (Operation.SERVICE_INSTANCES.equals(op.resourceType())) {
+            Repository<ServiceInstance> repo = s.repository(EntityTypes.SERVICE_INSTANCES);
+            repo.get(op.resourceId()).filter(r -> op.id().equals(r.lastOperation().operationId())).ifPresent(r -> {
+                Object changed = change.apply(r);
+                if (changed == null) {
+                    repo.delete(r.id());
+                } else if (changed != r) {
+                    repo.update((ServiceInstance) changed);
+                }
+            });
+        } else if (Operation.SERVICE_BINDINGS.equals(op.resourceType())) {
+            Repository<ServiceBinding> repo = s.repository(EntityTypes.SERVICE_BINDINGS);
+            repo.get(op.resourceId()).filter(r -> op.id().equals(r.lastOperation().operationId())).ifPresent(r -> {
+                Object changed = change.apply(r);
+                if (changed == null) {
+                    repo.delete(r.id());
+                } else if (changed != r) {
+                    repo.update((ServiceBinding) changed);
+                }
+            });
+        }
+    }
+
+    private static Object withLastOperation(Object resource, LastOperation last, Instant now) {
+        if (resource instanceof ServiceInstance i) {
+            return i.withOperation(last, now);
+        }
+        return ((ServiceBinding) resource).withOperation(last, now);
+    }
+
+    private static LastOperation lastOperation(Operation op) {
+        return lastOperation(op, op.brokerOperation());
+    }
+
+    private static LastOperation lastOperation(Operation op, String brokerOperation) {
+        return new LastOperation(op.type(), op.state(), brokerOperation, op.description(), op.id());
+    }
+
+    private static Operation finished(Operation op, Instant now) {
+        return op.withStep(Step.DONE, null, 0, now).withLease(null, Instant.EPOCH);
+    }
+
+    // ---- the scheduler -------------------------------------------------------------------------
+
+    /** A local timer for an operation this node holds; without background work, {@link #runDue} finds it. */
+    private void schedule(String id, Instant due) {
+        if (timers == null || closed) {
+            return;
+        }
+        long delay = Math.max(0, Duration.between(ctx.clock().instant(), due).toMillis());
+        try {
+            timers.schedule(() -> {
+                try {
+                    operations.get(id).filter(this::mine).ifPresent(this::claimAndWork);
+                } catch (RuntimeException e) {
+                    LOG.warn("working operation {} failed: {}", id, e.toString());
+                }
+            }, delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // Closing: another node (or the next start) carries on.
+        }
+    }
+
+    private boolean mine(Operation op) {
+        return node.equals(op.leaseOwner());
     }
 
     @Override
     public int runDue() {
-        throw new UnsupportedOperationException("not implemented yet");
+        int worked = 0;
+        // Work done can make more work due at once (a fetch after a poll): a few rounds, not forever.
+        for (int round = 0; round < 20; round++) {
+            Instant now = ctx.now();
+            Page<Operation> due = operations.list(Query.of(
+                    new Criterion.FieldCriterion("next_attempt_at", Operator.LE, List.of(now))),
+                    PageRequest.first(SCAN_PAGE));
+            int before = worked;
+            for (Operation op : due.items()) {
+                if (claimAndWork(op)) {
+                    worked++;
+                }
+            }
+            if (worked == before) {
+                break;
+            }
+        }
+        return worked;
     }
+
+    private void scanQuietly() {
+        try {
+            runDue();
+        } catch (RuntimeException e) {
+            // The next scan tries again; a failing store must not end the schedule.
+            LOG.warn("operations scan failed: {}", e.toString());
+        }
+    }
+
+    private void cleanUpQuietly() {
+        try {
+            cleanUp();
+        } catch (RuntimeException e) {
+            LOG.warn("operations clean-up failed: {}", e.toString());
+        }
+    }
+
+    /** Takes the lease of a due operation (unless another node holds it) and works its step. */
+    private boolean claimAndWork(Operation listed) {
+        Instant now = ctx.now();
+        if (listed.nextAttemptAt() == null || listed.nextAttemptAt().isAfter(now)) {
+            return false;
+        }
+        if (!mine(listed) && !listed.leaseUntil().isBefore(now)) {
+            return false;
+        }
+        if (!working.add(listed.id())) {
+            return false;
+        }
+        try {
+            Operation claimed;
+            try {
+                claimed = operations.update(listed.withLease(node, now.plus(options.lease())));
+            } catch (ConcurrentModificationException | NotFoundException e) {
+                return false;
+            }
+            work(claimed, mine(listed));
+            return true;
+        } catch (ConcurrentModificationException e) {
+            LOG.debug("operation {} was taken over by another node", listed.id());
+            return true;
+        } finally {
+            working.remove(listed.id());
+        }
+    }
+
+    /** Works the step an operation is at; {@code wasMine}: this node held it before (no takeover). */
+    private void work(Operation op, boolean wasMine) {
+        Optional<Target> target = target(op);
+        if (target.isEmpty()) {
+            // The record went (a delete took it over, or it was removed): nothing left to do for it.
+            Instant now = ctx.now();
+            Operation ended = op.inProgress() ? op.withState(OperationState.FAILED,
+                    "the " + (Operation.SERVICE_BINDINGS.equals(op.resourceType()) ? "binding" : "instance")
+                            + " was removed meanwhile", op.errors(), now) : op;
+            next(ended, Step.DONE, null, op.attempts(), r -> r);
+            return;
+        }
+        Target t = target.get();
+        switch (op.step()) {
+            case CALL -> interrupted(op, t);
+            case POLL -> poll(op, t);
+            case FETCH -> fetch(op, t);
+            case MITIGATE -> mitigate(op, t);
+            case MITIGATE_POLL -> mitigatePoll(op, t);
+            // A cascade step goes here once cascades exist.
+            case CASCADE -> LOG.warn("operation {} is a cascade, which this version cannot work", op.id());
+            case DONE -> next(op, Step.DONE, null, op.attempts(), r -> r);
+        }
+    }
+
+    /** A first call whose node died before recording the answer (its lease ran out). */
+    private void interrupted(Operation op, Target t) {
+        Instant now = ctx.now();
+        switch (op.type()) {
+            case CREATE -> {
+                OperationError error = new OperationError("Interrupted", "the Service Manager stopped while "
+                        + "waiting for the broker's answer; what the broker did is unknown, so it is deleted there");
+                mitigation(op.withState(OperationState.FAILED, error.description(), List.of(error), now), now);
+            }
+            case UPDATE -> {
+                OperationError error = new OperationError("Interrupted", "the Service Manager stopped while "
+                        + "waiting for the broker's answer; the broker may have applied the update");
+                failed(op, new Failure(error, null, false));
+            }
+            case DELETE -> {
+                Result result = awaitResult(calls.delete(t, op.correlationId(), null));
+                afterCall(op, t, result.answer(), result.failure());
+            }
+        }
+    }
+
+    /** Polls {@code last_operation} of the operation's own call. */
+    private void poll(Operation op, Target t) {
+        Instant now = ctx.now();
+        Result result = awaitResult(calls.lastOperation(t, op.brokerOperation(), op.correlationId()));
+        Answer answer = result.answer();
+        Throwable failure = result.failure();
+        int polls = op.attempts() + 1;
+        if (failure == null && answer.status() == 410) {
+            if (op.type() == OperationType.DELETE) {
+                succeeded(op, null);
+            } else {
+                OperationError error = new OperationError("BrokerError", "service broker '" + t.broker().name()
+                        + "' answered the last_operation of " + t.what() + " with HTTP 410: it is gone");
+                Operation failedOp = op.withState(OperationState.FAILED, error.description(), List.of(error), now);
+                if (op.type() == OperationType.CREATE) {
+                    next(failedOp, Step.DONE, null, polls, r -> null);
+                } else {
+                    failed(op, new Failure(error, null, false));
+                }
+            }
+            return;
+        }
+        OperationState state = failure == null && answer.status() == 200 ? state(answer.text("state")) : null;
+        if (state == OperationState.SUCCEEDED) {
+            succeeded(op, null);
+            return;
+        }
+        if (state == OperationState.FAILED) {
+            String description = answer.text("description");
+            OperationError error = new OperationError("BrokerError", description != null ? description
+                    : "service broker '" + t.broker().name() + "' says the operation on " + t.what() + " failed");
+            if (op.type() == OperationType.UPDATE && answer.json().get("instance_usable") != null) {
+                boolean usable = answer.json().get("instance_usable").asBoolean(true);
+                Instant at = now;
+                Operation failedOp = op.withState(OperationState.FAILED, error.description(), List.of(error), now);
+                next(failedOp, Step.DONE, null, polls, r -> r instanceof ServiceInstance i
+                        ? i.withoutPending().withUsable(usable).withOperation(lastOperation(failedOp), at) : r);
+                return;
+            }
+            failed(op, new Failure(error, null, true));
+            return;
+        }
+        // In progress, or no usable answer: again later, unless the time is up.
+        if (op.pollUntil() != null && !now.isBefore(op.pollUntil())) {
+            OperationError error = new OperationError("BrokerError", "service broker '" + t.broker().name()
+                    + "' did not finish the operation on " + t.what() + " within the maximum polling duration "
+                    + "(until " + Json.timestamp(op.pollUntil()) + ")");
+            failed(op, new Failure(error, null, true));
+            return;
+        }
+        Duration delay = state == OperationState.IN_PROGRESS ? pollDelay(polls, answer) : backoff(polls);
+        Instant due = now.plus(delay);
+        if (op.pollUntil() != null) {
+            due = min(due, op.pollUntil());
+        }
+        next(op, Step.POLL, due, polls, r -> r);
+    }
+
+    /** After an asynchronous bind succeeded: the binding's credentials. */
+    private void fetch(Operation op, Target t) {
+        Instant now = ctx.now();
+        Result result = awaitResult(calls.fetch(t, op.correlationId(), null));
+        Answer answer = result.answer();
+        if (result.failure() == null && answer.status() == 200 && answer.isObject()) {
+            succeeded(op, answer);
+            return;
+        }
+        int attempts = op.attempts() + 1;
+        if (op.pollUntil() != null && !now.isBefore(op.pollUntil())) {
+            OperationError error = new OperationError("BrokerError", "the credentials of " + t.what()
+                    + " could not be fetched from service broker '" + t.broker().name() + "'");
+            failed(op, new Failure(error, null, true));
+            return;
+        }
+        next(op, Step.FETCH, now.plus(backoff(attempts)), attempts, r -> r);
+    }
+
+    /** Orphan mitigation: the delete, again until the broker confirms it. */
+    private void mitigate(Operation op, Target t) {
+        Instant now = ctx.now();
+        Result result = awaitResult(calls.delete(t, op.correlationId(), null));
+        Answer answer = result.answer();
+        Throwable lastFailure = result.failure();
+        int attempts = op.attempts() + 1;
+        if (lastFailure == null && (answer.status() == 200 || answer.status() == 410)) {
+            LOG.info("orphan mitigation of {} done: service broker '{}' confirmed the delete", t.what(),
+                    t.broker().name());
+            next(op, Step.DONE, null, attempts, r -> null);
+            return;
+        }
+        if (lastFailure == null && answer.status() == 202) {
+            JsonNode operation = answer.isObject() ? answer.json().get("operation") : null;
+            String brokerOperation = operation != null && operation.isTextual() ? operation.asText() : null;
+            next(op.withPolling(brokerOperation, null), Step.MITIGATE_POLL, now.plus(pollDelay(0, answer)), 0,
+                    r -> r);
+            return;
+        }
+        LOG.warn("orphan mitigation of {} at service broker '{}' failed ({}); trying again later", t.what(),
+                t.broker().name(), lastFailure != null ? lastFailure.getMessage() : "HTTP " + answer.status());
+        next(op, Step.MITIGATE, now.plus(backoff(attempts)), attempts, r -> r);
+    }
+
+    /** Orphan mitigation: polling the delete the broker runs asynchronously. */
+    private void mitigatePoll(Operation op, Target t) {
+        Instant now = ctx.now();
+        Result result = awaitResult(calls.lastOperation(t, op.brokerOperation(), op.correlationId()));
+        Answer answer = result.answer();
+        int polls = op.attempts() + 1;
+        Throwable failure = result.failure();
+        OperationState state = failure == null && answer.status() == 200 ? state(answer.text("state")) : null;
+        if (failure == null && (answer.status() == 410 || state == OperationState.SUCCEEDED)) {
+            next(op, Step.DONE, null, polls, r -> null);
+            return;
+        }
+        if (state == OperationState.FAILED) {
+            next(op.withPolling(null, null), Step.MITIGATE, now.plus(backoff(1)), 1, r -> r);
+            return;
+        }
+        Duration delay = state == OperationState.IN_PROGRESS ? pollDelay(polls, answer) : backoff(polls);
+        next(op, Step.MITIGATE_POLL, now.plus(delay), polls, r -> r);
+    }
+
+    /** A broker call's answer, or its failure. */
+    private record Result(Answer answer, Throwable failure) {
+    }
+
+    private static Result awaitResult(CompletableFuture<Answer> call) {
+        try {
+            return new Result(call.get(), null);
+        } catch (ExecutionException e) {
+            return new Result(null, unwrap(e.getCause()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Result(null, new BrokerException("interrupted while waiting for the broker", e));
+        }
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /** The wait before the next poll: {@code Retry-After}, else the interval, longer after many polls. */
+    private Duration pollDelay(int polls, Answer answer) {
+        Duration retryAfter = answer == null ? null : answer.retryAfter();
+        if (retryAfter != null) {
+            return retryAfter;
+        }
+        int doublings = Math.min(4, polls / 10);
+        return options.pollInterval().multipliedBy(1L << doublings);
+    }
+
+    /** The wait before retry {@code attempt} (1, 2, ...) of a failing call: doubling, capped. */
+    private Duration backoff(int attempt) {
+        Duration cap = options.retryInterval().compareTo(MAX_BACKOFF) > 0 ? options.retryInterval() : MAX_BACKOFF;
+        Duration delay = options.retryInterval();
+        for (int i = 1; i < attempt && delay.compareTo(cap) < 0; i++) {
+            delay = delay.multipliedBy(2);
+        }
+        return delay.compareTo(cap) > 0 ? cap : delay;
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+
+    private static OperationState state(String wire) {
+        if (wire == null) {
+            return null;
+        }
+        return switch (wire) {
+            case "succeeded" -> OperationState.SUCCEEDED;
+            case "failed" -> OperationState.FAILED;
+            case "in progress" -> OperationState.IN_PROGRESS;
+            default -> null;
+        };
+    }
+
+    // ---- targets -------------------------------------------------------------------------------
+
+    private ServicePlan plan(String planId) {
+        return ctx.store().repository(EntityTypes.SERVICE_PLANS).get(planId)
+                .orElseThrow(() -> new NotFoundException("service plan '" + planId + "' not found"));
+    }
+
+    private Target target(ServiceInstance instance, ServiceBinding binding, String planId) {
+        ServicePlan plan = plan(planId);
+        ServiceOffering offering = ctx.store().repository(EntityTypes.SERVICE_OFFERINGS)
+                .get(plan.serviceOfferingId()).orElseThrow(() -> new NotFoundException("service offering '"
+                        + plan.serviceOfferingId() + "' not found"));
+        ServiceBroker broker = ctx.store().repository(EntityTypes.SERVICE_BROKERS).get(offering.brokerId())
+                .orElseThrow(() -> new NotFoundException("service broker '" + offering.brokerId() + "' not found"));
+        return new Target(broker, offering, plan, instance, binding);
+    }
+
+    /** The target of a stored operation; empty if its resource (or its plan) is gone. */
+    private Optional<Target> target(Operation op) {
+        try {
+            if (Operation.SERVICE_INSTANCES.equals(op.resourceType())) {
+                return ctx.store().repository(EntityTypes.SERVICE_INSTANCES).get(op.resourceId())
+                        .map(i -> target(i, null, op.type() == OperationType.UPDATE && i.pendingPlanId() != null
+                                ? i.pendingPlanId() : i.servicePlanId()));
+            }
+            if (Operation.SERVICE_BINDINGS.equals(op.resourceType())) {
+                Optional<ServiceBinding> binding = ctx.store().repository(EntityTypes.SERVICE_BINDINGS)
+                        .get(op.resourceId());
+                return binding.flatMap(b -> ctx.store().repository(EntityTypes.SERVICE_INSTANCES)
+                        .get(b.serviceInstanceId()).map(i -> target(i, b, i.servicePlanId())));
+            }
+            return Optional.empty();
+        } catch (NotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    // ---- retention and shutdown ----------------------------------------------------------------
 
     @Override
     public int cleanUp() {
-        throw new UnsupportedOperationException("not implemented yet");
+        Instant cutoff = ctx.now().minus(options.retention());
+        Query old = Query.of(new Criterion.FieldCriterion("updated_at", Operator.LT, List.of(cutoff)),
+                new Criterion.FieldCriterion("state", Operator.NE, List.of(Operation.wire(OperationState.IN_PROGRESS))));
+        int removed = 0;
+        for (Operation op : operations.list(old, PageRequest.unbounded()).items()) {
+            if (op.workDone() && !lastOfLiveResource(op) && operations.delete(op.id())) {
+                removed++;
+            }
+        }
+        if (removed > 0) {
+            LOG.info("removed {} finished operations older than {}", removed, options.retention());
+        }
+        return removed;
     }
 
+    private boolean lastOfLiveResource(Operation op) {
+        if (Operation.SERVICE_INSTANCES.equals(op.resourceType())) {
+            return ctx.store().repository(EntityTypes.SERVICE_INSTANCES).get(op.resourceId())
+                    .map(r -> op.id().equals(r.lastOperation().operationId())).orElse(false);
+        }
+        if (Operation.SERVICE_BINDINGS.equals(op.resourceType())) {
+            return ctx.store().repository(EntityTypes.SERVICE_BINDINGS).get(op.resourceId())
+                    .map(r -> op.id().equals(r.lastOperation().operationId())).orElse(false);
+        }
+        return false;
+    }
+
+    /** Releases the leases matching {@code query} that this node does not need (other nodes take them at once). */
+    private void releaseLeases(Query query) {
+        for (Operation op : operations.list(query, PageRequest.unbounded()).items()) {
+            if (working.contains(op.id())) {
+                continue;
+            }
+            try {
+                operations.update(op.withLease(null, Instant.EPOCH));
+            } catch (ConcurrentModificationException | NotFoundException e) {
+                // Someone moved it on meanwhile: theirs now.
+            }
+        }
+    }
+
+    /**
+     * Stops the scan and the timers, and releases this node's leases so that another node carries
+     * on at once. Idempotent.
+     */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (timers != null) {
+            timers.shutdownNow();
+        }
+        try {
+            releaseLeases(Query.fieldEquals("lease_owner", node));
+        } catch (RuntimeException e) {
+            LOG.warn("releasing the leases of node {} failed: {}", node, e.toString());
+        }
     }
 }
