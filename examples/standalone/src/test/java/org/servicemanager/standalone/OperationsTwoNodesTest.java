@@ -157,6 +157,8 @@ class OperationsTwoNodesTest {
                 assertThat(operation.get("state").asText()).as("%s", operation).isEqualTo("failed");
             }
             assertThat(broker.provisions()).as("each provision sent once").hasSize(OPERATIONS);
+            assertThat(broker.shortestDeprovisionGap()).as("no mitigation retried by two nodes at once")
+                    .isGreaterThanOrEqualTo(LeasedNode.RETRY.dividedBy(2));
         }
     }
 

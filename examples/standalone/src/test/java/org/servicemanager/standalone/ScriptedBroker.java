@@ -30,6 +30,7 @@ final class ScriptedBroker implements AutoCloseable {
     private final Set<String> held = ConcurrentHashMap.newKeySet();
     private final Map<String, List<Long>> pollNanos = new ConcurrentHashMap<>();
     private final List<String> deprovisions = new CopyOnWriteArrayList<>();
+    private final Map<String, List<Long>> deprovisionNanos = new ConcurrentHashMap<>();
 
     ScriptedBroker() {
         broker.route("PUT", "/v2/service_instances/{instance_id}", request -> {
@@ -43,6 +44,7 @@ final class ScriptedBroker implements AutoCloseable {
         broker.route("DELETE", "/v2/service_instances/{instance_id}", request -> {
             String id = instanceId(request);
             deprovisions.add(id);
+            deprovisionNanos.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(System.nanoTime());
             Reply reply = deprovision.get();
             if (reply.status() == 200 || reply.status() == 410) {
                 held.remove(id);
@@ -100,8 +102,17 @@ final class ScriptedBroker implements AutoCloseable {
      * working one operation at once would poll it at about twice the rate.
      */
     Duration shortestPollGap() {
+        return shortestGap(pollNanos);
+    }
+
+    /** Likewise for deprovisions: retries of one orphan mitigation come one retry interval apart or more. */
+    Duration shortestDeprovisionGap() {
+        return shortestGap(deprovisionNanos);
+    }
+
+    private static Duration shortestGap(Map<String, List<Long>> nanosByInstance) {
         long shortest = Long.MAX_VALUE;
-        for (List<Long> times : pollNanos.values()) {
+        for (List<Long> times : nanosByInstance.values()) {
             List<Long> sorted = new ArrayList<>(times);
             sorted.sort(null);
             for (int i = 1; i < sorted.size(); i++) {
