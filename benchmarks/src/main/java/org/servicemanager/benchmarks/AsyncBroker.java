@@ -6,7 +6,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,6 +35,7 @@ final class AsyncBroker implements AutoCloseable {
     private final AtomicInteger pollsAfterSuccess = new AtomicInteger();
     private final AtomicInteger succeededAnswers = new AtomicInteger();
     private final AtomicLong lastSuccessNanos = new AtomicLong();
+    private final Queue<CountingDataSource.Traced> events = new ConcurrentLinkedQueue<>();
 
     AsyncBroker(int successOnPoll) {
         this.successOnPoll = successOnPoll;
@@ -73,12 +77,18 @@ final class AsyncBroker implements AutoCloseable {
         return lastSuccessNanos.get();
     }
 
+    /** What the broker received, with when: {@code >> PUT}, {@code >> poll 2}. */
+    List<CountingDataSource.Traced> events() {
+        return List.copyOf(events);
+    }
+
     private void instances(HttpExchange exchange) throws IOException {
         String rest = exchange.getRequestURI().getPath().substring("/v2/service_instances/".length());
         exchange.getRequestBody().readAllBytes();
         String method = exchange.getRequestMethod();
         if (method.equals("PUT") && !rest.contains("/")) {
             provisions.incrementAndGet();
+            events.add(new CountingDataSource.Traced(System.nanoTime(), ">> broker got PUT (answers 202)"));
             pollsByInstance.putIfAbsent(rest, new AtomicInteger());
             reply(exchange, 202, "{\"operation\":\"provision-" + rest + "\"}");
         } else if (method.equals("GET") && rest.endsWith("/last_operation")) {
@@ -90,6 +100,8 @@ final class AsyncBroker implements AutoCloseable {
                 return;
             }
             int n = counter.incrementAndGet();
+            events.add(new CountingDataSource.Traced(System.nanoTime(), ">> broker got poll " + n + " (answers "
+                    + (n < successOnPoll ? "in progress" : "succeeded") + ")"));
             if (n < successOnPoll) {
                 reply(exchange, 200, "{\"state\":\"in progress\"}");
                 return;

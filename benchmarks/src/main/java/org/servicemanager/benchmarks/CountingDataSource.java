@@ -8,10 +8,13 @@ import java.sql.CallableStatement;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import javax.sql.DataSource;
@@ -33,6 +36,12 @@ final class CountingDataSource {
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong rollbacks = new AtomicLong();
     private final DataSource counting;
+    private final Queue<Traced> trace = new ConcurrentLinkedQueue<>();
+    private volatile boolean tracing;
+
+    /** A counted statement (or {@code COMMIT}/{@code ROLLBACK}) with when it was sent. */
+    record Traced(long nanos, String sql) {
+    }
 
     CountingDataSource(DataSource delegate) {
         this.counting = proxy(DataSource.class, delegate, (target, method, args) -> {
@@ -75,7 +84,17 @@ final class CountingDataSource {
         return copy;
     }
 
+    /** From now on, also keeps every counted statement with its time (for a single operation's timeline). */
+    void trace(boolean on) {
+        tracing = on;
+    }
+
+    List<Traced> traced() {
+        return List.copyOf(trace);
+    }
+
     void reset() {
+        trace.clear();
         bySql.clear();
         statements.set(0);
         commits.set(0);
@@ -88,8 +107,10 @@ final class CountingDataSource {
             if (!UNCOUNTED.get()) {
                 if (name.equals("commit")) {
                     commits.incrementAndGet();
+                    traceOne("COMMIT");
                 } else if (name.equals("rollback")) {
                     rollbacks.incrementAndGet();
+                    traceOne("ROLLBACK");
                 }
             }
             Object result = invoke(target, method, args);
@@ -131,6 +152,15 @@ final class CountingDataSource {
         statements.addAndGet(n);
         String key = sql == null ? "(unknown)" : sql.replaceAll("\\s+", " ").trim();
         bySql.computeIfAbsent(key, k -> new LongAdder()).add(n);
+        for (int i = 0; i < n; i++) {
+            traceOne(key);
+        }
+    }
+
+    private void traceOne(String sql) {
+        if (tracing) {
+            trace.add(new Traced(System.nanoTime(), sql));
+        }
     }
 
     /** The statement's first words, up to its table, for a short breakdown. */

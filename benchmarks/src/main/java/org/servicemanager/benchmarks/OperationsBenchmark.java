@@ -104,6 +104,9 @@ final class OperationsBenchmark {
         long idleStatements = counting.statements();
 
         counting.reset();
+        boolean timeline = count == 1;
+        counting.trace(timeline);
+        long eventsBefore = broker.events().size();
         int pollsBefore = broker.polls();
         int provisionsBefore = broker.provisions();
         long startNanos = System.nanoTime();
@@ -143,8 +146,28 @@ final class OperationsBenchmark {
         for (Map.Entry<String, Long> e : sorted) {
             System.out.printf("  %6.2f  %s%n", e.getValue() / (double) count, CountingDataSource.shortForm(e.getKey()));
         }
+        if (timeline) {
+            printTimeline(counting.traced(), broker.events().subList((int) eventsBefore, broker.events().size()),
+                    startNanos);
+        }
         if (pollsAfterSuccess > 0 || provisions != count) {
             System.out.println("WARNING: unexpected broker traffic (see above)");
+        }
+    }
+
+    /**
+     * One operation's statements in the order sent, between what the broker received, with the time
+     * since the POST; background statements of the idle node (a few per second) show up too.
+     */
+    private static void printTimeline(List<CountingDataSource.Traced> statements,
+            List<CountingDataSource.Traced> brokerEvents, long startNanos) {
+        List<CountingDataSource.Traced> all = new ArrayList<>(statements);
+        all.addAll(brokerEvents);
+        all.sort(Comparator.comparingLong(CountingDataSource.Traced::nanos));
+        System.out.println("timeline of the operation (ms since the POST; statements as sent):");
+        for (CountingDataSource.Traced t : all) {
+            System.out.printf("  %8.1f  %s%n", (t.nanos() - startNanos) / 1e6, t.sql().startsWith(">>") ? t.sql()
+                    : CountingDataSource.shortForm(t.sql()));
         }
     }
 
