@@ -104,6 +104,41 @@ class StandaloneOperationsCrashIT {
         }
     }
 
+    @Test
+    @DisplayName("a provision whose broker call is in flight when the process is killed fails as Interrupted after"
+            + " the restart, and the instance is deleted at the broker: neither side keeps it")
+    void brokerCallInFlightSurvivesKill() throws Exception {
+        try (ScriptedBroker broker = new ScriptedBroker()) {
+            // The broker takes its time: the process dies before any answer, not knowing what the broker did.
+            broker.provisionAnswers(Reply.json(201, "{}").after(Duration.ofSeconds(30)));
+            Started started;
+            try (JarProcess first = start("first")) {
+                OperationsApi api = new OperationsApi(baseUrl(first));
+                String planId = api.registerPublicPlan(broker);
+                started = api.provisionAsync("in-flight", planId);
+                OperationsApi.await(DEADLINE, () -> "the provision at the broker; broker saw " + broker.requests(),
+                        () -> broker.provisions().size() == 1);
+                kill(first);
+            }
+
+            try (JarProcess second = start("second")) {
+                OperationsApi api = new OperationsApi(baseUrl(second));
+                OperationsApi.await(DEADLINE, () -> "the record gone: " + api.instance(started.instanceId()),
+                        () -> api.instance(started.instanceId()).status() == 404);
+
+                JsonNode operation = api.operation(started.location());
+                assertThat(operation.get("state").asText()).as("%s", operation).isEqualTo("failed");
+                assertThat(operation.at("/errors/0/error").asText()).as("%s", operation).isEqualTo("Interrupted");
+                assertThat(broker.deprovisions()).as("deleted at the broker").containsExactly(started.instanceId());
+                assertThat(broker.instances()).as("nothing left at the broker").isEmpty();
+                assertThat(api.instanceCount()).as("nothing left here").isZero();
+                assertThat(broker.provisions()).as("the provision is not sent again").hasSize(1);
+                second.process().destroy();
+                second.process().waitFor(15, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     private JarProcess start(String name) throws IOException {
         Path jar = Path.of(System.getProperty("sm.standalone.jar", "target/sm-standalone.jar"));
         assertThat(jar).as("the shaded jar, built in the package phase").isRegularFile();
