@@ -49,7 +49,15 @@ public final class Migrations {
 
     /** Applies every script not yet applied; returns how many it applied. */
     public static int migrate(DataSource dataSource, Dialect dialect) {
-        List<Script> scripts = scripts(dialect);
+        return migrateThrough(dataSource, dialect, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Applies the scripts not yet applied up to {@code version}, leaving the schema an earlier
+     * release had: for tests that upgrade a database of that release. Returns how many it applied.
+     */
+    public static int migrateThrough(DataSource dataSource, Dialect dialect, int version) {
+        List<Script> scripts = scripts(dialect).stream().filter(s -> s.version() <= version).toList();
         try (Connection connection = dataSource.getConnection()) {
             boolean autoCommit = connection.getAutoCommit();
             connection.setAutoCommit(false);
