@@ -137,7 +137,7 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                 Platform.SERVICE_MANAGER_ID, Json.text(context), instance.dashboardUrl(),
                 instance.maintenanceInfo() != null ? instance.maintenanceInfo() : t.plan().maintenanceInfo(),
                 instance.usable(), lastOperation(op), null, null, instance.labels(), now, now, false, 0);
-        Operation stored = ctx.store().inTransaction(s -> {
+        Operation stored = insert(op, s -> {
             s.repository(EntityTypes.SERVICE_INSTANCES).create(record);
             return s.repository(EntityTypes.OPERATIONS).create(op);
         });
@@ -170,7 +170,9 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         }
         ObjectNode context = BrokerCalls.context(target.name());
         Operation withDetails = op.withDetails(Json.text(details));
-        Operation stored = ctx.store().inTransaction(s -> {
+        Target t = target(current, null, target.servicePlanId());
+        ServicePlan currentPlan = plan(current.servicePlanId());
+        Operation stored = insert(withDetails, s -> {
             ServiceInstance fresh = checkIdle(s.repository(EntityTypes.SERVICE_INSTANCES), current.id(), false);
             // Labels are the Service Manager's own: they change at once; the rest when the broker confirms.
             s.repository(EntityTypes.SERVICE_INSTANCES).update(fresh.withLabels(target.labels(), now)
@@ -178,8 +180,6 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                     .withOperation(lastOperation(withDetails), now));
             return s.repository(EntityTypes.OPERATIONS).create(withDetails);
         });
-        Target t = target(current, null, target.servicePlanId());
-        ServicePlan currentPlan = plan(current.servicePlanId());
         return firstCall(stored, t, calls.update(t, currentPlan, current.maintenanceInfo(), target.maintenanceInfo(),
                 context, parameters, caller.correlationId(), caller.originatingIdentity()));
     }
@@ -188,13 +188,13 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
     public Started deprovision(ServiceInstance instance, Caller caller) {
         Instant now = ctx.now();
         Operation op = newOperation(OperationType.DELETE, instance.id(), Operation.SERVICE_INSTANCES, caller, now);
-        Operation stored = ctx.store().inTransaction(s -> {
+        Target t = target(instance, null, instance.servicePlanId());
+        Operation stored = insert(op, s -> {
             Repository<ServiceInstance> repo = s.repository(EntityTypes.SERVICE_INSTANCES);
             ServiceInstance fresh = checkIdle(repo, instance.id(), true);
             repo.update(fresh.withOperation(lastOperation(op), now));
             return s.repository(EntityTypes.OPERATIONS).create(op);
         });
-        Target t = target(instance, null, instance.servicePlanId());
         return firstCall(stored, t, calls.delete(t, caller.correlationId(), caller.originatingIdentity()));
     }
 
@@ -206,7 +206,11 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                 Platform.SERVICE_MANAGER_ID, binding.context(), binding.bindResource(), null, lastOperation(op),
                 binding.labels(), now, now, false, 0);
         ServiceInstance[] instance = new ServiceInstance[1];
-        Operation stored = ctx.store().inTransaction(s -> {
+        Target t = ctx.store().repository(EntityTypes.SERVICE_INSTANCES).get(binding.serviceInstanceId())
+                .map(i -> target(i, record, i.servicePlanId()))
+                .orElseThrow(() -> new NotFoundException("service instance '" + binding.serviceInstanceId()
+                        + "' not found"));
+        Operation stored = insert(op, s -> {
             ServiceInstance owner = s.repository(EntityTypes.SERVICE_INSTANCES).get(binding.serviceInstanceId())
                     .orElseThrow(() -> new NotFoundException("service instance '" + binding.serviceInstanceId()
                             + "' not found"));
@@ -218,15 +222,18 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             s.repository(EntityTypes.SERVICE_BINDINGS).create(record);
             return s.repository(EntityTypes.OPERATIONS).create(op);
         });
-        Target t = target(instance[0], record, instance[0].servicePlanId());
-        return firstCall(stored, t, calls.bind(t, parameters, caller.correlationId(), caller.originatingIdentity()));
+        return firstCall(stored, new Target(t.broker(), t.offering(), t.plan(), instance[0], record), calls.bind(t, parameters, caller.correlationId(), caller.originatingIdentity()));
     }
 
     @Override
     public Started unbind(ServiceBinding binding, Caller caller) {
         Instant now = ctx.now();
         Operation op = newOperation(OperationType.DELETE, binding.id(), Operation.SERVICE_BINDINGS, caller, now);
-        Operation stored = ctx.store().inTransaction(s -> {
+        ServiceInstance instance = ctx.store().repository(EntityTypes.SERVICE_INSTANCES)
+                .get(binding.serviceInstanceId()).orElseThrow(() -> new NotFoundException("service instance '"
+                        + binding.serviceInstanceId() + "' not found"));
+        Target t = target(instance, binding, instance.servicePlanId());
+        Operation stored = insert(op, s -> {
             Repository<ServiceBinding> repo = s.repository(EntityTypes.SERVICE_BINDINGS);
             ServiceBinding fresh = repo.get(binding.id())
                     .orElseThrow(() -> new NotFoundException("service binding '" + binding.id() + "' not found"));
@@ -234,10 +241,6 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             repo.update(fresh.withOperation(lastOperation(op), now));
             return s.repository(EntityTypes.OPERATIONS).create(op);
         });
-        ServiceInstance instance = ctx.store().repository(EntityTypes.SERVICE_INSTANCES)
-                .get(binding.serviceInstanceId()).orElseThrow(() -> new NotFoundException("service instance '"
-                        + binding.serviceInstanceId() + "' not found"));
-        Target t = target(instance, binding, instance.servicePlanId());
         return firstCall(stored, t, calls.delete(t, caller.correlationId(), caller.originatingIdentity()));
     }
 
@@ -278,6 +281,20 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         });
     }
 
+    /**
+     * Stores a new operation (with its resource change) as this node's work in progress: marked
+     * before the insert commits, so that no scan of this node takes it for an interrupted call.
+     */
+    private Operation insert(Operation op, java.util.function.Function<Store, Operation> work) {
+        working.add(op.id());
+        try {
+            return ctx.store().inTransaction(work);
+        } catch (RuntimeException e) {
+            working.remove(op.id());
+            throw e;
+        }
+    }
+
     private Operation newOperation(OperationType type, String resourceId, String resourceType, Caller caller,
             Instant now) {
         // Due at once, so that a node taking over after this one died finds it once the lease ran out.
@@ -305,21 +322,22 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
      * {@code settled} completes then (exceptionally for a failure).
      */
     private Started firstCall(Operation stored, Target t, CompletableFuture<Answer> call) {
-        working.add(stored.id());
         CompletableFuture<Operation> settled = new CompletableFuture<>();
         call.handle((answer, failure) -> {
+            Outcome outcome;
             try {
-                Outcome outcome = afterCall(stored, t, answer, unwrap(failure));
-                if (outcome.failure() != null) {
-                    settled.completeExceptionally(outcome.failure());
-                } else {
-                    settled.complete(outcome.operation());
-                }
+                outcome = afterCall(stored, t, answer, unwrap(failure));
             } catch (RuntimeException e) {
                 LOG.warn("recording the broker's answer to operation {} failed: {}", stored.id(), e.toString());
-                settled.completeExceptionally(e);
+                outcome = new Outcome(null, e);
             } finally {
+                // Before the caller hears of it: what it does next (a scan) may take the operation.
                 working.remove(stored.id());
+            }
+            if (outcome.failure() != null) {
+                settled.completeExceptionally(outcome.failure());
+            } else {
+                settled.complete(outcome.operation());
             }
             return null;
         });
@@ -616,13 +634,18 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         // Work done can make more work due at once (a fetch after a poll): a few rounds, not forever.
         for (int round = 0; round < 20; round++) {
             Instant now = ctx.now();
-            Page<Operation> due = operations.list(Query.of(
-                    new Criterion.FieldCriterion("next_attempt_at", Operator.LE, List.of(now))),
-                    PageRequest.first(SCAN_PAGE));
+            Criterion dueNow = new Criterion.FieldCriterion("next_attempt_at", Operator.LE, List.of(now));
+            // This node's own, and those whose lease ran out: never a page full of other nodes' work.
+            Page<Operation> own = operations.list(Query.of(dueNow,
+                    new Criterion.FieldCriterion("lease_owner", Operator.EQ, List.of(node))), PageRequest.first(SCAN_PAGE));
+            Page<Operation> free = operations.list(Query.of(dueNow,
+                    new Criterion.FieldCriterion("lease_until", Operator.LT, List.of(now))), PageRequest.first(SCAN_PAGE));
             int before = worked;
-            for (Operation op : due.items()) {
-                if (claimAndWork(op)) {
-                    worked++;
+            for (Page<Operation> due : List.of(own, free)) {
+                for (Operation op : due.items()) {
+                    if (claimAndWork(op)) {
+                        worked++;
+                    }
                 }
             }
             if (worked == before) {
@@ -655,7 +678,9 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         if (listed.nextAttemptAt() == null || listed.nextAttemptAt().isAfter(now)) {
             return false;
         }
-        if (!mine(listed) && !listed.leaseUntil().isBefore(now)) {
+        // A first call is only ever taken over once its lease ran out: until then its node may still be making it.
+        boolean leased = !listed.leaseUntil().isBefore(now);
+        if (leased && (!mine(listed) || listed.step() == Step.CALL)) {
             return false;
         }
         if (!working.add(listed.id())) {
