@@ -38,20 +38,6 @@ public final class BrokerSecrets {
         return opened.get(sealed, this::decryptAll);
     }
 
-    /** Seals a secret text of another kind (a binding's credentials) with the same cipher; {@code null} stays. */
-    public String sealText(String plain) {
-        return encrypt(plain);
-    }
-
-    /**
-     * Opens what {@link #sealText} sealed; {@code null} stays.
-     *
-     * @throws IllegalArgumentException if the value was sealed with another key
-     */
-    public String openText(String sealed) {
-        return decrypt(sealed);
-    }
-
     private BrokerCredentials decryptAll(BrokerCredentials sealed) {
         return new BrokerCredentials(sealed.basicUsername(), decrypt(sealed.basicPassword()),
                 decrypt(sealed.token()), sealed.tlsClientCertificate(), decrypt(sealed.tlsClientKey()));
