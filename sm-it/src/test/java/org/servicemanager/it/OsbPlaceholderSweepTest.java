@@ -17,7 +17,11 @@ import org.junit.jupiter.api.Test;
 import org.servicemanager.api.model.Entity;
 import org.servicemanager.api.model.Labels;
 import org.servicemanager.api.model.LastOperation;
+import org.servicemanager.api.model.Operation;
+import org.servicemanager.api.model.OperationState;
 import org.servicemanager.api.model.OperationType;
+import org.servicemanager.api.query.PageRequest;
+import org.servicemanager.api.query.Query;
 import org.servicemanager.api.model.ServiceBinding;
 import org.servicemanager.api.model.ServiceInstance;
 import org.servicemanager.api.store.EntityType;
@@ -348,6 +352,118 @@ class OsbPlaceholderSweepTest extends OsbTestBase {
         assertThatThrownBy(() -> ServiceManager.builder().placeholderSweepInterval(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("placeholderSweepInterval must be positive, "
                         + "was PT0S");
+    }
+
+    // ---- the records' operations ---------------------------------------------------------------
+
+    /** The stored operations of a resource, oldest first. */
+    private java.util.List<Operation> operations(String resourceId) {
+        return repo(EntityTypes.OPERATIONS).list(Query.fieldEquals("resource_id", resourceId),
+                PageRequest.unbounded()).items();
+    }
+
+    @Test
+    @DisplayName("a placeholder a provision answered 500 left: its failed operation succeeds when the sweep finds "
+            + "the broker holds the instance")
+    void sweepEndsTheCallsOperation() {
+        String id = unique("i");
+        stage.osb.failNextCall(Failure.SERVER_ERROR);
+        assertThat(osbA.put(stage.instance(id), provisionBody("small")).status()).isEqualTo(500);
+        Operation failed = operations(id).get(0);
+        assertThat(failed.state()).isEqualTo(OperationState.FAILED);
+        assertThat(brokerDirect(stage).put("/v2/service_instances/" + id, provisionBody("small")).status())
+                .isEqualTo(201);
+
+        assertThat(sweep()).isEqualTo(1);
+
+        assertThat(operations(id)).singleElement().satisfies(op -> {
+            assertThat(op.id()).isEqualTo(failed.id());
+            assertThat(op.state()).isEqualTo(OperationState.SUCCEEDED);
+            assertThat(op.errors()).isEmpty();
+            assertThat(op.description()).contains("the broker holds the instance");
+            assertThat(op.platformId()).isEqualTo(platformId(platformA));
+        });
+        ServiceInstance resolved = repo(EntityTypes.SERVICE_INSTANCES).get(id).orElseThrow();
+        assertThat(resolved.ready()).isTrue();
+        assertThat(resolved.lastOperation().operationId()).isEqualTo(failed.id());
+    }
+
+    @Test
+    @DisplayName("a placeholder from before operations were stored gets one when the sweep resolves it")
+    void sweepMakesAnOperationForOldRecords() {
+        String id = instancePlaceholder(stage, "small");
+        assertThat(brokerDirect(stage).put("/v2/service_instances/" + id, provisionBody("small")).status())
+                .isEqualTo(201);
+
+        assertThat(sweep()).isEqualTo(1);
+
+        assertThat(operations(id)).singleElement().satisfies(op -> {
+            assertThat(op.type()).isEqualTo(OperationType.CREATE);
+            assertThat(op.state()).isEqualTo(OperationState.SUCCEEDED);
+            assertThat(op.resourceType()).isEqualTo(Operation.SERVICE_INSTANCES);
+            assertThat(op.platformId()).isEqualTo(platformId(platformA));
+            assertThat(op.step()).isEqualTo(Operation.Step.DONE);
+            assertThat(op.leaseUntil()).isEqualTo(Instant.EPOCH);
+            assertThat(repo(EntityTypes.SERVICE_INSTANCES).get(id).orElseThrow().lastOperation().operationId())
+                    .isEqualTo(op.id());
+        });
+    }
+
+    @Test
+    @DisplayName("a placeholder the broker does not hold (410): the record goes, its operation stays failed")
+    void sweepFailsTheOperationOfAGonePlaceholder() {
+        String id = unique("b");
+        String instanceId = provisioned(osbA, "small");
+        stage.osb.failNextCall(Failure.SERVER_ERROR);
+        assertThat(osbA.put(stage.binding(instanceId, id), bindBody("db", "small")).status()).isEqualTo(500);
+
+        assertThat(sweep()).isEqualTo(1);
+
+        assertThat(bindingRecord(id).status()).isEqualTo(404);
+        assertThat(operations(id)).singleElement().satisfies(op -> {
+            assertThat(op.state()).isEqualTo(OperationState.FAILED);
+            assertThat(op.resourceType()).isEqualTo(Operation.SERVICE_BINDINGS);
+            assertThat(op.errors()).singleElement().satisfies(e -> assertThat(e.description()).contains("410"));
+        });
+    }
+
+    @Test
+    @DisplayName("orphan mitigation by the sweep: the create's operation fails with deletion scheduled; an async "
+            + "delete is an operation of its own that succeeds when the broker confirms it")
+    void sweepMitigationOperations() {
+        Stage s = newStage(defaultCatalog());
+        s.broker.route("GET", FakeOsbService.INSTANCE_PATH + "/last_operation",
+                r -> Reply.error(404, "NotFound", "no operation known"));
+        String id = unique("i");
+        s.osb.failNextCall(Failure.SERVER_ERROR);
+        assertThat(osbA.put(s.instance(id), provisionBody("cache", "basic", "org-1")).status()).isEqualTo(500);
+        String create = operations(id).get(0).id();
+        assertThat(brokerDirect(s).put("/v2/service_instances/" + id, provisionBody("cache", "basic", "org-1"))
+                .status()).isEqualTo(201);
+        s.osb.asynchronous(0);
+
+        assertThat(sweep()).isEqualTo(1);
+
+        // Same clock instant: listed by id, so told apart by id here.
+        java.util.List<Operation> ops = operations(id);
+        assertThat(ops).hasSize(2);
+        Operation failed = repo(EntityTypes.OPERATIONS).get(create).orElseThrow();
+        assertThat(failed.state()).isEqualTo(OperationState.FAILED);
+        assertThat(failed.deletionScheduled()).isNotNull();
+        Operation delete = ops.stream().filter(op -> !op.id().equals(create)).findFirst().orElseThrow();
+        assertThat(delete.type()).isEqualTo(OperationType.DELETE);
+        assertThat(delete.state()).isEqualTo(OperationState.IN_PROGRESS);
+        assertThat(delete.brokerOperation()).isNotNull();
+        assertThat(repo(EntityTypes.SERVICE_INSTANCES).get(id).orElseThrow().lastOperation().operationId())
+                .isEqualTo(delete.id());
+
+        s.broker.route("GET", FakeOsbService.INSTANCE_PATH + "/last_operation",
+                r -> Reply.json(200, "{\"state\": \"succeeded\"}"));
+        assertThat(sweep()).isEqualTo(1);
+
+        assertThat(instanceRecord(id).status()).isEqualTo(404);
+        assertThat(repo(EntityTypes.OPERATIONS).get(delete.id()).orElseThrow().state())
+                .isEqualTo(OperationState.SUCCEEDED);
     }
 
     /** A store that says it is clustered when told to, as a PostgreSQL store shared by several nodes does. */

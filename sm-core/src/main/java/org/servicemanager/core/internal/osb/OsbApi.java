@@ -1,5 +1,6 @@
 package org.servicemanager.core.internal.osb;
 
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -8,6 +9,8 @@ import java.util.function.Consumer;
 import org.servicemanager.api.BrokerException;
 import org.servicemanager.api.BrokerUnreachableException;
 import org.servicemanager.api.model.Entity;
+import org.servicemanager.api.model.Operation;
+import org.servicemanager.api.model.OperationType;
 import org.servicemanager.api.model.ServiceBinding;
 import org.servicemanager.api.model.ServiceInstance;
 import org.servicemanager.api.store.Repository;
@@ -49,26 +52,30 @@ final class OsbApi {
 
     CompletableFuture<SmResponse> provision(Call call) {
         Provision p = checks.provision(checks.check(call));
-        ServiceInstance placeholder = records.placeholder(p);
-        return create(p.osb(), records.instances(), OsbRecords.instanceKey(placeholder.id()), placeholder,
+        Operation op = records.operation(p.osb(), OperationType.CREATE);
+        ServiceInstance placeholder = records.placeholder(p, op);
+        return create(p.osb(), records.instances(), OsbRecords.instanceKey(placeholder.id()), placeholder, op,
                 existing -> checks.requireReusable(p.osb(), existing),
-                (reserved, answer) -> records.provisioned(p, placeholder, reserved, answer));
+                (reserved, answer) -> records.provisioned(p, placeholder, reserved,
+                        reserved == null ? op : reserved.operation(), answer));
     }
 
     CompletableFuture<SmResponse> update(Call call) {
         Update u = checks.update(checks.check(call));
-        return forwarder.forward(u.osb()).thenApply(answer -> {
-            records.updated(u, answer);
-            return OsbForwarder.toPlatform(answer);
+        Operation op = records.operation(u.osb(), OperationType.UPDATE);
+        return forwarder.forward(u.osb()).handle((answer, failure) -> {
+            records.updated(u, answer, failure, op);
+            return toPlatform(answer, failure);
         });
     }
 
     CompletableFuture<SmResponse> deprovision(Call call) {
         OsbCall osb = checks.check(call);
         Optional<ServiceInstance> instance = checks.deprovision(osb);
-        return forwarder.forward(osb).thenApply(answer -> {
-            instance.ifPresent(i -> records.deprovisioned(i, answer));
-            return OsbForwarder.toPlatform(answer);
+        Operation op = records.operation(osb, OperationType.DELETE);
+        return forwarder.forward(osb).handle((answer, failure) -> {
+            records.deprovisioned(osb, instance, answer, failure, op);
+            return toPlatform(answer, failure);
         });
     }
 
@@ -82,7 +89,8 @@ final class OsbApi {
         OsbCall osb = checks.check(call);
         Optional<ServiceInstance> instance = checks.knownInstance(osb);
         return forwarder.forward(osb).thenApply(answer -> {
-            instance.ifPresent(i -> records.followInstance(i.id(), answer));
+            instance.ifPresentOrElse(i -> records.followInstance(i.id(), answer),
+                    () -> records.followUnrecorded(osb, answer));
             return OsbForwarder.toPlatform(answer);
         });
     }
@@ -91,18 +99,21 @@ final class OsbApi {
 
     CompletableFuture<SmResponse> bind(Call call) {
         Bind b = checks.bind(checks.check(call));
-        ServiceBinding placeholder = records.placeholder(b);
-        return create(b.osb(), records.bindings(), OsbRecords.bindingKey(placeholder.id()), placeholder,
+        Operation op = records.operation(b.osb(), OperationType.CREATE);
+        ServiceBinding placeholder = records.placeholder(b, op);
+        return create(b.osb(), records.bindings(), OsbRecords.bindingKey(placeholder.id()), placeholder, op,
                 existing -> checks.requireReusable(b.osb(), existing),
-                (reserved, answer) -> records.bound(placeholder, reserved, answer));
+                (reserved, answer) -> records.bound(b, placeholder, reserved,
+                        reserved == null ? op : reserved.operation(), answer));
     }
 
     CompletableFuture<SmResponse> unbind(Call call) {
         OsbCall osb = checks.check(call);
         Optional<ServiceBinding> binding = checks.unbind(osb);
-        return forwarder.forward(osb).thenApply(answer -> {
-            binding.ifPresent(b -> records.unbound(b, answer));
-            return OsbForwarder.toPlatform(answer);
+        Operation op = records.operation(osb, OperationType.DELETE);
+        return forwarder.forward(osb).handle((answer, failure) -> {
+            records.unbound(osb, binding, answer, failure, op);
+            return toPlatform(answer, failure);
         });
     }
 
@@ -116,7 +127,8 @@ final class OsbApi {
         OsbCall osb = checks.check(call);
         Optional<ServiceBinding> binding = checks.knownBinding(osb);
         return forwarder.forward(osb).thenApply(answer -> {
-            binding.ifPresent(b -> records.followBinding(b.id(), answer));
+            binding.ifPresentOrElse(b -> records.followBinding(b.id(), answer),
+                    () -> records.followUnrecorded(osb, answer));
             return OsbForwarder.toPlatform(answer);
         });
     }
@@ -131,15 +143,19 @@ final class OsbApi {
      * answer that is not JSON) the broker may hold what was asked for, so the placeholder stays
      * until the broker says otherwise: the platform's orphan mitigation (a deprovision or unbind)
      * or the placeholder sweep resolves it. Marked in flight meanwhile, so the sweep leaves it alone.
+     *
+     * <p>The call's operation {@code op} is stored with the placeholder, or (when a record was
+     * found) with the answer; it fails whenever the broker did not create the resource, even though
+     * the placeholder stays after an answer we cannot read: the sweep ends it when it resolves the record.
      */
     private <T extends Entity> CompletableFuture<SmResponse> create(OsbCall osb, Repository<T> repo, String key,
-            T placeholder, Consumer<T> onExisting, BiConsumer<T, Answer> record) {
+            T placeholder, Operation op, Consumer<T> onExisting, BiConsumer<OsbRecords.Reserved<T>, Answer> record) {
         if (!records.forwarding(key)) {
             return heldBySweep();
         }
-        T reserved;
+        OsbRecords.Reserved<T> reserved;
         try {
-            reserved = records.reserve(repo, placeholder, onExisting);
+            reserved = records.reserve(repo, placeholder, op, onExisting);
             if (reserved == null) {
                 records.touchIfUnanswered(repo, placeholder.id());
             }
@@ -156,11 +172,19 @@ final class OsbApi {
                     record.accept(reserved, answer);
                     return OsbForwarder.toPlatform(answer);
                 }
+                Operation stored = reserved == null ? op : reserved.operation();
+                Instant now = records.now();
+                Throwable problem = failure == null && answer.status() >= 200 && answer.status() < 300
+                        ? notACreate(osb, answer) : failure;
+                Operation failed = problem != null ? OsbOperations.callFailed(stored, problem, now)
+                        : OsbOperations.brokerError(stored, answer, osb.broker().name(), now);
                 if (reserved != null && refused(answer, failure)) {
-                    records.drop(repo, reserved);
+                    records.drop(repo, reserved.record(), failed);
+                } else {
+                    records.record(failed);
                 }
-                if (failure == null && answer.status() >= 200 && answer.status() < 300) {
-                    throw notACreate(osb, answer);
+                if (problem != null && failure == null) {
+                    throw (BrokerException) problem;
                 }
                 return toPlatform(answer, failure);
             } finally {

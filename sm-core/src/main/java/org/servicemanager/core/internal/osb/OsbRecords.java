@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.servicemanager.api.ConcurrentModificationException;
 import org.servicemanager.api.NotFoundException;
@@ -12,12 +13,16 @@ import org.servicemanager.api.UniqueViolationException;
 import org.servicemanager.api.model.Entity;
 import org.servicemanager.api.model.Labels;
 import org.servicemanager.api.model.LastOperation;
+import org.servicemanager.api.model.Operation;
 import org.servicemanager.api.model.OperationState;
 import org.servicemanager.api.model.OperationType;
 import org.servicemanager.api.model.ServiceBinding;
 import org.servicemanager.api.model.ServiceInstance;
+import org.servicemanager.api.query.PageRequest;
+import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.Repository;
+import org.servicemanager.api.store.Store;
 import org.servicemanager.core.internal.json.Json;
 import org.servicemanager.core.internal.osb.OsbChecks.Bind;
 import org.servicemanager.core.internal.osb.OsbChecks.Provision;
@@ -29,8 +34,10 @@ import org.servicemanager.core.internal.registry.Context;
  * The instance and binding records the OSB face keeps from the brokers' answers (OSB.md, "What we
  * record"): reserved before a create is forwarded, so two concurrent creates of one id can never
  * make two records; moved along with the broker's answers and {@code last_operation}; dropped when
- * the broker confirms a delete or refuses a create. Writes happen after the broker call and outside
- * any transaction, with optimistic retries. Thread-safe.
+ * the broker confirms a delete or refuses a create. Writes happen after the broker call, with
+ * optimistic retries; each call's stored {@link Operation} (see {@link OsbOperations}) is written in
+ * the same transaction as the record change it goes with, so the forwarding pays one statement more
+ * per write at most. Thread-safe.
  */
 final class OsbRecords {
     private static final int MAX_ATTEMPTS = 5;
@@ -71,6 +78,10 @@ final class OsbRecords {
         HeldBySweep() {
             super(null, null, false, false);
         }
+    }
+
+    Instant now() {
+        return ctx.now();
     }
 
     Repository<ServiceInstance> instances() {
@@ -118,36 +129,59 @@ final class OsbRecords {
     // ---- reserve and drop ----------------------------------------------------------------------
 
     /** The placeholder of a provision: not ready, a create in progress without a broker operation yet. */
-    ServiceInstance placeholder(Provision p) {
-        Instant now = ctx.now();
+    ServiceInstance placeholder(Provision p, Operation op) {
+        Instant now = op.createdAt();
         return new ServiceInstance(p.osb().instanceId(), OsbChecks.text(p.context(), "instance_name"),
                 p.plan().plan().id(), p.osb().platform().id(), jsonText(p.context()), null, null, false,
-                LastOperation.inProgress(OperationType.CREATE, null), null, null, Labels.empty(), now, now, false, 0);
+                LastOperation.inProgress(OperationType.CREATE, null).withOperationId(op.id()), null, null,
+                Labels.empty(), now, now, false, 0);
     }
 
     /** The placeholder of a bind, like {@link #placeholder(Provision)}. */
-    ServiceBinding placeholder(Bind b) {
-        Instant now = ctx.now();
+    ServiceBinding placeholder(Bind b, Operation op) {
+        Instant now = op.createdAt();
         return new ServiceBinding(b.osb().bindingId(), OsbChecks.text(b.context(), "binding_name"),
                 b.instance().id(), b.osb().platform().id(), jsonText(b.context()), jsonText(b.bindResource()), null,
-                LastOperation.inProgress(OperationType.CREATE, null), Labels.empty(), now, now, false, 0);
+                LastOperation.inProgress(OperationType.CREATE, null).withOperationId(op.id()), Labels.empty(), now, now,
+                false, 0);
+    }
+
+    /** The operation of a platform's call on an instance or binding, in progress, not stored yet. */
+    Operation operation(OsbChecks.OsbCall osb, OperationType type) {
+        boolean binding = osb.call().optionalPathParam("binding_id").isPresent();
+        return OsbOperations.start(ctx.ids().get(), type, binding ? osb.bindingId() : osb.instanceId(),
+                binding ? Operation.SERVICE_BINDINGS : Operation.SERVICE_INSTANCES, osb.platform().id(),
+                osb.call().correlationId(), ctx.now());
+    }
+
+    /** A record reserved for a create, with the operation stored along with it. */
+    record Reserved<T extends Entity>(T record, Operation operation) {
     }
 
     /**
-     * Stores a placeholder. An existing record is handed to {@code onExisting}, which throws if the
-     * call may not go on (a record of another platform that a concurrent request made meanwhile);
-     * else the broker judges the repeated create (it answers 200, 202 or 409/422).
+     * Stores a placeholder and the call's operation in one transaction. An existing record is handed
+     * to {@code onExisting}, which throws if the call may not go on (a record of another platform
+     * that a concurrent request made meanwhile); else the broker judges the repeated create (it
+     * answers 200, 202 or 409/422), and its operation is stored with the answer.
      *
-     * @return the record if this request created it (and so removes it if the broker refuses), else
-     *     {@code null}
+     * @return the record and operation if this request created them (and so removes the record if
+     *     the broker refuses), else {@code null}
      */
-    <T extends Entity> T reserve(Repository<T> repo, T placeholder, Consumer<T> onExisting) {
+    <T extends Entity> Reserved<T> reserve(Repository<T> repo, T placeholder, Operation op, Consumer<T> onExisting) {
         try {
-            return repo.create(placeholder);
+            return ctx.store().inTransaction(tx -> {
+                T record = tx.repository(repo.type()).create(placeholder);
+                return new Reserved<>(record, OsbOperations.put(tx, op));
+            });
         } catch (UniqueViolationException e) {
             repo.get(placeholder.id()).ifPresent(onExisting);
             return null;
         }
+    }
+
+    /** Stores an operation whose call changed no record (a failed call, or a delete of an unknown id). */
+    void record(Operation op) {
+        OsbOperations.put(ctx.store(), op);
     }
 
     /**
@@ -157,11 +191,12 @@ final class OsbRecords {
      *
      * @return whether the placeholder was removed
      */
-    <T extends Entity> boolean drop(Repository<T> repo, T reserved) {
+    <T extends Entity> boolean drop(Repository<T> repo, T reserved, Operation failed) {
         return ctx.store().inTransaction(tx -> {
             Repository<T> inTx = tx.repository(repo.type());
             Optional<T> current = inTx.get(reserved.id()).filter(c -> c.version() == reserved.version());
             current.ifPresent(c -> inTx.delete(c.id()));
+            OsbOperations.put(tx, failed);
             return current.isPresent();
         });
     }
@@ -170,17 +205,27 @@ final class OsbRecords {
      * The broker's answer to a deprovision or unbind: gone (200, 410) removes the record if it is
      * still the caller's; a delete in progress (202) is noted on it; a failure leaves it as it was.
      */
-    private <T extends Entity> void deleted(Repository<T> repo, String id, String platformId, Answer answer) {
-        if (answer.status() == 200 || answer.status() == 410) {
-            deleteIfStillOwned(repo, id, platformId);
-        } else if (answer.status() == 202) {
-            LastOperation deleting = LastOperation.inProgress(OperationType.DELETE, answer.text("operation"));
-            update(repo, id, r -> withOperation(r, deleting, ctx.now()));
+    private <T extends Entity> void deleted(Repository<T> repo, String id, String platformId, Answer answer,
+            Throwable failure, Operation op, String brokerName) {
+        if (failure != null) {
+            record(OsbOperations.callFailed(op, failure, ctx.now()));
+            return;
         }
-    }
-
-    private static <T extends Entity> void deleteIfStillOwned(Repository<T> repo, String id, String platformId) {
-        repo.get(id).filter(e -> ownerOf(e).equals(platformId)).ifPresent(e -> repo.delete(id));
+        boolean gone = answer.status() == 200 || answer.status() == 410;
+        Operation done = OsbOperations.answered(op, answer, gone, brokerName, ctx.now());
+        if (gone) {
+            ctx.store().inTransaction(tx -> {
+                Repository<T> inTx = tx.repository(repo.type());
+                inTx.get(id).filter(e -> ownerOf(e).equals(platformId)).ifPresent(e -> inTx.delete(id));
+                return OsbOperations.put(tx, done);
+            });
+        } else if (answer.status() == 202) {
+            LastOperation deleting = LastOperation.inProgress(OperationType.DELETE, answer.text("operation"))
+                    .withOperationId(op.id());
+            update(repo, id, r -> withOperation(r, deleting, ctx.now()), done);
+        } else {
+            record(done);
+        }
     }
 
     /**
@@ -201,7 +246,8 @@ final class OsbRecords {
             if (heldBySweep(r)) {
                 throw new HeldBySweep();
             }
-            return withOperation(r, LastOperation.inProgress(OperationType.CREATE, null), ctx.now());
+            return withOperation(r, LastOperation.inProgress(OperationType.CREATE, null)
+                    .withOperationId(op.operationId()), ctx.now());
         });
     }
 
@@ -231,13 +277,18 @@ final class OsbRecords {
 
     // ---- instances -----------------------------------------------------------------------------
 
-    /** The broker created the instance (200, 201) or started to (202). */
-    void provisioned(Provision p, ServiceInstance placeholder, ServiceInstance reserved, Answer answer) {
+    /**
+     * The broker created the instance (200, 201) or started to (202). {@code op} is the call's
+     * operation: stored with the reservation if {@code reserved} is not null, else stored now.
+     */
+    void provisioned(Provision p, ServiceInstance placeholder, Reserved<ServiceInstance> reserved, Operation op,
+            Answer answer) {
         boolean async = answer.status() == 202;
         String context = jsonText(p.context());
-        LastOperation operation = async ? LastOperation.inProgress(OperationType.CREATE, answer.text("operation"))
-                : LastOperation.succeeded(OperationType.CREATE);
-        upsert(instances(), placeholder, reserved, i -> {
+        LastOperation operation = (async ? LastOperation.inProgress(OperationType.CREATE, answer.text("operation"))
+                : LastOperation.succeeded(OperationType.CREATE)).withOperationId(op.id());
+        Operation done = OsbOperations.answered(op, answer, !async, p.osb().broker().name(), ctx.now());
+        upsert(instances(), placeholder, reserved == null ? null : reserved.record(), done, i -> {
             ServiceInstance created = i.withPlan(p.plan().plan().id(), context)
                     .withDashboardUrl(answer.text("dashboard_url")).withUsable(true).withoutPending()
                     .withOperation(operation, ctx.now());
@@ -245,113 +296,265 @@ final class OsbRecords {
         });
     }
 
-    void updated(Update u, Answer answer) {
+    /**
+     * The broker's answer to an update: 200 stores the new values, 202 keeps them pending; a failure
+     * leaves the record as it was and only stores the failed operation.
+     */
+    void updated(Update u, Answer answer, Throwable failure, Operation op) {
+        if (failure != null) {
+            record(OsbOperations.callFailed(op, failure, ctx.now()));
+            return;
+        }
+        Operation done = OsbOperations.answered(op, answer, answer.status() == 200, u.osb().broker().name(),
+                ctx.now());
         if (answer.status() == 200) {
+            LastOperation updated = LastOperation.succeeded(OperationType.UPDATE).withOperationId(op.id());
             update(instances(), u.instance().id(), i -> i.withPlan(u.target().plan().id(), u.newContext())
                     .withDashboardUrl(answer.text("dashboard_url")).withUsable(true).withoutPending()
-                    .withOperation(LastOperation.succeeded(OperationType.UPDATE), ctx.now()));
+                    .withOperation(updated, ctx.now()), done);
         } else if (answer.status() == 202) {
+            LastOperation updating = LastOperation.inProgress(OperationType.UPDATE, answer.text("operation"))
+                    .withOperationId(op.id());
             update(instances(), u.instance().id(), i -> i.withPending(u.target().plan().id(), u.newContext())
-                    .withOperation(LastOperation.inProgress(OperationType.UPDATE, answer.text("operation")),
-                            ctx.now()));
+                    .withOperation(updating, ctx.now()), done);
+        } else {
+            record(done);
         }
     }
 
-    void deprovisioned(ServiceInstance instance, Answer answer) {
-        deleted(instances(), instance.id(), instance.platformId(), answer);
+    /** The broker's answer to a deprovision of {@code instanceId}; {@code instance} is its record, if any. */
+    void deprovisioned(OsbChecks.OsbCall osb, Optional<ServiceInstance> instance, Answer answer, Throwable failure,
+            Operation op) {
+        deleted(instances(), osb.instanceId(), instance.map(ServiceInstance::platformId).orElse(null), answer,
+                failure, op, osb.broker().name());
     }
 
-    /** Moves an instance record along with a {@code last_operation} answer. */
+    /** Moves an instance record, and its operation, along with a {@code last_operation} answer. */
     void followInstance(String instanceId, Answer answer) {
         OperationState state = answer.status() == 200 ? state(answer.text("state")) : null;
         if (answer.status() != 410 && !finished(state)) {
             return; // most polls: nothing to record, so no store read
         }
-        Optional<ServiceInstance> found = instances().get(instanceId);
+        retrying(instanceId, tx -> followInstance(tx, instanceId, answer, state));
+    }
+
+    private void followInstance(Store tx, String instanceId, Answer answer, OperationState state) {
+        Repository<ServiceInstance> repo = tx.repository(EntityTypes.SERVICE_INSTANCES);
+        Optional<ServiceInstance> found = repo.get(instanceId);
         if (found.isEmpty() || !found.get().lastOperation().inProgress()) {
             return;
         }
-        OperationType type = found.get().lastOperation().type();
+        LastOperation last = found.get().lastOperation();
+        OperationType type = last.type();
         if (answer.status() == 410) {
             if (type != OperationType.UPDATE) {
-                instances().delete(instanceId);
+                repo.delete(instanceId);
+                endOperation(tx, last, type == OperationType.DELETE ? OperationState.SUCCEEDED : OperationState.FAILED,
+                        type == OperationType.DELETE ? null : GONE);
             }
             return;
         }
         boolean succeeded = state == OperationState.SUCCEEDED;
         JsonNode usableField = answer.json().path("instance_usable");
         boolean usable = !usableField.isBoolean() || usableField.booleanValue();
-        LastOperation done = new LastOperation(type, state, found.get().lastOperation().brokerOperation(),
-                answer.text("description"), found.get().lastOperation().operationId());
+        LastOperation done = new LastOperation(type, state, last.brokerOperation(), answer.text("description"),
+                last.operationId());
+        ServiceInstance i = found.get();
         switch (type) {
             // A failed create keeps its record (not ready): the broker may still hold the instance,
             // and only a confirmed deprovision may remove it.
-            case CREATE -> update(instances(), instanceId, i -> (succeeded
-                    ? i.withUsable(true).withoutPending().asReady() : i).withOperation(done, ctx.now()));
-            case UPDATE -> update(instances(), instanceId, i -> (succeeded
-                    ? i.withPendingApplied().withUsable(true) : i.withoutPending().withUsable(usable))
+            case CREATE -> repo.update((succeeded ? i.withUsable(true).withoutPending().asReady() : i)
                     .withOperation(done, ctx.now()));
+            case UPDATE -> repo.update((succeeded ? i.withPendingApplied().withUsable(true)
+                    : i.withoutPending().withUsable(usable)).withOperation(done, ctx.now()));
             case DELETE -> {
                 if (succeeded) {
-                    instances().delete(instanceId);
+                    repo.delete(instanceId);
                 } else {
-                    update(instances(), instanceId, i -> i.withUsable(usable).withOperation(done, ctx.now()));
+                    repo.update(i.withUsable(usable).withOperation(done, ctx.now()));
                 }
             }
             default -> throw new IllegalStateException("unknown operation type " + type);
         }
+        endOperation(tx, last, state, answer.text("description"));
     }
 
     // ---- bindings ------------------------------------------------------------------------------
 
-    /** The broker created the binding (200, 201) or started to (202). */
-    void bound(ServiceBinding placeholder, ServiceBinding reserved, Answer answer) {
+    /** The broker created the binding (200, 201) or started to (202); {@code op} as for {@link #provisioned}. */
+    void bound(Bind b, ServiceBinding placeholder, Reserved<ServiceBinding> reserved, Operation op, Answer answer) {
         boolean async = answer.status() == 202;
-        LastOperation operation = async ? LastOperation.inProgress(OperationType.CREATE, answer.text("operation"))
-                : LastOperation.succeeded(OperationType.CREATE);
-        upsert(bindings(), placeholder, reserved, b -> {
-            ServiceBinding created = b.withOperation(operation, ctx.now());
+        LastOperation operation = (async ? LastOperation.inProgress(OperationType.CREATE, answer.text("operation"))
+                : LastOperation.succeeded(OperationType.CREATE)).withOperationId(op.id());
+        Operation done = OsbOperations.answered(op, answer, !async, b.osb().broker().name(), ctx.now());
+        upsert(bindings(), placeholder, reserved == null ? null : reserved.record(), done, r -> {
+            ServiceBinding created = r.withOperation(operation, ctx.now());
             return async ? created : created.asReady();
         });
     }
 
-    void unbound(ServiceBinding binding, Answer answer) {
-        deleted(bindings(), binding.id(), binding.platformId(), answer);
+    /** The broker's answer to an unbind of {@code bindingId}; {@code binding} is its record, if any. */
+    void unbound(OsbChecks.OsbCall osb, Optional<ServiceBinding> binding, Answer answer, Throwable failure,
+            Operation op) {
+        deleted(bindings(), osb.bindingId(), binding.map(ServiceBinding::platformId).orElse(null), answer, failure,
+                op, osb.broker().name());
     }
 
-    /** Moves a binding record along with a {@code last_operation} answer. */
+    /** Moves a binding record, and its operation, along with a {@code last_operation} answer. */
     void followBinding(String bindingId, Answer answer) {
         OperationState state = answer.status() == 200 ? state(answer.text("state")) : null;
         if (answer.status() != 410 && !finished(state)) {
             return; // most polls: nothing to record, so no store read
         }
-        Optional<ServiceBinding> found = bindings().get(bindingId);
+        retrying(bindingId, tx -> followBinding(tx, bindingId, answer, state));
+    }
+
+    private void followBinding(Store tx, String bindingId, Answer answer, OperationState state) {
+        Repository<ServiceBinding> repo = tx.repository(EntityTypes.SERVICE_BINDINGS);
+        Optional<ServiceBinding> found = repo.get(bindingId);
         if (found.isEmpty() || !found.get().lastOperation().inProgress()) {
             return;
         }
-        OperationType type = found.get().lastOperation().type();
+        LastOperation last = found.get().lastOperation();
+        OperationType type = last.type();
         if (answer.status() == 410) {
-            bindings().delete(bindingId);
+            repo.delete(bindingId);
+            endOperation(tx, last, type == OperationType.CREATE ? OperationState.FAILED : OperationState.SUCCEEDED,
+                    type == OperationType.CREATE ? GONE : null);
             return;
         }
         boolean succeeded = state == OperationState.SUCCEEDED;
         // A failed create keeps its record (not ready) until an unbind is confirmed, like an instance.
         if (type == OperationType.DELETE && succeeded) {
-            bindings().delete(bindingId);
+            repo.delete(bindingId);
+        } else {
+            LastOperation done = new LastOperation(type, state, last.brokerOperation(), answer.text("description"),
+                    last.operationId());
+            ServiceBinding moved = found.get().withOperation(done, ctx.now());
+            repo.update(succeeded && type == OperationType.CREATE ? moved.asReady() : moved);
+        }
+        endOperation(tx, last, state, answer.text("description"));
+    }
+
+    // ---- operations ----------------------------------------------------------------------------
+
+    /**
+     * A {@code last_operation} answer about an instance or binding we hold no record of: a
+     * deprovision or unbind of such an id (say, the platform's orphan mitigation) answered 202 is
+     * ended here, by finding the calling platform's delete operations in progress on it (those with
+     * the polled broker {@code operation}, if the poll names one). Polls that end nothing read nothing.
+     */
+    void followUnrecorded(OsbChecks.OsbCall osb, Answer answer) {
+        OperationState state = answer.status() == 200 ? state(answer.text("state")) : null;
+        boolean gone = answer.status() == 410;
+        if (!gone && !finished(state)) {
             return;
         }
-        LastOperation done = new LastOperation(type, state, found.get().lastOperation().brokerOperation(),
-                answer.text("description"), found.get().lastOperation().operationId());
-        update(bindings(), bindingId, b -> {
-            ServiceBinding moved = b.withOperation(done, ctx.now());
-            return succeeded && type == OperationType.CREATE ? moved.asReady() : moved;
-        });
+        boolean binding = osb.call().optionalPathParam("binding_id").isPresent();
+        Query deletes = Query.fieldEquals("resource_id", binding ? osb.bindingId() : osb.instanceId())
+                .and(Query.fieldEquals("platform_id", osb.platform().id()))
+                .and(Query.fieldEquals("type", Operation.wire(OperationType.DELETE)))
+                .and(Query.fieldEquals("state", Operation.wire(OperationState.IN_PROGRESS)));
+        Optional<String> polled = osb.call().query("operation");
+        for (Operation op : OsbOperations.repository(ctx.store()).list(deletes, PageRequest.unbounded()).items()) {
+            if (polled.isEmpty() || polled.get().equals(op.brokerOperation())) {
+                OsbOperations.put(ctx.store(), OsbOperations.ended(op, gone ? OperationState.SUCCEEDED : state,
+                        answer.text("description"), ctx.now()));
+            }
+        }
+    }
+
+    /** What a create's operation says when {@code last_operation} answers 410 Gone. */
+    static final String GONE = "the broker answered last_operation with 410 Gone: it does not hold the resource";
+
+    /**
+     * Ends the stored operation a record's last operation points at (none for records from before
+     * operations were stored). Read in the transaction: only polls that end something get here.
+     */
+    private void endOperation(Store tx, LastOperation last, OperationState state, String description) {
+        if (last.operationId() == null) {
+            return;
+        }
+        OsbOperations.repository(tx).get(last.operationId())
+                .ifPresent(op -> OsbOperations.put(tx, OsbOperations.ended(op, state, description, ctx.now())));
+    }
+
+    static String resourceTypeOf(Entity record) {
+        return record instanceof ServiceInstance ? Operation.SERVICE_INSTANCES : Operation.SERVICE_BINDINGS;
+    }
+
+    /**
+     * A sweep's outcome for a record as it read it, in one transaction: the record changed by
+     * {@code change} (given the id of the operation its last operation is to carry) or, if {@code
+     * change} is null, removed; the record's operation ended with {@code state} and {@code
+     * description} (one is made for records from before operations were stored); and {@code next}
+     * (an operation the sweep started, or null) stored.
+     *
+     * @param mitigated whether the sweep deleted (or started to delete) the resource at the broker
+     * @return whether the record was still as the sweep read it (else nothing is written)
+     */
+    <T extends Entity> boolean resolved(Repository<T> repo, T record, OperationState state, String description,
+            boolean mitigated, Function<String, UnaryOperator<T>> change, Operation next) {
+        LastOperation last = operationOf(record);
+        try {
+            return ctx.store().inTransaction(tx -> {
+                Repository<T> inTx = tx.repository(repo.type());
+                String opId = last.operationId() != null ? last.operationId() : ctx.ids().get();
+                if (change == null) {
+                    Optional<T> current = inTx.get(record.id()).filter(c -> c.version() == record.version());
+                    if (current.isEmpty()) {
+                        return false;
+                    }
+                    inTx.delete(record.id());
+                } else {
+                    inTx.update(change.apply(opId).apply(record));
+                }
+                Operation op = (last.operationId() == null ? Optional.<Operation>empty()
+                        : OsbOperations.repository(tx).get(opId)).orElseGet(() -> OsbOperations.start(opId,
+                                last.type(), record.id(), resourceTypeOf(record), ownerOf(record), null,
+                                record.createdAt()));
+                Operation ended = OsbOperations.ended(op, state, description, ctx.now());
+                OsbOperations.put(tx, mitigated ? ended.withDeletionScheduled(ctx.now()) : ended);
+                if (next != null) {
+                    OsbOperations.put(tx, next);
+                }
+                return true;
+            });
+        } catch (ConcurrentModificationException | NotFoundException e) {
+            return false;
+        }
+    }
+
+    /** A new operation of the Service Manager's own on a record of {@code owner}'s (say, the sweep's delete). */
+    Operation operationOfSweep(Entity record, OperationType type) {
+        return OsbOperations.start(ctx.ids().get(), type, record.id(), resourceTypeOf(record), ownerOf(record), null,
+                ctx.now());
     }
 
     // ---- writes --------------------------------------------------------------------------------
 
-    /** Applies a change with optimistic retries; a record that vanished meanwhile stays gone. */
-    private static <T extends Entity> void update(Repository<T> repo, String id, UnaryOperator<T> change) {
+    /** Runs {@code work} in a transaction, again if a concurrent change made it fail. */
+    private void retrying(String id, Consumer<Store> work) {
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            try {
+                ctx.store().inTransaction(tx -> {
+                    work.accept(tx);
+                    return null;
+                });
+                return;
+            } catch (ConcurrentModificationException | NotFoundException e) {
+                // Someone else moved the record on; read it again.
+            }
+        }
+        LOG.warn("could not record the broker's answer for '{}' after {} attempts (concurrent changes)", id,
+                MAX_ATTEMPTS);
+    }
+
+    /**
+     * Applies a change with optimistic retries; a record that vanished meanwhile stays gone. Without
+     * an operation to store with it, no transaction is needed (nor paid for).
+     */
+    private <T extends Entity> void update(Repository<T> repo, String id, UnaryOperator<T> change) {
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             Optional<T> current = repo.get(id);
             if (current.isEmpty()) {
@@ -361,6 +564,35 @@ final class OsbRecords {
                 repo.update(change.apply(current.get()));
                 return;
             } catch (Unchanged e) {
+                return;
+            } catch (ConcurrentModificationException | NotFoundException e) {
+                // Someone else moved the record on; read it again.
+            }
+        }
+        LOG.warn("could not record the broker's answer for '{}' after {} attempts (concurrent changes)", id,
+                MAX_ATTEMPTS);
+    }
+
+    /**
+     * Like {@link #update(Repository, String, UnaryOperator)}, storing {@code op} in the same
+     * transaction, whether or not the record is still there.
+     */
+    private <T extends Entity> void update(Repository<T> repo, String id, UnaryOperator<T> change, Operation op) {
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            try {
+                ctx.store().inTransaction(tx -> {
+                    Repository<T> inTx = tx.repository(repo.type());
+                    Optional<T> current = inTx.get(id);
+                    if (current.isPresent()) {
+                        try {
+                            inTx.update(change.apply(current.get()));
+                        } catch (Unchanged e) {
+                            // Nothing to change in the record.
+                        }
+                    }
+                    OsbOperations.put(tx, op);
+                    return null;
+                });
                 return;
             } catch (ConcurrentModificationException | NotFoundException e) {
                 // Someone else moved the record on; read it again.
@@ -376,26 +608,34 @@ final class OsbRecords {
      * Like {@link #update}, but a record the broker confirmed is recreated if a concurrent refused
      * request removed the placeholder meanwhile: the broker has the resource, so must we.
      * {@code reserved} is the record as this request stored it ({@code null} if it did not): in the
-     * usual case nothing touched it since, and it needs no read first.
+     * usual case nothing touched it since, and it needs no read first. {@code op} is stored in the
+     * same transaction.
      */
-    private static <T extends Entity> void upsert(Repository<T> repo, T placeholder, T reserved,
+    private <T extends Entity> void upsert(Repository<T> repo, T placeholder, T reserved, Operation op,
             UnaryOperator<T> change) {
         if (reserved != null) {
             try {
-                repo.update(change.apply(reserved));
+                ctx.store().inTransaction(tx -> {
+                    tx.repository(repo.type()).update(change.apply(reserved));
+                    return OsbOperations.put(tx, op);
+                });
                 return;
             } catch (ConcurrentModificationException | NotFoundException e) {
                 // Someone else moved the record on or removed it; read it below.
             }
         }
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-            Optional<T> current = repo.get(placeholder.id());
             try {
-                if (current.isEmpty()) {
-                    repo.create(change.apply(placeholder));
-                } else {
-                    repo.update(change.apply(current.get()));
-                }
+                ctx.store().inTransaction(tx -> {
+                    Repository<T> inTx = tx.repository(repo.type());
+                    Optional<T> current = inTx.get(placeholder.id());
+                    if (current.isEmpty()) {
+                        inTx.create(change.apply(placeholder));
+                    } else {
+                        inTx.update(change.apply(current.get()));
+                    }
+                    return OsbOperations.put(tx, op);
+                });
                 return;
             } catch (ConcurrentModificationException | NotFoundException | UniqueViolationException e) {
                 // Raced with another request on the same id; read it again.

@@ -15,6 +15,7 @@ import org.servicemanager.api.ConcurrentModificationException;
 import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.model.Entity;
 import org.servicemanager.api.model.LastOperation;
+import org.servicemanager.api.model.Operation;
 import org.servicemanager.api.model.OperationState;
 import org.servicemanager.api.model.OperationType;
 import org.servicemanager.api.model.ServiceBinding;
@@ -145,7 +146,8 @@ public final class PlaceholderSweep {
         }
         try {
             return Optional.of(repo.update(withOperation(record, new LastOperation(OperationType.CREATE,
-                    OperationState.IN_PROGRESS, null, OsbRecords.RESOLVING, null))));
+                    OperationState.IN_PROGRESS, null, OsbRecords.RESOLVING,
+                    OsbRecords.operationOf(record).operationId()))));
         } catch (ConcurrentModificationException | NotFoundException e) {
             return Optional.empty();
         }
@@ -154,7 +156,8 @@ public final class PlaceholderSweep {
     /** Takes the mark off a placeholder the sweep left as it was, so that creates need not wait out the lease. */
     private <T extends Entity> void unmark(Repository<T> repo, T marked) {
         if (OsbRecords.operationOf(marked).type() == OperationType.CREATE) {
-            change(repo, marked, r -> withOperation(r, LastOperation.inProgress(OperationType.CREATE, null)));
+            change(repo, marked, r -> withOperation(r, LastOperation.inProgress(OperationType.CREATE, null)
+                    .withOperationId(OsbRecords.operationOf(r).operationId())));
         }
     }
 
@@ -195,9 +198,10 @@ public final class PlaceholderSweep {
         OperationState state = last.status() == 200 ? OsbRecords.state(last.text("state")) : null;
         if (state == OperationState.SUCCEEDED || (tellsNothing(last, state) && t.plan().offering().instancesRetrievable()
                 && succeeds(call(t, "GET", t.path(), null)))) {
-            return change(repo, instance, i -> i.withUsable(true).asReady().withOperation(
-                    new LastOperation(OperationType.CREATE, OperationState.SUCCEEDED, null,
-                            BY_SWEEP + "the broker holds the instance", null), ctx.now()));
+            String held = BY_SWEEP + "the broker holds the instance";
+            return records.resolved(repo, instance, OperationState.SUCCEEDED, held, false,
+                    opId -> i -> i.withUsable(true).asReady().withOperation(new LastOperation(OperationType.CREATE,
+                            OperationState.SUCCEEDED, null, held, opId), ctx.now()), null);
         }
         return settle(repo, instance, t, last, state);
     }
@@ -226,8 +230,10 @@ public final class PlaceholderSweep {
         OperationState state = last.status() == 200 ? OsbRecords.state(last.text("state")) : null;
         if (state == OperationState.SUCCEEDED || (tellsNothing(last, state) && t.plan().offering().bindingsRetrievable()
                 && succeeds(call(t, "GET", t.path(), null)))) {
-            return change(repo, binding, b -> b.asReady().withOperation(new LastOperation(OperationType.CREATE,
-                    OperationState.SUCCEEDED, null, BY_SWEEP + "the broker holds the binding", null), ctx.now()));
+            String held = BY_SWEEP + "the broker holds the binding";
+            return records.resolved(repo, binding, OperationState.SUCCEEDED, held, false,
+                    opId -> b -> b.asReady().withOperation(new LastOperation(OperationType.CREATE,
+                            OperationState.SUCCEEDED, null, held, opId), ctx.now()), null);
         }
         return settle(repo, binding, t, last, state);
     }
@@ -242,14 +248,17 @@ public final class PlaceholderSweep {
     private <T extends Entity> boolean settle(Repository<T> repo, T record, Target t, Answer last,
             OperationState state) {
         if (state == OperationState.FAILED) {
-            return change(repo, record, r -> withOperation(r, new LastOperation(OperationType.CREATE,
-                    OperationState.FAILED, null, BY_SWEEP + "last_operation says failed", null)));
+            String failed = BY_SWEEP + "last_operation says failed";
+            return records.resolved(repo, record, OperationState.FAILED, failed, false,
+                    opId -> r -> withOperation(r, new LastOperation(OperationType.CREATE, OperationState.FAILED, null,
+                            failed, opId)), null);
         }
         if (state == OperationState.IN_PROGRESS || last.status() >= 500) {
             return false;
         }
         if (last.status() == 410) {
-            return records.drop(repo, record);
+            return records.resolved(repo, record, OperationState.FAILED, BY_SWEEP + OsbRecords.GONE, false, null,
+                    null);
         }
         return mitigate(repo, record, t);
     }
@@ -263,11 +272,17 @@ public final class PlaceholderSweep {
         if (deleted.status() == 200 || deleted.status() == 410) {
             LOG.info("removed the record of '{}' after broker '{}' confirmed its delete (orphan mitigation)",
                     record.id(), t.broker().name());
-            return records.drop(repo, record);
+            return records.resolved(repo, record, OperationState.FAILED, BY_SWEEP + "the create got no answer; "
+                    + "the broker confirmed its delete (orphan mitigation)", true, null, null);
         }
         if (deleted.status() == 202) {
-            return change(repo, record, r -> withOperation(r, new LastOperation(OperationType.DELETE,
-                    OperationState.IN_PROGRESS, deleted.text("operation"), BY_SWEEP + "orphan mitigation", null)));
+            // The delete is an operation of its own, followed like a platform's deprovision.
+            Operation deleting = OsbOperations.polling(records.operationOfSweep(record, OperationType.DELETE),
+                    deleted.text("operation"), ctx.now());
+            return records.resolved(repo, record, OperationState.FAILED, BY_SWEEP + "the create got no answer; "
+                    + "orphan mitigation is deleting it at the broker", true,
+                    opId -> r -> withOperation(r, new LastOperation(OperationType.DELETE, OperationState.IN_PROGRESS,
+                            deleted.text("operation"), BY_SWEEP + "orphan mitigation", deleting.id())), deleting);
         }
         LOG.warn("broker '{}' answered the orphan mitigation of '{}' with HTTP {}; trying again later",
                 t.broker().name(), record.id(), deleted.status());
