@@ -43,6 +43,23 @@ public final class BrokerSecrets {
                 decrypt(sealed.token()), sealed.tlsClientCertificate(), decrypt(sealed.tlsClientKey()));
     }
 
+    /**
+     * Seals any secret text (a binding's credentials as JSON) with the same cipher as broker
+     * credentials, so one key protects every secret in the store.
+     */
+    public String sealText(String plain) {
+        return encrypt(plain);
+    }
+
+    /**
+     * Opens text {@link #sealText} sealed; {@code null} stays {@code null}.
+     *
+     * @throws IllegalArgumentException if it was sealed with another key or altered
+     */
+    public String openText(String sealed) {
+        return decrypt(sealed);
+    }
+
     private String encrypt(String value) {
         return value == null ? null : cipher.encrypt(value);
     }
