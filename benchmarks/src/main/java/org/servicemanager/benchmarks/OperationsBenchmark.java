@@ -109,10 +109,12 @@ final class OperationsBenchmark {
         long eventsBefore = broker.events().size();
         int pollsBefore = broker.polls();
         int provisionsBefore = broker.provisions();
+        long cpuBefore = processCpuNanos();
         long startNanos = System.nanoTime();
         List<Integer> statuses = provisionAll(client, admin, "bench", count, planId);
         long acceptedNanos = System.nanoTime();
         long doneNanos = awaitSucceeded(store, WARMUP + count, Duration.ofSeconds(120 + 20 * pollMillis / 1000));
+        long cpuNanos = processCpuNanos() - cpuBefore;
         long statements = counting.statements();
         long commits = counting.commits();
         long rollbacks = counting.rollbacks();
@@ -132,6 +134,8 @@ final class OperationsBenchmark {
                         + " %.2fx; last success answered by the broker %.3f s before the store showed all%n",
                 count, seconds, minimum, SUCCESS_ON_POLL, pollMillis, seconds / minimum,
                 (doneNanos - broker.lastSuccessNanos()) / 1e9);
+        System.out.printf("CPU of this JVM (Service Manager, client and broker; not PostgreSQL) during the run:"
+                + " %.1f ms per operation%n", cpuNanos / 1e6 / count);
         System.out.printf("broker: %d provisions, %d last_operation polls (%.2f per operation; minimum %d),"
                 + " %d polls after success in the next %d ms%n", provisions, polls, polls / (double) count,
                 SUCCESS_ON_POLL, pollsAfterSuccess, 3 * pollMillis);
@@ -215,6 +219,11 @@ final class OperationsBenchmark {
             }
             Thread.sleep(20);
         }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static String summarize(List<Integer> statuses) {
