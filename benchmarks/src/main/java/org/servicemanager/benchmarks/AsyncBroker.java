@@ -88,7 +88,7 @@ final class AsyncBroker implements AutoCloseable {
         String method = exchange.getRequestMethod();
         if (method.equals("PUT") && !rest.contains("/")) {
             provisions.incrementAndGet();
-            events.add(new CountingDataSource.Traced(System.nanoTime(), ">> broker got PUT (answers 202)"));
+            events.add(new CountingDataSource.Traced(System.nanoTime(), ">> broker got PUT (answers 202)", "broker"));
             pollsByInstance.putIfAbsent(rest, new AtomicInteger());
             reply(exchange, 202, "{\"operation\":\"provision-" + rest + "\"}");
         } else if (method.equals("GET") && rest.endsWith("/last_operation")) {
@@ -101,7 +101,7 @@ final class AsyncBroker implements AutoCloseable {
             }
             int n = counter.incrementAndGet();
             events.add(new CountingDataSource.Traced(System.nanoTime(), ">> broker got poll " + n + " (answers "
-                    + (n < successOnPoll ? "in progress" : "succeeded") + ")"));
+                    + (n < successOnPoll ? "in progress" : "succeeded") + ")", "broker"));
             if (n < successOnPoll) {
                 reply(exchange, 200, "{\"state\":\"in progress\"}");
                 return;

@@ -40,7 +40,7 @@ final class CountingDataSource {
     private volatile boolean tracing;
 
     /** A counted statement (or {@code COMMIT}/{@code ROLLBACK}) with when it was sent. */
-    record Traced(long nanos, String sql) {
+    record Traced(long nanos, String sql, String thread) {
     }
 
     CountingDataSource(DataSource delegate) {
@@ -80,7 +80,7 @@ final class CountingDataSource {
     /** Statement counts by statement text (whitespace collapsed), sorted by text. */
     Map<String, Long> bySql() {
         Map<String, Long> copy = new TreeMap<>();
-        bySql.forEach((sql, n) -> copy.put(sql, n.sum()));
+        bySql.forEach((sql, n) -> copy.merge(sql.replaceAll("\\s+", " ").trim(), n.sum(), Long::sum));
         return copy;
     }
 
@@ -150,7 +150,8 @@ final class CountingDataSource {
             return;
         }
         statements.addAndGet(n);
-        String key = sql == null ? "(unknown)" : sql.replaceAll("\\s+", " ").trim();
+        // Keyed by the text as sent (cheap); collapsed for reading in bySql().
+        String key = sql == null ? "(unknown)" : sql;
         bySql.computeIfAbsent(key, k -> new LongAdder()).add(n);
         for (int i = 0; i < n; i++) {
             traceOne(key);
@@ -159,7 +160,8 @@ final class CountingDataSource {
 
     private void traceOne(String sql) {
         if (tracing) {
-            trace.add(new Traced(System.nanoTime(), sql));
+            trace.add(new Traced(System.nanoTime(), sql.replaceAll("\\s+", " ").trim(),
+                    Thread.currentThread().getName()));
         }
     }
 

@@ -170,8 +170,8 @@ final class OperationsBenchmark {
         all.sort(Comparator.comparingLong(CountingDataSource.Traced::nanos));
         System.out.println("timeline of the operation (ms since the POST; statements as sent):");
         for (CountingDataSource.Traced t : all) {
-            System.out.printf("  %8.1f  %s%n", (t.nanos() - startNanos) / 1e6, t.sql().startsWith(">>") ? t.sql()
-                    : CountingDataSource.shortForm(t.sql()));
+            System.out.printf("  %8.1f  %-22s %s%n", (t.nanos() - startNanos) / 1e6, t.thread(),
+                    t.sql().startsWith(">>") ? t.sql() : CountingDataSource.shortForm(t.sql()));
         }
     }
 
