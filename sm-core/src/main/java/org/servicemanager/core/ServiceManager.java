@@ -123,11 +123,6 @@ public final class ServiceManager implements AutoCloseable {
                     }
                 });
         ServiceManagerPlatform.ensure(ctx);
-        if (b.operationLease != null && b.operationLease.compareTo(b.brokerReadTimeout) <= 0) {
-            throw new IllegalStateException("operationLease (" + b.operationLease + ") must be greater than "
-                    + "brokerReadTimeout (" + b.brokerReadTimeout + "): a node must still hold an operation when "
-                    + "the broker's answer arrives");
-        }
         Duration lease = b.operationLease != null ? b.operationLease : b.brokerReadTimeout.plus(Duration.ofMinutes(1));
         this.operations = new OperationEngine(ctx, new EngineOptions(b.operationsPollInterval,
                 b.operationsRetryInterval, b.operationsMaxPollingDuration, b.operationRetention, lease,
@@ -355,7 +350,8 @@ public final class ServiceManager implements AutoCloseable {
     }
 
     /**
-     * Stops the placeholder sweep (a sweep waiting for a broker is interrupted) and the threads and
+     * Stops the placeholder sweep (a sweep waiting for a broker is interrupted), the operations
+     * scheduler (releasing this node's leases, so other nodes carry on at once) and the threads and
      * HTTP clients that call brokers, so that nothing of this Service Manager outlives it (a web
      * application can be redeployed without leaking its class loader). Calls still waiting for a
      * broker complete; new ones fail. The store belongs to the host, which closes it. Idempotent.
@@ -685,6 +681,11 @@ public final class ServiceManager implements AutoCloseable {
         public ServiceManager build() {
             if (store == null) {
                 throw new IllegalStateException("a store is required: call store(...)");
+            }
+            // Before anything starts a thread: a node must still hold an operation when the broker's answer arrives.
+            if (operationLease != null && operationLease.compareTo(brokerReadTimeout) <= 0) {
+                throw new IllegalStateException("operationLease (" + operationLease + ") must be greater than "
+                        + "brokerReadTimeout (" + brokerReadTimeout + ")");
             }
             if (adminHashes.isEmpty() && !authenticationDisabled) {
                 throw new IllegalStateException(

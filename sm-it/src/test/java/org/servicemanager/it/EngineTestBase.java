@@ -36,6 +36,7 @@ import org.servicemanager.api.model.ServicePlan;
 import org.servicemanager.api.query.PageRequest;
 import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityTypes;
+import org.servicemanager.api.store.Store;
 import org.servicemanager.core.EngineAccess;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.core.SmRequest;
@@ -66,7 +67,7 @@ abstract class EngineTestBase {
     static final ObjectMapper JSON = new ObjectMapper();
 
     final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
-    final MemoryStore store = new MemoryStore();
+    final Store store = newStore();
     final List<ServiceManager> nodes = new ArrayList<>();
     WireMockServer broker;
     ServiceManager sm;
@@ -107,15 +108,35 @@ abstract class EngineTestBase {
             node.close();
         }
         broker.stop();
+        store.close();
+    }
+
+    /** The store all nodes share: a memory store, unless a subclass runs on another. */
+    Store newStore() {
+        return new MemoryStore();
     }
 
     /** A Service Manager node on the shared store and clock. */
     ServiceManager node() {
-        ServiceManager node = ServiceManager.builder().store(store).clock(clock).encryptionKey(KEY)
+        ServiceManager node = ServiceManager.builder().store(store).clock(nodeClock()).encryptionKey(KEY)
                 .disableAuthentication().brokerReadTimeout(READ_TIMEOUT).brokerConnectTimeout(READ_TIMEOUT)
-                .operationsPollInterval(POLL).operationsRetryInterval(RETRY).operationsInBackground(false).build();
+                .operationsPollInterval(pollInterval()).operationsRetryInterval(RETRY)
+                .operationsInBackground(background()).build();
         nodes.add(node);
         return node;
+    }
+
+    /** The clock of the nodes: the test's, unless they work in the background. */
+    java.time.Clock nodeClock() {
+        return clock;
+    }
+
+    Duration pollInterval() {
+        return POLL;
+    }
+
+    boolean background() {
+        return false;
     }
 
     static ResponseDefinitionBuilder json(int status, String body) {

@@ -329,4 +329,24 @@ class OperationProvisionTest extends EngineTestBase {
         assertThat(operation(started.operation().id()).deletionScheduled()).isNull();
         assertThat(instance(instance.id())).isEmpty();
     }
+
+    @Test
+    @DisplayName("a last_operation answered 500 or with garbage is asked again later, and the operation goes on")
+    void pollFailuresRetried() {
+        Started started = provision(small, json(202, "{}"));
+        String id = started.operation().resourceId();
+        stub(get(urlPathEqualTo(instancePath(id) + "/last_operation")).willReturn(json(500, "{}")));
+        settled(started.settled());
+
+        assertThat(after(POLL)).isEqualTo(1);
+        stub(get(urlPathEqualTo(instancePath(id) + "/last_operation")).willReturn(json(200, "not json")));
+        assertThat(after(POLL)).isZero();
+        assertThat(after(POLL)).isEqualTo(1);
+        stub(get(urlPathEqualTo(instancePath(id) + "/last_operation"))
+                .willReturn(json(200, "{\"state\":\"succeeded\"}")));
+        assertThat(after(POLL.multipliedBy(2))).isEqualTo(1);
+
+        assertThat(instance(id).orElseThrow().ready()).isTrue();
+        broker.verify(0, deleteRequestedFor(anyUrl()));
+    }
 }

@@ -109,6 +109,16 @@ class StandaloneServerTest {
                         + "'");
     }
 
+    @ParameterizedTest(name = "{0}=''{1}''")
+    @org.junit.jupiter.params.provider.CsvSource({"SM_OPERATIONS_POLL_SECONDS, 0", "SM_OPERATIONS_RETRY_SECONDS, -1",
+            "SM_OPERATIONS_MAX_POLLING_MINUTES, a day", "SM_OPERATIONS_RETENTION_DAYS, 1000001"})
+    @DisplayName("rejects an operations setting that is not a positive integer, naming it")
+    void badOperationsSetting(String name, String value) {
+        assertThatThrownBy(() -> StandaloneServer.start(Map.of("SM_STORAGE", "memory", "SM_PORT", "0", name, value)))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessage(name + " must be an integer between 1 and 1000000, was '" + value + "'");
+    }
+
     @Test
     @DisplayName("serves GET /v1/notifications as a WebSocket to a platform")
     void notificationsWebSocket() throws Exception {

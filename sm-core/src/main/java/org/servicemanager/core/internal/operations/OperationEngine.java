@@ -16,7 +16,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.servicemanager.api.BrokerException;
 import org.servicemanager.api.BrokerRejectedException;
@@ -709,9 +708,11 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         if (target.isEmpty()) {
             // The record went (a delete took it over, or it was removed): nothing left to do for it.
             Instant now = ctx.now();
-            Operation ended = op.inProgress() ? op.withState(OperationState.FAILED,
-                    "the " + (Operation.SERVICE_BINDINGS.equals(op.resourceType()) ? "binding" : "instance")
-                            + " was removed meanwhile", op.errors(), now) : op;
+            String what = Operation.SERVICE_BINDINGS.equals(op.resourceType()) ? "binding" : "instance";
+            Operation ended = !op.inProgress() ? op
+                    : op.type() == OperationType.DELETE
+                    ? op.withState(OperationState.SUCCEEDED, "the " + what + " was removed meanwhile", List.of(), now)
+                    : op.withState(OperationState.FAILED, "the " + what + " was removed meanwhile", op.errors(), now);
             next(ended, Step.DONE, null, op.attempts(), r -> r);
             return;
         }
@@ -799,7 +800,9 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             failed(op, new Failure(error, null, true));
             return;
         }
-        Duration delay = state == OperationState.IN_PROGRESS ? pollDelay(polls, answer) : backoff(polls);
+        // A broker that failed to answer is asked again later than one still working, never sooner.
+        Duration delay = state == OperationState.IN_PROGRESS ? pollDelay(polls, answer)
+                : pollDelay(polls, null).multipliedBy(2);
         Instant due = now.plus(delay);
         if (op.pollUntil() != null) {
             due = min(due, op.pollUntil());
@@ -867,7 +870,8 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             next(op.withPolling(null, null), Step.MITIGATE, now.plus(backoff(1)), 1, r -> r);
             return;
         }
-        Duration delay = state == OperationState.IN_PROGRESS ? pollDelay(polls, answer) : backoff(polls);
+        Duration delay = state == OperationState.IN_PROGRESS ? pollDelay(polls, answer)
+                : pollDelay(polls, null).multipliedBy(2);
         next(op, Step.MITIGATE_POLL, now.plus(delay), polls, r -> r);
     }
 
