@@ -298,6 +298,72 @@ class PlatformEndToEndTest extends PlatformApiTestBase {
     }
 
     @Test
+    @DisplayName("a name used by another platform's instance is free for a service-manager instance")
+    void nameOfOtherPlatform() {
+        String osbInstance = provisioned(osbA, "small");
+        String name = instanceRecord(osbInstance).json().get("name").asText();
+        ApiResponse response = provision(name, "small");
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+        assertThat(response.json().get("name").asText()).isEqualTo(name);
+    }
+
+    @Test
+    @DisplayName("a bindable plan of an offering that is not bindable can be bound (the plan decides)")
+    void planOverridesOfferingBindable() {
+        String instanceId = provisioned("basic").get("id").asText();
+        JsonNode binding = bound(instanceId);
+        assertThat(binding.get("ready").asBoolean()).isTrue();
+    }
+
+    @Test
+    @DisplayName("GET parameters of a binding answers the broker's binding parameters")
+    void bindingParameters() {
+        String instanceId = provisioned("small").get("id").asText();
+        String bindingId = bound(instanceId).get("id").asText();
+        ApiResponse response = admin.get("/v1/service_bindings/" + bindingId + "/parameters");
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        assertThat(response.json().isObject()).isTrue();
+        assertThat(stage.broker.requests().stream().anyMatch(r -> r.method().equals("GET")
+                && r.path().endsWith("/service_bindings/" + bindingId))).isTrue();
+    }
+
+    @Test
+    @DisplayName("a PATCH with async=true answers 202 with Location; the operation then succeeds")
+    void asyncPatch() {
+        String instanceId = provisioned("small").get("id").asText();
+        ApiResponse response = admin.patch("/v1/service_instances/" + instanceId + "?async=true",
+                json("service_plan_id", stage.plan("large")));
+        assertAccepted(response, "/v1/service_instances/" + instanceId);
+        JsonNode operation = settled(response.header("Location").orElseThrow());
+        assertThat(operation.get("type").asText()).isEqualTo("update");
+        assertThat(operation.get("state").asText()).isEqualTo("succeeded");
+        assertThat(instanceRecord(instanceId).json().get("service_plan_id").asText()).isEqualTo(stage.plan("large"));
+    }
+
+    @Test
+    @DisplayName("a broker's 500 on a synchronous provision is 502 BrokerError; the operation records the failure")
+    void brokerServerError() {
+        stage.osb.failNextCall(FakeOsbService.Failure.SERVER_ERROR);
+        String name = unique("inst");
+        ApiResponse response = admin.withHeader("X-Correlation-ID", "corr-500-1").post("/v1/service_instances",
+                json("name", name, "service_plan_id", stage.plan("small")));
+        assertError(response, 502, "BrokerError");
+        JsonNode operation = items("/v1/operations?fieldQuery=" + q("correlation_id eq 'corr-500-1'")).get(0);
+        assertThat(operation.get("state").asText()).isEqualTo("failed");
+        assertThat(operation.at("/errors/0/error").asText()).isNotBlank();
+    }
+
+    @Test
+    @DisplayName("a PATCH to a plan of the offering that service-manager may not see is 400")
+    void patchToInvisiblePlan() {
+        String instanceId = provisioned("small").get("id").asText();
+        stage.broker.clearRequests();
+        assertError(admin.patch("/v1/service_instances/" + instanceId, json("service_plan_id",
+                stage.plan("secret-db"))), 400, "BadRequest");
+        assertThat(stage.osbCalls()).isEmpty();
+    }
+
+    @Test
     @Disabled("needs cascade delete in the engine")
     @DisplayName("DELETE with cascade=true answers 202 with the Location of the root operation, which succeeds")
     void cascadeInstance() {

@@ -30,7 +30,7 @@ import org.servicemanager.core.internal.json.JsonInput;
  * {@code /v1/service_bindings}: administrators bind and unbind instances of the platform
  * {@code service-manager} through {@link PlatformOperations}, and read every binding. The
  * credentials the broker returned are stored sealed and shown only by the creating call and the
- * single GET, never in lists.
+ * single GET, never in lists. Thread-safe.
  */
 final class BindingsApi extends ResourceApi<ServiceBinding> {
     private static final List<String> READ_ONLY_FIELDS = List.of("platform_id", "ready", "context", "credentials",

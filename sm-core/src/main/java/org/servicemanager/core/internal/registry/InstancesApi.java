@@ -31,7 +31,8 @@ import org.servicemanager.core.internal.json.JsonInput;
  * {@code /v1/service_instances}: administrators provision, update and deprovision through the
  * Service Manager acting as the platform {@code service-manager} (the work itself is the
  * {@link PlatformOperations}' job), and read every instance, also those that platforms made
- * through the OSB face; of those, only the labels may be changed here.
+ * through the OSB face; of those, only the labels may be changed here. Stateless apart from its
+ * collaborators; thread-safe.
  */
 final class InstancesApi extends ResourceApi<ServiceInstance> {
     /** Fields the Service Manager sets itself; a client sending them would expect an effect there is not. */

@@ -13,7 +13,7 @@ import org.servicemanager.core.internal.json.EntityJson;
 /**
  * {@code /v1/operations} (administrators; queries and paging like every list) and the operations
  * of one resource, {@code /v1/<type>/{id}/operations/{op_id}}, which stay readable after the
- * resource is gone (that is how a client learns that an asynchronous delete succeeded).
+ * resource is gone (that is how a client learns that an asynchronous delete succeeded). Thread-safe.
  */
 final class OperationsApi extends ResourceApi<Operation> {
     OperationsApi(Context ctx) {
