@@ -224,6 +224,22 @@ class OsbOperationsTest extends OsbTestBase {
         assertThat(instance(id).ready()).isTrue();
     }
 
+    @Test
+    @DisplayName("a record from before operations were stored (no operation id) still follows last_operation")
+    void recordWithoutOperationId() {
+        stage.osb.asynchronous(0);
+        String id = provisionedAsync("corr-old");
+        ServiceInstance old = instance(id);
+        server.sm().store().repository(EntityTypes.SERVICE_INSTANCES).update(old.withOperation(
+                old.lastOperation().withOperationId(null), old.updatedAt()));
+
+        assertThat(poll(stage.instance(id))).isEqualTo("succeeded");
+
+        assertThat(instance(id).ready()).isTrue();
+        assertThat(instance(id).lastOperation().state()).isEqualTo(OperationState.SUCCEEDED);
+        assertThat(instance(id).lastOperation().operationId()).isNull();
+    }
+
     // ---- update --------------------------------------------------------------------------------
 
     @Test

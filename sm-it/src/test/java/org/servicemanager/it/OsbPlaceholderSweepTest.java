@@ -389,6 +389,23 @@ class OsbPlaceholderSweepTest extends OsbTestBase {
     }
 
     @Test
+    @DisplayName("a provision the broker does not answer in time is a failed operation (BrokerTimeout); the sweep "
+            + "later removes the placeholder the broker does not hold")
+    void timedOutProvisionOperation() {
+        String id = unique("i");
+        stage.osb.slowness(READ_TIMEOUT.plusSeconds(1)).failNextCall(Failure.TIMEOUT);
+        assertThat(osbA.put(stage.instance(id), provisionBody("small")).status()).isEqualTo(504);
+
+        assertThat(operations(id)).singleElement().satisfies(op -> {
+            assertThat(op.state()).isEqualTo(OperationState.FAILED);
+            assertThat(op.errors()).extracting(e -> e.error()).containsExactly("BrokerTimeout");
+        });
+        assertThat(sweep()).isEqualTo(1);
+        assertThat(instanceRecord(id).status()).isEqualTo(404);
+        assertThat(operations(id)).singleElement().satisfies(op -> assertThat(op.description()).contains("410"));
+    }
+
+    @Test
     @DisplayName("a placeholder from before operations were stored gets one when the sweep resolves it")
     void sweepMakesAnOperationForOldRecords() {
         String id = instancePlaceholder(stage, "small");
