@@ -10,6 +10,7 @@ import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -23,6 +24,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.servicemanager.api.model.Operation;
+import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.standalone.OperationsApi.Started;
 import org.servicemanager.storage.jdbc.RootSafeBinaryResolver;
 import org.servicemanager.test.broker.Reply;
@@ -95,6 +98,15 @@ class OperationsTwoNodesTest {
                 long window = System.nanoTime();
                 Thread.sleep(3 * LeasedNode.POLL.toMillis());
                 double intervals = (System.nanoTime() - window) / (double) LeasedNode.POLL.toNanos();
+                // The store says the same: one node (A, which started them) holds every lease, unexpired.
+                Set<String> owners = new HashSet<>();
+                for (Started s : started) {
+                    Operation operation = nodeB.serviceManager().store().repository(EntityTypes.OPERATIONS)
+                            .get(s.operationId()).orElseThrow();
+                    assertThat(operation.leaseUntil()).as("%s", operation).isAfter(Instant.now());
+                    owners.add(operation.leaseOwner());
+                }
+                assertThat(owners).hasSize(1).doesNotContainNull();
                 for (Started s : started) {
                     assertThat(broker.polls(s.instanceId()) - before.get(s.instanceId()))
                             .as("polls of %s in %.1f poll intervals with both nodes alive", s.instanceId(), intervals)
