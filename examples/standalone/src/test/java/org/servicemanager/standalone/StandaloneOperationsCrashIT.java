@@ -139,6 +139,50 @@ class StandaloneOperationsCrashIT {
         }
     }
 
+    @Test
+    @DisplayName("a deprovision whose broker call is in flight when the process is killed is sent again after the"
+            + " restart; the broker's 410 ends it and the record goes")
+    void deleteInFlightSurvivesKill() throws Exception {
+        try (ScriptedBroker broker = new ScriptedBroker()) {
+            broker.provisionAnswers(Reply.json(201, "{}"))
+                    .deprovisionAnswers(Reply.json(200, "{}").after(Duration.ofSeconds(30)));
+            String instanceId;
+            String location;
+            try (JarProcess first = start("first")) {
+                OperationsApi api = new OperationsApi(baseUrl(first));
+                String planId = api.registerPublicPlan(broker);
+                var created = api.client().post("/v1/service_instances",
+                        "{\"name\":\"doomed\",\"service_plan_id\":\"" + planId + "\"}");
+                assertThat(created.status()).as("%s", created).isEqualTo(201);
+                instanceId = created.text("id");
+                var deleting = api.client().delete("/v1/service_instances/" + instanceId + "?async=true");
+                assertThat(deleting.status()).as("%s", deleting).isEqualTo(202);
+                location = deleting.header("Location").orElseThrow();
+                OperationsApi.await(DEADLINE, () -> "the deprovision at the broker; broker saw " + broker.requests(),
+                        () -> broker.deprovisions().size() == 1);
+                kill(first);
+            }
+            // The broker did delete it; asked again, it answers 410 Gone, which ends a delete successfully.
+            broker.deprovisionAnswers(Reply.json(410, "{}"));
+
+            try (JarProcess second = start("second")) {
+                OperationsApi api = new OperationsApi(baseUrl(second));
+                OperationsApi.await(DEADLINE, () -> "the record gone: " + api.instance(instanceId),
+                        () -> api.instance(instanceId).status() == 404);
+
+                JsonNode operation = api.operation(location);
+                assertThat(operation.get("type").asText()).isEqualTo("delete");
+                assertThat(operation.get("state").asText()).as("%s", operation).isEqualTo("succeeded");
+                assertThat(broker.deprovisions()).as("sent again after the restart").containsExactly(instanceId,
+                        instanceId);
+                assertThat(broker.instances()).isEmpty();
+                assertThat(api.instanceCount()).isZero();
+                second.process().destroy();
+                second.process().waitFor(15, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     private JarProcess start(String name) throws IOException {
         Path jar = Path.of(System.getProperty("sm.standalone.jar", "target/sm-standalone.jar"));
         assertThat(jar).as("the shaded jar, built in the package phase").isRegularFile();
