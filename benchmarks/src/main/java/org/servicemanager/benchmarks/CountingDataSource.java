@@ -23,8 +23,9 @@ import javax.sql.DataSource;
  * A data source around another that counts the SQL statements sent through it, per statement text:
  * every {@code execute}, {@code executeQuery}, {@code executeUpdate} and {@code executeLargeUpdate}
  * counts one, an {@code executeBatch} counts each batched entry (the driver sends each as a statement
- * unless told to rewrite them), and commits and rollbacks are counted apart. Statements run by a
- * thread inside {@link #uncounted(Runnable)} are not counted: the benchmark's own observation of the
+ * unless told to rewrite them), a savepoint set, released or rolled back to counts one (the driver sends
+ * each as a statement), and commits and rollbacks are counted apart. Statements run by a
+ * thread inside {@link #uncounted(Runnable)} are counted apart: the benchmark's own observation of the
  * store must not inflate what it measures. Counting is a JDK dynamic proxy over the JDBC interfaces;
  * anything reached through {@code unwrap} is not counted. Thread-safe.
  */
@@ -35,6 +36,8 @@ final class CountingDataSource {
     private final AtomicLong statements = new AtomicLong();
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong rollbacks = new AtomicLong();
+    private final AtomicLong uncountedStatements = new AtomicLong();
+    private final AtomicLong uncountedEnds = new AtomicLong();
     private final DataSource counting;
     private final Queue<Traced> trace = new ConcurrentLinkedQueue<>();
     private volatile boolean tracing;
@@ -77,6 +80,16 @@ final class CountingDataSource {
         return rollbacks.get();
     }
 
+    /** Statements sent inside {@link #uncounted}, kept apart (to subtract them from the server's count). */
+    long uncountedStatements() {
+        return uncountedStatements.get();
+    }
+
+    /** Commits and rollbacks sent inside {@link #uncounted}. */
+    long uncountedEnds() {
+        return uncountedEnds.get();
+    }
+
     /** Statement counts by statement text (whitespace collapsed), sorted by text. */
     Map<String, Long> bySql() {
         Map<String, Long> copy = new TreeMap<>();
@@ -97,6 +110,8 @@ final class CountingDataSource {
         trace.clear();
         bySql.clear();
         statements.set(0);
+        uncountedStatements.set(0);
+        uncountedEnds.set(0);
         commits.set(0);
         rollbacks.set(0);
     }
@@ -104,11 +119,25 @@ final class CountingDataSource {
     private Connection connection(Connection real) {
         return proxy(Connection.class, real, (target, method, args) -> {
             String name = method.getName();
-            if (!UNCOUNTED.get()) {
-                if (name.equals("commit")) {
+            if (UNCOUNTED.get()) {
+                if (name.equals("commit") || (name.equals("rollback") && args == null)) {
+                    uncountedEnds.incrementAndGet();
+                } else if (name.equals("setSavepoint") || name.equals("releaseSavepoint") || name.equals("rollback")) {
+                    uncountedStatements.incrementAndGet();
+                }
+            } else {
+                // Savepoints are statements on the wire (SAVEPOINT, RELEASE, ROLLBACK TO) though JDBC sends them
+                // through the connection: the store sets one around each call inside a transaction.
+                if (name.equals("setSavepoint")) {
+                    count("SAVEPOINT", 1);
+                } else if (name.equals("releaseSavepoint")) {
+                    count("RELEASE SAVEPOINT", 1);
+                } else if (name.equals("rollback") && args != null && args.length == 1) {
+                    count("ROLLBACK TO SAVEPOINT", 1);
+                } else if (name.equals("commit")) {
                     commits.incrementAndGet();
                     traceOne("COMMIT");
-                } else if (name.equals("rollback")) {
+                } else if (name.equals("rollback") && args == null) {
                     rollbacks.incrementAndGet();
                     traceOne("ROLLBACK");
                 }
@@ -133,10 +162,14 @@ final class CountingDataSource {
                 batched[0]++;
             } else if (name.equals("clearBatch")) {
                 batched[0] = 0;
-            } else if (name.startsWith("execute") && !UNCOUNTED.get()) {
+            } else if (name.startsWith("execute")) {
                 String sql = args != null && args.length > 0 && args[0] instanceof String s ? s : preparedSql;
                 int n = name.equals("executeBatch") || name.equals("executeLargeBatch") ? batched[0] : 1;
-                count(sql, n);
+                if (UNCOUNTED.get()) {
+                    uncountedStatements.addAndGet(n);
+                } else {
+                    count(sql, n);
+                }
             }
             if (name.startsWith("executeBatch") || name.equals("executeLargeBatch")) {
                 batched[0] = 0;

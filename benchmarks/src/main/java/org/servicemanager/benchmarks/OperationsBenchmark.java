@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
 import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.core.ServiceManager;
@@ -46,6 +47,8 @@ final class OperationsBenchmark {
         EmbeddedPostgres embedded = url != null ? null : EmbeddedPostgres.builder()
                 .setPgBinaryResolver(RootSafeBinaryResolver.runningAsRoot()
                         ? RootSafeBinaryResolver.INSTANCE : DefaultPostgresBinaryResolver.INSTANCE)
+                // The server's own count of statements, to check the client-side one.
+                .setServerConfig("shared_preload_libraries", "pg_stat_statements")
                 .start();
         try {
             HikariConfig config = new HikariConfig();
@@ -67,7 +70,7 @@ final class OperationsBenchmark {
                                     + " poll interval %d ms; PostgreSQL %s (pool of 10); %d cores; JDK %s%n", count,
                             SUCCESS_ON_POLL, pollMillis, url != null ? url : "embedded (zonky, default durability)",
                             Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-                    measure(store, counting, broker, server.baseUrl(), count, pollMillis);
+                    measure(store, pool, counting, broker, server.baseUrl(), count, pollMillis);
                 } finally {
                     sm.close();
                     store.close();
@@ -80,7 +83,7 @@ final class OperationsBenchmark {
         }
     }
 
-    private static void measure(JdbcStore store, CountingDataSource counting, AsyncBroker broker,
+    private static void measure(JdbcStore store, DataSource raw, CountingDataSource counting, AsyncBroker broker,
             String baseUrl, int count, long pollMillis) throws Exception {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         Rest admin = new Rest(client, baseUrl, "admin", ADMIN_PASSWORD);
@@ -103,7 +106,11 @@ final class OperationsBenchmark {
         double idleSeconds = (System.nanoTime() - idleStart) / 1e9;
         long idleStatements = counting.statements();
 
+        boolean serverCount = PgStatStatements.enable(raw);
         counting.reset();
+        if (serverCount) {
+            PgStatStatements.reset(raw);
+        }
         boolean timeline = count == 1;
         counting.trace(timeline);
         long eventsBefore = broker.events().size();
@@ -115,6 +122,9 @@ final class OperationsBenchmark {
         long acceptedNanos = System.nanoTime();
         long doneNanos = awaitSucceeded(store, WARMUP + count, Duration.ofSeconds(120 + 20 * pollMillis / 1000));
         long cpuNanos = processCpuNanos() - cpuBefore;
+        PgStatStatements.Totals server = serverCount ? PgStatStatements.read(raw) : null;
+        long observerStatements = counting.uncountedStatements();
+        long observerEnds = counting.uncountedEnds();
         long statements = counting.statements();
         long commits = counting.commits();
         long rollbacks = counting.rollbacks();
@@ -144,6 +154,21 @@ final class OperationsBenchmark {
                         + " statements per operation%n", statements, statements / (double) count, commits,
                 commits / (double) count, rollbacks, idleStatements / idleSeconds, idleInRun,
                 (statements - idleInRun) / count);
+        if (server != null) {
+            System.out.printf("pg_stat_statements (the server's count, same span): %d statements less %d of this"
+                            + " benchmark's own store reads = %d (%.1f per operation); transactions (BEGIN) %d less %d = %d%n",
+                    server.statements(), observerStatements, server.statements() - observerStatements,
+                    (server.statements() - observerStatements) / (double) count, server.ends(), observerEnds,
+                    server.ends() - observerEnds);
+            if (Boolean.getBoolean("bench.serverStatements")) {
+                List<Map.Entry<String, Long>> top = new ArrayList<>(server.byQuery().entrySet());
+                top.sort(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()));
+                top.forEach(e -> System.out.printf("  server %6d  %s%n", e.getValue(),
+                        CountingDataSource.shortForm(e.getKey())));
+            }
+        } else {
+            System.out.println("pg_stat_statements: not available on this server; client-side count only");
+        }
         System.out.println("statements per operation by statement:");
         List<Map.Entry<String, Long>> sorted = new ArrayList<>(bySql.entrySet());
         sorted.sort(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()));
