@@ -228,6 +228,8 @@ class InstancesApiTest extends PlatformApiTestBase {
         assertErrorNaming(admin.patch(path, json("colour", "red")), 400, "BadRequest", "'colour'");
         assertErrorNaming(admin.patch(path, json("platform_id", "x")), 400, "BadRequest", "'platform_id'");
         assertErrorNaming(admin.patch(path, json("name", null)), 400, "BadRequest", "'name'");
+        assertErrorNaming(admin.patch(path, json("maintenance_info", null)), 400, "BadRequest", "'maintenance_info'");
+        assertErrorNaming(admin.patch(path + "?async=often", json("name", "x")), 400, "BadRequest", "often");
         assertThat(stage.osbCalls()).isEmpty();
     }
 

@@ -370,4 +370,26 @@ class OperationLifecycleTest extends EngineTestBase {
 
         assertThat(failure(engine.parameters(current, CALLER))).isInstanceOf(BrokerRejectedException.class);
     }
+
+    @Test
+    @DisplayName("a credential fetch the broker fails is retried after the retry interval until it gets them")
+    void fetchRetried() {
+        ServiceInstance instance = provisioned();
+        ServiceBinding binding = newBinding(instance.id());
+        String path = bindingPath(instance.id(), binding.id());
+        stub(put(urlPathEqualTo(path)).willReturn(json(202, "{}")));
+        stub(get(urlPathEqualTo(path + "/last_operation")).willReturn(json(200, "{\"state\":\"succeeded\"}")));
+        stub(get(urlPathEqualTo(path)).willReturn(json(503, "{}")));
+        settled(engine.bind(binding, null, CALLER).settled());
+
+        after(POLL);
+        assertThat(binding(binding.id()).orElseThrow().ready()).isFalse();
+        stub(get(urlPathEqualTo(path)).willReturn(json(200, "{\"credentials\":{\"u\":\"v\"}}")));
+        assertThat(after(RETRY.minusSeconds(1))).isZero();
+        assertThat(after(Duration.ofSeconds(1))).isEqualTo(1);
+
+        assertThat(binding(binding.id()).orElseThrow().ready()).isTrue();
+        broker.verify(2, getRequestedFor(urlPathEqualTo(path)));
+        broker.verify(0, deleteRequestedFor(anyUrl()));
+    }
 }

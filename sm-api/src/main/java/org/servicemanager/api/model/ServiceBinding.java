@@ -4,8 +4,9 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * A binding of a service instance, created by the platform that owns the instance. Its
- * credentials are never stored: they go from the broker to the platform and nowhere else.
+ * A binding of a service instance, created by the platform that owns the instance. Credentials of
+ * bindings made through the OSB face are never stored: they go from the broker to the platform and
+ * nowhere else. Bindings the Service Manager makes as a platform keep theirs, sealed.
  *
  * @param context      the OSB context the platform sent, as JSON text, or {@code null}
  * @param bindResource the OSB {@code bind_resource}, as JSON text, or {@code null}

@@ -104,8 +104,8 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
         if (!Platform.SERVICE_MANAGER_ID.equals(current.platformId())) {
             return CompletableFuture.completedFuture(patchLabelsOfForeign(call, current, body));
         }
-        if (in.isNull("name") || in.isNull("service_plan_id")) {
-            throw new BadRequestException("fields 'name' and 'service_plan_id' are required and cannot be cleared");
+        if (in.isNull("name") || in.isNull("service_plan_id") || in.isNull("maintenance_info")) {
+            throw new BadRequestException("fields 'name', 'service_plan_id' and 'maintenance_info' cannot be cleared");
         }
         ServiceInstance target = current;
         String name = in.optionalName("name");
