@@ -42,6 +42,38 @@ final class OperationsApi {
         return planId;
     }
 
+    /** The id of the one registered broker. */
+    String brokerId() {
+        return admin.get("/v1/service_brokers").json().at("/items/0/id").asText();
+    }
+
+    /**
+     * Registers a platform and, through the OSB face with its credentials, provisions an instance and
+     * binds it (plan {@code small}); the broker must answer both synchronously.
+     */
+    void platformWithBinding(String platformName, String instanceId, String bindingId) {
+        ApiResponse platform = admin.post("/v1/platforms", "{\"name\":\"" + platformName
+                + "\",\"type\":\"kubernetes\"}");
+        assertThat(platform.status()).as("%s", platform).isEqualTo(201);
+        ApiClient osb = new ApiClient(admin.baseUrl())
+                .withCredentials(platform.json().at("/credentials/basic/username").asText(),
+                        platform.json().at("/credentials/basic/password").asText())
+                .withHeader("X-Broker-API-Version", "2.17");
+        String base = "/v1/osb/" + brokerId() + "/v2/service_instances/" + instanceId;
+        String ids = "\"service_id\":\"fake-service-id\",\"plan_id\":\"" + ScriptedBroker.PLAN_CATALOG_ID + "\"";
+        ApiResponse provisioned = osb.put(base + "?accepts_incomplete=true", "{" + ids
+                + ",\"organization_guid\":\"org-1\",\"space_guid\":\"space-1\",\"context\":{\"platform\":\"kubernetes\"}}");
+        assertThat(provisioned.status()).as("%s", provisioned).isEqualTo(201);
+        ApiResponse bound = osb.put(base + "/service_bindings/" + bindingId, "{" + ids + "}");
+        assertThat(bound.status()).as("%s", bound).isEqualTo(201);
+    }
+
+    /** The id of the platform named so. */
+    String platformId(String name) {
+        return admin.get("/v1/platforms?fieldQuery=" + ApiClient.encode("name eq '" + name + "'")).json()
+                .at("/items/0/id").asText();
+    }
+
     /** {@code POST /v1/service_instances?async=true}: the new instance's id and its operation's path. */
     Started provisionAsync(String name, String planId) {
         ApiResponse answer = admin.post("/v1/service_instances?async=true",

@@ -174,6 +174,51 @@ class OperationsTwoNodesTest {
         }
     }
 
+    @Test
+    @DisplayName("node B finishes the cascade delete of a platform node A was working when it died: the unbind in"
+            + " flight is sent again, then the deprovision, then the platform goes; nothing is left at the broker")
+    void platformCascadeTakenOver() throws Exception {
+        try (ScriptedBroker broker = new ScriptedBroker();
+                LeasedNode nodeB = LeasedNode.start(jdbcUrl, key)) {
+            broker.provisionAnswers(Reply.json(201, "{}"))
+                    // The unbind hangs: node A dies not knowing whether the broker did it.
+                    .unbindAnswers(Reply.json(200, "{}").after(Duration.ofSeconds(30)));
+            LeasedNode.Spawned nodeA = LeasedNode.spawn(jdbcUrl, key, work.resolve("node-a.log"));
+            String instanceId = UUID.randomUUID().toString();
+            String bindingId = UUID.randomUUID().toString();
+            String location;
+            String platformId;
+            try {
+                OperationsApi viaA = new OperationsApi(nodeA.baseUrl());
+                viaA.registerPublicPlan(broker);
+                viaA.platformWithBinding("doomed", instanceId, bindingId);
+                platformId = viaA.platformId("doomed");
+                var deleting = viaA.client().delete("/v1/platforms/" + platformId + "?cascade=true");
+                assertThat(deleting.status()).as("%s", deleting).isEqualTo(202);
+                location = deleting.header("Location").orElseThrow();
+                OperationsApi.await(DEADLINE, () -> "the unbind at the broker; broker saw " + broker.requests(),
+                        () -> broker.unbinds().size() == 1);
+            } finally {
+                nodeA.kill();
+            }
+            broker.unbindAnswers(Reply.json(410, "{}"));
+
+            OperationsApi viaB = new OperationsApi(nodeB.baseUrl());
+            OperationsApi.await(DEADLINE, () -> "the cascade ended on node B: " + viaB.operation(location),
+                    () -> !"in progress".equals(viaB.operation(location).get("state").asText()));
+
+            JsonNode root = viaB.operation(location);
+            assertThat(root.get("state").asText()).as("%s", root).isEqualTo("succeeded");
+            assertThat(viaB.client().get("/v1/platforms/" + platformId).status()).isEqualTo(404);
+            assertThat(viaB.instance(instanceId).status()).isEqualTo(404);
+            assertThat(viaB.client().get("/v1/service_bindings/" + bindingId).status()).isEqualTo(404);
+            assertThat(broker.unbinds()).as("the unbind in flight sent again").containsExactly(bindingId, bindingId);
+            assertThat(broker.deprovisions()).containsExactly(instanceId);
+            assertThat(broker.bindings()).as("nothing left at the broker").isEmpty();
+            assertThat(broker.instances()).as("nothing left at the broker").isEmpty();
+        }
+    }
+
     private static Map<String, Integer> polls(ScriptedBroker broker, List<Started> started) {
         Map<String, Integer> polls = new HashMap<>();
         started.forEach(s -> polls.put(s.instanceId(), broker.polls(s.instanceId())));

@@ -28,6 +28,9 @@ final class ScriptedBroker implements AutoCloseable {
     private final AtomicReference<String> lastOperationState = new AtomicReference<>("in progress");
     private final AtomicReference<Reply> deprovision = new AtomicReference<>(Reply.json(200, "{}"));
     private final Set<String> held = ConcurrentHashMap.newKeySet();
+    private final Set<String> heldBindings = ConcurrentHashMap.newKeySet();
+    private final AtomicReference<Reply> unbind = new AtomicReference<>(Reply.json(200, "{}"));
+    private final List<String> unbinds = new CopyOnWriteArrayList<>();
     private final Map<String, List<Long>> pollNanos = new ConcurrentHashMap<>();
     private final List<String> deprovisions = new CopyOnWriteArrayList<>();
     private final Map<String, List<Long>> deprovisionNanos = new ConcurrentHashMap<>();
@@ -51,6 +54,27 @@ final class ScriptedBroker implements AutoCloseable {
             }
             return reply;
         });
+        bindingRoutes();
+    }
+
+    private void bindingRoutes() {
+        broker.route("PUT", "/v2/service_instances/{instance_id}/service_bindings/{binding_id}", request -> {
+            heldBindings.add(bindingId(request));
+            return Reply.json(201, "{\"credentials\":{\"password\":\"binding-secret\"}}");
+        });
+        broker.route("DELETE", "/v2/service_instances/{instance_id}/service_bindings/{binding_id}", request -> {
+            String id = bindingId(request);
+            unbinds.add(id);
+            Reply reply = unbind.get();
+            if (reply.status() == 200 || reply.status() == 410) {
+                heldBindings.remove(id);
+            }
+            return reply;
+        });
+    }
+
+    private static String bindingId(RecordedRequest request) {
+        return request.path().substring(request.path().lastIndexOf('/') + 1);
     }
 
     private static String instanceId(RecordedRequest request) {
@@ -76,6 +100,21 @@ final class ScriptedBroker implements AutoCloseable {
     ScriptedBroker deprovisionAnswers(Reply reply) {
         deprovision.set(reply);
         return this;
+    }
+
+    ScriptedBroker unbindAnswers(Reply reply) {
+        unbind.set(reply);
+        return this;
+    }
+
+    /** The bindings this broker holds now (a bind answers 201 with credentials). */
+    Set<String> bindings() {
+        return Set.copyOf(heldBindings);
+    }
+
+    /** Every unbind received, by binding id in arrival order. */
+    List<String> unbinds() {
+        return List.copyOf(unbinds);
     }
 
     /** The instances this broker holds now. */
