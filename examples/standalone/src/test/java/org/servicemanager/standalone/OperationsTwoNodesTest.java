@@ -175,6 +175,45 @@ class OperationsTwoNodesTest {
     }
 
     @Test
+    @DisplayName("node B takes over the provisions node A died calling the broker for, once their leases ran out:"
+            + " failed as Interrupted, deleted at the broker, nothing left on either side")
+    void callInFlightTakenOver() throws Exception {
+        try (ScriptedBroker broker = new ScriptedBroker();
+                LeasedNode nodeB = LeasedNode.start(jdbcUrl, key)) {
+            // The broker takes its time: node A dies before any answer, not knowing what the broker did.
+            broker.provisionAnswers(Reply.json(201, "{}").after(Duration.ofSeconds(30)));
+            LeasedNode.Spawned nodeA = LeasedNode.spawn(jdbcUrl, key, work.resolve("node-a.log"));
+            List<Started> started = new ArrayList<>();
+            try {
+                OperationsApi viaA = new OperationsApi(nodeA.baseUrl());
+                String planId = viaA.registerPublicPlan(broker);
+                for (int i = 0; i < OPERATIONS; i++) {
+                    started.add(viaA.provisionAsync("in-flight-" + i, planId));
+                }
+                OperationsApi.await(DEADLINE, () -> "every provision at the broker; broker saw " + broker.requests(),
+                        () -> broker.provisions().size() == OPERATIONS);
+            } finally {
+                nodeA.kill();
+            }
+
+            OperationsApi viaB = new OperationsApi(nodeB.baseUrl());
+            OperationsApi.await(DEADLINE, () -> "every record gone on node B", () -> started.stream().allMatch(
+                    s -> viaB.instance(s.instanceId()).status() == 404));
+
+            for (Started s : started) {
+                JsonNode operation = viaB.operation(s.location());
+                assertThat(operation.get("state").asText()).as("%s", operation).isEqualTo("failed");
+                assertThat(operation.at("/errors/0/error").asText()).as("%s", operation).isEqualTo("Interrupted");
+            }
+            assertThat(broker.deprovisions()).as("each deleted at the broker once").hasSize(OPERATIONS)
+                    .doesNotHaveDuplicates();
+            assertThat(broker.instances()).as("nothing left at the broker").isEmpty();
+            assertThat(viaB.instanceCount()).as("nothing left here").isZero();
+            assertThat(broker.provisions()).as("no provision sent again").hasSize(OPERATIONS);
+        }
+    }
+
+    @Test
     @DisplayName("node B finishes the cascade delete of a platform node A was working when it died: the unbind in"
             + " flight is sent again, then the deprovision, then the platform goes; nothing is left at the broker")
     void platformCascadeTakenOver() throws Exception {
