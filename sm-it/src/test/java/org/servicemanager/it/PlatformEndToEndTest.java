@@ -433,6 +433,42 @@ class PlatformEndToEndTest extends PlatformApiTestBase {
         assertThat(bindingOp.get("resource_type").asText()).isEqualTo("/v1/service_bindings");
     }
 
+    @Test
+    @DisplayName("DELETE with cascade=true while that cascade runs answers 202 with the Location of the same root "
+            + "operation")
+    void repeatedCascade() {
+        String instanceId = provisioned("small").get("id").asText();
+        bound(instanceId);
+        // The broker works asynchronously: the cascade runs for a few polls at least.
+        stage.osb.asynchronous(3);
+        ApiResponse first = admin.delete("/v1/service_instances/" + instanceId + "?cascade=true");
+        assertAccepted(first, "/v1/service_instances/" + instanceId);
+
+        ApiResponse again = admin.delete("/v1/service_instances/" + instanceId + "?cascade=true");
+
+        assertAccepted(again, "/v1/service_instances/" + instanceId);
+        assertThat(again.header("Location")).isEqualTo(first.header("Location"));
+        assertThat(settled(first.header("Location").orElseThrow()).get("state").asText()).isEqualTo("succeeded");
+        assertThat(admin.get("/v1/service_instances/" + instanceId).status()).isEqualTo(404);
+    }
+
+    @Test
+    @DisplayName("while a cascade runs, unbinding one of its bindings or binding the instance is 422 "
+            + "ConcurrentOperation")
+    void callsDuringCascade() {
+        String instanceId = provisioned("small").get("id").asText();
+        String bindingId = bound(instanceId).get("id").asText();
+        stage.osb.asynchronous(3);
+        ApiResponse cascade = admin.delete("/v1/service_instances/" + instanceId + "?cascade=true");
+        assertAccepted(cascade, "/v1/service_instances/" + instanceId);
+
+        assertError(admin.delete("/v1/service_bindings/" + bindingId + "?async=true"), 422, "ConcurrentOperation");
+        assertError(admin.post("/v1/service_bindings", json("name", unique("bind"), "service_instance_id",
+                instanceId)), 422, "ConcurrentOperation");
+
+        assertThat(settled(cascade.header("Location").orElseThrow()).get("state").asText()).isEqualTo("succeeded");
+    }
+
     private String offeringOf(String plan) {
         return admin.get("/v1/service_plans/" + stage.plan(plan)).json().get("service_offering_id").asText();
     }

@@ -133,10 +133,10 @@ final class Cascades {
             List<String> due = new ArrayList<>();
             String rootId = ctx.newId();
             String details = details(caller);
-            int children = spawnInstances(s, platform.id(), rootId, rootId, caller.correlationId(), details, now,
+            int instances = spawnInstances(s, platform.id(), rootId, rootId, caller.correlationId(), details, now,
                     due);
-            Instant rootDue = children == 0 ? now : now.plus(options.retryInterval());
-            if (children == 0) {
+            Instant rootDue = instances == 0 ? now : now.plus(options.retryInterval());
+            if (instances == 0) {
                 due.add(rootId);
             }
             Operation root = s.repository(EntityTypes.OPERATIONS).create(newOperation(rootId, platform.id(),
@@ -185,10 +185,10 @@ final class Cascades {
      */
     private Operation spawnInstance(Store s, ServiceInstance instance, String id, String parentId, String rootId,
             String correlationId, String details, Instant now, List<String> due) {
-        int children = spawnBindings(s, instance.id(), id, rootId, correlationId, details, now, due);
-        Step step = children == 0 ? Step.CALL : Step.CASCADE;
-        Instant at = children == 0 ? now : now.plus(options.retryInterval());
-        if (children == 0) {
+        int bindings = spawnBindings(s, instance.id(), id, rootId, correlationId, details, now, due);
+        Step step = bindings == 0 ? Step.CALL : Step.CASCADE;
+        Instant at = bindings == 0 ? now : now.plus(options.retryInterval());
+        if (bindings == 0) {
             due.add(id);
         }
         Operation op = s.repository(EntityTypes.OPERATIONS).create(newOperation(id, instance.id(),
@@ -197,13 +197,16 @@ final class Cascades {
         return op;
     }
 
-    /** One unbind under {@code parentId} per binding of the instance that no other delete is working on; how many. */
+    /**
+     * One unbind under {@code parentId} per binding of the instance that no other delete is working
+     * on; returns how many bindings the instance has (those others delete too: they are waited for).
+     */
     private int spawnBindings(Store s, String instanceId, String parentId, String rootId, String correlationId,
             String details, Instant now, List<String> due) {
         Repository<ServiceBinding> bindings = s.repository(EntityTypes.SERVICE_BINDINGS);
-        int spawned = 0;
-        for (ServiceBinding binding : bindings.list(Query.fieldEquals("service_instance_id", instanceId),
-                PageRequest.unbounded()).items()) {
+        List<ServiceBinding> found = bindings.list(Query.fieldEquals("service_instance_id", instanceId),
+                PageRequest.unbounded()).items();
+        for (ServiceBinding binding : found) {
             if (beingDeleted(s, binding.lastOperation())) {
                 continue;
             }
@@ -211,24 +214,24 @@ final class Cascades {
                     Operation.SERVICE_BINDINGS, parentId, rootId, correlationId, details, Step.CALL, now, now));
             bindings.update(binding.withOperation(lastOperation(op), now));
             due.add(op.id());
-            spawned++;
         }
-        return spawned;
+        return found.size();
     }
 
-    /** One instance cascade under {@code parentId} per instance of the platform that no other delete is working on. */
+    /**
+     * One instance cascade under {@code parentId} per instance of the platform that no other delete is
+     * working on; returns how many instances the platform has.
+     */
     private int spawnInstances(Store s, String platformId, String parentId, String rootId, String correlationId,
             String details, Instant now, List<String> due) {
-        int spawned = 0;
-        for (ServiceInstance instance : s.repository(EntityTypes.SERVICE_INSTANCES)
-                .list(Query.fieldEquals("platform_id", platformId), PageRequest.unbounded()).items()) {
-            if (beingDeleted(s, instance.lastOperation())) {
-                continue;
+        List<ServiceInstance> found = s.repository(EntityTypes.SERVICE_INSTANCES)
+                .list(Query.fieldEquals("platform_id", platformId), PageRequest.unbounded()).items();
+        for (ServiceInstance instance : found) {
+            if (!beingDeleted(s, instance.lastOperation())) {
+                spawnInstance(s, instance, ctx.newId(), parentId, rootId, correlationId, details, now, due);
             }
-            spawnInstance(s, instance, ctx.newId(), parentId, rootId, correlationId, details, now, due);
-            spawned++;
         }
-        return spawned;
+        return found.size();
     }
 
     /**

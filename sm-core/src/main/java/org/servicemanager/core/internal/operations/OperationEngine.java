@@ -69,7 +69,8 @@ import org.slf4j.LoggerFactory;
  * <p>The work left is a step machine kept in the operation row ({@link Operation#step()}, due at
  * {@link Operation#nextAttemptAt()}): {@link #work} dispatches on the step, and every step handler
  * ends by {@link #next recording the next step} (or none) together with the resource change, in one
- * transaction. A new step (a cascade's) is a new case there and a handler that does the same.
+ * transaction. The cascade step ({@link Cascades}) waits for child operations and then deletes the
+ * resource itself.
  *
  * <p>Leases: the node that starts an operation holds it from the insert on and keeps it while it
  * has further attempts planned; other nodes take an operation only once its lease ran out (a
