@@ -72,7 +72,8 @@ import org.slf4j.LoggerFactory;
  * <p>The work left is a step machine kept in the operation row ({@link Operation#step()}, due at
  * {@link Operation#nextAttemptAt()}): {@link #work} dispatches on the step, and every step handler
  * ends by {@link #next recording the next step} (or none) together with the resource change, in one
- * transaction. A new step (a cascade's) is a new case there and a handler that does the same.
+ * transaction. The cascade step ({@link Cascades}) waits for child operations and then deletes the
+ * resource itself.
  *
  * <p>Leases: the node that starts an operation holds it from the insert on and keeps it while it
  * has further attempts planned; other nodes take an operation only once its lease ran out (a
@@ -105,8 +106,13 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
     private final String node;
     private final BrokerCalls calls;
     private final Repository<Operation> operations;
+    private final Cascades cascades;
     /** Operations this node is working on right now: neither its timers nor its scans take them again. */
     private final Set<String> working = ConcurrentHashMap.newKeySet();
+    /** The work a cascade step started on this thread (its deprovision), which that step's future waits for. */
+    private final ThreadLocal<List<CompletableFuture<Void>>> cascadeWork = new ThreadLocal<>();
+    /** Set when work became free and due at once (a cascade's children, a parent to re-check): {@link #runDue} scans again. */
+    private final java.util.concurrent.atomic.AtomicBoolean rescan = new java.util.concurrent.atomic.AtomicBoolean();
     /** Operations of this node with a local timer pending: the scan leaves them to it. */
     private final Set<String> timed = ConcurrentHashMap.newKeySet();
     /** Work under way (a claim, a broker call, its recording), by operation: what {@link #close()} waits for. */
@@ -134,6 +140,7 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         this.node = Objects.requireNonNull(node, "node");
         this.calls = new BrokerCalls(ctx);
         this.operations = ctx.store().repository(EntityTypes.OPERATIONS);
+        this.cascades = new Cascades(ctx, options, node, this::kick, this::workNow);
         if (!ctx.store().isClustered()) {
             // Nobody else can use this store: leases in it were left by a process that is gone.
             releaseLeases(Query.of(new Criterion.FieldCriterion("lease_until", Operator.GT, List.of(Instant.EPOCH))));
@@ -294,12 +301,12 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
 
     @Override
     public Started cascadeDelete(ServiceInstance instance, Caller caller) {
-        throw new UnsupportedOperationException("cascade delete is not implemented yet");
+        return cascades.start(instance, caller);
     }
 
     @Override
     public Started cascadeDelete(Platform platform, Caller caller) {
-        throw new UnsupportedOperationException("cascade delete is not implemented yet");
+        return cascades.start(platform, caller);
     }
 
     @Override
@@ -701,6 +708,13 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             throw e;
         }
         hold(stored, due);
+        if (due == null) {
+            // A cascade's parent waits for this one: it is re-checked now rather than at its next period.
+            if (stored.parentId() != null) {
+                rescan.set(true);
+            }
+            cascades.childFinished(stored);
+        }
         return stored;
     }
 
@@ -807,6 +821,35 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         }
     }
 
+    /** Works an operation a cascade step just took at step {@code CALL}, as part of that step's work. */
+    private void workNow(Operation op) {
+        CompletableFuture<Void> work = work(op, true);
+        List<CompletableFuture<Void>> step = cascadeWork.get();
+        if (step != null) {
+            step.add(work);
+        } else {
+            track(op.id(), work);
+        }
+    }
+
+    /** Has this node's scheduler take an unleased operation that is due now soon, without waiting for the scan. */
+    private void kick(String id) {
+        if (timers == null || closed) {
+            return;
+        }
+        try {
+            timers.execute(() -> {
+                try {
+                    operations.get(id).ifPresent(this::claimAndWork);
+                } catch (RuntimeException e) {
+                    LOG.warn("working operation {} failed: {}", id, e.toString());
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // Closing: another node (or the next start) carries on.
+        }
+    }
+
     private boolean mine(Operation op) {
         return node.equals(op.leaseOwner());
     }
@@ -819,7 +862,7 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         // Other nodes' expired leases are looked for once: they do not become free within one run.
         for (int round = 0; round < 20; round++) {
             int before = worked;
-            for (CompletableFuture<Boolean> step : startDue(round == 0)) {
+            for (CompletableFuture<Boolean> step : startDue(round == 0 || rescan.getAndSet(false))) {
                 if (Boolean.TRUE.equals(step.join())) {
                     worked++;
                 }
@@ -971,6 +1014,20 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
      * broker call runs on its own; its answer is recorded on a worker.
      */
     private CompletableFuture<Void> work(Operation op, boolean wasMine) {
+        if (op.step() == Step.CASCADE) {
+            // Before the target: a platform's cascade has none, and an instance's may have lost its plan.
+            // The deprovision it may start at once is part of this step's work.
+            List<CompletableFuture<Void>> started = new java.util.ArrayList<>();
+            // It may store children due at once, unleased: the run looks for free work again.
+            rescan.set(true);
+            cascadeWork.set(started);
+            try {
+                cascades.work(op);
+            } finally {
+                cascadeWork.remove();
+            }
+            return CompletableFuture.allOf(started.toArray(new CompletableFuture<?>[0]));
+        }
         Target known = targets.get(op.id());
         Optional<Target> target = known != null ? Optional.of(known) : target(op);
         if (target.isEmpty()) {
@@ -994,7 +1051,8 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                     interrupted(op);
                     return CompletableFuture.completedFuture(null);
                 }
-                call = calls.delete(t, op.correlationId(), null);
+                // A delete whose node died during the call, or a cascade's, which no node made yet.
+                call = calls.delete(t, op.correlationId(), Cascades.originatingIdentity(op));
                 handler = (o, r) -> afterCall(o, t, r.answer(), r.failure());
             }
             case POLL -> {
@@ -1013,11 +1071,7 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                 call = calls.lastOperation(t, op.brokerOperation(), op.correlationId());
                 handler = (o, r) -> mitigatePoll(o, t, r);
             }
-            // A cascade step goes here once cascades exist.
-            case CASCADE -> {
-                LOG.warn("operation {} is a cascade, which this version cannot work", op.id());
-                return CompletableFuture.completedFuture(null);
-            }
+            case CASCADE -> throw new IllegalStateException("a cascade is worked above");
             default -> {
                 next(op, Step.DONE, null, op.attempts(), IDENTITY);
                 return CompletableFuture.completedFuture(null);
