@@ -12,6 +12,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.servicemanager.api.model.OperationState;
 import org.servicemanager.api.model.ServiceInstance;
+import org.servicemanager.api.model.ServiceOffering;
+import org.servicemanager.api.model.ServicePlan;
+import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.storage.jdbc.JdbcStore;
 
@@ -47,10 +50,14 @@ class OperationStatementsOnH2Test extends EngineTestBase {
                 .willReturn(json(200, "{\"state\":\"in progress\"}")).willSetStateTo("third"));
         stub(get(urlPathEqualTo(path + "/last_operation")).inScenario("polls").whenScenarioStateIs("third")
                 .willReturn(json(200, "{\"state\":\"succeeded\"}")));
+        // As the REST API calls it: with the plan and offering it read to check the request.
+        ServicePlan plan = store.repository(EntityTypes.SERVICE_PLANS).get(small).orElseThrow();
+        ServiceOffering offering = store.repository(EntityTypes.SERVICE_OFFERINGS).get(plan.serviceOfferingId())
+                .orElseThrow();
         counting.record();
         long before = counting.statements();
 
-        settled(engine.provision(instance, null, CALLER).settled());
+        settled(engine.provision(instance, plan, offering, null, CALLER).settled());
         long start = counting.statements() - before;
         for (int poll = 0; poll < 3; poll++) {
             clock.advance(POLL);

@@ -179,7 +179,19 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
 
     @Override
     public Started provision(ServiceInstance instance, JsonNode parameters, Caller caller) {
-        Target t = target(instance, null, instance.servicePlanId());
+        return provision(instance, target(instance, null, instance.servicePlanId()), parameters, caller);
+    }
+
+    @Override
+    public Started provision(ServiceInstance instance, ServicePlan plan, ServiceOffering offering,
+            JsonNode parameters, Caller caller) {
+        if (!plan.id().equals(instance.servicePlanId()) || !offering.id().equals(plan.serviceOfferingId())) {
+            return provision(instance, parameters, caller);
+        }
+        return provision(instance, new Target(broker(offering), offering, plan, instance, null), parameters, caller);
+    }
+
+    private Started provision(ServiceInstance instance, Target t, JsonNode parameters, Caller caller) {
         ObjectNode context = BrokerCalls.context(instance.name());
         Instant now = ctx.now();
         Operation op = newOperation(OperationType.CREATE, instance.id(), Operation.SERVICE_INSTANCES, caller, now);
@@ -1302,9 +1314,12 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         ServiceOffering offering = ctx.store().repository(EntityTypes.SERVICE_OFFERINGS)
                 .getWithoutLabels(plan.serviceOfferingId()).orElseThrow(() -> new NotFoundException("service offering '"
                         + plan.serviceOfferingId() + "' not found"));
-        ServiceBroker broker = ctx.store().repository(EntityTypes.SERVICE_BROKERS).getWithoutLabels(offering.brokerId())
+        return new Target(broker(offering), offering, plan, instance, binding);
+    }
+
+    private ServiceBroker broker(ServiceOffering offering) {
+        return ctx.store().repository(EntityTypes.SERVICE_BROKERS).getWithoutLabels(offering.brokerId())
                 .orElseThrow(() -> new NotFoundException("service broker '" + offering.brokerId() + "' not found"));
-        return new Target(broker, offering, plan, instance, binding);
     }
 
     /** The target of a stored operation; empty if its resource (or its plan) is gone. */

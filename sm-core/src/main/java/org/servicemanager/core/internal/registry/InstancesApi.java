@@ -89,7 +89,8 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
                 Platform.SERVICE_MANAGER_ID, Plans.context(name), null,
                 maintenanceInfo != null ? maintenanceInfo : target.plan().maintenanceInfo(), true,
                 LastOperation.inProgress(OperationType.CREATE, null), null, null, labels, now, now, false, 0);
-        PlatformOperations.Started started = operations.provision(instance, parameters, Modes.caller(call));
+        PlatformOperations.Started started = operations.provision(instance, target.plan(), target.offering(),
+                parameters, Modes.caller(call));
         return Modes.answer(call, async, started, path(instance.id()), op -> Responses.json(201, current(instance.id())));
     }
 

@@ -6,6 +6,8 @@ import org.servicemanager.api.model.Operation;
 import org.servicemanager.api.model.Platform;
 import org.servicemanager.api.model.ServiceBinding;
 import org.servicemanager.api.model.ServiceInstance;
+import org.servicemanager.api.model.ServiceOffering;
+import org.servicemanager.api.model.ServicePlan;
 
 /**
  * What the REST API on instances and bindings asks of the Service Manager acting as a platform: it
@@ -38,6 +40,15 @@ public interface PlatformOperations {
      * its plan checked by the caller). {@code parameters} go to the broker only, never to the store.
      */
     Started provision(ServiceInstance instance, JsonNode parameters, Caller caller);
+
+    /**
+     * {@link #provision(ServiceInstance, JsonNode, Caller)} with the instance's plan and its offering
+     * as the caller read them already (in this request), so the engine need not read them again.
+     */
+    default Started provision(ServiceInstance instance, ServicePlan plan, ServiceOffering offering,
+            JsonNode parameters, Caller caller) {
+        return provision(instance, parameters, caller);
+    }
 
     /**
      * Updates {@code current} to {@code target} (name, plan, maintenance info, labels as they are to
