@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import java.util.UUID;
+import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -31,11 +32,16 @@ class OperationStatementsOnH2Test extends EngineTestBase {
 
     @Override
     Store newStore() {
+        counting = new CountingDataSource(database());
+        return JdbcStore.builder(counting).build();
+    }
+
+    /** The database counted: a fresh in-memory H2 one. */
+    DataSource database() {
         JdbcDataSource h2 = new JdbcDataSource();
         h2.setURL("jdbc:h2:mem:sm-it-count-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
         h2.setUser("sa");
-        counting = new CountingDataSource(h2);
-        return JdbcStore.builder(counting).build();
+        return h2;
     }
 
     @Test
@@ -66,8 +72,7 @@ class OperationStatementsOnH2Test extends EngineTestBase {
         long total = counting.statements() - before;
 
         assertThat(instance(instance.id()).orElseThrow().lastOperation().state()).isEqualTo(OperationState.SUCCEEDED);
-        System.out.println("statements: start " + start + ", total " + total + "\n" + String.join("\n",
-                counting.recorded()));
+        System.out.println(getClass().getSimpleName() + " statements: start " + start + ", total " + total);
         assertThat(total).as("start %d, total %d: %s", start, total, counting.recorded()).isLessThan(BUDGET);
     }
 }

@@ -132,16 +132,17 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
         Objects.requireNonNull(page, "page");
         Sql where = Criteria.where(mapping, "e", query);
         return database.read(c -> {
+            long total = count(c, query, where);
+            if (total == 0) {
+                // An empty page (most scans for due work) costs the count alone.
+                return new Page<T>(List.of(), 0, false);
+            }
             if (database.dialect() == org.servicemanager.storage.jdbc.Dialect.POSTGRESQL) {
                 // A page is a short index walk; starting parallel workers for it costs more than it
                 // saves (measured: 25 ms instead of 10 ms on a 1,000,000-row table).
                 try (Statement statement = c.createStatement()) {
                     statement.execute("SET LOCAL max_parallel_workers_per_gather = 0");
                 }
-            }
-            long total = count(c, query, where);
-            if (total == 0) {
-                return new Page<T>(List.of(), 0, false);
             }
             Optional<LabelCriterion> driver = Criteria.pageDriver(query);
             Sql sql;
