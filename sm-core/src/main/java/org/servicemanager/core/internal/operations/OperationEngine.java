@@ -655,8 +655,9 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             return new Failure(new OperationError("BrokerError", unreachable.getMessage()), unreachable,
                     unreachable.requestMayHaveArrived());
         }
-        String message = failure.getMessage() != null ? failure.getMessage()
-                : "service broker '" + broker + "' could not be called (" + method + " " + t.what() + ")";
+        String message = Text.sanitized(failure.getMessage() != null ? failure.getMessage()
+                : "service broker '" + broker + "' could not be called (" + method + " " + t.what() + ")",
+                Text.MAX_DESCRIPTION_LENGTH);
         BrokerException exception = failure instanceof BrokerException be ? be : new BrokerException(message, failure);
         return new Failure(new OperationError("BrokerError", message), exception, true);
     }

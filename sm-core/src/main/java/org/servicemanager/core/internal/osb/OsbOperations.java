@@ -75,7 +75,10 @@ final class OsbOperations {
     static Operation callFailed(Operation op, Throwable failure, Instant now) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
-        String description = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        // Messages may quote what the broker sent: stored, so made storable.
+        String description = org.servicemanager.core.internal.json.Text.sanitized(cause.getMessage() == null
+                ? cause.getClass().getSimpleName() : cause.getMessage(),
+                org.servicemanager.core.internal.json.Text.MAX_DESCRIPTION_LENGTH);
         return failed(op, cause instanceof BrokerTimeoutException ? "BrokerTimeout" : "BrokerError", description, now);
     }
 
