@@ -900,7 +900,7 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
 
     /** The wait before the next poll: {@code Retry-After}, else the interval, longer after many polls. */
     private Duration pollDelay(int polls, Answer answer) {
-        Duration retryAfter = answer == null ? null : answer.retryAfter();
+        Duration retryAfter = answer == null ? null : answer.retryAfter(ctx.now());
         if (retryAfter != null) {
             return retryAfter;
         }
