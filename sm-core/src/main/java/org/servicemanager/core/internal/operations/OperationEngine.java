@@ -36,6 +36,7 @@ import org.servicemanager.api.model.ServiceInstance;
 import org.servicemanager.api.model.ServiceOffering;
 import org.servicemanager.api.model.ServicePlan;
 import org.servicemanager.api.query.Criterion;
+import org.servicemanager.api.query.Cursor;
 import org.servicemanager.api.query.Operator;
 import org.servicemanager.api.query.Page;
 import org.servicemanager.api.query.PageRequest;
@@ -82,6 +83,8 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
     /** The longest a failing orphan mitigation or fetch waits between attempts (unless the retry interval is longer). */
     private static final Duration MAX_BACKOFF = Duration.ofMinutes(10);
     private static final Duration CLEANUP_EVERY = Duration.ofMinutes(5);
+    /** How many old operations retention reads at once. */
+    static final int CLEANUP_PAGE = 100;
 
     private final Context ctx;
     private final EngineOptions options;
@@ -979,10 +982,21 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         Query old = Query.of(new Criterion.FieldCriterion("updated_at", Operator.LT, List.of(cutoff)),
                 new Criterion.FieldCriterion("state", Operator.NE, List.of(Operation.wire(OperationState.IN_PROGRESS))));
         int removed = 0;
-        for (Operation op : operations.list(old, PageRequest.unbounded()).items()) {
-            if (op.workDone() && !lastOfLiveResource(op) && operations.delete(op.id())) {
-                removed++;
+        // In pages after a cursor: a week of operations may be far more than fits in memory at once,
+        // and those kept (the last of a live resource) are stepped over rather than read again.
+        Cursor after = null;
+        while (true) {
+            Page<Operation> page = operations.list(old, new PageRequest(CLEANUP_PAGE, after));
+            for (Operation op : page.items()) {
+                if (op.workDone() && !lastOfLiveResource(op) && operations.delete(op.id())) {
+                    removed++;
+                }
             }
+            if (!page.hasMore() || page.items().isEmpty()) {
+                break;
+            }
+            Operation last = page.items().get(page.items().size() - 1);
+            after = new Cursor(last.createdAt(), last.id());
         }
         if (removed > 0) {
             LOG.info("removed {} finished operations older than {}", removed, options.retention());
