@@ -130,10 +130,18 @@ final class BindingsApi extends ResourceApi<ServiceBinding> {
             }
             checkNameFree(current.serviceInstanceId(), name);
         }
-        ServiceBinding updated = updateWithRetry(id, b -> {
+        boolean own = Platform.SERVICE_MANAGER_ID.equals(current.platformId());
+        // An update operation, done at once; a binding of another platform keeps its last operation,
+        // which that platform polls through the OSB face.
+        ServiceBinding updated = updateAsOperation(call, id, Operation.SERVICE_BINDINGS, b -> {
+            if (own && b.lastOperation().inProgress()) {
+                // Not thrown as a ConcurrentModificationException of the store: that one is retried.
+                throw new ConcurrentModificationException("service binding '" + id + "' has an operation in "
+                        + "progress (" + Operation.wire(b.lastOperation().type()) + ")");
+            }
             ServiceBinding named = name == null ? b : b.withName(name);
             return named.withLabels(LabelRules.applyPatch(b.labels(), body.get("labels")), ctx.now());
-        });
+        }, own ? (b, last) -> b.withOperation(last, ctx.now()) : null);
         return Responses.json(200, toJson(updated));
     }
 

@@ -147,8 +147,9 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
                 throw ownedElsewhere(current, "field '" + field + "' cannot be changed here; only its labels can");
             }
         }
-        ServiceInstance updated = updateWithRetry(current.id(), i -> i.withLabels(
-                LabelRules.applyPatch(i.labels(), body.get("labels")), ctx.now()));
+        // An operation too, but the record's last operation stays the platform's: it polls that one.
+        ServiceInstance updated = updateAsOperation(call, current.id(), Operation.SERVICE_INSTANCES, i -> i.withLabels(
+                LabelRules.applyPatch(i.labels(), body.get("labels")), ctx.now()), null);
         return Responses.json(200, toJson(updated));
     }
 
