@@ -49,6 +49,29 @@ class NameRacesApiTest extends PlatformApiTestBase {
         }
     }
 
+    /** Sends one PATCH per path at once and returns the answers. */
+    private List<ApiResponse> concurrentPatches(List<String> paths, String body) throws Exception {
+        CyclicBarrier start = new CyclicBarrier(paths.size());
+        ExecutorService pool = Executors.newFixedThreadPool(paths.size());
+        try {
+            List<Future<ApiResponse>> futures = new ArrayList<>();
+            for (String path : paths) {
+                Callable<ApiResponse> patch = () -> {
+                    start.await(10, TimeUnit.SECONDS);
+                    return admin.patch(path, body);
+                };
+                futures.add(pool.submit(patch));
+            }
+            List<ApiResponse> answers = new ArrayList<>();
+            for (Future<ApiResponse> future : futures) {
+                answers.add(future.get(30, TimeUnit.SECONDS));
+            }
+            return answers;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private static void assertOneCreated(List<ApiResponse> answers) {
         assertThat(answers).extracting(ApiResponse::status).as(answers.toString())
                 .containsOnly(201, 409).filteredOn(s -> s == 201).hasSize(1);
@@ -94,6 +117,54 @@ class NameRacesApiTest extends PlatformApiTestBase {
                 .isEqualTo(1);
         assertThat(stage.osbCalls()).filteredOn(r -> r.method().equals("PUT")).hasSize(1);
         assertThat(store().repository(EntityTypes.OPERATIONS).count(Query.all())).isEqualTo(operationsBefore + 1);
+    }
+
+    @Test
+    @DisplayName("concurrent renames of several instances to one name: at most one 200, the rest 409 with their old name, operation and labels back")
+    void instanceRenames() throws Exception {
+        List<ServiceInstance> instances = new ArrayList<>();
+        List<String> paths = new ArrayList<>();
+        for (int i = 0; i < CLIENTS; i++) {
+            ServiceInstance instance = smInstance(stage.plan("small"));
+            instances.add(instance);
+            paths.add("/v1/service_instances/" + instance.id());
+        }
+        String name = unique("renamed");
+
+        List<ApiResponse> answers = concurrentPatches(paths, json("name", name, "labels", List.of(
+                java.util.Map.of("op", "add", "key", "team", "values", List.of("blue")))));
+
+        assertThat(answers).extracting(ApiResponse::status).as(answers.toString()).containsOnly(200, 409);
+        assertThat(answers).filteredOn(a -> a.status() == 200).hasSizeLessThanOrEqualTo(1);
+        assertThat(store().repository(EntityTypes.SERVICE_INSTANCES).count(Query.fieldEquals("name", name)))
+                .isEqualTo(answers.stream().filter(a -> a.status() == 200).count());
+        for (int i = 0; i < CLIENTS; i++) {
+            if (answers.get(i).status() == 409) {
+                ServiceInstance back = store().repository(EntityTypes.SERVICE_INSTANCES).get(instances.get(i).id())
+                        .orElseThrow();
+                assertThat(back.name()).isEqualTo(instances.get(i).name());
+                assertThat(back.labels().isEmpty()).isTrue();
+                assertThat(back.lastOperation().operationId()).isEqualTo(instances.get(i).lastOperation()
+                        .operationId());
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("concurrent renames of one instance's bindings to one name: never two bindings with the name")
+    void bindingRenames() throws Exception {
+        ServiceInstance instance = smInstance(stage.plan("small"));
+        List<String> paths = new ArrayList<>();
+        for (int i = 0; i < CLIENTS; i++) {
+            paths.add("/v1/service_bindings/" + smBinding(instance.id(), unique("b"), null).id());
+        }
+        String name = unique("renamed");
+
+        List<ApiResponse> answers = concurrentPatches(paths, json("name", name));
+
+        assertThat(answers).extracting(ApiResponse::status).as(answers.toString()).containsOnly(200, 409);
+        assertThat(store().repository(EntityTypes.SERVICE_BINDINGS).count(Query.fieldEquals("name", name)))
+                .isEqualTo(answers.stream().filter(a -> a.status() == 200).count()).isLessThanOrEqualTo(1);
     }
 
     @Test

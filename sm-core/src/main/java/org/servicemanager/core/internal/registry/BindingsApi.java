@@ -142,6 +142,17 @@ final class BindingsApi extends ResourceApi<ServiceBinding> {
             ServiceBinding named = name == null ? b : b.withName(name);
             return named.withLabels(LabelRules.applyPatch(b.labels(), body.get("labels")), ctx.now());
         }, own ? (b, last) -> b.withOperation(last, ctx.now()) : null);
+        if (own && name != null && !name.equals(current.name())) {
+            // No unique key in the store: a concurrent create or rename may have taken the name too.
+            Instant now = ctx.now();
+            undoRenameIfTaken(Query.fieldEquals("name", name).and(Query.fieldEquals("service_instance_id",
+                    current.serviceInstanceId())), current, updated.lastOperation().operationId(),
+                    b -> b.lastOperation().operationId(),
+                    b -> b.withName(current.name()).withLabels(current.labels(), now)
+                            .withOperation(current.lastOperation(), now),
+                    b -> b.withName(current.name()), "service instance '" + current.serviceInstanceId()
+                            + "' already has a service binding named '" + name + "'");
+        }
         return Responses.json(200, toJson(updated));
     }
 

@@ -8,10 +8,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.servicemanager.api.BadRequestException;
 import org.servicemanager.api.ConcurrentModificationException;
+import org.servicemanager.api.ConflictException;
 import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.model.Entity;
 import org.servicemanager.api.model.Labels;
@@ -222,6 +224,42 @@ abstract class ResourceApi<T extends Entity> {
                 }
             }
         }
+    }
+
+    /**
+     * Makes a committed rename race-safe without a unique key (compare the engine's check for
+     * creates): if another record of {@code sameName} holds the new name too (a concurrent rename
+     * or create), the rename is undone and answered 409. The undo puts back {@code before} (name,
+     * labels, last operation) and removes the rename's operation {@code opId} when that is still
+     * the record's last one, else it only puts the old name back. In the worst case both sides
+     * of a race give way; never do two records keep one name.
+     */
+    void undoRenameIfTaken(Query sameName, T before, String opId, Function<T, String> lastOperationId,
+            UnaryOperator<T> revertAll,
+            UnaryOperator<T> revertName, String conflict) {
+        if (repo().list(sameName, PageRequest.first(5)).items().stream().noneMatch(r -> !r.id().equals(before.id()))) {
+            return;
+        }
+        for (int attempt = 1; attempt <= MAX_PATCH_ATTEMPTS; attempt++) {
+            try {
+                ctx.store().inTransaction(s -> {
+                    Repository<T> records = s.repository(type);
+                    Optional<T> fresh = records.get(before.id());
+                    if (fresh.isPresent()) {
+                        boolean ours = opId.equals(lastOperationId.apply(fresh.get()));
+                        records.update(ours ? revertAll.apply(fresh.get()) : revertName.apply(fresh.get()));
+                        if (ours) {
+                            s.repository(EntityTypes.OPERATIONS).delete(opId);
+                        }
+                    }
+                    return null;
+                });
+                break;
+            } catch (ConcurrentModificationException e) {
+                // Changed meanwhile: read it again and undo on the fresh record.
+            }
+        }
+        throw new ConflictException(conflict);
     }
 
     /** An id the client chose, or a generated one. */
