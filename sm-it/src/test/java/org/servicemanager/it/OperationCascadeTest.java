@@ -49,7 +49,8 @@ class OperationCascadeTest extends EngineTestBase {
     private ServiceBinding bound(ServiceInstance instance) {
         stub(put(urlPathMatching(instancePath(instance.id()) + "/service_bindings/[^/]+"))
                 .willReturn(json(201, "{\"credentials\":{\"user\":\"u\"}}")));
-        ServiceBinding binding = newBinding(instance.id());
+        // Names are unique per instance: each binding its own.
+        ServiceBinding binding = newBinding(instance.id()).withName(unique("binding"));
         settled(engine.bind(binding, null, CALLER).settled());
         broker.resetRequests();
         broker.resetMappings();

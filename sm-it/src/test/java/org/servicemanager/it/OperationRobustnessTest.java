@@ -34,7 +34,8 @@ class OperationRobustnessTest extends EngineTestBase {
 
     /** An asynchronous provision (202), its last_operation answered "in progress". */
     private ServiceInstance asyncProvision() {
-        ServiceInstance instance = newInstance(small);
+        // Names are unique among service-manager's instances: each its own.
+        ServiceInstance instance = newInstance(small).withName(unique("db"));
         stub(put(urlPathEqualTo(instancePath(instance.id()))).willReturn(json(202, "{\"operation\":\"p\"}")));
         stub(get(urlPathEqualTo(instancePath(instance.id()) + "/last_operation"))
                 .willReturn(json(200, "{\"state\":\"in progress\"}")));
