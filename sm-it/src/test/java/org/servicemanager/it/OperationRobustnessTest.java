@@ -261,6 +261,32 @@ class OperationRobustnessTest extends EngineTestBase {
     }
 
     @Test
+    @DisplayName("a credential fetch due at the end of the polling time is retried a few times before the bind fails")
+    void fetchAtDeadlineRetried() {
+        ServiceInstance instance = newInstance(large);
+        stub(put(urlPathEqualTo(instancePath(instance.id()))).willReturn(json(201, "{}")));
+        settled(engine.provision(instance, null, CALLER).settled());
+        ServiceBinding binding = newBinding(instance.id());
+        String path = bindingPath(instance.id(), binding.id());
+        stub(put(urlPathEqualTo(path)).willReturn(json(202, "{\"operation\":\"b\"}")));
+        lastOperationAnswers(path, "succeeded");
+        stub(get(urlPathEqualTo(path)).willReturn(json(500, "{}")));
+        Started bind = engine.bind(binding, null, CALLER);
+        settled(bind.settled());
+
+        // The plan allows 60 s of polling: the poll that says "succeeded" comes at the deadline.
+        after(Duration.ofSeconds(60));
+
+        Operation op = operation(bind.operation().id());
+        assertThat(op.state()).isEqualTo(OperationState.IN_PROGRESS);
+        assertThat(op.step()).isEqualTo(Operation.Step.FETCH);
+        stub(get(urlPathEqualTo(path)).willReturn(json(200, "{\"credentials\":{\"user\":\"u\"}}")));
+        after(RETRY);
+        assertThat(operation(bind.operation().id()).state()).isEqualTo(OperationState.SUCCEEDED);
+        assertThat(binding(binding.id()).orElseThrow().ready()).isTrue();
+    }
+
+    @Test
     @DisplayName("a rename without a broker call changes the context's instance_name too")
     void renameUpdatesContext() {
         ServiceInstance current = provisioned();

@@ -28,7 +28,7 @@ final class Plans {
     private Plans() {
     }
 
-    /** A plan with its offering. */
+    /** A plan and its offering as read for checks: their labels are not read (empty). */
     record PlanOf(ServicePlan plan, ServiceOffering offering) {
         boolean bindable() {
             return plan.bindable() != null ? plan.bindable() : offering.bindable();
@@ -41,7 +41,8 @@ final class Plans {
 
     /** The plan {@code id} named by body field {@code field}, or 400 naming it. */
     static PlanOf byId(Context ctx, String id, String field) {
-        ServicePlan plan = ctx.store().repository(EntityTypes.SERVICE_PLANS).get(id).orElseThrow(
+        // The checks made with a plan and its offering never look at their labels: not read.
+        ServicePlan plan = ctx.store().repository(EntityTypes.SERVICE_PLANS).getWithoutLabels(id).orElseThrow(
                 () -> new BadRequestException("service plan '" + id + "' (" + field + ") does not exist"));
         return new PlanOf(plan, offering(ctx, plan));
     }
@@ -52,7 +53,8 @@ final class Plans {
     }
 
     private static ServiceOffering offering(Context ctx, ServicePlan plan) {
-        return ctx.store().repository(EntityTypes.SERVICE_OFFERINGS).get(plan.serviceOfferingId()).orElseThrow(
+        return ctx.store().repository(EntityTypes.SERVICE_OFFERINGS).getWithoutLabels(plan.serviceOfferingId())
+                .orElseThrow(
                 () -> new BadRequestException("service offering '" + plan.serviceOfferingId() + "' of service plan '"
                         + plan.id() + "' does not exist"));
     }
