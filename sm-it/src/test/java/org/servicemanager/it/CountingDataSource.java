@@ -22,6 +22,7 @@ import javax.sql.DataSource;
 final class CountingDataSource implements DataSource {
     private final DataSource target;
     private final AtomicLong statements = new AtomicLong();
+    private final AtomicLong savepoints = new AtomicLong();
     private final AtomicBoolean recording = new AtomicBoolean();
     private final List<String> recorded = new CopyOnWriteArrayList<>();
 
@@ -31,6 +32,11 @@ final class CountingDataSource implements DataSource {
 
     long statements() {
         return statements.get();
+    }
+
+    /** Savepoint commands (set, release, roll back to): statements on PostgreSQL's wire too. */
+    long savepoints() {
+        return savepoints.get();
     }
 
     /** Starts remembering the SQL of each statement (for a failing budget's message). */
@@ -55,6 +61,10 @@ final class CountingDataSource implements DataSource {
 
     private Connection wrap(Connection connection) {
         InvocationHandler handler = (proxy, method, args) -> {
+            if (method.getName().equals("setSavepoint") || method.getName().equals("releaseSavepoint")
+                    || (method.getName().equals("rollback") && args != null && args.length == 1)) {
+                savepoints.incrementAndGet();
+            }
             Object result = invoke(connection, method, args);
             if (result instanceof Statement statement) {
                 String sql = args != null && args.length > 0 && args[0] instanceof String s ? s : null;
