@@ -320,15 +320,24 @@ class OperationRobustnessTest extends EngineTestBase {
     }
 
     @Test
-    @DisplayName("after close, a node records no lease renewal: what it was polling is free for others at once")
-    void closeReleases() {
+    @DisplayName("closing while a poll is at the broker waits for its answer, records it without renewing the "
+            + "lease, and leaves the operation free for other nodes at once")
+    void closeDuringPoll() throws Exception {
         ServiceInstance instance = asyncProvision();
         String op = instance.lastOperation().operationId();
+        stub(get(urlPathEqualTo(instancePath(instance.id()) + "/last_operation"))
+                .willReturn(json(200, "{\"state\":\"in progress\"}").withFixedDelay(700)));
+        clock.advance(POLL);
+        CompletableFuture<Integer> run = CompletableFuture.supplyAsync(sm::runDueOperations);
+        Thread.sleep(200); // the poll is on its way (if not, close simply finds nothing under way)
 
         sm.close();
+        run.get(10, java.util.concurrent.TimeUnit.SECONDS);
 
-        assertThat(operation(op).leaseUntil()).isEqualTo(Instant.EPOCH);
-        assertThat(operation(op).state()).isEqualTo(OperationState.IN_PROGRESS);
-        assertThat(operation(op).type()).isEqualTo(OperationType.CREATE);
+        Operation stored = operation(op);
+        assertThat(stored.state()).isEqualTo(OperationState.IN_PROGRESS);
+        assertThat(stored.type()).isEqualTo(OperationType.CREATE);
+        assertThat(stored.leaseUntil()).isEqualTo(Instant.EPOCH);
+        assertThat(stored.errors()).isEmpty();
     }
 }
