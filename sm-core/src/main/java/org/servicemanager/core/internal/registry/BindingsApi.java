@@ -76,6 +76,7 @@ final class BindingsApi extends ResourceApi<ServiceBinding> {
     CompletableFuture<SmResponse> create(Call call) {
         boolean async = Modes.async(call);
         ObjectNode body = call.jsonBody();
+        InstancesApi.dropEmptyId(body);
         rejectReadOnly(body);
         JsonInput in = JsonInput.of(body).allowOnly(CREATE_FIELDS);
         String name = in.requiredName("name");
@@ -91,8 +92,10 @@ final class BindingsApi extends ResourceApi<ServiceBinding> {
             throw new ConcurrentModificationException("service instance '" + instanceId + "' is being deleted");
         }
         if (!instance.ready()) {
-            throw new ConcurrentModificationException("service instance '" + instanceId
-                    + "' is not ready yet (its creation is " + Operation.wire(last.state()) + ")");
+            // Waiting helps only while its creation runs (422, retry later); a failed one never becomes ready.
+            String reason = "service instance '" + instanceId + "' is not ready ("
+                    + InstancesApi.notReadyReason(instance) + ")";
+            throw last.inProgress() ? new ConcurrentModificationException(reason) : new BadRequestException(reason);
         }
         Plans.PlanOf plan = Plans.ofInstance(ctx, instance);
         if (!plan.bindable()) {
@@ -131,6 +134,11 @@ final class BindingsApi extends ResourceApi<ServiceBinding> {
             checkNameFree(current.serviceInstanceId(), name);
         }
         ServiceBinding updated = updateWithRetry(id, b -> {
+            if (b.lastOperation().inProgress()) {
+                // As for instances: one operation at a time, and a rename must not race the bind or unbind.
+                throw new ConcurrentModificationException("service binding '" + id + "' has an operation in "
+                        + "progress (" + Operation.wire(b.lastOperation().type()) + ")");
+            }
             ServiceBinding named = name == null ? b : b.withName(name);
             return named.withLabels(LabelRules.applyPatch(b.labels(), body.get("labels")), ctx.now());
         });

@@ -8,7 +8,6 @@ import org.servicemanager.api.model.ServiceBroker;
 import org.servicemanager.api.model.ServiceInstance;
 import org.servicemanager.api.model.ServiceOffering;
 import org.servicemanager.api.model.ServicePlan;
-import org.servicemanager.api.model.Visibility;
 import org.servicemanager.api.query.Criterion;
 import org.servicemanager.api.query.Operator;
 import org.servicemanager.api.query.PageRequest;
@@ -105,10 +104,11 @@ final class Plans {
 
     /** 400 unless a public visibility or one for the {@code service-manager} platform exists for the plan. */
     static void checkVisibleToServiceManager(Context ctx, ServicePlan plan) {
-        List<Visibility> visibilities = ctx.store().repository(EntityTypes.VISIBILITIES)
-                .list(Query.fieldEquals("service_plan_id", plan.id()), PageRequest.first(1000)).items();
-        boolean visible = visibilities.stream().anyMatch(v -> v.platformId() == null
-                || v.platformId().equals(Platform.SERVICE_MANAGER_ID));
+        // One query for exactly the visibilities that count ("en": equal, or null = public), so that a
+        // plan with many visibilities for other platforms is judged by all of them, not by a first page.
+        boolean visible = ctx.store().repository(EntityTypes.VISIBILITIES).count(Query.fieldEquals("service_plan_id",
+                plan.id()).and(Query.of(new Criterion.FieldCriterion("platform_id", Operator.EN,
+                        List.of(Platform.SERVICE_MANAGER_ID))))) > 0;
         if (!visible) {
             throw new BadRequestException("service plan '" + plan.id() + "' (" + plan.name()
                     + ") is not visible to the platform '" + Platform.SERVICE_MANAGER_ID
