@@ -22,6 +22,7 @@ import org.servicemanager.api.BrokerRejectedException;
 import org.servicemanager.api.BrokerTimeoutException;
 import org.servicemanager.api.BrokerUnreachableException;
 import org.servicemanager.api.ConcurrentModificationException;
+import org.servicemanager.api.ExistingReferenceException;
 import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.model.LastOperation;
 import org.servicemanager.api.model.Operation;
@@ -191,6 +192,15 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         Operation stored = insert(op, s -> {
             Repository<ServiceInstance> repo = s.repository(EntityTypes.SERVICE_INSTANCES);
             ServiceInstance fresh = checkIdle(repo, instance.id(), true);
+            // The caller's check for bindings ran before this transaction; a bind may have committed
+            // since. Re-checked here, where the instance is marked as being deleted (a bind running
+            // concurrently writes the instance row too, see bind(), so one of the two fails).
+            long bindings = s.repository(EntityTypes.SERVICE_BINDINGS)
+                    .count(Query.fieldEquals("service_instance_id", instance.id()));
+            if (bindings > 0) {
+                throw new ExistingReferenceException("service instance '" + instance.id() + "' has " + bindings
+                        + " service binding(s); delete them first, or delete with cascade=true");
+            }
             repo.update(fresh.withOperation(lastOperation(op), now));
             return s.repository(EntityTypes.OPERATIONS).create(op);
         });
@@ -217,7 +227,10 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                 throw new ConcurrentModificationException("service instance '" + owner.id()
                         + "' is being deleted");
             }
-            instance[0] = owner;
+            // A version-checked write of the instance row, unchanged: a deprovision committing at the
+            // same time writes it too, so one of the two transactions fails (422) rather than both
+            // passing their checks (a binding left on a deleted instance).
+            instance[0] = s.repository(EntityTypes.SERVICE_INSTANCES).update(owner);
             s.repository(EntityTypes.SERVICE_BINDINGS).create(record);
             return s.repository(EntityTypes.OPERATIONS).create(op);
         });
