@@ -10,6 +10,7 @@ import org.servicemanager.api.BadRequestException;
 import org.servicemanager.api.ConcurrentModificationException;
 import org.servicemanager.api.ConflictException;
 import org.servicemanager.api.ForbiddenException;
+import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.model.Labels;
 import org.servicemanager.api.model.LastOperation;
 import org.servicemanager.api.model.Operation;
@@ -110,7 +111,14 @@ final class BindingsApi extends ResourceApi<ServiceBinding> {
         ServiceBinding binding = new ServiceBinding(ctx.newId(), name, instanceId, Platform.SERVICE_MANAGER_ID,
                 Plans.context(instance.name()), bindResource == null ? null : Json.text(bindResource.node()), null,
                 LastOperation.inProgress(OperationType.CREATE, null), labels, now, now, false, 0);
-        PlatformOperations.Started started = operations.bind(binding, parameters, Modes.caller(call));
+        PlatformOperations.Started started;
+        try {
+            started = operations.bind(binding, parameters, Modes.caller(call));
+        } catch (NotFoundException e) {
+            // The instance was deleted since it was read above: as if it had never existed (a body's reference).
+            throw new BadRequestException("service instance '" + instanceId + "' (service_instance_id) does not "
+                    + "exist");
+        }
         return Modes.answer(call, async, started, path(binding.id()),
                 op -> Responses.json(201, withCredentials(require(binding.id()))));
     }
