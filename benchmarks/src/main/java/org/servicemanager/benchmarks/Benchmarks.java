@@ -4,7 +4,8 @@ import java.util.Arrays;
 
 /**
  * Entry point: {@code java -jar benchmarks/target/sm-benchmarks.jar <registry|osb|instances> [threads] [seconds] [jetty|jdk]},
- * or {@code proxy-fanout [proxies] [changes] [store]} and {@code proxy-resync [brokers] [plans] [store]}
+ * or {@code proxy-fanout [proxies] [changes] [store]} and {@code proxy-resync [brokers] [plans] [store]},
+ * or {@code operations [count] [pollMillis]}
  * (defaults: 2 client threads, 10 measured seconds per scenario after a warm-up of half that, the
  * Service Manager on Jetty 12 with the servlet as the standalone server runs it).
  */
@@ -23,6 +24,11 @@ public final class Benchmarks {
         // The JDK server reads this once; without it each small answer waits for a delayed ACK.
         System.setProperty("sun.net.httpserver.nodelay", "true");
         String which = args.length > 0 ? args[0] : "registry";
+        if (which.equals("operations")) {
+            OperationsBenchmark.run(args.length > 1 ? Integer.parseInt(args[1]) : 200,
+                    args.length > 2 ? Long.parseLong(args[2]) : 1000);
+            return;
+        }
         if (which.startsWith("proxy-")) {
             proxyBenchmark(which, args);
             return;
@@ -36,7 +42,7 @@ public final class Benchmarks {
             case "instances" -> InstancesBenchmark.run(threads, seconds, server);
             default -> {
                 System.err.println("unknown benchmark '" + which + "' in " + Arrays.toString(args)
-                        + "; use registry, osb, instances, proxy-fanout or proxy-resync");
+                        + "; use registry, osb, instances, operations, proxy-fanout or proxy-resync");
                 System.exit(2);
             }
         }

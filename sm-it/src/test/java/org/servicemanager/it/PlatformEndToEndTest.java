@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.servicemanager.core.ServiceManager;
@@ -364,7 +363,6 @@ class PlatformEndToEndTest extends PlatformApiTestBase {
     }
 
     @Test
-    @Disabled("needs cascade delete in the engine")
     @DisplayName("DELETE with cascade=true answers 202 with the Location of the root operation, which succeeds")
     void cascadeInstance() {
         String instanceId = provisioned("small").get("id").asText();
@@ -376,7 +374,6 @@ class PlatformEndToEndTest extends PlatformApiTestBase {
     }
 
     @Test
-    @Disabled("needs cascade delete in the engine")
     @DisplayName("DELETE of a platform with cascade=true answers 202 with the Location of its root operation")
     void cascadePlatform() {
         JsonNode platform = createPlatform();
@@ -385,6 +382,91 @@ class PlatformEndToEndTest extends PlatformApiTestBase {
         assertAccepted(response, "/v1/platforms/" + platformId);
         assertThat(settled(response.header("Location").orElseThrow()).get("state").asText()).isEqualTo("succeeded");
         assertThat(admin.get("/v1/platforms/" + platformId).status()).isEqualTo(404);
+    }
+
+    @Test
+    @DisplayName("a platform's cascade deletes at the broker what the platform made through the OSB face, bindings "
+            + "first, then the platform; the instances of service-manager stay")
+    void cascadePlatformWithOsbInstances() {
+        JsonNode platform = createPlatform();
+        String platformId = platform.get("id").asText();
+        ApiClient osb = osbClient(platform);
+        String instanceId = unique("osb-inst");
+        String bindingId = unique("osb-bind");
+        ApiResponse provisioned = osb.put(stage.instance(instanceId), provisionBody("small"));
+        assertThat(provisioned.status()).as(provisioned.body()).isEqualTo(201);
+        ApiResponse bound = osb.put(stage.binding(instanceId, bindingId), bindBody("db", "small"));
+        assertThat(bound.status()).as(bound.body()).isEqualTo(201);
+        String ownInstance = provisioned("small").get("id").asText();
+        String ownBinding = bound(ownInstance).get("id").asText();
+        stage.broker.clearRequests();
+
+        ApiResponse response = admin.delete("/v1/platforms/" + platformId + "?cascade=true");
+
+        assertAccepted(response, "/v1/platforms/" + platformId);
+        JsonNode root = settled(response.header("Location").orElseThrow());
+        assertThat(root.get("state").asText()).as(root.toString()).isEqualTo("succeeded");
+        assertThat(root.get("resource_type").asText()).isEqualTo("/v1/platforms");
+        assertThat(root.get("platform_id").asText()).isEqualTo("service-manager");
+        String rootId = root.get("id").asText();
+        assertThat(root.get("cascade_root_id").asText()).isEqualTo(rootId);
+        List<RecordedRequest> deletes = stage.osbCalls().stream().filter(r -> r.method().equals("DELETE")).toList();
+        assertThat(deletes).extracting(RecordedRequest::path).containsExactly(
+                "/v2/service_instances/" + instanceId + "/service_bindings/" + bindingId,
+                "/v2/service_instances/" + instanceId);
+        assertThat(admin.get("/v1/platforms/" + platformId).status()).isEqualTo(404);
+        assertThat(admin.get("/v1/service_instances/" + instanceId).status()).isEqualTo(404);
+        assertThat(admin.get("/v1/service_bindings/" + bindingId).status()).isEqualTo(404);
+        assertThat(admin.get("/v1/service_instances/" + ownInstance).status()).isEqualTo(200);
+        assertThat(admin.get("/v1/service_bindings/" + ownBinding).status()).isEqualTo(200);
+        assertThat(stage.osb.instanceIds()).doesNotContain(instanceId).contains(ownInstance);
+
+        List<JsonNode> tree = items("/v1/operations?fieldQuery=" + q("cascade_root_id eq '" + rootId + "'"));
+        assertThat(tree).hasSize(3).allSatisfy(op -> assertThat(op.get("state").asText()).isEqualTo("succeeded"));
+        JsonNode instanceOp = tree.stream().filter(op -> op.get("resource_id").asText().equals(instanceId))
+                .findFirst().orElseThrow();
+        JsonNode bindingOp = tree.stream().filter(op -> op.get("resource_id").asText().equals(bindingId))
+                .findFirst().orElseThrow();
+        assertThat(instanceOp.get("parent_id").asText()).isEqualTo(rootId);
+        assertThat(instanceOp.get("type").asText()).isEqualTo("delete");
+        assertThat(bindingOp.get("parent_id").asText()).isEqualTo(instanceOp.get("id").asText());
+        assertThat(bindingOp.get("resource_type").asText()).isEqualTo("/v1/service_bindings");
+    }
+
+    @Test
+    @DisplayName("DELETE with cascade=true while that cascade runs answers 202 with the Location of the same root "
+            + "operation")
+    void repeatedCascade() {
+        String instanceId = provisioned("small").get("id").asText();
+        bound(instanceId);
+        // The broker works asynchronously: the cascade runs for a few polls at least.
+        stage.osb.asynchronous(3);
+        ApiResponse first = admin.delete("/v1/service_instances/" + instanceId + "?cascade=true");
+        assertAccepted(first, "/v1/service_instances/" + instanceId);
+
+        ApiResponse again = admin.delete("/v1/service_instances/" + instanceId + "?cascade=true");
+
+        assertAccepted(again, "/v1/service_instances/" + instanceId);
+        assertThat(again.header("Location")).isEqualTo(first.header("Location"));
+        assertThat(settled(first.header("Location").orElseThrow()).get("state").asText()).isEqualTo("succeeded");
+        assertThat(admin.get("/v1/service_instances/" + instanceId).status()).isEqualTo(404);
+    }
+
+    @Test
+    @DisplayName("while a cascade runs, unbinding one of its bindings or binding the instance is 422 "
+            + "ConcurrentOperation")
+    void callsDuringCascade() {
+        String instanceId = provisioned("small").get("id").asText();
+        String bindingId = bound(instanceId).get("id").asText();
+        stage.osb.asynchronous(3);
+        ApiResponse cascade = admin.delete("/v1/service_instances/" + instanceId + "?cascade=true");
+        assertAccepted(cascade, "/v1/service_instances/" + instanceId);
+
+        assertError(admin.delete("/v1/service_bindings/" + bindingId + "?async=true"), 422, "ConcurrentOperation");
+        assertError(admin.post("/v1/service_bindings", json("name", unique("bind"), "service_instance_id",
+                instanceId)), 422, "ConcurrentOperation");
+
+        assertThat(settled(cascade.header("Location").orElseThrow()).get("state").asText()).isEqualTo("succeeded");
     }
 
     private String offeringOf(String plan) {

@@ -136,6 +136,11 @@ final class NotificationNode implements AutoCloseable {
 
     /** Sends {@code method} to {@code path} as the administrator; fails unless 200, returns the body. */
     JsonNode sendAsAdmin(String method, String path, String json) throws Exception {
+        return sendAsAdmin(method, path, json, 200);
+    }
+
+    /** Like {@link #sendAsAdmin(String, String, String)}, expecting {@code status} (202 for a cascade delete). */
+    JsonNode sendAsAdmin(String method, String path, String json, int status) throws Exception {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(jetty.uri(path))
                         .header("Authorization", ADMIN)
                         .header("Content-Type", "application/json")
@@ -143,7 +148,7 @@ final class NotificationNode implements AutoCloseable {
                                 : HttpRequest.BodyPublishers.ofString(json))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
+        if (response.statusCode() != status) {
             throw new IllegalStateException(method + " " + path + ": " + response.statusCode() + " " + response.body());
         }
         return JSON.readTree(response.body());

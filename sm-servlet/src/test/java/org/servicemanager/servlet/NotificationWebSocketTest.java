@@ -667,6 +667,25 @@ class NotificationWebSocketTest {
         }
 
         @Test
+        @DisplayName("a cascade delete of the platform closes its open connection with 1008 once the platform is "
+                + "deleted; another platform's stays")
+        void cascadeDeleted() throws Exception {
+            PlatformLogin other = node.registerPlatform();
+            WebSocketRecorder ws = node.connect(platform.authorization(), null);
+            WebSocketRecorder others = node.connect(other.authorization(), null);
+            try {
+                node.sendAsAdmin("DELETE", "/v1/platforms/" + platform.id() + "?cascade=true", null, 202);
+
+                assertThat(ws.closed.get(5, TimeUnit.SECONDS)).isEqualTo(1008);
+                assertThat(ws.closeReason).isEqualTo("platform deleted");
+                assertOpen(others, other.id());
+            } finally {
+                ws.close();
+                others.close();
+            }
+        }
+
+        @Test
         @DisplayName("deleting platforms by query closes their open connections at once with 1008")
         void bulkDeleted() throws Exception {
             WebSocketRecorder ws = node.connect(platform.authorization(), null);

@@ -70,7 +70,8 @@ import org.slf4j.LoggerFactory;
  * <p>The work left is a step machine kept in the operation row ({@link Operation#step()}, due at
  * {@link Operation#nextAttemptAt()}): {@link #work} dispatches on the step, and every step handler
  * ends by {@link #next recording the next step} (or none) together with the resource change, in one
- * transaction. A new step (a cascade's) is a new case there and a handler that does the same.
+ * transaction. The cascade step ({@link Cascades}) waits for child operations and then deletes the
+ * resource itself.
  *
  * <p>Leases: the node that starts an operation holds it from the insert on and keeps it while it
  * has further attempts planned; other nodes take an operation only once its lease ran out (a
@@ -89,6 +90,7 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
     private final String node;
     private final BrokerCalls calls;
     private final Repository<Operation> operations;
+    private final Cascades cascades;
     /** Operations this node is working on right now: neither its timers nor its scans take them again. */
     private final Set<String> working = ConcurrentHashMap.newKeySet();
     /** The periodic scan, the clean-up and this node's timers; {@code null} without background work. */
@@ -101,6 +103,7 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         this.node = Objects.requireNonNull(node, "node");
         this.calls = new BrokerCalls(ctx);
         this.operations = ctx.store().repository(EntityTypes.OPERATIONS);
+        this.cascades = new Cascades(ctx, options, node, this::kick, op -> work(op, true));
         if (!ctx.store().isClustered()) {
             // Nobody else can use this store: leases in it were left by a process that is gone.
             releaseLeases(Query.of(new Criterion.FieldCriterion("lease_until", Operator.GT, List.of(Instant.EPOCH))));
@@ -258,12 +261,12 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
 
     @Override
     public Started cascadeDelete(ServiceInstance instance, Caller caller) {
-        throw new UnsupportedOperationException("cascade delete is not implemented yet");
+        return cascades.start(instance, caller);
     }
 
     @Override
     public Started cascadeDelete(Platform platform, Caller caller) {
-        throw new UnsupportedOperationException("cascade delete is not implemented yet");
+        return cascades.start(platform, caller);
     }
 
     @Override
@@ -568,6 +571,9 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         });
         if (due != null) {
             schedule(stored.id(), due);
+        } else {
+            // A cascade's parent waits for this one: it is re-checked now rather than at its next period.
+            cascades.childFinished(stored);
         }
         return stored;
     }
@@ -631,6 +637,24 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                     LOG.warn("working operation {} failed: {}", id, e.toString());
                 }
             }, delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // Closing: another node (or the next start) carries on.
+        }
+    }
+
+    /** Has this node's scheduler take an unleased operation that is due now soon, without waiting for the scan. */
+    private void kick(String id) {
+        if (timers == null || closed) {
+            return;
+        }
+        try {
+            timers.execute(() -> {
+                try {
+                    operations.get(id).ifPresent(this::claimAndWork);
+                } catch (RuntimeException e) {
+                    LOG.warn("working operation {} failed: {}", id, e.toString());
+                }
+            });
         } catch (RejectedExecutionException e) {
             // Closing: another node (or the next start) carries on.
         }
@@ -717,6 +741,11 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
 
     /** Works the step an operation is at; {@code wasMine}: this node held it before (no takeover). */
     private void work(Operation op, boolean wasMine) {
+        if (op.step() == Step.CASCADE) {
+            // Before the target: a platform's cascade has none, and an instance's may have lost its plan.
+            cascades.work(op);
+            return;
+        }
         Optional<Target> target = target(op);
         if (target.isEmpty()) {
             // The record went (a delete took it over, or it was removed): nothing left to do for it.
@@ -736,13 +765,15 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             case FETCH -> fetch(op, t);
             case MITIGATE -> mitigate(op, t);
             case MITIGATE_POLL -> mitigatePoll(op, t);
-            // A cascade step goes here once cascades exist.
-            case CASCADE -> LOG.warn("operation {} is a cascade, which this version cannot work", op.id());
+            case CASCADE -> throw new IllegalStateException("a cascade is worked above");
             case DONE -> next(op, Step.DONE, null, op.attempts(), r -> r);
         }
     }
 
-    /** A first call whose node died before recording the answer (its lease ran out). */
+    /**
+     * A first call whose node died before recording the answer (its lease ran out), or a cascade's
+     * delete, which no node made yet (stored unleased at this step).
+     */
     private void interrupted(Operation op, Target t) {
         Instant now = ctx.now();
         switch (op.type()) {
@@ -757,7 +788,7 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                 failed(op, new Failure(error, null, false));
             }
             case DELETE -> {
-                Result result = awaitResult(calls.delete(t, op.correlationId(), null));
+                Result result = awaitResult(calls.delete(t, op.correlationId(), Cascades.originatingIdentity(op)));
                 afterCall(op, t, result.answer(), result.failure());
             }
         }
