@@ -82,7 +82,8 @@ class OperationBackgroundTest extends EngineTestBase {
     void scanLeavesCallsInFlight() {
         stub(put(urlPathMatching("/v2/service_instances/[^/]+")).willReturn(json(201, "{}").withFixedDelay(150)));
         for (int i = 0; i < 5; i++) {
-            ServiceInstance instance = newInstance(small);
+            // Names are unique among the Service Manager's instances, also for the engine itself.
+            ServiceInstance instance = newInstance(small).withName("my-db-" + i);
             Started started = engine.provision(instance, null, CALLER);
             assertThat(settled(started.settled()).state()).isEqualTo(OperationState.SUCCEEDED);
             assertThat(instance(instance.id()).orElseThrow().ready()).isTrue();

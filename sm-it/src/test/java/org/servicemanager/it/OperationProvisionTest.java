@@ -162,6 +162,68 @@ class OperationProvisionTest extends EngineTestBase {
         broker.verify(2, getRequestedFor(urlPathEqualTo(instancePath(id) + "/last_operation")));
     }
 
+    /** {@code Retry-After} as an HTTP-date, {@code seconds} from the test clock's now. */
+    private String httpDate(long seconds) {
+        return java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).plusSeconds(seconds)
+                        .atZone(java.time.ZoneOffset.UTC));
+    }
+
+    @Test
+    @DisplayName("Retry-After as an HTTP-date sets the next poll at that date")
+    void retryAfterHttpDate() {
+        Started started = provision(small, json(202, "{\"operation\":\"x\"}")
+                .withHeader("Retry-After", httpDate(45)));
+        String id = started.operation().resourceId();
+        stub(get(urlPathEqualTo(instancePath(id) + "/last_operation"))
+                .willReturn(json(200, "{\"state\":\"in progress\"}")));
+        settled(started.settled());
+
+        assertThat(after(Duration.ofSeconds(44))).isZero();
+        assertThat(after(Duration.ofSeconds(1))).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("Retry-After as an HTTP-date far ahead is capped at an hour like the seconds form")
+    void retryAfterHttpDateCapped() {
+        Started started = provision(small, json(202, "{\"operation\":\"x\"}")
+                .withHeader("Retry-After", httpDate(Duration.ofDays(3).toSeconds())));
+        String id = started.operation().resourceId();
+        stub(get(urlPathEqualTo(instancePath(id) + "/last_operation"))
+                .willReturn(json(200, "{\"state\":\"in progress\"}")));
+        settled(started.settled());
+
+        assertThat(after(Duration.ofMinutes(60).minusSeconds(1))).isZero();
+        assertThat(after(Duration.ofSeconds(1))).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("Retry-After as an HTTP-date in the past means poll at once, not the poll interval")
+    void retryAfterHttpDatePast() {
+        Started started = provision(small, json(202, "{\"operation\":\"x\"}")
+                .withHeader("Retry-After", httpDate(-120)));
+        String id = started.operation().resourceId();
+        stub(get(urlPathEqualTo(instancePath(id) + "/last_operation"))
+                .willReturn(json(200, "{\"state\":\"in progress\"}")));
+        settled(started.settled());
+
+        assertThat(after(Duration.ZERO)).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("a Retry-After that is neither seconds nor an HTTP-date leaves the poll interval in force")
+    void retryAfterGarbage() {
+        Started started = provision(small, json(202, "{\"operation\":\"x\"}")
+                .withHeader("Retry-After", "soon-ish"));
+        String id = started.operation().resourceId();
+        stub(get(urlPathEqualTo(instancePath(id) + "/last_operation"))
+                .willReturn(json(200, "{\"state\":\"in progress\"}")));
+        settled(started.settled());
+
+        assertThat(after(POLL.minusSeconds(1))).isZero();
+        assertThat(after(Duration.ofSeconds(1))).isEqualTo(1);
+    }
+
     @Test
     @DisplayName("polling stops at the plan's maximum_polling_duration: the create fails and is deleted at the broker")
     void maximumPollingDuration() {

@@ -23,6 +23,8 @@ import org.servicemanager.api.model.OperationState;
 import org.servicemanager.api.model.OperationType;
 import org.servicemanager.api.model.Platform;
 import org.servicemanager.api.model.ServiceInstance;
+import org.servicemanager.api.query.PageRequest;
+import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.core.internal.registry.PlatformOperations.Started;
@@ -203,6 +205,26 @@ class OperationSchedulerTest extends EngineTestBase {
         assertThat(store.repository(EntityTypes.OPERATIONS).get(rename.operation().id())).isPresent();
         assertThat(store.repository(EntityTypes.OPERATIONS).get(firstCreate)).isEmpty();
         assertThat(store.repository(EntityTypes.OPERATIONS).get(deleted.operation().id())).isEmpty();
+    }
+
+    @Test
+    @DisplayName("retention removes old operations in several pages, keeping the last of a live instance whichever page it is on")
+    void retentionInPages() {
+        ServiceInstance instance = provisioned();
+        String lastId = null;
+        // 250 renames: more than two of retention's pages of 100.
+        for (int i = 0; i < 250; i++) {
+            ServiceInstance current = instance(instance.id()).orElseThrow();
+            Started rename = engine.update(current, current.withName("name-" + i), null, CALLER);
+            lastId = settled(rename.settled()).id();
+        }
+        assertThat(operationCount()).isEqualTo(251);
+        clock.advance(Duration.ofDays(8));
+
+        assertThat(sm.cleanUpOperations()).isEqualTo(250);
+
+        assertThat(store.repository(EntityTypes.OPERATIONS).list(Query.all(), PageRequest.unbounded()).items())
+                .extracting(Operation::id).containsExactly(lastId);
     }
 
     @Test

@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,22 +70,38 @@ final class BrokerCalls {
             return value != null && value.isTextual() ? value.asText() : null;
         }
 
-        /** The broker's {@code Retry-After} in seconds, capped at an hour; {@code null} if absent or not a number. */
-        Duration retryAfter() {
+        /**
+         * The broker's {@code Retry-After}, either delay-seconds or an HTTP-date (RFC 9110, section
+         * 10.2.3; a date in the past is no wait), capped at an hour; {@code null} if absent or garbage.
+         */
+        Duration retryAfter(Instant now) {
             for (Map.Entry<String, List<String>> header : headers.entrySet()) {
                 if ("Retry-After".equalsIgnoreCase(header.getKey()) && !header.getValue().isEmpty()) {
-                    try {
-                        long seconds = Long.parseLong(header.getValue().get(0).trim());
-                        if (seconds >= 0) {
-                            Duration d = Duration.ofSeconds(seconds);
-                            return d.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : d;
-                        }
-                    } catch (NumberFormatException e) {
-                        // An HTTP date or garbage: the poll interval applies.
+                    Duration d = retryAfter(header.getValue().get(0).trim(), now);
+                    if (d != null) {
+                        return d.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : d;
                     }
                 }
             }
             return null;
+        }
+
+        private static Duration retryAfter(String value, Instant now) {
+            if (!value.isEmpty() && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                try {
+                    return Duration.ofSeconds(Long.parseLong(value));
+                } catch (NumberFormatException e) {
+                    // More digits than a long holds: longer than any cap.
+                    return MAX_RETRY_AFTER;
+                }
+            }
+            try {
+                // RFC 1123 is the IMF-fixdate form senders must use; the obsolete forms are rare enough to ignore.
+                Instant at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                return at.isAfter(now) ? Duration.between(now, at) : Duration.ZERO;
+            } catch (DateTimeParseException e) {
+                return null;
+            }
         }
     }
 

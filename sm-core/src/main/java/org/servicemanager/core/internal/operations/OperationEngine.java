@@ -22,6 +22,7 @@ import org.servicemanager.api.BrokerRejectedException;
 import org.servicemanager.api.BrokerTimeoutException;
 import org.servicemanager.api.BrokerUnreachableException;
 import org.servicemanager.api.ConcurrentModificationException;
+import org.servicemanager.api.ConflictException;
 import org.servicemanager.api.ExistingReferenceException;
 import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.model.LastOperation;
@@ -37,6 +38,7 @@ import org.servicemanager.api.model.ServiceInstance;
 import org.servicemanager.api.model.ServiceOffering;
 import org.servicemanager.api.model.ServicePlan;
 import org.servicemanager.api.query.Criterion;
+import org.servicemanager.api.query.Cursor;
 import org.servicemanager.api.query.Operator;
 import org.servicemanager.api.query.Page;
 import org.servicemanager.api.query.PageRequest;
@@ -84,6 +86,11 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
     /** The longest a failing orphan mitigation or fetch waits between attempts (unless the retry interval is longer). */
     private static final Duration MAX_BACKOFF = Duration.ofMinutes(10);
     private static final Duration CLEANUP_EVERY = Duration.ofMinutes(5);
+    /** How long the first of records with one name waits for later ones to remove themselves. */
+    private static final Duration NAME_RACE_WAIT = Duration.ofSeconds(2);
+    private static final Duration NAME_RACE_POLL = Duration.ofMillis(5);
+    /** How many old operations retention reads at once. */
+    static final int CLEANUP_PAGE = 100;
 
     private final Context ctx;
     private final EngineOptions options;
@@ -144,6 +151,9 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             s.repository(EntityTypes.SERVICE_INSTANCES).create(record);
             return s.repository(EntityTypes.OPERATIONS).create(op);
         });
+        keepNameOrYield(EntityTypes.SERVICE_INSTANCES, Query.fieldEquals("name", record.name())
+                .and(Query.fieldEquals("platform_id", Platform.SERVICE_MANAGER_ID)), record.id(), stored,
+                "a service instance with name '" + record.name() + "' already exists");
         Target created = new Target(t.broker(), t.offering(), t.plan(), record, null);
         return firstCall(stored, created,
                 calls.provision(created, context, parameters, caller.correlationId(), caller.originatingIdentity()));
@@ -237,6 +247,10 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             s.repository(EntityTypes.SERVICE_BINDINGS).create(record);
             return s.repository(EntityTypes.OPERATIONS).create(op);
         });
+        keepNameOrYield(EntityTypes.SERVICE_BINDINGS, Query.fieldEquals("name", record.name())
+                .and(Query.fieldEquals("service_instance_id", record.serviceInstanceId())), record.id(), stored,
+                "service instance '" + record.serviceInstanceId() + "' already has a service binding named '"
+                        + record.name() + "'");
         return firstCall(stored, new Target(t.broker(), t.offering(), t.plan(), instance[0], record), calls.bind(t, parameters, caller.correlationId(), caller.originatingIdentity()));
     }
 
@@ -308,6 +322,53 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             working.remove(op.id());
             throw e;
         }
+    }
+
+    /**
+     * Makes a name unique without a unique key in the store (names are unique only among some
+     * records: instances of {@code service-manager}, bindings of one instance), race-safely on every
+     * store: called after the new record {@code id} committed and before any broker call. Of records
+     * with the same name, the first by (created_at, id) keeps it; a later one removes itself with
+     * its operation in one transaction and fails 409. The first waits (briefly) until the later ones
+     * it sees are gone, because one of them may have checked before this record committed, seen
+     * nothing and gone on to the broker: if they do not go, this one yields too. So at most one
+     * record with the name ever reaches the broker; in the rare worst case both answer 409.
+     */
+    private <R extends org.servicemanager.api.model.Entity> void keepNameOrYield(
+            org.servicemanager.api.store.EntityType<R> type, Query sameName, String id, Operation op,
+            String conflict) {
+        Repository<R> repo = ctx.store().repository(type);
+        long deadline = System.nanoTime() + NAME_RACE_WAIT.toNanos();
+        while (true) {
+            List<R> same = repo.list(sameName, PageRequest.first(SCAN_PAGE)).items();
+            R mine = same.stream().filter(r -> r.id().equals(id)).findFirst().orElse(null);
+            boolean yield = mine == null || same.stream().anyMatch(r -> !r.id().equals(id) && before(r, mine));
+            if (!yield && same.size() == 1) {
+                return;
+            }
+            if (!yield && System.nanoTime() - deadline < 0) {
+                try {
+                    Thread.sleep(NAME_RACE_POLL.toMillis());
+                    continue;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            try {
+                ctx.store().inTransaction(s -> {
+                    s.repository(type).delete(id);
+                    return s.repository(EntityTypes.OPERATIONS).delete(op.id());
+                });
+            } finally {
+                working.remove(op.id());
+            }
+            throw new ConflictException(conflict);
+        }
+    }
+
+    private static boolean before(org.servicemanager.api.model.Entity a, org.servicemanager.api.model.Entity b) {
+        int byTime = a.createdAt().compareTo(b.createdAt());
+        return byTime != 0 ? byTime < 0 : a.id().compareTo(b.id()) < 0;
     }
 
     private Operation newOperation(OperationType type, String resourceId, String resourceType, Caller caller,
@@ -944,7 +1005,7 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
 
     /** The wait before the next poll: {@code Retry-After}, else the interval, longer after many polls. */
     private Duration pollDelay(int polls, Answer answer) {
-        Duration retryAfter = answer == null ? null : answer.retryAfter();
+        Duration retryAfter = answer == null ? null : answer.retryAfter(ctx.now());
         if (retryAfter != null) {
             return retryAfter;
         }
@@ -1023,10 +1084,21 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         Query old = Query.of(new Criterion.FieldCriterion("updated_at", Operator.LT, List.of(cutoff)),
                 new Criterion.FieldCriterion("state", Operator.NE, List.of(Operation.wire(OperationState.IN_PROGRESS))));
         int removed = 0;
-        for (Operation op : operations.list(old, PageRequest.unbounded()).items()) {
-            if (op.workDone() && !lastOfLiveResource(op) && operations.delete(op.id())) {
-                removed++;
+        // In pages after a cursor: a week of operations may be far more than fits in memory at once,
+        // and those kept (the last of a live resource) are stepped over rather than read again.
+        Cursor after = null;
+        while (true) {
+            Page<Operation> page = operations.list(old, new PageRequest(CLEANUP_PAGE, after));
+            for (Operation op : page.items()) {
+                if (op.workDone() && !lastOfLiveResource(op) && operations.delete(op.id())) {
+                    removed++;
+                }
             }
+            if (!page.hasMore() || page.items().isEmpty()) {
+                break;
+            }
+            Operation last = page.items().get(page.items().size() - 1);
+            after = new Cursor(last.createdAt(), last.id());
         }
         if (removed > 0) {
             LOG.info("removed {} finished operations older than {}", removed, options.retention());

@@ -141,15 +141,29 @@ final class BindingsApi extends ResourceApi<ServiceBinding> {
             }
             checkNameFree(current.serviceInstanceId(), name);
         }
-        ServiceBinding updated = updateWithRetry(id, b -> {
-            if (b.lastOperation().inProgress()) {
-                // As for instances: one operation at a time, and a rename must not race the bind or unbind.
+        boolean own = Platform.SERVICE_MANAGER_ID.equals(current.platformId());
+        // An update operation, done at once; a binding of another platform keeps its last operation,
+        // which that platform polls through the OSB face.
+        ServiceBinding updated = updateAsOperation(call, id, Operation.SERVICE_BINDINGS, b -> {
+            if (own && b.lastOperation().inProgress()) {
+                // Not thrown as a ConcurrentModificationException of the store: that one is retried.
                 throw new ConcurrentModificationException("service binding '" + id + "' has an operation in "
                         + "progress (" + Operation.wire(b.lastOperation().type()) + ")");
             }
             ServiceBinding named = name == null ? b : b.withName(name);
             return named.withLabels(LabelRules.applyPatch(b.labels(), body.get("labels")), ctx.now());
-        });
+        }, own ? (b, last) -> b.withOperation(last, ctx.now()) : null);
+        if (own && name != null && !name.equals(current.name())) {
+            // No unique key in the store: a concurrent create or rename may have taken the name too.
+            Instant now = ctx.now();
+            undoRenameIfTaken(Query.fieldEquals("name", name).and(Query.fieldEquals("service_instance_id",
+                    current.serviceInstanceId())), current, updated.lastOperation().operationId(),
+                    b -> b.lastOperation().operationId(),
+                    b -> b.withName(current.name()).withLabels(current.labels(), now)
+                            .withOperation(current.lastOperation(), now),
+                    b -> b.withName(current.name()), "service instance '" + current.serviceInstanceId()
+                            + "' already has a service binding named '" + name + "'");
+        }
         return Responses.json(200, toJson(updated));
     }
 

@@ -152,6 +152,17 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
         }
         target = target.withLabels(LabelRules.applyPatch(current.labels(), body.get("labels")), ctx.now());
         PlatformOperations.Started started = operations.update(current, target, parameters, Modes.caller(call));
+        if (!target.name().equals(current.name()) && started.operation().state() == OperationState.SUCCEEDED) {
+            // Renamed at once (no broker call): make sure no concurrent create or rename took the name too.
+            String newName = target.name();
+            Instant now = ctx.now();
+            undoRenameIfTaken(Query.fieldEquals("name", newName).and(Query.fieldEquals("platform_id",
+                    Platform.SERVICE_MANAGER_ID)), current, started.operation().id(),
+                    i -> i.lastOperation().operationId(),
+                    i -> i.withName(current.name()).withLabels(current.labels(), now)
+                            .withOperation(current.lastOperation(), now),
+                    i -> i.withName(current.name()), "a service instance with name '" + newName + "' already exists");
+        }
         return Modes.answer(call, async, started, path(id), op -> Responses.json(200, current(id)));
     }
 
@@ -162,8 +173,9 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
                 throw ownedElsewhere(current, "field '" + field + "' cannot be changed here; only its labels can");
             }
         }
-        ServiceInstance updated = updateWithRetry(current.id(), i -> i.withLabels(
-                LabelRules.applyPatch(i.labels(), body.get("labels")), ctx.now()));
+        // An operation too, but the record's last operation stays the platform's: it polls that one.
+        ServiceInstance updated = updateAsOperation(call, current.id(), Operation.SERVICE_INSTANCES, i -> i.withLabels(
+                LabelRules.applyPatch(i.labels(), body.get("labels")), ctx.now()), null);
         return Responses.json(200, toJson(updated));
     }
 

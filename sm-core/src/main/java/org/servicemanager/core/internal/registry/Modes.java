@@ -2,6 +2,7 @@ package org.servicemanager.core.internal.registry;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -34,6 +35,13 @@ final class Modes {
 
     /** A strict boolean query flag: absent is false, only {@code true} and {@code false} are accepted. */
     static boolean flag(Call call, String name) {
+        List<String> values = call.request().queryParameters().get(name);
+        if (values != null && values.size() > 1) {
+            // Which one wins would be a guess, and async=true&async=false guessed wrong is a broker call
+            // the client did not mean to wait for (or the other way round).
+            throw new BadRequestException("query parameter '" + name + "' is given " + values.size()
+                    + " times; give it once");
+        }
         Optional<String> value = call.query(name);
         if (value.isEmpty()) {
             return false;

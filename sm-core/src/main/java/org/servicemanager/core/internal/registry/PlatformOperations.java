@@ -36,6 +36,8 @@ public interface PlatformOperations {
     /**
      * Provisions {@code instance} (not yet stored: ready false, platform {@code service-manager},
      * its plan checked by the caller). {@code parameters} go to the broker only, never to the store.
+     * Throws {@link org.servicemanager.api.ConflictException} (409), storing nothing, when a concurrent
+     * create took the name first: names are kept unique after the insert, before the broker call.
      */
     Started provision(ServiceInstance instance, JsonNode parameters, Caller caller);
 
@@ -49,7 +51,10 @@ public interface PlatformOperations {
     /** Deprovisions {@code instance}; the broker's 410 counts as success. */
     Started deprovision(ServiceInstance instance, Caller caller);
 
-    /** Binds {@code binding} (not yet stored); the credentials it returns are stored sealed. */
+    /**
+     * Binds {@code binding} (not yet stored); the credentials it returns are stored sealed. A name a
+     * concurrent bind took first is a {@link org.servicemanager.api.ConflictException}, as for provision.
+     */
     Started bind(ServiceBinding binding, JsonNode parameters, Caller caller);
 
     /** Unbinds {@code binding}. */

@@ -4,19 +4,30 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.servicemanager.api.BadRequestException;
 import org.servicemanager.api.ConcurrentModificationException;
+import org.servicemanager.api.ConflictException;
 import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.model.Entity;
+import org.servicemanager.api.model.Labels;
+import org.servicemanager.api.model.LastOperation;
+import org.servicemanager.api.model.Operation;
+import org.servicemanager.api.model.OperationState;
+import org.servicemanager.api.model.OperationType;
+import org.servicemanager.api.model.Platform;
 import org.servicemanager.api.query.Cursor;
 import org.servicemanager.api.query.Page;
 import org.servicemanager.api.query.PageRequest;
 import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityType;
+import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.Repository;
 import org.servicemanager.core.SmRequest;
 import org.servicemanager.core.SmResponse;
@@ -178,6 +189,77 @@ abstract class ResourceApi<T extends Entity> {
                 }
             }
         }
+    }
+
+    /**
+     * Changes a record without a broker call (labels, a binding's name) and records that as an
+     * update operation, succeeded at once, in the same transaction: every mutating call is an
+     * operation. {@code recordLast} makes the changed record name the operation as its last one;
+     * {@code null} leaves the record's last operation alone (records of other platforms, whose
+     * last operation their platform polls through the OSB face). Retried like
+     * {@link #updateWithRetry} when the record changes meanwhile.
+     */
+    T updateAsOperation(Call call, String id, String resourceType, UnaryOperator<T> change,
+            BiFunction<T, LastOperation, T> recordLast) {
+        for (int attempt = 1; ; attempt++) {
+            T current = require(id);
+            Instant now = ctx.now();
+            Operation op = new Operation(ctx.newId(), OperationType.UPDATE, OperationState.SUCCEEDED, id,
+                    resourceType, Platform.SERVICE_MANAGER_ID, call.correlationId(), null, List.of(), null, null, null,
+                    Operation.Step.DONE, null, null, Instant.EPOCH, null, null, 0, null, Labels.empty(), now, now,
+                    true, 0);
+            T changed = change.apply(current);
+            T recorded = recordLast == null ? changed : recordLast.apply(changed,
+                    new LastOperation(op.type(), op.state(), null, null, op.id()));
+            try {
+                return ctx.store().inTransaction(s -> {
+                    T updated = s.repository(type).update(recorded);
+                    s.repository(EntityTypes.OPERATIONS).create(op);
+                    return updated;
+                });
+            } catch (ConcurrentModificationException e) {
+                if (attempt == MAX_PATCH_ATTEMPTS) {
+                    throw new ConcurrentModificationException(type.singular() + " '" + id
+                            + "' is being changed concurrently; retry the request");
+                }
+            }
+        }
+    }
+
+    /**
+     * Makes a committed rename race-safe without a unique key (compare the engine's check for
+     * creates): if another record of {@code sameName} holds the new name too (a concurrent rename
+     * or create), the rename is undone and answered 409. The undo puts back {@code before} (name,
+     * labels, last operation) and removes the rename's operation {@code opId} when that is still
+     * the record's last one, else it only puts the old name back. In the worst case both sides
+     * of a race give way; never do two records keep one name.
+     */
+    void undoRenameIfTaken(Query sameName, T before, String opId, Function<T, String> lastOperationId,
+            UnaryOperator<T> revertAll,
+            UnaryOperator<T> revertName, String conflict) {
+        if (repo().list(sameName, PageRequest.first(5)).items().stream().noneMatch(r -> !r.id().equals(before.id()))) {
+            return;
+        }
+        for (int attempt = 1; attempt <= MAX_PATCH_ATTEMPTS; attempt++) {
+            try {
+                ctx.store().inTransaction(s -> {
+                    Repository<T> records = s.repository(type);
+                    Optional<T> fresh = records.get(before.id());
+                    if (fresh.isPresent()) {
+                        boolean ours = opId.equals(lastOperationId.apply(fresh.get()));
+                        records.update(ours ? revertAll.apply(fresh.get()) : revertName.apply(fresh.get()));
+                        if (ours) {
+                            s.repository(EntityTypes.OPERATIONS).delete(opId);
+                        }
+                    }
+                    return null;
+                });
+                break;
+            } catch (ConcurrentModificationException e) {
+                // Changed meanwhile: read it again and undo on the fresh record.
+            }
+        }
+        throw new ConflictException(conflict);
     }
 
     /** An id the client chose, or a generated one. */
