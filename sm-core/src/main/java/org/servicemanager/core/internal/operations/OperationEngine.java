@@ -94,6 +94,8 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
 
     private final Context ctx;
     private final EngineOptions options;
+    /** How often a bind re-reads its instance when concurrent binds or updates wrote the row first. */
+    private static final int BIND_TOUCH_ATTEMPTS = 10;
     private final String node;
     private final BrokerCalls calls;
     private final Repository<Operation> operations;
@@ -233,17 +235,26 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                 .orElseThrow(() -> new NotFoundException("service instance '" + binding.serviceInstanceId()
                         + "' not found"));
         Operation stored = insert(op, s -> {
-            ServiceInstance owner = s.repository(EntityTypes.SERVICE_INSTANCES).get(binding.serviceInstanceId())
-                    .orElseThrow(() -> new NotFoundException("service instance '" + binding.serviceInstanceId()
-                            + "' not found"));
-            if (owner.lastOperation().inProgress() && owner.lastOperation().type() == OperationType.DELETE) {
-                throw new ConcurrentModificationException("service instance '" + owner.id()
-                        + "' is being deleted");
-            }
             // A version-checked write of the instance row, unchanged: a deprovision committing at the
-            // same time writes it too, so one of the two transactions fails (422) rather than both
-            // passing their checks (a binding left on a deleted instance).
-            instance[0] = s.repository(EntityTypes.SERVICE_INSTANCES).update(owner);
+            // same time writes it too, so it and this bind do not both pass their checks (a binding
+            // left on a deleted instance). Another bind or update that wrote the row meanwhile only
+            // makes this read it again; a deprovision shows then as "being deleted".
+            for (int attempt = 1; instance[0] == null; attempt++) {
+                ServiceInstance owner = s.repository(EntityTypes.SERVICE_INSTANCES).get(binding.serviceInstanceId())
+                        .orElseThrow(() -> new NotFoundException("service instance '" + binding.serviceInstanceId()
+                                + "' not found"));
+                if (owner.lastOperation().inProgress() && owner.lastOperation().type() == OperationType.DELETE) {
+                    throw new ConcurrentModificationException("service instance '" + owner.id()
+                            + "' is being deleted");
+                }
+                try {
+                    instance[0] = s.repository(EntityTypes.SERVICE_INSTANCES).update(owner);
+                } catch (ConcurrentModificationException e) {
+                    if (attempt == BIND_TOUCH_ATTEMPTS) {
+                        throw e;
+                    }
+                }
+            }
             s.repository(EntityTypes.SERVICE_BINDINGS).create(record);
             return s.repository(EntityTypes.OPERATIONS).create(op);
         });
