@@ -2,6 +2,8 @@ package org.servicemanager.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -112,6 +114,27 @@ class BindDeleteRaceTest extends PlatformApiTestBase {
                 assertThat(stage.osb.instanceIds()).contains(instanceId);
             }
         }
+    }
+
+    @Test
+    @DisplayName("8 binds of one instance with different names sent at once all succeed: binds do not conflict")
+    void concurrentBinds() throws Exception {
+        String instanceId = provisioned();
+        CountDownLatch start = new CountDownLatch(1);
+        List<CompletableFuture<ApiResponse>> binds = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            binds.add(CompletableFuture.supplyAsync(() -> {
+                await(start);
+                return bind(instanceId);
+            }));
+        }
+        start.countDown();
+        for (CompletableFuture<ApiResponse> bind : binds) {
+            ApiResponse response = bind.get(20, TimeUnit.SECONDS);
+            assertThat(response.status()).as(response.body()).isEqualTo(201);
+        }
+        assertThat(items("/v1/service_bindings?fieldQuery=" + q("service_instance_id eq '" + instanceId + "'")))
+                .hasSize(8);
     }
 
     private static void await(CountDownLatch latch) {
