@@ -164,7 +164,8 @@ abstract class EngineTestBase {
 
     ServiceBinding newBinding(String instanceId) {
         Instant now = now();
-        return new ServiceBinding(unique("b"), "my-binding", instanceId, Platform.SERVICE_MANAGER_ID, null,
+        // A name of its own: binding names are unique per instance, and some tests bind one instance twice.
+        return new ServiceBinding(unique("b"), unique("my-binding"), instanceId, Platform.SERVICE_MANAGER_ID, null,
                 "{\"app_guid\":\"app-1\"}", null, LastOperation.inProgress(OperationType.CREATE, null), Labels.empty(),
                 now, now, false, 0);
     }

@@ -25,6 +25,7 @@ import org.servicemanager.api.BrokerTimeoutException;
 import org.servicemanager.api.BrokerUnreachableException;
 import org.servicemanager.api.ConcurrentModificationException;
 import org.servicemanager.api.ConflictException;
+import org.servicemanager.api.ExistingReferenceException;
 import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.model.LastOperation;
 import org.servicemanager.api.model.Operation;
@@ -110,6 +111,8 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
 
     private final Context ctx;
     private final EngineOptions options;
+    /** How often a bind re-reads its instance when concurrent binds or updates wrote the row first. */
+    private static final int BIND_TOUCH_ATTEMPTS = 10;
     private final String node;
     private final BrokerCalls calls;
     private final Repository<Operation> operations;
@@ -266,6 +269,15 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         Operation stored = insert(op, s -> {
             Repository<ServiceInstance> repo = s.repository(EntityTypes.SERVICE_INSTANCES);
             ServiceInstance fresh = checkIdle(repo, instance.id(), true);
+            // The caller's check for bindings ran before this transaction; a bind may have committed
+            // since. Re-checked here, where the instance is marked as being deleted (a bind running
+            // concurrently writes the instance row too, see bind(), so one of the two fails).
+            long bindings = s.repository(EntityTypes.SERVICE_BINDINGS)
+                    .count(Query.fieldEquals("service_instance_id", instance.id()));
+            if (bindings > 0) {
+                throw new ExistingReferenceException("service instance '" + instance.id() + "' has " + bindings
+                        + " service binding(s); delete them first, or delete with cascade=true");
+            }
             Operation delete = interrupting(op, fresh.lastOperation());
             repo.update(fresh.withOperation(lastOperation(delete), now));
             return s.repository(EntityTypes.OPERATIONS).create(delete);
@@ -286,14 +298,26 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                 .orElseThrow(() -> new NotFoundException("service instance '" + binding.serviceInstanceId()
                         + "' not found"));
         Operation stored = insert(op, s -> {
-            ServiceInstance owner = s.repository(EntityTypes.SERVICE_INSTANCES).get(binding.serviceInstanceId())
-                    .orElseThrow(() -> new NotFoundException("service instance '" + binding.serviceInstanceId()
-                            + "' not found"));
-            if (owner.lastOperation().inProgress() && owner.lastOperation().type() == OperationType.DELETE) {
-                throw new ConcurrentModificationException("service instance '" + owner.id()
-                        + "' is being deleted");
+            // A version-checked write of the instance row, unchanged: a deprovision committing at the
+            // same time writes it too, so it and this bind do not both pass their checks (a binding
+            // left on a deleted instance). Another bind or update that wrote the row meanwhile only
+            // makes this read it again; a deprovision shows then as "being deleted".
+            for (int attempt = 1; instance[0] == null; attempt++) {
+                ServiceInstance owner = s.repository(EntityTypes.SERVICE_INSTANCES).get(binding.serviceInstanceId())
+                        .orElseThrow(() -> new NotFoundException("service instance '" + binding.serviceInstanceId()
+                                + "' not found"));
+                if (owner.lastOperation().inProgress() && owner.lastOperation().type() == OperationType.DELETE) {
+                    throw new ConcurrentModificationException("service instance '" + owner.id()
+                            + "' is being deleted");
+                }
+                try {
+                    instance[0] = s.repository(EntityTypes.SERVICE_INSTANCES).update(owner);
+                } catch (ConcurrentModificationException e) {
+                    if (attempt == BIND_TOUCH_ATTEMPTS) {
+                        throw e;
+                    }
+                }
             }
-            instance[0] = owner;
             s.repository(EntityTypes.SERVICE_BINDINGS).create(record);
             return s.repository(EntityTypes.OPERATIONS).create(op);
         });

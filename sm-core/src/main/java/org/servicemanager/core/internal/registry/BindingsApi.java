@@ -10,6 +10,7 @@ import org.servicemanager.api.BadRequestException;
 import org.servicemanager.api.ConcurrentModificationException;
 import org.servicemanager.api.ConflictException;
 import org.servicemanager.api.ForbiddenException;
+import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.model.Labels;
 import org.servicemanager.api.model.LastOperation;
 import org.servicemanager.api.model.Operation;
@@ -76,6 +77,7 @@ final class BindingsApi extends ResourceApi<ServiceBinding> {
     CompletableFuture<SmResponse> create(Call call) {
         boolean async = Modes.async(call);
         ObjectNode body = call.jsonBody();
+        InstancesApi.dropEmptyId(body);
         rejectReadOnly(body);
         JsonInput in = JsonInput.of(body).allowOnly(CREATE_FIELDS);
         String name = in.requiredName("name");
@@ -91,8 +93,10 @@ final class BindingsApi extends ResourceApi<ServiceBinding> {
             throw new ConcurrentModificationException("service instance '" + instanceId + "' is being deleted");
         }
         if (!instance.ready()) {
-            throw new ConcurrentModificationException("service instance '" + instanceId
-                    + "' is not ready yet (its creation is " + Operation.wire(last.state()) + ")");
+            // Waiting helps only while its creation runs (422, retry later); a failed one never becomes ready.
+            String reason = "service instance '" + instanceId + "' is not ready ("
+                    + InstancesApi.notReadyReason(instance) + ")";
+            throw last.inProgress() ? new ConcurrentModificationException(reason) : new BadRequestException(reason);
         }
         Plans.PlanOf plan = Plans.ofInstance(ctx, instance);
         if (!plan.bindable()) {
@@ -107,7 +111,14 @@ final class BindingsApi extends ResourceApi<ServiceBinding> {
         ServiceBinding binding = new ServiceBinding(ctx.newId(), name, instanceId, Platform.SERVICE_MANAGER_ID,
                 Plans.context(instance.name()), bindResource == null ? null : Json.text(bindResource.node()), null,
                 LastOperation.inProgress(OperationType.CREATE, null), labels, now, now, false, 0);
-        PlatformOperations.Started started = operations.bind(binding, parameters, Modes.caller(call));
+        PlatformOperations.Started started;
+        try {
+            started = operations.bind(binding, parameters, Modes.caller(call));
+        } catch (NotFoundException e) {
+            // The instance was deleted since it was read above: as if it had never existed (a body's reference).
+            throw new BadRequestException("service instance '" + instanceId + "' (service_instance_id) does not "
+                    + "exist");
+        }
         return Modes.answer(call, async, started, path(binding.id()),
                 op -> Responses.json(201, withCredentials(require(binding.id()))));
     }

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.servicemanager.api.BadRequestException;
+import org.servicemanager.api.ConcurrentModificationException;
 import org.servicemanager.api.ConflictException;
 import org.servicemanager.api.ExistingReferenceException;
 import org.servicemanager.api.ForbiddenException;
@@ -71,6 +73,8 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
     CompletableFuture<SmResponse> create(Call call) {
         boolean async = Modes.async(call);
         ObjectNode body = call.jsonBody();
+        dropSmctlDefaults(body);
+        dropEmptyId(body);
         rejectReadOnly(body);
         JsonInput in = JsonInput.of(body).allowOnly(CREATE_FIELDS);
         String name = in.requiredName("name");
@@ -99,6 +103,7 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
         String id = call.pathParam("id");
         boolean async = Modes.async(call);
         ObjectNode body = call.jsonBody();
+        dropSmctlDefaults(body);
         rejectReadOnly(body);
         JsonInput in = JsonInput.of(body).allowOnly(PATCH_FIELDS);
         checkIdUnchanged(body, id);
@@ -137,6 +142,15 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
             target = target.withMaintenanceInfo(info);
         }
         JsonNode parameters = parameters(in);
+        boolean brokerCall = !current.servicePlanId().equals(target.servicePlanId())
+                || !Objects.equals(current.maintenanceInfo(), target.maintenanceInfo())
+                || (parameters != null && !parameters.isNull());
+        if (brokerCall && !current.ready()) {
+            // The broker has no instance to update yet (its create runs), or one it is being asked to
+            // forget (orphan mitigation); name and labels are the Service Manager's own and may change.
+            throw new ConcurrentModificationException("service instance '" + id + "' cannot be updated through "
+                    + "its broker: it is not ready (" + notReadyReason(current) + ")");
+        }
         target = target.withLabels(LabelRules.applyPatch(current.labels(), body.get("labels")), ctx.now());
         PlatformOperations.Started started = operations.update(current, target, parameters, Modes.caller(call));
         if (!target.name().equals(current.name()) && started.operation().state() == OperationState.SUCCEEDED) {
@@ -237,8 +251,10 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
     }
 
     /**
-     * {@code maintenance_info}: an object, and it must be the plan's current one, since that is
-     * the only version the Service Manager can move an instance to.
+     * {@code maintenance_info}: an object whose {@code version} must be the version of the plan's
+     * current one, since that is the only version the Service Manager can move an instance to. As
+     * in OSB, the version identifies it: a client may send the description or not, or an older
+     * one; what is stored and sent to the broker is the plan's.
      */
     private static String maintenanceInfo(JsonInput in, Plans.PlanOf plan) {
         JsonInput info = in.optionalObject("maintenance_info");
@@ -249,9 +265,16 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
             throw new BadRequestException("service plan '" + plan.plan().id() + "' has no maintenance_info; leave "
                     + "out field 'maintenance_info'");
         }
-        if (!Json.readTrusted(plan.plan().maintenanceInfo()).equals(info.node())) {
-            throw new BadRequestException("field 'maintenance_info' must be the plan's current maintenance_info "
-                    + plan.plan().maintenanceInfo() + ", was " + Json.text(info.node()));
+        JsonNode given = info.node().get("version");
+        if (given == null || !given.isTextual()) {
+            throw new BadRequestException("field 'maintenance_info' needs a string 'version'");
+        }
+        JsonNode planVersion = Json.readTrusted(plan.plan().maintenanceInfo()).get("version");
+        String current = planVersion == null ? null : planVersion.asText();
+        if (!given.asText().equals(current)) {
+            throw new BadRequestException("maintenance_info version '" + given.asText() + "' is not the version of "
+                    + "service plan '" + plan.plan().id() + "', which is '" + current + "'; only the plan's current "
+                    + "maintenance_info can be given");
         }
         return plan.plan().maintenanceInfo();
     }
@@ -260,6 +283,50 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
         if (repo().count(Query.fieldEquals("name", name).and(Query.fieldEquals("platform_id",
                 Platform.SERVICE_MANAGER_ID))) > 0) {
             throw new ConflictException("a service instance with name '" + name + "' already exists");
+        }
+    }
+
+    /**
+     * smctl sends the zero values of its instance type in provision and update bodies: versions
+     * from 2020 to 2021 always {@code "ready": false, "usable": false}, some 2021 ones always
+     * {@code "shared": false}. Those say nothing (they are what a new instance is anyway) and are
+     * dropped; {@code true} would ask for something the Service Manager sets itself, or for
+     * sharing, which it does not offer yet: 400 (by {@link #rejectReadOnly}).
+     */
+    private static void dropSmctlDefaults(ObjectNode body) {
+        if (body.path("shared").isBoolean() && body.get("shared").asBoolean()) {
+            throw new BadRequestException("field 'shared': sharing service instances is not supported yet; leave it "
+                    + "out or send false");
+        }
+        for (String field : List.of("ready", "usable", "shared")) {
+            JsonNode value = body.get(field);
+            if (value != null && value.isBoolean() && !value.asBoolean()) {
+                body.remove(field);
+            }
+        }
+    }
+
+    /** Why an instance that is not {@code ready} is not, from its last operation. */
+    static String notReadyReason(ServiceInstance instance) {
+        LastOperation last = instance.lastOperation();
+        if (last.type() == OperationType.DELETE && last.inProgress()) {
+            return "it is being deleted";
+        }
+        if (last.type() == OperationType.CREATE && last.inProgress()) {
+            return "its creation is in progress";
+        }
+        if (last.type() == OperationType.CREATE && last.state() == OperationState.FAILED) {
+            // A failed create leaves a record only for orphan mitigation.
+            return "its creation failed; it is kept until its broker confirms the deletion";
+        }
+        return "its last operation, " + Operation.wire(last.type()) + ", is " + Operation.wire(last.state());
+    }
+
+    /** Older smctl sends {@code "id": ""} when provisioning (or binding): no id given. */
+    static void dropEmptyId(ObjectNode body) {
+        JsonNode id = body.get("id");
+        if (id != null && id.isTextual() && id.asText().isEmpty()) {
+            body.remove("id");
         }
     }
 

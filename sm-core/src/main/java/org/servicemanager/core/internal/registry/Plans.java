@@ -106,12 +106,11 @@ final class Plans {
 
     /** 400 unless a public visibility or one for the {@code service-manager} platform exists for the plan. */
     static void checkVisibleToServiceManager(Context ctx, ServicePlan plan) {
-        // Public (no platform) or for service-manager: "en" is equal or null. One count, no rows read.
-        boolean visible = ctx.store().repository(EntityTypes.VISIBILITIES).count(Query.of(
-                new org.servicemanager.api.query.Criterion.FieldCriterion("service_plan_id", Operator.EQ,
-                        List.of(plan.id())),
-                new org.servicemanager.api.query.Criterion.FieldCriterion("platform_id", Operator.EN,
-                        List.of(Platform.SERVICE_MANAGER_ID)))) > 0;
+        // One query for exactly the visibilities that count ("en": equal, or null = public), so that a
+        // plan with many visibilities for other platforms is judged by all of them, not by a first page.
+        boolean visible = ctx.store().repository(EntityTypes.VISIBILITIES).count(Query.fieldEquals("service_plan_id",
+                plan.id()).and(Query.of(new Criterion.FieldCriterion("platform_id", Operator.EN,
+                        List.of(Platform.SERVICE_MANAGER_ID))))) > 0;
         if (!visible) {
             throw new BadRequestException("service plan '" + plan.id() + "' (" + plan.name()
                     + ") is not visible to the platform '" + Platform.SERVICE_MANAGER_ID
