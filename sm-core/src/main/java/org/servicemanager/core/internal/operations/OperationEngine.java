@@ -902,14 +902,18 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         if (timers == null || closed) {
             return;
         }
-        long delay = Math.max(0, Duration.between(ctx.clock().instant(), due).toMillis());
+        // Rounded up: a timer that fires before the operation is due would find nothing to do and
+        // leave it to the next scan, a whole poll interval later.
+        long delay = Math.max(0, (Duration.between(ctx.clock().instant(), due).toNanos() + 999_999) / 1_000_000);
         try {
             timed.add(id);
             timers.schedule(() -> {
                 timed.remove(id);
                 try {
                     Operation own = held.get(id);
-                    if (own != null) {
+                    if (own != null && own.nextAttemptAt() != null && own.nextAttemptAt().isAfter(ctx.now())) {
+                        schedule(id, own.nextAttemptAt()); // the clocks disagree by a hair: not due yet
+                    } else if (own != null) {
                         claimAndWork(own);
                     } else {
                         operations.get(id).filter(this::mine).ifPresent(this::claimAndWork);

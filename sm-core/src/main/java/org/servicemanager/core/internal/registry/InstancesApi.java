@@ -88,7 +88,8 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
         JsonNode parameters = parameters(in);
         String maintenanceInfo = maintenanceInfo(in, target);
         Labels labels = LabelRules.parseObject(in);
-        checkNameFree(name);
+        // The name is checked by the engine once the record is stored (race-safe, 409 alike), so
+        // a provision does not count the names twice.
         Instant now = ctx.now();
         ServiceInstance instance = new ServiceInstance(ctx.newId(), name, target.plan().id(),
                 Platform.SERVICE_MANAGER_ID, Plans.context(name), null,

@@ -114,9 +114,9 @@ public final class Database {
             throw unexpected(e);
         }
         try {
-            R result = work.run(connection);
-            connection.releaseSavepoint(savepoint);
-            return result;
+            // Not released: the commit (or a rollback to an outer savepoint) ends it anyway, and a
+            // RELEASE is one more statement sent for every write inside a transaction.
+            return work.run(connection);
         } catch (SQLException e) {
             RuntimeException translated = translator.apply(e);
             rollbackTo(connection, savepoint, translated);
