@@ -5,7 +5,6 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,7 +43,7 @@ final class AsyncBroker implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        server.createContext("/v2/catalog", exchange -> reply(exchange, 200, catalog()));
+        server.createContext("/v2/catalog", exchange -> MiniBroker.reply(exchange, 200, catalog()));
         server.createContext("/v2/service_instances/", this::instances);
         server.setExecutor(executor);
         server.start();
@@ -90,20 +89,20 @@ final class AsyncBroker implements AutoCloseable {
             provisions.incrementAndGet();
             events.add(new CountingDataSource.Traced(System.nanoTime(), ">> broker got PUT (answers 202)", "broker"));
             pollsByInstance.putIfAbsent(rest, new AtomicInteger());
-            reply(exchange, 202, "{\"operation\":\"provision-" + rest + "\"}");
+            MiniBroker.reply(exchange, 202, "{\"operation\":\"provision-" + rest + "\"}");
         } else if (method.equals("GET") && rest.endsWith("/last_operation")) {
             String id = rest.substring(0, rest.indexOf('/'));
             polls.incrementAndGet();
             AtomicInteger counter = pollsByInstance.get(id);
             if (counter == null) {
-                reply(exchange, 410, "{}");
+                MiniBroker.reply(exchange, 410, "{}");
                 return;
             }
             int n = counter.incrementAndGet();
             events.add(new CountingDataSource.Traced(System.nanoTime(), ">> broker got poll " + n + " (answers "
                     + (n < successOnPoll ? "in progress" : "succeeded") + ")", "broker"));
             if (n < successOnPoll) {
-                reply(exchange, 200, "{\"state\":\"in progress\"}");
+                MiniBroker.reply(exchange, 200, "{\"state\":\"in progress\"}");
                 return;
             }
             if (n == successOnPoll) {
@@ -112,11 +111,11 @@ final class AsyncBroker implements AutoCloseable {
             } else {
                 pollsAfterSuccess.incrementAndGet();
             }
-            reply(exchange, 200, "{\"state\":\"succeeded\"}");
+            MiniBroker.reply(exchange, 200, "{\"state\":\"succeeded\"}");
         } else if (method.equals("DELETE") && !rest.contains("/")) {
-            reply(exchange, pollsByInstance.remove(rest) != null ? 200 : 410, "{}");
+            MiniBroker.reply(exchange, pollsByInstance.remove(rest) != null ? 200 : 410, "{}");
         } else {
-            reply(exchange, 404, "{\"error\":\"NotFound\"}");
+            MiniBroker.reply(exchange, 404, "{\"error\":\"NotFound\"}");
         }
     }
 
@@ -124,14 +123,6 @@ final class AsyncBroker implements AutoCloseable {
         return "{\"services\":[{\"id\":\"" + SERVICE_ID + "\",\"name\":\"async-service\",\"description\":\"async\","
                 + "\"bindable\":false,\"plans\":[{\"id\":\"" + PLAN_ID + "\",\"name\":\"async-plan\","
                 + "\"description\":\"async\",\"free\":true}]}]}";
-    }
-
-    private static void reply(HttpExchange exchange, int status, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
-        exchange.close();
     }
 
     @Override

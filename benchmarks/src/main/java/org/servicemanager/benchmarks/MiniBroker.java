@@ -89,7 +89,8 @@ final class MiniBroker implements AutoCloseable {
         }
     }
 
-    private static void reply(HttpExchange exchange, int status, String body) throws IOException {
+    /** A JSON answer; shared by the benchmarks' brokers. */
+    static void reply(HttpExchange exchange, int status, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().add("Content-Type", "application/json");
         exchange.sendResponseHeaders(status, bytes.length);

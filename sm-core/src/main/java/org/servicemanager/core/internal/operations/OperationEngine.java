@@ -17,6 +17,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.servicemanager.api.BrokerException;
@@ -27,6 +28,7 @@ import org.servicemanager.api.ConcurrentModificationException;
 import org.servicemanager.api.ConflictException;
 import org.servicemanager.api.ExistingReferenceException;
 import org.servicemanager.api.NotFoundException;
+import org.servicemanager.api.model.Entity;
 import org.servicemanager.api.model.LastOperation;
 import org.servicemanager.api.model.Operation;
 import org.servicemanager.api.model.Operation.Step;
@@ -852,28 +854,24 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
 
     private void changeResource(Store s, Operation op, UnaryOperator<Object> change) {
         if (Operation.SERVICE_INSTANCES.equals(op.resourceType())) {
-            Repository<ServiceInstance> repo = s.repository(EntityTypes.SERVICE_INSTANCES);
-            repo.get(op.resourceId()).filter(r -> change == REMOVE_ANYWAY
-                    || op.id().equals(r.lastOperation().operationId())).ifPresent(r -> {
-                        Object changed = change.apply(r);
-                        if (changed == null) {
-                            repo.delete(r.id());
-                        } else if (changed != r) {
-                            repo.update((ServiceInstance) changed);
-                        }
-                    });
+            changeRecord(s.repository(EntityTypes.SERVICE_INSTANCES), op, change, ServiceInstance::lastOperation);
         } else if (Operation.SERVICE_BINDINGS.equals(op.resourceType())) {
-            Repository<ServiceBinding> repo = s.repository(EntityTypes.SERVICE_BINDINGS);
-            repo.get(op.resourceId()).filter(r -> change == REMOVE_ANYWAY
-                    || op.id().equals(r.lastOperation().operationId())).ifPresent(r -> {
-                        Object changed = change.apply(r);
-                        if (changed == null) {
-                            repo.delete(r.id());
-                        } else if (changed != r) {
-                            repo.update((ServiceBinding) changed);
-                        }
-                    });
+            changeRecord(s.repository(EntityTypes.SERVICE_BINDINGS), op, change, ServiceBinding::lastOperation);
         }
+    }
+
+    /** Applies {@code change} to the record if it is still the operation's ({@code null}: removed). */
+    private static <T extends Entity> void changeRecord(Repository<T> repo, Operation op,
+            UnaryOperator<Object> change, Function<T, LastOperation> lastOf) {
+        repo.get(op.resourceId()).filter(r -> change == REMOVE_ANYWAY
+                || op.id().equals(lastOf.apply(r).operationId())).ifPresent(r -> {
+                    Object changed = change.apply(r);
+                    if (changed == null) {
+                        repo.delete(r.id());
+                    } else if (changed != r) {
+                        repo.update(repo.type().javaType().cast(changed));
+                    }
+                });
     }
 
     private static Object withLastOperation(Object resource, LastOperation last, Instant now) {
