@@ -453,8 +453,8 @@ class PlatformEndToEndTest extends PlatformApiTestBase {
     }
 
     @Test
-    @DisplayName("while a cascade runs, unbinding one of its bindings or binding the instance is 422 "
-            + "ConcurrentOperation")
+    @DisplayName("while a cascade runs, unbinding one of its bindings, binding the instance or deleting it plainly "
+            + "is 422 ConcurrentOperation")
     void callsDuringCascade() {
         String instanceId = provisioned("small").get("id").asText();
         String bindingId = bound(instanceId).get("id").asText();
@@ -465,6 +465,7 @@ class PlatformEndToEndTest extends PlatformApiTestBase {
         assertError(admin.delete("/v1/service_bindings/" + bindingId + "?async=true"), 422, "ConcurrentOperation");
         assertError(admin.post("/v1/service_bindings", json("name", unique("bind"), "service_instance_id",
                 instanceId)), 422, "ConcurrentOperation");
+        assertError(admin.delete("/v1/service_instances/" + instanceId), 422, "ConcurrentOperation");
 
         assertThat(settled(cascade.header("Location").orElseThrow()).get("state").asText()).isEqualTo("succeeded");
     }

@@ -196,6 +196,11 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
             return CompletableFuture.completedFuture(Modes.accepted(Modes.location(call, path(id),
                     started.operation())));
         }
+        if (instance.lastOperation().type() == OperationType.DELETE && instance.lastOperation().inProgress()) {
+            // Before the bindings check: during a cascade the bindings are going, which is no reason for 409.
+            throw new ConcurrentModificationException("service instance '" + id + "' is being deleted (operation '"
+                    + instance.lastOperation().operationId() + "')");
+        }
         List<ServiceBinding> bindings = ctx.store().repository(EntityTypes.SERVICE_BINDINGS)
                 .list(Query.fieldEquals("service_instance_id", id), PageRequest.first(NAMED_DEPENDENTS)).items();
         if (!bindings.isEmpty()) {
