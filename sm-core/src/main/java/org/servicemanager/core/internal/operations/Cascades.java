@@ -407,8 +407,10 @@ final class Cascades {
             try {
                 // Written even when it is due already: a re-check under way on another thread, which may
                 // have seen this child still running, then fails its version check instead of putting
-                // the parent to sleep for a retry interval.
-                operations.update(p.withStep(Step.CASCADE, now, p.attempts(), now));
+                // the parent to sleep for a retry interval. The lease goes too: that node's write fails
+                // and it forgets the parent, which any node (this one's kick, a scan) then takes at once
+                // rather than after the lease ran out.
+                operations.update(p.withStep(Step.CASCADE, now, p.attempts(), now).withLease(null, Instant.EPOCH));
                 kick.accept(p.id());
                 return;
             } catch (ConcurrentModificationException e) {

@@ -911,6 +911,10 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                     Operation own = held.get(id);
                     if (own != null && own.nextAttemptAt() != null && own.nextAttemptAt().isAfter(ctx.now())) {
                         schedule(id, own.nextAttemptAt()); // the clocks disagree by a hair: not due yet
+                    } else if (own != null && working.contains(id)) {
+                        // Due at once, scheduled by the work that is still finishing (it clears the
+                        // mark last): look again in a moment rather than leave it to the next scan.
+                        schedule(id, ctx.now().plusMillis(10));
                     } else if (own != null) {
                         claimAndWork(own);
                     } else {

@@ -30,6 +30,15 @@ public final class Database {
     private final DataSource dataSource;
     private final Dialect dialect;
     private final ThreadLocal<Connection> current = new ThreadLocal<>();
+    /** How many savepoints the thread's transaction has set so far (see {@link #underSavepoint}). */
+    private final ThreadLocal<int[]> savepoints = ThreadLocal.withInitial(() -> new int[1]);
+    /**
+     * The first savepoints of a transaction are left for the commit to end (a RELEASE is one more
+     * statement, and a short transaction of an OSB call or an operation has two to four writes);
+     * later ones are released at once, so that a long transaction (a catalog sync writing
+     * thousands of plans) never nests more than this many subtransactions on PostgreSQL.
+     */
+    private static final int UNRELEASED_SAVEPOINTS = 8;
     private volatile boolean closed;
 
     public Database(DataSource dataSource, Dialect dialect) {
@@ -50,6 +59,7 @@ public final class Database {
         }
         Connection connection = begin();
         current.set(connection);
+        savepoints.get()[0] = 0;
         try {
             R result = work.get();
             commit(connection);
@@ -105,18 +115,21 @@ public final class Database {
         }
     }
 
-    private static <R> R underSavepoint(Connection connection, SqlWork<R> work,
+    private <R> R underSavepoint(Connection connection, SqlWork<R> work,
             Function<SQLException, RuntimeException> translator) {
         Savepoint savepoint;
+        boolean release = ++savepoints.get()[0] > UNRELEASED_SAVEPOINTS;
         try {
             savepoint = connection.setSavepoint();
         } catch (SQLException e) {
             throw unexpected(e);
         }
         try {
-            // Not released: the commit (or a rollback to an outer savepoint) ends it anyway, and a
-            // RELEASE is one more statement sent for every write inside a transaction.
-            return work.run(connection);
+            R result = work.run(connection);
+            if (release) {
+                connection.releaseSavepoint(savepoint);
+            }
+            return result;
         } catch (SQLException e) {
             RuntimeException translated = translator.apply(e);
             rollbackTo(connection, savepoint, translated);
