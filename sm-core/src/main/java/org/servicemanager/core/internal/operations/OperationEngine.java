@@ -616,13 +616,10 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         Instant now = ctx.now();
         Operation done = op.withState(OperationState.SUCCEEDED, null, List.of(), now);
         if (op.type() == OperationType.DELETE) {
-            Operation stored = next(done, Step.DONE, null, 0, resource -> null);
-            // The create or update it interrupted has no record left: this node stops holding it.
-            String interrupted = interruptedId(op);
-            if (interrupted != null) {
-                forget(interrupted);
-            }
-            return stored;
+            // A create or update it interrupted is not forgotten here: its row stays leased to this
+            // node, so it would linger until the lease ran out. Its next poll ends it instead (no
+            // record to change; a failure finds no record to mitigate, see mitigation()).
+            return next(done, Step.DONE, null, 0, resource -> null);
         }
         if (op.type() == OperationType.CREATE && Operation.SERVICE_BINDINGS.equals(op.resourceType())
                 && answer == null) {
