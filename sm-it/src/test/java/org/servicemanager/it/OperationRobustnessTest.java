@@ -141,6 +141,79 @@ class OperationRobustnessTest extends EngineTestBase {
     }
 
     @Test
+    @DisplayName("a cascade delete the broker refuses during an async create gives the record back to the create, "
+            + "which makes it ready when it succeeds")
+    void refusedCascadeGivesCreateBack() {
+        ServiceInstance instance = asyncProvision();
+        String create = instance.lastOperation().operationId();
+        stub(delete(urlPathEqualTo(instancePath(instance.id()))).willReturn(json(422, CONCURRENCY)));
+
+        Started cascade = engine.cascadeDelete(instance, CALLER);
+        sm.runDueOperations();
+
+        Operation refused = operation(cascade.operation().id());
+        assertThat(refused.state()).isEqualTo(OperationState.FAILED);
+        // The interrupted create is remembered next to the caller's identity, not instead of it.
+        assertThat(refused.details()).contains(create).contains("originating_identity");
+        assertThat(instance(instance.id()).orElseThrow().lastOperation().operationId()).isEqualTo(create);
+        lastOperationAnswers(instancePath(instance.id()), "succeeded");
+        after(POLL);
+        ServiceInstance ready = instance(instance.id()).orElseThrow();
+        assertThat(ready.ready()).isTrue();
+        assertThat(ready.lastOperation().operationId()).isEqualTo(create);
+        assertThat(ready.lastOperation().state()).isEqualTo(OperationState.SUCCEEDED);
+    }
+
+    @Test
+    @DisplayName("an instance cascade whose unbind the broker refuses during an async bind gives the binding back "
+            + "to the bind, which makes it ready when it succeeds")
+    void refusedCascadeGivesBindBack() {
+        ServiceInstance instance = provisioned();
+        ServiceBinding binding = newBinding(instance.id());
+        String path = bindingPath(instance.id(), binding.id());
+        stub(put(urlPathEqualTo(path)).willReturn(json(202, "{\"operation\":\"b\"}")));
+        lastOperationAnswers(path, "in progress");
+        Started bind = engine.bind(binding, null, CALLER);
+        settled(bind.settled());
+        stub(delete(urlPathEqualTo(path)).willReturn(json(422, CONCURRENCY)));
+
+        engine.cascadeDelete(instance(instance.id()).orElseThrow(), CALLER);
+        sm.runDueOperations();
+
+        broker.verify(1, deleteRequestedFor(urlPathEqualTo(path)));
+        assertThat(binding(binding.id()).orElseThrow().lastOperation().operationId())
+                .isEqualTo(bind.operation().id());
+        lastOperationAnswers(path, "succeeded");
+        stub(get(urlPathEqualTo(path)).willReturn(json(200, "{\"credentials\":{\"user\":\"u\"}}")));
+        after(POLL);
+        ServiceBinding ready = binding(binding.id()).orElseThrow();
+        assertThat(ready.ready()).isTrue();
+        assertThat(ready.credentials()).isNotNull();
+        assertThat(ready.lastOperation().operationId()).isEqualTo(bind.operation().id());
+        assertThat(ready.lastOperation().state()).isEqualTo(OperationState.SUCCEEDED);
+    }
+
+    @Test
+    @DisplayName("a create whose record a delete removed, failing afterwards, sends no orphan mitigation for it")
+    void noMitigationOfRemovedRecord() {
+        ServiceInstance instance = asyncProvision();
+        String create = instance.lastOperation().operationId();
+        stub(delete(urlPathEqualTo(instancePath(instance.id()))).willReturn(json(200, "{}")));
+        settled(engine.deprovision(instance, CALLER).settled());
+        assertThat(instance(instance.id())).isEmpty();
+        lastOperationAnswers(instancePath(instance.id()), "failed");
+
+        after(POLL);
+        after(RETRY.multipliedBy(4));
+
+        broker.verify(1, deleteRequestedFor(urlPathEqualTo(instancePath(instance.id()))));
+        assertThat(operation(create).state()).isEqualTo(OperationState.FAILED);
+        assertThat(operation(create).step()).isEqualTo(Operation.Step.DONE);
+        assertThat(operation(create).deletionScheduled()).isNull();
+    }
+
+
+    @Test
     @DisplayName("an operation that fails while being worked is tried again after a backoff, and the others of the "
             + "scan are still worked")
     void failureDoesNotStopTheScan() {

@@ -193,8 +193,11 @@ final class Cascades {
         if (bindings == 0) {
             due.add(id);
         }
-        Operation op = s.repository(EntityTypes.OPERATIONS).create(newOperation(id, instance.id(),
-                Operation.SERVICE_INSTANCES, parentId, rootId, correlationId, details, step, at, now));
+        // Like a plain delete, it remembers the create or update it interrupts: if the broker refuses
+        // it (422 while that one runs), the record goes back to that one rather than keeping the failure.
+        Operation op = s.repository(EntityTypes.OPERATIONS).create(OperationEngine.interrupting(newOperation(id,
+                instance.id(), Operation.SERVICE_INSTANCES, parentId, rootId, correlationId, details, step, at, now),
+                instance.lastOperation()));
         s.repository(EntityTypes.SERVICE_INSTANCES).update(instance.withOperation(lastOperation(op), now));
         return op;
     }
@@ -212,8 +215,9 @@ final class Cascades {
             if (beingDeleted(s, binding.lastOperation())) {
                 continue;
             }
-            Operation op = s.repository(EntityTypes.OPERATIONS).create(newOperation(ctx.newId(), binding.id(),
-                    Operation.SERVICE_BINDINGS, parentId, rootId, correlationId, details, Step.CALL, now, now));
+            Operation op = s.repository(EntityTypes.OPERATIONS).create(OperationEngine.interrupting(
+                    newOperation(ctx.newId(), binding.id(), Operation.SERVICE_BINDINGS, parentId, rootId,
+                            correlationId, details, Step.CALL, now, now), binding.lastOperation()));
             bindings.update(binding.withOperation(lastOperation(op), now));
             due.add(op.id());
         }

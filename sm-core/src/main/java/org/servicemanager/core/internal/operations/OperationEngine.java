@@ -481,11 +481,14 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
      * operation, so that the record goes back to it if the delete fails (the broker refused it while
      * the create or update goes on, e.g. 422 {@code ConcurrencyError}).
      */
-    private static Operation interrupting(Operation delete, LastOperation last) {
-        if (!last.inProgress() || last.operationId() == null) {
+    static Operation interrupting(Operation delete, LastOperation last) {
+        if (!last.inProgress() || last.operationId() == null || last.type() == OperationType.DELETE) {
             return delete;
         }
-        return delete.withDetails(Json.text(Json.object().put(INTERRUPTED, last.operationId())));
+        // Merged: a cascade's delete keeps the originating identity in its details too.
+        JsonNode existing = Json.readTrustedOrNull(delete.details());
+        ObjectNode details = existing instanceof ObjectNode o ? o.deepCopy() : Json.object();
+        return delete.withDetails(Json.text(details.put(INTERRUPTED, last.operationId())));
     }
 
     private static void checkIdle(LastOperation last, String what, boolean delete) {
@@ -613,6 +616,9 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         Instant now = ctx.now();
         Operation done = op.withState(OperationState.SUCCEEDED, null, List.of(), now);
         if (op.type() == OperationType.DELETE) {
+            // A create or update it interrupted is not forgotten here: its row stays leased to this
+            // node, so it would linger until the lease ran out. Its next poll ends it instead (no
+            // record to change; a failure finds no record to mitigate, see mitigation()).
             return next(done, Step.DONE, null, 0, resource -> null);
         }
         if (op.type() == OperationType.CREATE && Operation.SERVICE_BINDINGS.equals(op.resourceType())
@@ -673,8 +679,25 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             }
             return new Outcome(next(failedOp, Step.DONE, null, 0, resource -> null), f.exception());
         }
+        try {
+            return failed(op, failedOp, f, now);
+        } catch (ConcurrentModificationException e) {
+            if (interruptedId(op) == null) {
+                throw e;
+            }
+            // The interrupted create or update changed between its read and this commit (it ended,
+            // most likely, and could not record its outcome, the delete holding the record): read
+            // again, so that the record gets its final state rather than a pointer to a finished one.
+            return failed(op, failedOp, f, ctx.now());
+        }
+    }
+
+    private Outcome failed(Operation op, Operation failedOp, Failure f, Instant now) {
         LastOperation last = lastOperation(failedOp);
         Operation interrupted = interruptedBy(op);
+        // Still working: written back unchanged in the same transaction, so that it ending meanwhile
+        // (its write version-checked against the same row) makes one of the two fail.
+        Operation recheck = interrupted == null || interrupted.workDone() ? null : interrupted;
         return new Outcome(next(failedOp, Step.DONE, null, 0, resource -> {
             if (interrupted != null) {
                 return givenBack(resource, interrupted, now);
@@ -683,17 +706,22 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                 return i.withoutPending().withOperation(last, now);
             }
             return withLastOperation(resource, last, now);
-        }), f.exception());
+        }, recheck), f.exception());
     }
 
     /** The create or update a failed delete interrupted, as it is now; {@code null} if none. */
     private Operation interruptedBy(Operation delete) {
+        String id = interruptedId(delete);
+        return id == null ? null : operations.get(id).orElse(null);
+    }
+
+    /** The id of the create or update a delete interrupted; {@code null} if none. */
+    private static String interruptedId(Operation delete) {
         if (delete.type() != OperationType.DELETE || delete.details() == null) {
             return null;
         }
         JsonNode details = Json.readTrustedOrNull(delete.details());
-        String id = details == null ? null : details.path(INTERRUPTED).asText(null);
-        return id == null ? null : operations.get(id).orElse(null);
+        return details == null ? null : details.path(INTERRUPTED).asText(null);
     }
 
     /**
@@ -733,6 +761,11 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
 
     /** Orphan mitigation: failed, {@code deletion_scheduled} now, the delete due at once. */
     private Operation mitigation(Operation failedOp, Instant now) {
+        if (!recordExists(failedOp)) {
+            // A delete that interrupted this create removed the record (the broker confirmed it):
+            // there is nothing left to mitigate, and a delete of a gone resource would only fail.
+            return next(failedOp, Step.DONE, null, 0, IDENTITY);
+        }
         LastOperation last = lastOperation(failedOp);
         return next(failedOp.withDeletionScheduled(now).withPolling(null, null), Step.MITIGATE, now, 0,
                 resource -> withLastOperation(resource, last, now));
@@ -752,6 +785,16 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                 Text.MAX_DESCRIPTION_LENGTH);
         BrokerException exception = failure instanceof BrokerException be ? be : new BrokerException(message, failure);
         return new Failure(new OperationError("BrokerError", message), exception, true);
+    }
+
+    private boolean recordExists(Operation op) {
+        if (Operation.SERVICE_INSTANCES.equals(op.resourceType())) {
+            return ctx.store().repository(EntityTypes.SERVICE_INSTANCES).get(op.resourceId()).isPresent();
+        }
+        if (Operation.SERVICE_BINDINGS.equals(op.resourceType())) {
+            return ctx.store().repository(EntityTypes.SERVICE_BINDINGS).get(op.resourceId()).isPresent();
+        }
+        return true;
     }
 
     /** A 4xx (refused: no mitigation) or any other error status (mitigation) of the broker's. */
@@ -791,6 +834,15 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
      * @throws ConcurrentModificationException if another node took the operation over meanwhile
      */
     private Operation next(Operation op, Step step, Instant due, int attempts, UnaryOperator<Object> change) {
+        return next(op, step, due, attempts, change, null);
+    }
+
+    /**
+     * As {@link #next(Operation, Step, Instant, int, UnaryOperator)}, writing {@code recheck} (another
+     * operation, as read before) back unchanged in the same transaction: it fails if that one changed.
+     */
+    private Operation next(Operation op, Step step, Instant due, int attempts, UnaryOperator<Object> change,
+            Operation recheck) {
         Instant now = ctx.now();
         Operation scheduled = op.withStep(step, due, attempts, now);
         if (due == null || closed) {
@@ -802,15 +854,25 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         }
         Operation toStore = scheduled;
         Operation stored;
+        Operation[] rechecked = new Operation[1];
         try {
-            stored = change == IDENTITY ? operations.update(toStore) : ctx.store().inTransaction(s -> {
-                Operation saved = s.repository(EntityTypes.OPERATIONS).update(toStore);
-                changeResource(s, op, change);
-                return saved;
-            });
+            stored = change == IDENTITY && recheck == null ? operations.update(toStore)
+                    : ctx.store().inTransaction(s -> {
+                        Operation saved = s.repository(EntityTypes.OPERATIONS).update(toStore);
+                        if (recheck != null) {
+                            rechecked[0] = s.repository(EntityTypes.OPERATIONS).update(recheck);
+                        }
+                        changeResource(s, op, change);
+                        return saved;
+                    });
         } catch (RuntimeException e) {
             forget(op.id());
             throw e;
+        }
+        if (rechecked[0] != null) {
+            // This node's copy of it (if it holds it) stays writable: only the version moved.
+            held.computeIfPresent(recheck.id(), (id, h) -> h.version() == recheck.version()
+                    ? h.withVersion(rechecked[0].version()) : h);
         }
         hold(stored, due);
         if (due == null) {
