@@ -67,12 +67,7 @@ final class BenchStore implements AutoCloseable {
                     throw new IllegalArgumentException("set SM_BENCH_JDBC_URL (and SM_BENCH_JDBC_USERNAME, "
                             + "SM_BENCH_JDBC_PASSWORD) to an empty PostgreSQL database");
                 }
-                HikariConfig config = new HikariConfig();
-                config.setJdbcUrl(url);
-                config.setUsername(System.getenv("SM_BENCH_JDBC_USERNAME"));
-                config.setPassword(System.getenv("SM_BENCH_JDBC_PASSWORD"));
-                config.setMaximumPoolSize(10);
-                HikariDataSource pool = new HikariDataSource(config);
+                HikariDataSource pool = new HikariDataSource(externalPostgres(url, 10));
                 JdbcStore store = JdbcStore.builder(pool).build();
                 yield new BenchStore("PostgreSQL at " + url, store, () -> {
                     store.close();
@@ -112,5 +107,15 @@ final class BenchStore implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("closing the " + description + " store failed", e);
         }
+    }
+
+    /** A pool on the PostgreSQL at {@code url}, with {@code SM_BENCH_JDBC_USERNAME}/{@code _PASSWORD}. */
+    static HikariConfig externalPostgres(String url, int poolSize) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url);
+        config.setUsername(System.getenv("SM_BENCH_JDBC_USERNAME"));
+        config.setPassword(System.getenv("SM_BENCH_JDBC_PASSWORD"));
+        config.setMaximumPoolSize(poolSize);
+        return config;
     }
 }

@@ -90,10 +90,15 @@ final class CountingDataSource {
         return uncountedEnds.get();
     }
 
+    /** A statement's text as both counts key it: whitespace collapsed and trimmed. */
+    static String normalized(String sql) {
+        return sql.replaceAll("\\s+", " ").trim();
+    }
+
     /** Statement counts by statement text (whitespace collapsed), sorted by text. */
     Map<String, Long> bySql() {
         Map<String, Long> copy = new TreeMap<>();
-        bySql.forEach((sql, n) -> copy.merge(sql.replaceAll("\\s+", " ").trim(), n.sum(), Long::sum));
+        bySql.forEach((sql, n) -> copy.merge(normalized(sql), n.sum(), Long::sum));
         return copy;
     }
 
@@ -193,7 +198,7 @@ final class CountingDataSource {
 
     private void traceOne(String sql) {
         if (tracing) {
-            trace.add(new Traced(System.nanoTime(), sql.replaceAll("\\s+", " ").trim(),
+            trace.add(new Traced(System.nanoTime(), normalized(sql),
                     Thread.currentThread().getName()));
         }
     }

@@ -1,6 +1,5 @@
 package org.servicemanager.benchmarks;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.io.StringReader;
 import java.net.URI;
@@ -57,12 +56,7 @@ final class InstancesBenchmark {
                     + "empty PostgreSQL database");
             System.exit(2);
         }
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(url);
-        config.setUsername(System.getenv("SM_BENCH_JDBC_USERNAME"));
-        config.setPassword(System.getenv("SM_BENCH_JDBC_PASSWORD"));
-        config.setMaximumPoolSize(8);
-        try (HikariDataSource pool = new HikariDataSource(config)) {
+        try (HikariDataSource pool = new HikariDataSource(BenchStore.externalPostgres(url, 8))) {
             JdbcStore store = JdbcStore.builder(pool).build();
             Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
             List<String> planIds = registry(store, now);

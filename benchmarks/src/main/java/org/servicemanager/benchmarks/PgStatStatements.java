@@ -60,7 +60,7 @@ final class PgStatStatements {
                 if (query.contains("pg_stat_statements")) {
                     continue;
                 }
-                byQuery.merge(query.replaceAll("\\s+", " "), calls, Long::sum);
+                byQuery.merge(CountingDataSource.normalized(query), calls, Long::sum);
                 String word = query.split("\\s+", 2)[0].toUpperCase(java.util.Locale.ROOT);
                 if (word.equals("COMMIT") || word.equals("ROLLBACK") || word.equals("BEGIN")) {
                     ends += calls;

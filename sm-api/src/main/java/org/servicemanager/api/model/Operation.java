@@ -189,4 +189,20 @@ public record Operation(
     public static OperationState stateOf(String wire) {
         return OperationState.valueOf(wire.toUpperCase(Locale.ROOT).replace(' ', '_'));
     }
+
+    /**
+     * The state a broker's {@code last_operation} answer names, exactly as OSB spells it, or
+     * {@code null} when it names none ({@code null}, or any other text).
+     */
+    public static OperationState brokerState(String wire) {
+        if (wire == null) {
+            return null;
+        }
+        return switch (wire) {
+            case "in progress" -> OperationState.IN_PROGRESS;
+            case "succeeded" -> OperationState.SUCCEEDED;
+            case "failed" -> OperationState.FAILED;
+            default -> null;
+        };
+    }
 }

@@ -80,6 +80,18 @@ public final class Text {
      * that must be recorded, so it cannot be refused like a client's input; PostgreSQL would
      * otherwise fail the whole write. {@code null} stays {@code null}.
      */
+    /**
+     * A text field of a broker's JSON answer object, or {@code null}, made storable ({@link
+     * #sanitized}): whatever is read from a broker ends up in a record, and one NUL would fail the
+     * whole write. Descriptions and URLs may be long; codes, states and operation values are short.
+     */
+    public static String brokerField(com.fasterxml.jackson.databind.JsonNode json, String field) {
+        com.fasterxml.jackson.databind.JsonNode value = json != null && json.isObject() ? json.get(field) : null;
+        return value != null && value.isTextual() ? sanitized(value.asText(),
+                "description".equals(field) || "dashboard_url".equals(field) ? MAX_DESCRIPTION_LENGTH
+                        : MAX_CODE_LENGTH) : null;
+    }
+
     public static String sanitized(String value, int max) {
         if (value == null) {
             return null;

@@ -71,10 +71,7 @@ final class BrokerCalls {
          * whatever is read here ends up in a record, and one NUL would fail the whole write.
          */
         String text(String field) {
-            JsonNode value = isObject() ? json.get(field) : null;
-            return value != null && value.isTextual() ? Text.sanitized(value.asText(),
-                    "description".equals(field) || "dashboard_url".equals(field) ? Text.MAX_DESCRIPTION_LENGTH
-                            : Text.MAX_CODE_LENGTH) : null;
+            return Text.brokerField(json, field);
         }
 
         /**

@@ -437,7 +437,8 @@ final class Cascades {
         };
     }
 
+    /** A cascade's records never name a broker operation: the steps that poll keep their own. */
     private static LastOperation lastOperation(Operation op) {
-        return new LastOperation(op.type(), op.state(), null, op.description(), op.id());
+        return OperationEngine.lastOperation(op, null);
     }
 }

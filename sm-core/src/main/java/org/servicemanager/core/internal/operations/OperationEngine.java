@@ -225,9 +225,7 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
 
     @Override
     public Started update(ServiceInstance current, ServiceInstance target, JsonNode parameters, Caller caller) {
-        boolean brokerCall = !current.servicePlanId().equals(target.servicePlanId())
-                || !Objects.equals(current.maintenanceInfo(), target.maintenanceInfo())
-                || (parameters != null && !parameters.isNull());
+        boolean brokerCall = PlatformOperations.needsBroker(current, target, parameters);
         Instant now = ctx.now();
         Operation op = newOperation(OperationType.UPDATE, current.id(), Operation.SERVICE_INSTANCES, caller, now);
         if (!brokerCall) {
@@ -947,7 +945,8 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         return lastOperation(op, op.brokerOperation());
     }
 
-    private static LastOperation lastOperation(Operation op, String brokerOperation) {
+    /** The summary a record keeps of {@code op}, with {@code brokerOperation} (or none). */
+    static LastOperation lastOperation(Operation op, String brokerOperation) {
         return new LastOperation(op.type(), op.state(), brokerOperation, op.description(), op.id());
     }
 
@@ -1305,7 +1304,7 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             failed(op, new Failure(error, null, op.type() == OperationType.CREATE));
             return;
         }
-        OperationState state = failure == null && answer.status() == 200 ? state(answer.text("state")) : null;
+        OperationState state = failure == null && answer.status() == 200 ? Operation.brokerState(answer.text("state")) : null;
         if (state == OperationState.SUCCEEDED) {
             succeeded(op, null);
             return;
@@ -1393,7 +1392,7 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         Answer answer = result.answer();
         int attempts = op.attempts() + 1;
         Throwable failure = result.failure();
-        OperationState state = failure == null && answer.status() == 200 ? state(answer.text("state")) : null;
+        OperationState state = failure == null && answer.status() == 200 ? Operation.brokerState(answer.text("state")) : null;
         if (failure == null && (answer.status() == 410 || state == OperationState.SUCCEEDED)) {
             next(op, Step.DONE, null, attempts, REMOVE_ANYWAY);
             return;
@@ -1446,18 +1445,6 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
 
     private static Instant min(Instant a, Instant b) {
         return a.isBefore(b) ? a : b;
-    }
-
-    private static OperationState state(String wire) {
-        if (wire == null) {
-            return null;
-        }
-        return switch (wire) {
-            case "succeeded" -> OperationState.SUCCEEDED;
-            case "failed" -> OperationState.FAILED;
-            case "in progress" -> OperationState.IN_PROGRESS;
-            default -> null;
-        };
     }
 
     // ---- targets -------------------------------------------------------------------------------

@@ -37,21 +37,9 @@ final class OsbForwarder {
 
     /** The broker's answer to the platform's request. */
     record Answer(int status, JsonNode json, byte[] body, Map<String, List<String>> headers) {
-        /**
-         * A text field of the answer's JSON object, or {@code null}; made storable ({@link
-         * org.servicemanager.core.internal.json.Text#sanitized}), since what is read here is recorded.
-         */
+        /** A text field of the answer's JSON object, or {@code null}; made storable, since it is recorded. */
         String text(String field) {
-            JsonNode value = json != null && json.isObject() ? json.get(field) : null;
-            return value != null && value.isTextual()
-                    ? org.servicemanager.core.internal.json.Text.sanitized(value.asText(), maxLength(field)) : null;
-        }
-
-        /** Descriptions and URLs may be long; codes, states and the broker's operation value are short. */
-        static int maxLength(String field) {
-            return "description".equals(field) || "dashboard_url".equals(field)
-                    ? org.servicemanager.core.internal.json.Text.MAX_DESCRIPTION_LENGTH
-                    : org.servicemanager.core.internal.json.Text.MAX_CODE_LENGTH;
+            return org.servicemanager.core.internal.json.Text.brokerField(json, field);
         }
     }
 

@@ -331,7 +331,7 @@ final class OsbRecords {
 
     /** Moves an instance record, and its operation, along with a {@code last_operation} answer. */
     void followInstance(String instanceId, Answer answer) {
-        OperationState state = answer.status() == 200 ? state(answer.text("state")) : null;
+        OperationState state = answer.status() == 200 ? Operation.brokerState(answer.text("state")) : null;
         if (answer.status() != 410 && !finished(state)) {
             return; // most polls: nothing to record, so no store read
         }
@@ -407,7 +407,7 @@ final class OsbRecords {
 
     /** Moves a binding record, and its operation, along with a {@code last_operation} answer. */
     void followBinding(String bindingId, Answer answer) {
-        OperationState state = answer.status() == 200 ? state(answer.text("state")) : null;
+        OperationState state = answer.status() == 200 ? Operation.brokerState(answer.text("state")) : null;
         if (answer.status() != 410 && !finished(state)) {
             return; // most polls: nothing to record, so no store read
         }
@@ -450,7 +450,7 @@ final class OsbRecords {
      * the polled broker {@code operation}, if the poll names one). Polls that end nothing read nothing.
      */
     void followUnrecorded(OsbChecks.OsbCall osb, Answer answer) {
-        OperationState state = answer.status() == 200 ? state(answer.text("state")) : null;
+        OperationState state = answer.status() == 200 ? Operation.brokerState(answer.text("state")) : null;
         boolean gone = answer.status() == 410;
         if (!gone && !finished(state)) {
             return;
@@ -659,17 +659,5 @@ final class OsbRecords {
     /** Whether a {@code last_operation} state ends the operation (succeeded or failed). */
     private static boolean finished(OperationState state) {
         return state != null && state != OperationState.IN_PROGRESS;
-    }
-
-    static OperationState state(String value) {
-        if (value == null) {
-            return null;
-        }
-        return switch (value) {
-            case "in progress" -> OperationState.IN_PROGRESS;
-            case "succeeded" -> OperationState.SUCCEEDED;
-            case "failed" -> OperationState.FAILED;
-            default -> null;
-        };
     }
 }

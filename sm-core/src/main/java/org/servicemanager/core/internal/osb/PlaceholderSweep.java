@@ -195,7 +195,7 @@ public final class PlaceholderSweep {
         if (last == null) {
             return false;
         }
-        OperationState state = last.status() == 200 ? OsbRecords.state(last.text("state")) : null;
+        OperationState state = last.status() == 200 ? Operation.brokerState(last.text("state")) : null;
         if (state == OperationState.SUCCEEDED || (tellsNothing(last, state) && t.plan().offering().instancesRetrievable()
                 && succeeds(call(t, "GET", t.path(), null)))) {
             String held = BY_SWEEP + "the broker holds the instance";
@@ -227,7 +227,7 @@ public final class PlaceholderSweep {
         if (last == null) {
             return false;
         }
-        OperationState state = last.status() == 200 ? OsbRecords.state(last.text("state")) : null;
+        OperationState state = last.status() == 200 ? Operation.brokerState(last.text("state")) : null;
         if (state == OperationState.SUCCEEDED || (tellsNothing(last, state) && t.plan().offering().bindingsRetrievable()
                 && succeeds(call(t, "GET", t.path(), null)))) {
             String held = BY_SWEEP + "the broker holds the binding";

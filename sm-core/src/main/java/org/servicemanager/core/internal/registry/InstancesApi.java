@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.servicemanager.api.BadRequestException;
@@ -143,9 +142,7 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
             target = target.withMaintenanceInfo(info);
         }
         JsonNode parameters = parameters(in);
-        boolean brokerCall = !current.servicePlanId().equals(target.servicePlanId())
-                || !Objects.equals(current.maintenanceInfo(), target.maintenanceInfo())
-                || (parameters != null && !parameters.isNull());
+        boolean brokerCall = PlatformOperations.needsBroker(current, target, parameters);
         if (brokerCall && !current.ready()) {
             // The broker has no instance to update yet (its create runs), or one it is being asked to
             // forget (orphan mitigation); name and labels are the Service Manager's own and may change.

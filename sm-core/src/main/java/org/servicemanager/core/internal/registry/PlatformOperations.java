@@ -36,6 +36,16 @@ public interface PlatformOperations {
     }
 
     /**
+     * Whether updating {@code current} to {@code target} needs the broker: a new plan, new
+     * maintenance info, or parameters. Only a name or labels change without a broker call.
+     */
+    static boolean needsBroker(ServiceInstance current, ServiceInstance target, JsonNode parameters) {
+        return !current.servicePlanId().equals(target.servicePlanId())
+                || !java.util.Objects.equals(current.maintenanceInfo(), target.maintenanceInfo())
+                || (parameters != null && !parameters.isNull());
+    }
+
+    /**
      * Provisions {@code instance} (not yet stored: ready false, platform {@code service-manager},
      * its plan checked by the caller). {@code parameters} go to the broker only, never to the store.
      * Throws {@link org.servicemanager.api.ConflictException} (409), storing nothing, when a concurrent

@@ -106,23 +106,20 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
 
     @Override
     public Optional<T> get(String id) {
-        Objects.requireNonNull(id, "id");
-        return database.read(c -> {
-            Sql sql = new Sql("SELECT " + mapping.columnList() + " FROM " + mapping.table() + " WHERE id = ").param(id);
-            List<T> found = select(c, sql);
-            return found.isEmpty() ? Optional.<T>empty() : Optional.of(found.get(0));
-        }, Database::unexpected);
+        return byId(id, true);
     }
 
     @Override
     public Optional<T> getWithoutLabels(String id) {
+        return byId(id, false);
+    }
+
+    private Optional<T> byId(String id, boolean withLabels) {
         Objects.requireNonNull(id, "id");
         return database.read(c -> {
             Sql sql = new Sql("SELECT " + mapping.columnList() + " FROM " + mapping.table() + " WHERE id = ").param(id);
-            try (PreparedStatement statement = sql.prepare(c); ResultSet rs = statement.executeQuery()) {
-                return rs.next() ? Optional.of(mapping.read(Row.copy(rs, mapping.columns()), Labels.empty()))
-                        : Optional.<T>empty();
-            }
+            List<T> found = select(c, sql, withLabels);
+            return found.isEmpty() ? Optional.<T>empty() : Optional.of(found.get(0));
         }, Database::unexpected);
     }
 
@@ -172,7 +169,7 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
             if (bounded) {
                 sql.append(" LIMIT ").param(page.maxItems() + 1L);
             }
-            List<T> items = select(c, sql);
+            List<T> items = select(c, sql, true);
             boolean hasMore = bounded && items.size() > page.maxItems();
             return new Page<>(hasMore ? items.subList(0, page.maxItems()) : items, total, hasMore);
         }, Database::unexpected);
@@ -313,14 +310,15 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
     }
 
     /** The entities {@code sql} selects, in its order, with their labels. */
-    private List<T> select(Connection c, Sql sql) throws SQLException {
+    /** The entities {@code sql} selects; without their labels (read as none) unless {@code withLabels}. */
+    private List<T> select(Connection c, Sql sql, boolean withLabels) throws SQLException {
         List<Row> rows = new ArrayList<>();
         try (PreparedStatement statement = sql.prepare(c); ResultSet rs = statement.executeQuery()) {
             while (rs.next()) {
                 rows.add(Row.copy(rs, mapping.columns()));
             }
         }
-        Map<String, Map<String, List<String>>> labels = labelsOf(c, rows);
+        Map<String, Map<String, List<String>>> labels = withLabels ? labelsOf(c, rows) : Map.of();
         List<T> entities = new ArrayList<>(rows.size());
         for (Row row : rows) {
             Map<String, List<String>> own = labels.get(row.id());
@@ -406,13 +404,12 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
         }
     }
 
-    /** Checks that the references of {@code entity} point somewhere, skipping those equal to {@code stored} (in order; null: none). */
+    /** Checks that the references of {@code entity} point somewhere, skipping those equal to {@code stored} (in order). */
     private void checkReferences(Connection c, T entity, List<Object> stored) throws SQLException {
         for (int r = 0; r < type.references().size(); r++) {
             Reference reference = type.references().get(r);
             Object target = type.fields().get(reference.field()).get(entity);
-            if (target == null || (stored != null && stored.get(r) != null
-                    && stored.get(r).toString().equals(target.toString()))) {
+            if (target == null || (stored.get(r) != null && stored.get(r).toString().equals(target.toString()))) {
                 continue;
             }
             try (PreparedStatement statement = c.prepareStatement(
