@@ -223,20 +223,14 @@ class StandaloneTlsTest {
     @DisplayName("reaches a broker whose certificate a private CA signed only when SM_BROKER_TRUST_FILE names the CA")
     void brokerWithPrivateCa() throws Exception {
         Issued brokerCert = TestCertificates.fromPrivateCa(dir);
-        HttpsServer broker = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        broker.setHttpsConfigurator(new HttpsConfigurator(brokerCert.serverContext()));
-        broker.createContext("/v2/catalog", exchange -> {
-            byte[] body = CATALOG.getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", "application/json");
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        broker.start();
+        HttpsServer broker = broker(brokerCert);
         try {
             String brokerUrl = "https://127.0.0.1:" + broker.getAddress().getPort();
             try (Running untrusting = StandaloneServer.start(base(Map.of()))) {
-                assertThat(register(untrusting, "untrusted", brokerUrl).statusCode()).isNotEqualTo(201);
+                HttpResponse<String> refused = register(untrusting, "untrusted", brokerUrl);
+
+                assertThat(refused.statusCode()).as(refused.body()).isNotEqualTo(201);
+                assertThat(refused.body()).contains("could not be reached");
             }
             X509Certificate ca = brokerCert.chain().get(1);
             Path trust = TestCertificates.write(dir, "trust.pem", new Issued(List.of(ca), null).chainPem());
@@ -245,6 +239,28 @@ class StandaloneTlsTest {
                 HttpResponse<String> registered = register(trusting, "trusted", brokerUrl);
 
                 assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+            }
+        } finally {
+            broker.stop(0);
+        }
+    }
+
+    @Test
+    @DisplayName("with SM_BROKER_TRUST_FILE still refuses a broker whose certificate names another host")
+    void hostnameStillVerified() throws Exception {
+        // Signed by the trusted CA, but for "localhost" only, and reached as 127.0.0.1.
+        Issued brokerCert = TestCertificates.fromPrivateCa(dir, "san=dns:localhost");
+        HttpsServer broker = broker(brokerCert);
+        try {
+            Path trust = TestCertificates.write(dir, "trust.pem",
+                    new Issued(List.of(brokerCert.chain().get(1)), null).chainPem());
+            try (Running server = StandaloneServer.start(base(Map.of(StandaloneTls.BROKER_TRUST_FILE,
+                    trust.toString())))) {
+                HttpResponse<String> refused = register(server, "wrong-host",
+                        "https://127.0.0.1:" + broker.getAddress().getPort());
+
+                assertThat(refused.statusCode()).as(refused.body()).isNotEqualTo(201);
+                assertThat(refused.body()).contains("could not be reached");
             }
         } finally {
             broker.stop(0);
@@ -266,6 +282,21 @@ class StandaloneTlsTest {
 
         assertThat(defaults).as("the JDK ships default roots").isNotEmpty();
         assertThat(manager.getAcceptedIssuers()).contains(ca).contains(defaults.toArray(new X509Certificate[0]));
+    }
+
+    /** A broker on loopback serving a catalog over https with {@code cert}. */
+    private static HttpsServer broker(Issued cert) throws Exception {
+        HttpsServer broker = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        broker.setHttpsConfigurator(new HttpsConfigurator(cert.serverContext()));
+        broker.createContext("/v2/catalog", exchange -> {
+            byte[] body = CATALOG.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        broker.start();
+        return broker;
     }
 
     private Map<String, String> env(Issued cert, String keyPem) throws Exception {

@@ -87,15 +87,20 @@ final class TestCertificates {
 
     /** A certificate for 127.0.0.1 signed by a new private CA; the chain is leaf then CA. */
     static Issued fromPrivateCa(Path dir) throws Exception {
+        return fromPrivateCa(dir, "san=ip:127.0.0.1");
+    }
+
+    /** A certificate with the subject alternative names {@code san} signed by a new private CA. */
+    static Issued fromPrivateCa(Path dir, String san) throws Exception {
         Path store = dir.resolve("ca-" + System.nanoTime() + ".p12");
         genKeyPair(store, "ca", "EC", "CN=Test Private CA", "bc:c");
-        genKeyPair(store, "leaf", "EC", "CN=localhost", "san=ip:127.0.0.1");
+        genKeyPair(store, "leaf", "EC", "CN=localhost", san);
         Path request = dir.resolve("leaf.csr");
         Path issued = dir.resolve("leaf.pem");
         keytool("-certreq", "-alias", "leaf", "-keystore", store.toString(), "-storepass", PASSWORD,
                 "-file", request.toString());
         keytool("-gencert", "-alias", "ca", "-keystore", store.toString(), "-storepass", PASSWORD, "-rfc",
-                "-infile", request.toString(), "-outfile", issued.toString(), "-ext", "san=ip:127.0.0.1",
+                "-infile", request.toString(), "-outfile", issued.toString(), "-ext", san,
                 "-validity", "2");
         KeyStore keys = load(store);
         X509Certificate leaf;
