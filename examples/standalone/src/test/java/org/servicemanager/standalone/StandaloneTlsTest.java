@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,8 +29,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.DisplayName;
@@ -108,15 +107,18 @@ class StandaloneTlsTest {
                     .matches("TLS_(AES_|CHACHA20_|ECDHE_(ECDSA|RSA)_WITH_).*").doesNotStartWith("TLS_RSA_")
                             .doesNotContain("CBC", "NULL", "anon").doesNotEndWith("_SHA"));
 
-            try (SSLSocket socket = (SSLSocket) cert.trustingRoot().getSocketFactory()
-                    .createSocket("127.0.0.1", server.port())) {
+            // The JDK's own client may refuse to offer TLS 1.1 at all, which would prove nothing about
+            // the server: so a TLS 1.1 ClientHello is written by hand and the server's answer read.
+            try (Socket socket = new Socket("127.0.0.1", server.port())) {
                 socket.setSoTimeout(10_000);
-                // The JDK itself may refuse to offer TLS 1.1 (jdk.tls.disabledAlgorithms): then this
-                // throws before the server is asked; either way no TLS 1.1 session comes about.
-                assertThatThrownBy(() -> {
-                    socket.setEnabledProtocols(new String[] {"TLSv1.1"});
-                    socket.startHandshake();
-                }).isInstanceOfAny(SSLException.class, IllegalArgumentException.class);
+                socket.getOutputStream().write(tls11ClientHello());
+                socket.getOutputStream().flush();
+                byte[] answer = socket.getInputStream().readNBytes(7);
+
+                // A ServerHello would start 0x16; refused is an alert (0x15) naming protocol_version (70).
+                assertThat(answer).hasSize(7);
+                assertThat(answer[0]).as("record type").isEqualTo((byte) 0x15);
+                assertThat(answer[6]).as("alert description").isEqualTo((byte) 70);
             }
         }
     }
@@ -282,6 +284,28 @@ class StandaloneTlsTest {
 
         assertThat(defaults).as("the JDK ships default roots").isNotEmpty();
         assertThat(manager.getAcceptedIssuers()).contains(ca).contains(defaults.toArray(new X509Certificate[0]));
+    }
+
+    /**
+     * A ClientHello offering TLS 1.1 only (record and handshake version 3.2, no supported_versions
+     * extension) with suites any TLS 1.1 server would know: ECDHE-RSA/ECDSA with AES-CBC-SHA.
+     */
+    private static byte[] tls11ClientHello() {
+        byte[] suites = {0x00, 0x04, (byte) 0xc0, 0x13, (byte) 0xc0, 0x09};
+        byte[] random = new byte[32];
+        new java.security.SecureRandom().nextBytes(random);
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.writeBytes(new byte[] {0x03, 0x02});
+        body.writeBytes(random);
+        body.write(0); // no session id
+        body.writeBytes(suites);
+        body.writeBytes(new byte[] {0x01, 0x00}); // null compression only
+        byte[] hello = body.toByteArray();
+        java.io.ByteArrayOutputStream record = new java.io.ByteArrayOutputStream();
+        record.writeBytes(new byte[] {0x16, 0x03, 0x02, 0, (byte) (hello.length + 4)});
+        record.writeBytes(new byte[] {0x01, 0, 0, (byte) hello.length});
+        record.writeBytes(hello);
+        return record.toByteArray();
     }
 
     /** A broker on loopback serving a catalog over https with {@code cert}. */
