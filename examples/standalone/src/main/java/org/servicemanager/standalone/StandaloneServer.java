@@ -315,8 +315,8 @@ public final class StandaloneServer {
 
         /** The TLS settings it serves with, {@code null} for plain HTTP (for tests). */
         SslContextFactory.Server tls() {
-            return server.getConnectors()[0].getConnectionFactory(SslConnectionFactory.class) == null ? null
-                    : server.getConnectors()[0].getConnectionFactory(SslConnectionFactory.class).getSslContextFactory();
+            SslConnectionFactory ssl = server.getConnectors()[0].getConnectionFactory(SslConnectionFactory.class);
+            return ssl == null ? null : ssl.getSslContextFactory();
         }
 
         /** The Service Manager it serves (for tests). */

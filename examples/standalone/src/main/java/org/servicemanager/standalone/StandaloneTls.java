@@ -89,7 +89,7 @@ final class StandaloneTls {
             factory.setKeyStorePassword(new String(password));
             factory.setIncludeProtocols(PROTOCOLS);
             factory.setIncludeCipherSuites(CIPHER_SUITES);
-            // Clients pick from our order, so the strongest suite both support wins.
+            // Our order decides, not the client's, so the strongest suite both support wins.
             factory.setUseCipherSuitesOrder(true);
             return factory;
         } catch (GeneralSecurityException | IOException e) {
