@@ -11,10 +11,13 @@ import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.ee10.websocket.jakarta.server.config.JakartaWebSocketServletContainerInitializer;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.server.handler.MinimumDataRateHandler;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.servicemanager.core.JvmTuning;
 import org.servicemanager.core.ServiceManager;
@@ -46,6 +49,12 @@ import org.slf4j.LoggerFactory;
  * operation is polled (a plan's {@code maximum_polling_duration} may shorten it)</td></tr>
  * <tr><td>{@code SM_OPERATIONS_RETENTION_DAYS}</td><td>{@code 7}</td><td>how long finished operations
  * are kept</td></tr>
+ * <tr><td>{@code SM_TLS_CERT_FILE}</td><td>none</td><td>PEM certificate (chain, server's first) to serve
+ * HTTPS with; needs {@code SM_TLS_KEY_FILE}</td></tr>
+ * <tr><td>{@code SM_TLS_KEY_FILE}</td><td>none</td><td>PEM private key of that certificate (PKCS#8 RSA or
+ * EC, or PKCS#1 RSA)</td></tr>
+ * <tr><td>{@code SM_BROKER_TRUST_FILE}</td><td>none</td><td>PEM certificates to trust, beside the JDK's
+ * roots, when calling brokers over https</td></tr>
  * </table>
  *
  * <p>Bad configuration ends the process with exit code 2, a failure to start (e.g. the port is
@@ -123,6 +132,9 @@ public final class StandaloneServer {
                 value(env, "SM_OPERATIONS_MAX_POLLING_MINUTES", "1440")));
         Duration operationRetention = Duration.ofDays(positive("SM_OPERATIONS_RETENTION_DAYS",
                 value(env, "SM_OPERATIONS_RETENTION_DAYS", "7")));
+        // Read before anything is opened: a bad file ends the start with nothing to clean up.
+        SslContextFactory.Server tls = StandaloneTls.serverContext(env);
+        java.security.KeyStore brokerTrust = StandaloneTls.brokerTrustStore(env);
         String configuredPassword = env.get("SM_ADMIN_PASSWORD");
         boolean generated = configuredPassword == null || configuredPassword.isEmpty();
         String password = generated ? generatePassword() : configuredPassword;
@@ -140,6 +152,9 @@ public final class StandaloneServer {
                     .operationsRetryInterval(retryInterval)
                     .operationsMaxPollingDuration(maxPolling)
                     .operationRetention(operationRetention);
+            if (brokerTrust != null) {
+                builder.brokerTrustStore(brokerTrust);
+            }
             if (storage.encryptionKey() != null) {
                 builder.encryptionKey(storage.encryptionKey());
             }
@@ -158,7 +173,7 @@ public final class StandaloneServer {
             console.flush();
         }
 
-        Server server = jetty(sm, host, port);
+        Server server = jetty(sm, host, port, tls);
         try {
             server.start();
         } catch (Exception e) {
@@ -168,18 +183,26 @@ public final class StandaloneServer {
             throw new IllegalStateException("cannot start the Service Manager on " + host + ":" + port + ": "
                     + e.getMessage(), e);
         }
-        Running running = new Running(server, sm, storage, host, generated);
+        Running running = new Running(server, sm, storage, host, generated, tls != null);
         LOG.info("Service Manager listening on {}", running.baseUrl());
         return running;
     }
 
-    private static Server jetty(ServiceManager sm, String host, int port) {
+    private static Server jetty(ServiceManager sm, String host, int port, SslContextFactory.Server tls) {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("sm-http");
         Server server = new Server(threads);
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
-        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        ServerConnector connector;
+        if (tls == null) {
+            connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        } else {
+            // Marks requests secure (the servlet sees https) and adds the client's TLS details to them.
+            http.addCustomizer(new SecureRequestCustomizer());
+            connector = new ServerConnector(server, new SslConnectionFactory(tls, "http/1.1"),
+                    new HttpConnectionFactory(http));
+        }
         connector.setHost(host);
         connector.setPort(port);
         connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
@@ -265,12 +288,14 @@ public final class StandaloneServer {
         private final StandaloneStorage.Opened storage;
         private final String host;
         private final boolean adminPasswordGenerated;
+        private final boolean https;
         private final Object closeLock = new Object();
         private boolean closed;
 
         private Running(Server server, ServiceManager sm, StandaloneStorage.Opened storage, String host,
-                boolean adminPasswordGenerated) {
+                boolean adminPasswordGenerated, boolean https) {
             this.server = server;
+            this.https = https;
             this.sm = sm;
             this.storage = storage;
             this.host = host;
@@ -282,10 +307,16 @@ public final class StandaloneServer {
             return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
         }
 
-        /** {@code http://HOST:PORT}. */
+        /** {@code http://HOST:PORT}, or {@code https://HOST:PORT} when it serves TLS. */
         String baseUrl() {
             String shownHost = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
-            return "http://" + shownHost + ":" + port();
+            return (https ? "https://" : "http://") + shownHost + ":" + port();
+        }
+
+        /** The TLS settings it serves with, {@code null} for plain HTTP (for tests). */
+        SslContextFactory.Server tls() {
+            SslConnectionFactory ssl = server.getConnectors()[0].getConnectionFactory(SslConnectionFactory.class);
+            return ssl == null ? null : ssl.getSslContextFactory();
         }
 
         /** The Service Manager it serves (for tests). */
