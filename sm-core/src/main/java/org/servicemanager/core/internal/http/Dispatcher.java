@@ -47,20 +47,31 @@ public final class Dispatcher {
         String line = request.method() + " " + request.path() + " [" + correlationId + "]";
         boolean head = request.method().equals("HEAD");
         CompletableFuture<SmResponse> result;
+        Routed routed = new Routed();
         try {
-            result = route(request, correlationId);
+            result = route(request, correlationId, routed);
         } catch (Throwable t) {
             result = CompletableFuture.completedFuture(ErrorMapper.toResponse(t, line));
         }
         return result.handle((response, failure) -> {
             SmResponse answer = failure == null ? response : ErrorMapper.toResponse(failure, line);
             LOG.debug("{} -> {}", line, answer.status());
+            AuditLog.record(request, routed.principal, routed.call, answer.status(), correlationId);
             answer = answer.withHeader(CORRELATION_HEADER, correlationId);
             return head ? withoutBody(answer) : answer;
         });
     }
 
-    private CompletableFuture<SmResponse> route(SmRequest request, String correlationId) {
+    /**
+     * What routing learnt about a call, for the audit line: written by the thread that routes,
+     * read when the answer is complete (the future's completion orders the two).
+     */
+    private static final class Routed {
+        Principal principal;
+        Call call;
+    }
+
+    private CompletableFuture<SmResponse> route(SmRequest request, String correlationId, Routed routed) {
         checkBodyLimit(request);
         Router.Match match = router.match(request.method(), request.path());
         if (match instanceof Router.MethodNotAllowed notAllowed) {
@@ -72,6 +83,8 @@ public final class Dispatcher {
         SmRequest served = request.method().equals("HEAD") ? asGet(request) : request;
         Principal principal = access.authorize(found.route().access(), served);
         Call call = new Call(served, principal, found.route().pattern(), found.params(), correlationId);
+        routed.principal = principal;
+        routed.call = call;
         // The notifications of what the handler writes carry the request's correlation id.
         return Correlation.with(correlationId, () -> found.route().handler().handle(call));
     }
