@@ -46,6 +46,11 @@ import org.slf4j.LoggerFactory;
  * operation is polled (a plan's {@code maximum_polling_duration} may shorten it)</td></tr>
  * <tr><td>{@code SM_OPERATIONS_RETENTION_DAYS}</td><td>{@code 7}</td><td>how long finished operations
  * are kept</td></tr>
+ * <tr><td>{@code SM_FAILED_LOGIN_LIMIT}</td><td>{@code 10}</td><td>wrong or unusable credentials
+ * allowed per user name and per source address in one window; further wrong guesses get 429 (the
+ * right password always works); {@code 0} switches the limit off</td></tr>
+ * <tr><td>{@code SM_FAILED_LOGIN_WINDOW_SECONDS}</td><td>{@code 60}</td><td>the length of that
+ * window, 1 to 86400</td></tr>
  * </table>
  *
  * <p>Bad configuration ends the process with exit code 2, a failure to start (e.g. the port is
@@ -123,6 +128,10 @@ public final class StandaloneServer {
                 value(env, "SM_OPERATIONS_MAX_POLLING_MINUTES", "1440")));
         Duration operationRetention = Duration.ofDays(positive("SM_OPERATIONS_RETENTION_DAYS",
                 value(env, "SM_OPERATIONS_RETENTION_DAYS", "7")));
+        long failedLoginLimit = between("SM_FAILED_LOGIN_LIMIT", value(env, "SM_FAILED_LOGIN_LIMIT", "10"), 0,
+                1_000_000);
+        Duration failedLoginWindow = Duration.ofSeconds(between("SM_FAILED_LOGIN_WINDOW_SECONDS",
+                value(env, "SM_FAILED_LOGIN_WINDOW_SECONDS", "60"), 1, 86_400));
         String configuredPassword = env.get("SM_ADMIN_PASSWORD");
         boolean generated = configuredPassword == null || configuredPassword.isEmpty();
         String password = generated ? generatePassword() : configuredPassword;
@@ -142,6 +151,10 @@ public final class StandaloneServer {
                     .operationRetention(operationRetention);
             if (storage.encryptionKey() != null) {
                 builder.encryptionKey(storage.encryptionKey());
+            }
+            if (failedLoginLimit > 0) {
+                // On here (embedders opt in): a server on its own has nobody else slowing guessers down.
+                builder.failedLoginLimit((int) failedLoginLimit, failedLoginWindow);
             }
             sm = builder.build();
         } catch (IllegalArgumentException e) {
@@ -219,6 +232,19 @@ public final class StandaloneServer {
     }
 
     /** A positive whole number of some unit, small enough for any {@link Duration} of it. */
+    private static long between(String name, String value, long min, long max) {
+        try {
+            long number = Long.parseLong(value);
+            if (number >= min && number <= max) {
+                return number;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with the value
+        }
+        throw new ConfigurationException(name + " must be an integer between " + min + " and " + max + ", was '"
+                + value + "'");
+    }
+
     private static long positive(String name, String value) {
         try {
             long number = Long.parseLong(value);
