@@ -143,6 +143,25 @@ class AuditLogApiTest extends ApiTestBase {
     }
 
     @Test
+    @DisplayName("a notification stream refused for wrong credentials is an auth_failure line too")
+    void notificationStream() {
+        String correlation = unique("audit");
+        String basic = java.util.Base64.getEncoder().encodeToString(("some-platform:" + GUESSED_PASSWORD)
+                .getBytes(StandardCharsets.UTF_8));
+
+        server.sm().openNotificationStream(org.servicemanager.core.SmRequest.builder("GET", "/v1/notifications")
+                .header("Authorization", "Basic " + basic).header("X-Correlation-ID", correlation)
+                .remoteAddress("192.0.2.9").build());
+
+        List<String> lines = audit(correlation);
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0)).contains("event=auth_failure principal=- claimed_user=some-platform method=GET "
+                + "path=/v1/notifications resource_type=- resource_id=- status=401 correlation_id=" + correlation
+                + " source=192.0.2.9");
+        assertThat(logs()).doesNotContain(GUESSED_PASSWORD);
+    }
+
+    @Test
     @DisplayName("a value the client chose cannot forge another field or line")
     void forgedValues() {
         String correlation = unique("audit");

@@ -16,8 +16,10 @@ import org.servicemanager.api.TooManyRequestsException;
  * Thread-safe.
  */
 public final class FailedLoginLimit {
-    /** Entries per cache; a counter is about a hundred bytes. */
+    /** Entries per cache; a counter is about a hundred bytes, its key at most {@value #MAX_KEY} characters more. */
     public static final int DEFAULT_MAX_KEYS = 100_000;
+    /** Longer user names are shortened as keys, or invented names of kilobytes would make the bound meaningless. */
+    static final int MAX_KEY = 128;
 
     private final int perWindow;
     private final long windowNanos;
@@ -68,8 +70,10 @@ public final class FailedLoginLimit {
      */
     public void failed(String username, String source) {
         long now = ticker.read();
-        long userWait = username == null ? 0 : waitNanos(byUser, username, now);
-        long sourceWait = source == null ? 0 : waitNanos(bySource, source, now);
+        String user = username == null ? null : key(username);
+        String address = source == null ? null : key(source);
+        long userWait = user == null ? 0 : waitNanos(byUser, user, now);
+        long sourceWait = address == null ? 0 : waitNanos(bySource, address, now);
         if (userWait > 0 || sourceWait > 0) {
             String which = userWait >= sourceWait ? "for this user name" : "from this address";
             int retryAfter = (int) Math.max(1, (Math.max(userWait, sourceWait) + 999_999_999L) / 1_000_000_000L);
@@ -77,12 +81,21 @@ public final class FailedLoginLimit {
                     + " per " + describe(windowNanos) + "; retry after " + retryAfter + " seconds",
                     retryAfter);
         }
-        if (username != null) {
-            count(byUser, username, now);
+        if (user != null) {
+            count(byUser, user, now);
         }
-        if (source != null) {
-            count(bySource, source, now);
+        if (address != null) {
+            count(bySource, address, now);
         }
+    }
+
+    /**
+     * A bounded key for a client-chosen text. Two long names sharing a key only share a counter:
+     * at worst one's wrong guesses are refused a little earlier, never its right password.
+     */
+    static String key(String text) {
+        return text.length() <= MAX_KEY ? text
+                : text.substring(0, MAX_KEY - 12) + "#" + Integer.toHexString(text.hashCode()) + "#" + text.length();
     }
 
     /** How long until the key may fail again; 0 when it may now. */

@@ -80,6 +80,19 @@ class FailedLoginLimitTest {
     }
 
     @Test
+    @DisplayName("a user name of kilobytes is remembered by a short key, and still counted as itself")
+    void longNames() {
+        String huge = "x".repeat(8_000);
+        assertThat(FailedLoginLimit.key(huge).length()).isLessThanOrEqualTo(FailedLoginLimit.MAX_KEY + 10);
+        for (int i = 0; i < 3; i++) {
+            limit.failed(huge, "192.0.2." + i);
+        }
+
+        assertThatThrownBy(() -> limit.failed(huge, "198.51.100.1")).isInstanceOf(TooManyRequestsException.class);
+        limit.failed("x".repeat(7_999), "198.51.100.2");
+    }
+
+    @Test
     @DisplayName("limits that cannot work are refused, naming the value")
     void badValues() {
         assertThatThrownBy(() -> new FailedLoginLimit(0, Duration.ofSeconds(1), 10, now::get))
