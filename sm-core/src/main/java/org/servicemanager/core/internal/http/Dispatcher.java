@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The request pipeline, the same for every route: correlation id, body limit, routing,
  * {@link AccessPolicy access}, the route's handler, and every failure mapped to an answer by
- * {@link ErrorMapper}. Handlers see only requests that passed all of it. {@code HEAD} is served here,
+ * {@link ErrorMapper}, and the {@link AuditLog audit line} of a mutating call or failed login once
+ * the answer is known. Handlers see only requests that passed all of it. {@code HEAD} is served here,
  * once for every adapter and direct caller: the handler sees a {@code GET} (so a HEAD on the OSB face
  * reaches the broker as GET), and the answer loses its body but keeps its headers and gets the
  * Content-Length the GET body would have had. Thread-safe once the router is complete.
