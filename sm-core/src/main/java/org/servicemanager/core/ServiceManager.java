@@ -1,5 +1,6 @@
 package org.servicemanager.core;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import java.security.KeyStore;
 import java.security.KeyStoreException;
 import java.security.NoSuchAlgorithmException;
@@ -29,6 +30,7 @@ import org.servicemanager.core.internal.broker.BrokerClient;
 import org.servicemanager.core.internal.catalog.CatalogParser;
 import org.servicemanager.core.internal.http.Access;
 import org.servicemanager.core.internal.http.AccessPolicy;
+import org.servicemanager.core.internal.http.AuditLog;
 import org.servicemanager.core.internal.http.Dispatcher;
 import org.servicemanager.core.internal.http.ErrorMapper;
 import org.servicemanager.core.internal.http.Handler;
@@ -48,6 +50,7 @@ import org.servicemanager.core.internal.revision.Revision;
 import org.servicemanager.core.internal.revision.RevisionedStore;
 import org.servicemanager.core.internal.security.AesGcmCipher;
 import org.servicemanager.core.internal.security.Authenticator;
+import org.servicemanager.core.internal.security.FailedLoginLimit;
 import org.servicemanager.core.internal.security.BrokerSecrets;
 import org.servicemanager.core.internal.security.PasswordHasher;
 import org.servicemanager.core.internal.security.Principal;
@@ -100,7 +103,7 @@ public final class ServiceManager implements AutoCloseable {
         // Committed notifications wake this node's hub at once (other nodes find them by polling).
         Store registry = new RevisionedStore(new NotifyingStore(b.store, b.clock, this::wakeNotificationHub),
                 revision);
-        Authenticator authenticator = new Authenticator(b.adminHashes, registry, revision);
+        Authenticator authenticator = new Authenticator(b.adminHashes, registry, revision, b.failedLoginLimit());
         BrokerSecrets secrets = new BrokerSecrets(b.secretCipher());
         checkKey(b.store, secrets);
         this.brokers = new BrokerClient(b.brokerConnectTimeout, b.brokerReadTimeout,
@@ -280,6 +283,7 @@ public final class ServiceManager implements AutoCloseable {
         } catch (Throwable t) {
             SmResponse answer = ErrorMapper.toResponse(t, request.method() + " " + request.path() + " ["
                     + correlationId + "]");
+            AuditLog.record(request, null, null, answer.status(), correlationId);
             return new NotificationStream.Refused(answer.withHeader("X-Correlation-ID", correlationId));
         }
     }
@@ -398,6 +402,8 @@ public final class ServiceManager implements AutoCloseable {
         /** {@code null}: the broker read timeout plus a minute. */
         private Duration operationLease;
         private boolean operationsInBackground = true;
+        private int failedLoginsPerWindow;
+        private Duration failedLoginWindow;
 
         private Builder() {
         }
@@ -457,6 +463,45 @@ public final class ServiceManager implements AutoCloseable {
         public Builder disableAuthentication() {
             this.authenticationDisabled = true;
             return this;
+        }
+
+        /**
+         * Limits failed logins (off by default): once a user name, or a source address, had
+         * {@code perWindow} wrong or unusable credentials within {@code window}, its further wrong
+         * guesses in that window are answered 429 with {@code Retry-After} instead of 401. The
+         * password is always checked first, so correct credentials are never refused and an
+         * attacker cannot lock a user or an address out; the limit only ends a guessing run early
+         * for clients that honour it. Windows are fixed and timed by {@link #clock}; at most
+         * 100,000 user names and as many addresses are remembered.
+         *
+         * @param perWindow at least 1
+         * @param window    between 1 second and 1 day
+         */
+        public Builder failedLoginLimit(int perWindow, Duration window) {
+            if (perWindow < 1) {
+                throw new IllegalArgumentException("failedLoginLimit perWindow must be at least 1, was " + perWindow);
+            }
+            Objects.requireNonNull(window, "window");
+            if (window.compareTo(Duration.ofSeconds(1)) < 0 || window.compareTo(Duration.ofDays(1)) > 0) {
+                throw new IllegalArgumentException("failedLoginLimit window must be between 1 second and 1 day, was "
+                        + window);
+            }
+            this.failedLoginsPerWindow = perWindow;
+            this.failedLoginWindow = window;
+            return this;
+        }
+
+        private FailedLoginLimit failedLoginLimit() {
+            if (failedLoginWindow == null) {
+                return null;
+            }
+            Clock timer = clock;
+            // The system clock can step back; the monotonic ticker cannot. A host's own clock
+            // (tests, mostly) is followed so that it can move the windows.
+            Ticker ticker = timer.equals(Clock.systemUTC()) ? Ticker.systemTicker()
+                    : () -> TimeUnit.MILLISECONDS.toNanos(timer.millis());
+            return new FailedLoginLimit(failedLoginsPerWindow, failedLoginWindow, FailedLoginLimit.DEFAULT_MAX_KEYS,
+                    ticker);
         }
 
         /** The clock for timestamps (default: the system UTC clock). */

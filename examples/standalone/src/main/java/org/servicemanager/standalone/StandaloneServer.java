@@ -55,6 +55,11 @@ import org.slf4j.LoggerFactory;
  * EC, or PKCS#1 RSA)</td></tr>
  * <tr><td>{@code SM_BROKER_TRUST_FILE}</td><td>none</td><td>PEM certificates to trust, beside the JDK's
  * roots, when calling brokers over https</td></tr>
+ * <tr><td>{@code SM_FAILED_LOGIN_LIMIT}</td><td>{@code 10}</td><td>wrong or unusable credentials
+ * allowed per user name and per source address in one window; further wrong guesses get 429 (the
+ * right password always works); {@code 0} switches the limit off</td></tr>
+ * <tr><td>{@code SM_FAILED_LOGIN_WINDOW_SECONDS}</td><td>{@code 60}</td><td>the length of that
+ * window, 1 to 86400</td></tr>
  * </table>
  *
  * <p>Bad configuration ends the process with exit code 2, a failure to start (e.g. the port is
@@ -135,6 +140,10 @@ public final class StandaloneServer {
         // Read before anything is opened: a bad file ends the start with nothing to clean up.
         SslContextFactory.Server tls = StandaloneTls.serverContext(env);
         java.security.KeyStore brokerTrust = StandaloneTls.brokerTrustStore(env);
+        long failedLoginLimit = between("SM_FAILED_LOGIN_LIMIT", value(env, "SM_FAILED_LOGIN_LIMIT", "10"), 0,
+                1_000_000);
+        Duration failedLoginWindow = Duration.ofSeconds(between("SM_FAILED_LOGIN_WINDOW_SECONDS",
+                value(env, "SM_FAILED_LOGIN_WINDOW_SECONDS", "60"), 1, 86_400));
         String configuredPassword = env.get("SM_ADMIN_PASSWORD");
         boolean generated = configuredPassword == null || configuredPassword.isEmpty();
         String password = generated ? generatePassword() : configuredPassword;
@@ -157,6 +166,10 @@ public final class StandaloneServer {
             }
             if (storage.encryptionKey() != null) {
                 builder.encryptionKey(storage.encryptionKey());
+            }
+            if (failedLoginLimit > 0) {
+                // On here (embedders opt in): a server on its own has nobody else slowing guessers down.
+                builder.failedLoginLimit((int) failedLoginLimit, failedLoginWindow);
             }
             sm = builder.build();
         } catch (IllegalArgumentException e) {
@@ -242,6 +255,19 @@ public final class StandaloneServer {
     }
 
     /** A positive whole number of some unit, small enough for any {@link Duration} of it. */
+    private static long between(String name, String value, long min, long max) {
+        try {
+            long number = Long.parseLong(value);
+            if (number >= min && number <= max) {
+                return number;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with the value
+        }
+        throw new ConfigurationException(name + " must be an integer between " + min + " and " + max + ", was '"
+                + value + "'");
+    }
+
     private static long positive(String name, String value) {
         try {
             long number = Long.parseLong(value);

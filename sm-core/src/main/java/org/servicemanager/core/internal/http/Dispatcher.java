@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The request pipeline, the same for every route: correlation id, body limit, routing,
  * {@link AccessPolicy access}, the route's handler, and every failure mapped to an answer by
- * {@link ErrorMapper}. Handlers see only requests that passed all of it. {@code HEAD} is served here,
+ * {@link ErrorMapper}, and the {@link AuditLog audit line} of a mutating call or failed login once
+ * the answer is known. Handlers see only requests that passed all of it. {@code HEAD} is served here,
  * once for every adapter and direct caller: the handler sees a {@code GET} (so a HEAD on the OSB face
  * reaches the broker as GET), and the answer loses its body but keeps its headers and gets the
  * Content-Length the GET body would have had. Thread-safe once the router is complete.
@@ -47,20 +48,31 @@ public final class Dispatcher {
         String line = request.method() + " " + request.path() + " [" + correlationId + "]";
         boolean head = request.method().equals("HEAD");
         CompletableFuture<SmResponse> result;
+        Routed routed = new Routed();
         try {
-            result = route(request, correlationId);
+            result = route(request, correlationId, routed);
         } catch (Throwable t) {
             result = CompletableFuture.completedFuture(ErrorMapper.toResponse(t, line));
         }
         return result.handle((response, failure) -> {
             SmResponse answer = failure == null ? response : ErrorMapper.toResponse(failure, line);
             LOG.debug("{} -> {}", line, answer.status());
+            AuditLog.record(request, routed.principal, routed.call, answer.status(), correlationId);
             answer = answer.withHeader(CORRELATION_HEADER, correlationId);
             return head ? withoutBody(answer) : answer;
         });
     }
 
-    private CompletableFuture<SmResponse> route(SmRequest request, String correlationId) {
+    /**
+     * What routing learnt about a call, for the audit line: written by the thread that routes,
+     * read when the answer is complete (the future's completion orders the two).
+     */
+    private static final class Routed {
+        Principal principal;
+        Call call;
+    }
+
+    private CompletableFuture<SmResponse> route(SmRequest request, String correlationId, Routed routed) {
         checkBodyLimit(request);
         Router.Match match = router.match(request.method(), request.path());
         if (match instanceof Router.MethodNotAllowed notAllowed) {
@@ -72,6 +84,8 @@ public final class Dispatcher {
         SmRequest served = request.method().equals("HEAD") ? asGet(request) : request;
         Principal principal = access.authorize(found.route().access(), served);
         Call call = new Call(served, principal, found.route().pattern(), found.params(), correlationId);
+        routed.principal = principal;
+        routed.call = call;
         // The notifications of what the handler writes carry the request's correlation id.
         return Correlation.with(correlationId, () -> found.route().handler().handle(call));
     }

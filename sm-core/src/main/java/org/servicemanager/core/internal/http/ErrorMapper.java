@@ -18,6 +18,7 @@ import org.servicemanager.api.PayloadTooLargeException;
 import org.servicemanager.api.PreconditionFailedException;
 import org.servicemanager.api.ServiceManagerException;
 import org.servicemanager.api.ServiceUnavailableException;
+import org.servicemanager.api.TooManyRequestsException;
 import org.servicemanager.api.UnauthorizedException;
 import org.servicemanager.api.UnsupportedMediaTypeException;
 import org.servicemanager.api.VisibilityAlreadyExistsException;
@@ -67,6 +68,8 @@ public final class ErrorMapper {
             return new Mapping(413, "PayloadTooLarge");
         } else if (e instanceof UnsupportedMediaTypeException) {
             return new Mapping(415, "UnsupportedMediaType");
+        } else if (e instanceof TooManyRequestsException) {
+            return new Mapping(429, "TooManyRequests");
         } else if (e instanceof ConcurrentModificationException) {
             return new Mapping(422, "ConcurrentOperation");
         } else if (e instanceof ServiceUnavailableException) {
@@ -98,6 +101,9 @@ public final class ErrorMapper {
                 SmResponse response = Responses.error(mapping.status(), mapping.code(), e.getMessage());
                 if (e instanceof ServiceUnavailableException unavailable) {
                     return response.withHeader("Retry-After", Integer.toString(unavailable.retryAfterSeconds()));
+                }
+                if (e instanceof TooManyRequestsException tooMany) {
+                    return response.withHeader("Retry-After", Integer.toString(tooMany.retryAfterSeconds()));
                 }
                 return mapping.status() == 401
                         ? response.withHeader("WWW-Authenticate", "Basic realm=\"service-manager\"")

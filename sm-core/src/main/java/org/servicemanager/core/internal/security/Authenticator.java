@@ -33,6 +33,8 @@ public final class Authenticator {
     /** What the password of a user who does not exist is checked against. */
     private final String unknownUserHash;
     private final FailedLogins failedLogins = new FailedLogins(LOG::warn, System::nanoTime);
+    /** Refuses further wrong guesses over the limit; {@code null} when there is none. */
+    private final FailedLoginLimit limit;
     /**
      * Platforms by {@code username} or {@code previous_username}, as read at a registry revision:
      * every platform call needs them, and a PostgreSQL store would pay a round trip each time.
@@ -48,6 +50,15 @@ public final class Authenticator {
 
     /** {@code store} must be one whose registry writes move {@code revision} (a {@code RevisionedStore}). */
     public Authenticator(Map<String, String> adminHashes, Store store, Revision revision) {
+        this(adminHashes, store, revision, null);
+    }
+
+    /**
+     * {@code store} must be one whose registry writes move {@code revision}; {@code limit}, when
+     * not {@code null}, refuses wrong guesses beyond it with 429.
+     */
+    public Authenticator(Map<String, String> adminHashes, Store store, Revision revision, FailedLoginLimit limit) {
+        this.limit = limit;
         this.adminHashes = Map.copyOf(adminHashes);
         this.store = store;
         this.platforms = new RevisionCache<>(revision, 10_000, found -> 1, Duration.ofSeconds(10));
@@ -65,6 +76,8 @@ public final class Authenticator {
      *     message never repeats what the client sent
      * @throws org.servicemanager.api.ServiceUnavailableException when too many passwords are being
      *     checked to check this one in time
+     * @throws org.servicemanager.api.TooManyRequestsException for wrong credentials from a user name
+     *     or address over the failed-login limit (checked only after the password was found wrong)
      */
     public Principal authenticate(SmRequest request) {
         Optional<String> header = request.header("Authorization");
@@ -76,30 +89,58 @@ public final class Authenticator {
         int space = value.indexOf(' ');
         String scheme = space < 0 ? value : value.substring(0, space);
         if (!scheme.equalsIgnoreCase("Basic")) {
-            failedLogins.failed(null, source, "unsupported authentication scheme");
+            failed(null, source, "unsupported authentication scheme");
             throw new UnauthorizedException("the authentication scheme is not supported; use Basic");
         }
         String decoded;
         try {
             decoded = new String(Base64.getDecoder().decode(value.substring(space + 1).trim()), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            failedLogins.failed(null, source, "malformed Basic credentials");
+            failed(null, source, "malformed Basic credentials");
             throw new UnauthorizedException("the Basic credentials are not valid base64");
         }
         int colon = decoded.indexOf(':');
         if (colon < 0) {
-            failedLogins.failed(null, source, "malformed Basic credentials");
+            failed(null, source, "malformed Basic credentials");
             throw new UnauthorizedException("the Basic credentials must have the form username:password");
         }
         String username = decoded.substring(0, colon);
         try {
             return authenticate(username, decoded.substring(colon + 1));
         } catch (UnknownUser e) {
-            failedLogins.failed(username, source, "unknown user");
+            failed(username, source, "unknown user");
             throw invalid();
         } catch (UnauthorizedException e) {
-            failedLogins.failed(username, source, "wrong password");
+            failed(username, source, "wrong password");
             throw e;
+        }
+    }
+
+    /** Logs a failed login, and refuses it with 429 when over the limit. */
+    private void failed(String username, String source, String reason) {
+        failedLogins.failed(username, source, reason);
+        if (limit != null) {
+            limit.failed(username, source);
+        }
+    }
+
+    /**
+     * The user name of a request's Basic credentials, or {@code null} without readable ones: for
+     * the audit log of a failed login. Never the password.
+     */
+    public static String claimedUsername(SmRequest request) {
+        String value = request.header("Authorization").map(String::trim).orElse("");
+        int space = value.indexOf(' ');
+        if (space < 0 || !value.substring(0, space).equalsIgnoreCase("Basic")) {
+            return null;
+        }
+        try {
+            String decoded = new String(Base64.getDecoder().decode(value.substring(space + 1).trim()),
+                    StandardCharsets.UTF_8);
+            int colon = decoded.indexOf(':');
+            return colon < 0 ? null : decoded.substring(0, colon);
+        } catch (IllegalArgumentException e) {
+            return null;
         }
     }
 

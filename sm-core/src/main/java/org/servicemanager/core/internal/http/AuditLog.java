@@ -1,0 +1,122 @@
+package org.servicemanager.core.internal.http;
+
+import java.util.regex.Pattern;
+import org.servicemanager.core.SmRequest;
+import org.servicemanager.core.internal.security.Authenticator;
+import org.servicemanager.core.internal.security.Principal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One INFO line on the logger {@value #LOGGER} for every mutating call (POST, PUT, PATCH, DELETE,
+ * on the REST API and the OSB face alike) and every failed authentication (401, and 429 from the
+ * failed-login limit), whatever the method. The line is {@code key=value} pairs separated by
+ * single spaces, always in this order:
+ *
+ * <pre>
+ * audit event=call|auth_failure principal=admin:NAME|platform:ID|anonymous|- [claimed_user=NAME]
+ *   method=M path=P resource_type=T resource_id=ID|- status=S correlation_id=C source=ADDR|-
+ * </pre>
+ *
+ * {@code principal=-} means the call ended before its caller was established (404, 405, 413, 401);
+ * {@code claimed_user} appears on authentication failures with Basic credentials only. The path is
+ * the one requested, without the query string; resource type and id come from the matched route
+ * (the last fixed segment and the parameter after it, {@code -} when there is none). Values are
+ * the client's text made safe: printable ASCII without spaces, quotes or {@code =}, other
+ * characters replaced by {@code ?}, at most {@value #MAX_VALUE} characters. Bodies, headers,
+ * passwords, tokens and credentials are never part of it. Thread-safe.
+ */
+public final class AuditLog {
+    public static final String LOGGER = "org.servicemanager.audit";
+    static final int MAX_VALUE = 256;
+    private static final Logger LOG = LoggerFactory.getLogger(LOGGER);
+    private static final Pattern VERSION = Pattern.compile("v\\d+");
+
+    private AuditLog() {
+    }
+
+    static boolean mutating(String method) {
+        return switch (method) {
+            case "POST", "PUT", "PATCH", "DELETE" -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * Logs {@code request} if it is audited.
+     *
+     * @param principal who made it, {@code null} when that was not established
+     * @param call      the routed call, {@code null} when routing or authentication failed
+     */
+    public static void record(SmRequest request, Principal principal, Call call, int status, String correlationId) {
+        boolean authFailure = status == 401 || status == 429;
+        if (!authFailure && !mutating(request.method()) || !LOG.isInfoEnabled()) {
+            return;
+        }
+        StringBuilder line = new StringBuilder(256).append("audit event=")
+                .append(authFailure ? "auth_failure" : "call")
+                .append(" principal=").append(who(principal));
+        if (authFailure) {
+            String claimed = Authenticator.claimedUsername(request);
+            if (claimed != null) {
+                line.append(" claimed_user=").append(safe(claimed));
+            }
+        }
+        String[] resource = call == null ? new String[] {"-", "-"} : resource(call);
+        line.append(" method=").append(safe(request.method()))
+                .append(" path=").append(safe(request.path()))
+                .append(" resource_type=").append(resource[0])
+                .append(" resource_id=").append(resource[1])
+                .append(" status=").append(status)
+                .append(" correlation_id=").append(safe(correlationId))
+                .append(" source=").append(request.remoteAddress().map(AuditLog::safe).orElse("-"));
+        LOG.info(line.toString());
+    }
+
+    private static String who(Principal principal) {
+        if (principal instanceof Principal.Admin admin) {
+            return "admin:" + safe(admin.username());
+        } else if (principal instanceof Principal.PlatformCaller platform) {
+            return "platform:" + safe(platform.platformId());
+        } else if (principal instanceof Principal.Anonymous) {
+            return "anonymous";
+        }
+        return "-";
+    }
+
+    /** The last fixed segment of the route (not a version) and the parameter right after it. */
+    private static String[] resource(Call call) {
+        String[] segments = call.pattern().split("/");
+        String type = "-";
+        String id = "-";
+        for (int i = 0; i < segments.length; i++) {
+            String segment = segments[i];
+            if (segment.isEmpty() || segment.startsWith("{") || VERSION.matcher(segment).matches()) {
+                continue;
+            }
+            type = safe(segment);
+            id = "-";
+            if (i + 1 < segments.length && segments[i + 1].startsWith("{")) {
+                String name = segments[i + 1].substring(1, segments[i + 1].length() - 1);
+                id = call.optionalPathParam(name).map(AuditLog::safe).orElse("-");
+            }
+        }
+        return new String[] {type, id};
+    }
+
+    /** The client's text as one log token that cannot forge a field or a line. */
+    static String safe(String value) {
+        if (value.isEmpty()) {
+            return "-";
+        }
+        StringBuilder out = new StringBuilder(Math.min(value.length(), MAX_VALUE + 3));
+        for (int i = 0; i < value.length() && out.length() < MAX_VALUE; i++) {
+            char c = value.charAt(i);
+            out.append(c > 0x20 && c < 0x7F && c != '"' && c != '\'' && c != '=' && c != '\\' ? c : '?');
+        }
+        if (value.length() > MAX_VALUE) {
+            out.append("...");
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,176 @@
+package org.servicemanager.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.servicemanager.test.http.ApiResponse;
+
+/**
+ * The audit log (logger {@code org.servicemanager.audit}, INFO, enabled in this module's
+ * simplelogger.properties), read from what slf4j-simple writes to standard error while each test
+ * runs. Secrets are recognisable strings put into bodies, Basic passwords and query strings.
+ */
+@DisplayName("the audit log")
+class AuditLogApiTest extends ApiTestBase {
+    private static final String BODY_SECRET = "Body-Secret-4711";
+    private static final String GUESSED_PASSWORD = "Basic-Guess-4712";
+    private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    private PrintStream err;
+
+    @BeforeEach
+    void capture() {
+        err = System.err;
+        System.setErr(new PrintStream(new OutputStream() {
+            @Override
+            public void write(int b) {
+                synchronized (captured) {
+                    captured.write(b);
+                }
+                err.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                synchronized (captured) {
+                    captured.write(b, off, len);
+                }
+                err.write(b, off, len);
+            }
+        }, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setErr(err);
+    }
+
+    private String logs() {
+        synchronized (captured) {
+            return captured.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The audit lines that carry {@code correlationId}. */
+    private List<String> audit(String correlationId) {
+        return logs().lines().filter(line -> line.contains(" audit event=")
+                && line.contains(" correlation_id=" + correlationId + " ")).toList();
+    }
+
+    @Test
+    @DisplayName("a mutating call gives one INFO line with who, what, outcome, correlation id and source, and no body secret")
+    void mutatingCall() {
+        String correlation = unique("audit");
+        ApiResponse response = admin.withHeader("X-Correlation-ID", correlation).post("/v1/service_brokers",
+                json("name", unique("b"), "broker_url", "http://127.0.0.1:1",
+                        "credentials", map("basic", map("username", "broker-user", "password", BODY_SECRET))));
+
+        List<String> lines = audit(correlation);
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0)).contains("INFO org.servicemanager.audit - audit event=call principal=admin:admin "
+                + "method=POST path=/v1/service_brokers resource_type=service_brokers resource_id=- status="
+                + response.status() + " correlation_id=" + correlation + " source=127.0.0.1");
+        assertThat(logs()).doesNotContain(BODY_SECRET).doesNotContain(SmServer.ADMIN_PASSWORD);
+    }
+
+    @Test
+    @DisplayName("a wrong Basic password gives an auth_failure line with the claimed user, never the password")
+    void authenticationFailure() {
+        String correlation = unique("audit");
+        ApiResponse response = anonymous.withCredentials(SmServer.ADMIN_USER, GUESSED_PASSWORD)
+                .withHeader("X-Correlation-ID", correlation).get("/v1/platforms");
+
+        assertThat(response.status()).isEqualTo(401);
+        List<String> lines = audit(correlation);
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0)).contains("audit event=auth_failure principal=- claimed_user=admin method=GET "
+                + "path=/v1/platforms resource_type=- resource_id=- status=401 correlation_id=" + correlation
+                + " source=127.0.0.1");
+        assertThat(logs()).doesNotContain(GUESSED_PASSWORD);
+    }
+
+    @Test
+    @DisplayName("reading calls are not audited")
+    void readsAreNotAudited() {
+        String correlation = unique("audit");
+        assertThat(admin.withHeader("X-Correlation-ID", correlation).get("/v1/platforms").status()).isEqualTo(200);
+
+        assertThat(audit(correlation)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a delete names the resource id, and the query string (which may hold a secret) is left out")
+    void deleteWithoutQuery() {
+        String correlation = unique("audit");
+        ApiResponse response = admin.withHeader("X-Correlation-ID", correlation)
+                .delete("/v1/platforms/no-such-platform?token=Query-Secret-4713");
+
+        List<String> lines = audit(correlation);
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0)).contains("principal=admin:admin method=DELETE path=/v1/platforms/no-such-platform "
+                + "resource_type=platforms resource_id=no-such-platform status=" + response.status());
+        assertThat(logs()).doesNotContain("Query-Secret-4713");
+    }
+
+    @Test
+    @DisplayName("a call on the OSB face names the platform as the principal and the OSB resource")
+    void osbCall() {
+        ApiResponse platform = admin.post("/v1/platforms", json("name", unique("p"), "type", "cloudfoundry"));
+        assertThat(platform.status()).isEqualTo(201);
+        String platformId = platform.json().get("id").asText();
+        String username = platform.json().at("/credentials/basic/username").asText();
+        String password = platform.json().at("/credentials/basic/password").asText();
+        String correlation = unique("audit");
+
+        ApiResponse response = anonymous.withCredentials(username, password).withHeader("X-Correlation-ID", correlation)
+                .withHeader("X-Broker-API-Version", "2.16")
+                .put("/v1/osb/no-such-broker/v2/service_instances/instance-1",
+                        json("service_id", "s", "plan_id", "p", "parameters", map("password", BODY_SECRET)));
+
+        List<String> lines = audit(correlation);
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0)).contains("event=call principal=platform:" + platformId + " method=PUT "
+                + "path=/v1/osb/no-such-broker/v2/service_instances/instance-1 resource_type=service_instances "
+                + "resource_id=instance-1 status=" + response.status());
+        assertThat(logs()).doesNotContain(BODY_SECRET).doesNotContain(password);
+    }
+
+    @Test
+    @DisplayName("a notification stream refused for wrong credentials is an auth_failure line too")
+    void notificationStream() {
+        String correlation = unique("audit");
+        String basic = java.util.Base64.getEncoder().encodeToString(("some-platform:" + GUESSED_PASSWORD)
+                .getBytes(StandardCharsets.UTF_8));
+
+        server.sm().openNotificationStream(org.servicemanager.core.SmRequest.builder("GET", "/v1/notifications")
+                .header("Authorization", "Basic " + basic).header("X-Correlation-ID", correlation)
+                .remoteAddress("192.0.2.9").build());
+
+        List<String> lines = audit(correlation);
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0)).contains("event=auth_failure principal=- claimed_user=some-platform method=GET "
+                + "path=/v1/notifications resource_type=- resource_id=- status=401 correlation_id=" + correlation
+                + " source=192.0.2.9");
+        assertThat(logs()).doesNotContain(GUESSED_PASSWORD);
+    }
+
+    @Test
+    @DisplayName("a value the client chose cannot forge another field or line")
+    void forgedValues() {
+        String correlation = unique("audit");
+        anonymous.withCredentials("evil status=200 principal=admin", GUESSED_PASSWORD)
+                .withHeader("X-Correlation-ID", correlation).post("/v1/platforms", "{}");
+
+        List<String> lines = audit(correlation);
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0)).contains(" claimed_user=evil?status?200?principal?admin method=")
+                .contains(" status=401 ");
+    }
+}
