@@ -12,6 +12,7 @@ import org.servicemanager.api.model.ServiceInstance;
 import org.servicemanager.api.model.ServiceBroker;
 import org.servicemanager.api.model.ServiceOffering;
 import org.servicemanager.api.model.ServicePlan;
+import org.servicemanager.api.model.SigningKey;
 import org.servicemanager.api.model.Visibility;
 import org.servicemanager.api.query.FieldType;
 
@@ -132,6 +133,16 @@ public final class EntityTypes {
             .internalField("next_attempt_at", FieldType.DATETIME, Operation::nextAttemptAt)
             .internalField("lease_owner", FieldType.STRING, Operation::leaseOwner)
             .internalField("lease_until", FieldType.DATETIME, Operation::leaseUntil)
+            .build();
+
+    /**
+     * The built-in token issuer's signing keys (internal: no REST resource). {@code retired_at} is
+     * queried to find the key that signs; the private key is stored sealed.
+     */
+    public static final EntityType<SigningKey> SIGNING_KEYS = EntityType
+            .builder("signing_keys", "signing key", SigningKey.class, SigningKey::withVersion)
+            .field("algorithm", FieldType.STRING, SigningKey::algorithm)
+            .internalField("retired_at", FieldType.DATETIME, SigningKey::retiredAt)
             .build();
 
     /** Every type, parents before the types that refer to them. */

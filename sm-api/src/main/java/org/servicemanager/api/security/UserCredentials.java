@@ -1,0 +1,41 @@
+package org.servicemanager.api.security;
+
+import java.util.Optional;
+
+/**
+ * The Service Manager's configured users (those given to its builder), for a token issuer's
+ * password grant. Platform credentials are never accepted here: a platform may not obtain an
+ * operator's token. Failed checks count towards the failed-login limit and are audited like failed
+ * Basic logins. Thread-safe.
+ */
+public interface UserCredentials {
+
+    /**
+     * The role of {@code username} if {@code password} is its password; empty for a wrong password,
+     * an unknown user or a platform's user name (all equally slow, so the answer time tells nothing).
+     *
+     * @param source the client's address, for the failed-login limit and the audit, or {@code null}
+     * @throws org.servicemanager.api.TooManyRequestsException for a wrong guess over the failed-login
+     *     limit
+     * @throws org.servicemanager.api.ServiceUnavailableException when too many passwords are being
+     *     checked to check this one in time
+     */
+    Optional<Role> check(String username, String password, String source);
+
+    /**
+     * The role {@code username} has now, empty if it no longer exists: a refresh must not outlive a
+     * removed user or keep a role the user lost.
+     */
+    Optional<Role> currentRole(String username);
+
+    /**
+     * Records a failed authentication not made through {@link #check} (a wrong client secret, a
+     * forged refresh token): logged, audited and counted like a wrong password.
+     *
+     * @param name   the claimed user or client name, or {@code null}
+     * @param source the client's address, or {@code null}
+     * @param reason a short reason for the log, never a secret
+     * @throws org.servicemanager.api.TooManyRequestsException when this failure is over the limit
+     */
+    void failed(String name, String source, String reason);
+}

@@ -1,0 +1,28 @@
+package org.servicemanager.api.security;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What a valid bearer token says about its holder. Immutable.
+ *
+ * @param subject   the token's {@code sub}
+ * @param name      who to name in logs and the audit: a user name if the token has one, else the
+ *                  client id, else the subject
+ * @param clientId  the OAuth client the token was issued to, or {@code null}
+ * @param role      the role its scopes grant, or {@code null}: such a token is valid (not 401) but
+ *                  may call nothing that needs a role (403 naming the role)
+ * @param expiresAt the token's {@code exp}
+ */
+public record VerifiedToken(String subject, String name, String clientId, Role role, Instant expiresAt) {
+    public VerifiedToken {
+        Objects.requireNonNull(subject, "subject");
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(expiresAt, "expiresAt");
+    }
+
+    public Optional<Role> roleIfAny() {
+        return Optional.ofNullable(role);
+    }
+}
