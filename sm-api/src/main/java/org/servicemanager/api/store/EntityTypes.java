@@ -26,7 +26,7 @@ import org.servicemanager.api.query.FieldType;
  *       deleting a platform deletes its visibilities;</li>
  *   <li>a service instance blocks the deletion of its plan (and so of the plan's broker) and of its
  *       platform; deleting an instance deletes its bindings;</li>
- *   <li>operations refer to nothing: they outlive their resources.</li>
+ *   <li>operations refer to nothing: they outlive their resources; nor do signing keys.</li>
  * </ul>
  */
 public final class EntityTypes {
@@ -145,9 +145,12 @@ public final class EntityTypes {
             .internalField("retired_at", FieldType.DATETIME, SigningKey::retiredAt)
             .build();
 
-    /** Every type, parents before the types that refer to them. */
+    /**
+     * Every type, parents before the types that refer to them. Signing keys are stored like the
+     * others, but no REST route, notification or change revision covers them: those name their types.
+     */
     public static final List<EntityType<?>> ALL = List.of(PLATFORMS, SERVICE_BROKERS, SERVICE_OFFERINGS,
-            SERVICE_PLANS, VISIBILITIES, SERVICE_INSTANCES, SERVICE_BINDINGS, OPERATIONS);
+            SERVICE_PLANS, VISIBILITIES, SERVICE_INSTANCES, SERVICE_BINDINGS, OPERATIONS, SIGNING_KEYS);
 
     /**
      * The registry: the types whose changes can change what a platform's OSB catalog shows, and so

@@ -1,8 +1,10 @@
 package org.servicemanager.test.store;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -20,6 +22,7 @@ import org.servicemanager.api.model.ServiceBroker;
 import org.servicemanager.api.model.ServiceInstance;
 import org.servicemanager.api.model.ServiceOffering;
 import org.servicemanager.api.model.ServicePlan;
+import org.servicemanager.api.model.SigningKey;
 import org.servicemanager.api.model.Visibility;
 
 /**
@@ -169,6 +172,22 @@ public final class Fixtures {
                 Operation.Step.CALL, at, null, Instant.EPOCH, null, null, 0, null, Labels.empty(), at, at, true, 0);
     }
 
+    /**
+     * An active RS256 signing key with a random id. The key texts only look like JWKs: a store
+     * keeps them as opaque text. The sealed private key is as long as a sealed RSA-2048 JWK
+     * (about 2.4 KB), so stores that cut or pad long text fail.
+     */
+    public SigningKey signingKey() {
+        Instant at = tick();
+        String kid = newId();
+        String publicJwk = "{\"kty\":\"RSA\",\"kid\":\"" + kid + "\",\"use\":\"sig\",\"alg\":\"RS256\","
+                + "\"n\":\"" + "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECP".repeat(5)
+                + "\",\"e\":\"AQAB\"}";
+        String sealed = "v1:" + Base64.getEncoder().encodeToString(
+                ("sealed private key of " + kid + " ").repeat(50).getBytes(StandardCharsets.UTF_8));
+        return new SigningKey(kid, "RS256", publicJwk, sealed, null, Labels.empty(), at, at, true, 0);
+    }
+
     /** A copy of {@code operation} due at {@code nextAttemptAt} ({@code null}: no work left), leased until {@code leaseUntil}. */
     public static Operation scheduled(Operation operation, Instant nextAttemptAt, Instant leaseUntil) {
         return operation.withStep(operation.step(), nextAttemptAt, operation.attempts(), operation.updatedAt())
@@ -199,6 +218,9 @@ public final class Fixtures {
         } else if (entity instanceof ServiceBinding b) {
             copy = new ServiceBinding(b.id(), b.name(), b.serviceInstanceId(), b.platformId(), b.context(),
                     b.bindResource(), b.credentials(), b.lastOperation(), labels, b.createdAt(), b.updatedAt(), b.ready(), b.version());
+        } else if (entity instanceof SigningKey k) {
+            copy = new SigningKey(k.id(), k.algorithm(), k.publicJwk(), k.sealedPrivateJwk(), k.retiredAt(), labels,
+                    k.createdAt(), k.updatedAt(), k.ready(), k.version());
         } else if (entity instanceof Operation o) {
             copy = new Operation(o.id(), o.type(), o.state(), o.resourceId(), o.resourceType(), o.platformId(),
                     o.correlationId(), o.description(), o.errors(), o.deletionScheduled(), o.parentId(),

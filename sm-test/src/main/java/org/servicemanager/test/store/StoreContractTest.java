@@ -31,6 +31,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.servicemanager.api.ConcurrentModificationException;
+import org.servicemanager.api.InvalidFieldQueryException;
 import org.servicemanager.api.ExistingReferenceException;
 import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.ReferenceViolationException;
@@ -50,6 +51,7 @@ import org.servicemanager.api.model.ServiceBroker;
 import org.servicemanager.api.model.ServiceInstance;
 import org.servicemanager.api.model.ServiceOffering;
 import org.servicemanager.api.model.ServicePlan;
+import org.servicemanager.api.model.SigningKey;
 import org.servicemanager.api.model.Visibility;
 import org.servicemanager.api.query.Criterion;
 import org.servicemanager.api.query.Criterion.FieldCriterion;
@@ -1281,6 +1283,163 @@ public abstract class StoreContractTest {
             operations().deleteAll(Query.of(field("id", Operator.EQ, created.id())));
 
             assertThat(store.changeRevision()).isEqualTo(before);
+        }
+    }
+
+    @Nested
+    @DisplayName("Signing keys")
+    class SigningKeys extends RepositoryContract<SigningKey> {
+        /**
+         * The query model has no "is null": {@code en} (equal or null) with an instant no key is
+         * ever retired at says it. SQL stores cannot even hold {@link Instant#MAX}.
+         */
+        private final Criterion active = field("retired_at", Operator.EN, Instant.MAX);
+
+        @Override
+        EntityType<SigningKey> type() {
+            return EntityTypes.SIGNING_KEYS;
+        }
+
+        @Override
+        SigningKey fresh() {
+            return fixtures.signingKey();
+        }
+
+        @Override
+        SigningKey withId(SigningKey k, String id) {
+            return new SigningKey(id, k.algorithm(), k.publicJwk(), k.sealedPrivateJwk(), k.retiredAt(), k.labels(),
+                    k.createdAt(), k.updatedAt(), k.ready(), k.version());
+        }
+
+        private Repository<SigningKey> keys() {
+            return store.repository(EntityTypes.SIGNING_KEYS);
+        }
+
+        private List<String> idsOf(Criterion... criteria) {
+            return ids(keys().list(Query.of(criteria), PageRequest.unbounded()));
+        }
+
+        @Test
+        @DisplayName("every field comes back exactly: the sealed private key unchanged to the last character")
+        void everyFieldKept() {
+            SigningKey template = fresh();
+            String sealed = "v1:" + "AbC+/=_-".repeat(600) + " \"quoted\" \\ \n tab\t äöü ✓";
+            Instant retired = template.createdAt().plusSeconds(3600).plusNanos(123_000);
+            SigningKey full = new SigningKey(template.id(), "ES256",
+                    "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\"}", sealed,
+                    retired, Labels.of("origin", "rotation"), template.createdAt(), retired, false, 0);
+
+            SigningKey stored = keys().create(full);
+
+            assertThat(stored).isEqualTo(full.withVersion(1));
+            SigningKey read = keys().get(full.id()).orElseThrow();
+            assertThat(read).isEqualTo(stored);
+            assertThat(read.sealedPrivateJwk()).isEqualTo(sealed);
+        }
+
+        @Test
+        @DisplayName("retiring a key stores when it stopped signing and increments its version")
+        void retire() {
+            SigningKey key = stored();
+            Instant at = key.createdAt().plusSeconds(86_400).plusNanos(5_000);
+
+            SigningKey retired = keys().update(key.retired(at));
+
+            assertThat(retired.retiredAt()).isEqualTo(at);
+            assertThat(retired.updatedAt()).isEqualTo(at);
+            assertThat(retired.version()).isEqualTo(2);
+            assertThat(retired.sealedPrivateJwk()).isEqualTo(key.sealedPrivateJwk());
+            assertThat(keys().get(key.id())).contains(retired);
+        }
+
+        @Test
+        @DisplayName("a retire from a stale read (another node retired the key first) is rejected")
+        void staleRetireRejected() {
+            SigningKey read = stored();
+            Instant at = read.createdAt().plusSeconds(60);
+            SigningKey first = keys().update(read.retired(at));
+
+            assertThatThrownBy(() -> keys().update(read.retired(at.plusSeconds(1))))
+                    .isInstanceOf(ConcurrentModificationException.class);
+            assertThat(keys().get(read.id())).contains(first);
+        }
+
+        @Test
+        @DisplayName("the active keys are found as those whose retired_at is null (retired_at en a never-used instant)")
+        void activeKeys() {
+            SigningKey old = stored();
+            SigningKey current = stored();
+            keys().update(old.retired(current.createdAt()));
+
+            assertThat(idsOf(active)).containsExactly(current.id());
+            assertThat(keys().count(Query.of(active))).isEqualTo(1);
+            assertThat(idsOf(field("retired_at", Operator.NE, Instant.MAX))).containsExactly(old.id(), current.id());
+        }
+
+        @Test
+        @DisplayName("keys retired before a cutoff are found and deleted; active keys and later ones stay")
+        void retiredBeforeCutoff() {
+            SigningKey longAgo = stored();
+            SigningKey recently = stored();
+            SigningKey signing = stored();
+            Instant cutoff = signing.createdAt().plusSeconds(900);
+            keys().update(longAgo.retired(cutoff.minusSeconds(1)));
+            SigningKey recent = keys().update(recently.retired(cutoff));
+
+            assertThat(idsOf(field("retired_at", Operator.LT, cutoff))).containsExactly(longAgo.id());
+            int removed = keys().deleteAll(Query.of(field("retired_at", Operator.LT, cutoff)));
+
+            assertThat(removed).isEqualTo(1);
+            assertThat(all(keys())).containsExactly(recent, signing);
+        }
+
+        @Test
+        @DisplayName("keys are found by algorithm")
+        void byAlgorithm() {
+            SigningKey rsa = stored();
+            SigningKey template = fresh();
+            SigningKey ec = keys().create(new SigningKey(template.id(), "ES256", template.publicJwk(),
+                    template.sealedPrivateJwk(), null, Labels.empty(), template.createdAt(), template.updatedAt(),
+                    true, 0));
+
+            assertThat(idsOf(field("algorithm", Operator.EQ, "RS256"))).containsExactly(rsa.id());
+            assertThat(idsOf(field("algorithm", Operator.EQ, "ES256"), active)).containsExactly(ec.id());
+        }
+
+        @Test
+        @DisplayName("private and public key texts are no query fields")
+        void keysNotQueryable() {
+            stored();
+
+            assertThatThrownBy(() -> idsOf(field("sealed_private_jwk", Operator.EQ, "x")))
+                    .isInstanceOf(InvalidFieldQueryException.class);
+            assertThatThrownBy(() -> idsOf(field("public_jwk", Operator.EQ, "x")))
+                    .isInstanceOf(InvalidFieldQueryException.class);
+        }
+
+        @Test
+        @DisplayName("writing signing keys leaves the change revision and the notification log as they are")
+        void revisionAndNotificationsKept() {
+            long revision = store.changeRevision();
+            long notifications = store.notifications().newestRevision();
+
+            SigningKey key = stored();
+            keys().update(key.retired(key.createdAt().plusSeconds(1)));
+            keys().delete(key.id());
+
+            assertThat(store.changeRevision()).isEqualTo(revision);
+            assertThat(store.notifications().newestRevision()).isEqualTo(notifications);
+        }
+
+        @Test
+        @DisplayName("signing keys survive a restart of the store, so every node and the next start sign alike")
+        void surviveRestart() {
+            SigningKey key = stored();
+            Store reopened = reopenStore();
+            assumeTrue(reopened != null, "the store keeps nothing across a close");
+            store = reopened;
+
+            assertThat(keys().get(key.id())).contains(key);
         }
     }
 

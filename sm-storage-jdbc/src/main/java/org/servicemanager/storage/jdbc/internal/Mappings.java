@@ -18,6 +18,7 @@ import org.servicemanager.api.model.ServiceBroker;
 import org.servicemanager.api.model.ServiceInstance;
 import org.servicemanager.api.model.ServiceOffering;
 import org.servicemanager.api.model.ServicePlan;
+import org.servicemanager.api.model.SigningKey;
 import org.servicemanager.api.model.Visibility;
 import org.servicemanager.api.store.EntityType;
 import org.servicemanager.api.store.EntityTypes;
@@ -130,9 +131,20 @@ final class Mappings {
                     r.string("details"), labels, r.instant("created_at"), r.instant("updated_at"), r.bool("ready"),
                     r.longValue("version")));
 
+    /**
+     * algorithm and retired_at come from the type; the keys are stored as the issuer hands them
+     * over (the private one already sealed, so this table never holds it in clear).
+     */
+    static final TableMapping<SigningKey> SIGNING_KEYS = TableMapping.of(EntityTypes.SIGNING_KEYS)
+            .column("public_jwk", Kind.STRING, SigningKey::publicJwk)
+            .column("sealed_private_jwk", Kind.STRING, SigningKey::sealedPrivateJwk)
+            .read((r, labels) -> new SigningKey(r.string("id"), r.string("algorithm"), r.string("public_jwk"),
+                    r.string("sealed_private_jwk"), r.instant("retired_at"), labels, r.instant("created_at"),
+                    r.instant("updated_at"), r.bool("ready"), r.longValue("version")));
+
     /** Every mapping, parents before the types that refer to them, like {@link EntityTypes#ALL}. */
     static final List<TableMapping<?>> ALL = List.of(PLATFORMS, SERVICE_BROKERS, SERVICE_OFFERINGS, SERVICE_PLANS,
-            VISIBILITIES, SERVICE_INSTANCES, SERVICE_BINDINGS, OPERATIONS);
+            VISIBILITIES, SERVICE_INSTANCES, SERVICE_BINDINGS, OPERATIONS, SIGNING_KEYS);
 
     @SuppressWarnings("unchecked")
     static <T extends org.servicemanager.api.model.Entity> Optional<TableMapping<T>> of(EntityType<T> type) {
