@@ -1,0 +1,246 @@
+package org.servicemanager.oauth.internal;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSSigner;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSelector;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.proc.SecurityContext;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import org.servicemanager.api.ConcurrentModificationException;
+import org.servicemanager.api.NotFoundException;
+import org.servicemanager.api.ServiceManagerException;
+import org.servicemanager.api.UniqueViolationException;
+import org.servicemanager.api.model.Labels;
+import org.servicemanager.api.model.SigningKey;
+import org.servicemanager.api.query.PageRequest;
+import org.servicemanager.api.query.Query;
+import org.servicemanager.api.store.Repository;
+import org.servicemanager.api.store.SecretCipher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The built-in issuer's signing keys as kept in the store, shared by every node: the one key that
+ * signs, and the keys that still verify (the signing one and those retired less than
+ * {@code keepRetired} ago, so tokens they signed stay valid until they expire).
+ *
+ * <p>Every node signs with the same key: of the un-retired keys, the oldest (then the smallest
+ * kid) signs, and a node that finds more than one (two nodes started at once, each inserting a key)
+ * retires the others. The set is re-read from the store when a token names a kid this node does not
+ * know, and before signing, at most once per {@code reloadInterval}, so a rotation on another node
+ * is picked up without a read per request.
+ *
+ * <p>Thread-safe: the current view is an immutable snapshot swapped atomically.
+ */
+public final class StoreKeySet implements JWKSource<SecurityContext> {
+    private static final Logger LOG = LoggerFactory.getLogger(StoreKeySet.class);
+    private final Repository<SigningKey> keys;
+    private final SecretCipher cipher;
+    private final Clock clock;
+    private final JWSAlgorithm algorithm;
+    private final Duration keepRetired;
+    private final Duration reloadInterval;
+    private final Object reloadLock = new Object();
+    private volatile Snapshot snapshot;
+
+    /** What one read of the store gave: the signer (private key unsealed) and the verifying keys. */
+    private record Snapshot(String signingKid, JWSSigner signer, JWKSet publicKeys, Instant readAt) {
+    }
+
+    public StoreKeySet(Repository<SigningKey> keys, SecretCipher cipher, Clock clock, JWSAlgorithm algorithm,
+            Duration keepRetired, Duration reloadInterval) {
+        this.keys = Objects.requireNonNull(keys, "keys");
+        this.cipher = Objects.requireNonNull(cipher, "cipher");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
+        this.keepRetired = Objects.requireNonNull(keepRetired, "keepRetired");
+        this.reloadInterval = Objects.requireNonNull(reloadInterval, "reloadInterval");
+    }
+
+    /** Reads the keys, creating the signing key if none signs yet. */
+    public void start() {
+        synchronized (reloadLock) {
+            if (active(readAll()).isEmpty()) {
+                insert(generate());
+            }
+            snapshot = load();
+        }
+    }
+
+    /** Retires the signing key and makes a new one sign, on this node at once, on others within the reload interval. */
+    public void rotate() {
+        synchronized (reloadLock) {
+            SigningKey fresh = generate();
+            for (SigningKey key : active(readAll())) {
+                retire(key);
+            }
+            insert(fresh);
+            snapshot = load();
+        }
+    }
+
+    /** The key that signs now and its kid, taken together (after a re-read if the last one is old). */
+    public Signer signer() {
+        Snapshot s = current();
+        return new Signer(s.signingKid(), s.signer());
+    }
+
+    /** A signing key's id and signer; the signer is thread-safe. */
+    public record Signer(String kid, JWSSigner signer) {
+    }
+
+    /** The public keys that verify tokens now: what the JWKS endpoint publishes. */
+    public JWKSet publicKeys() {
+        return current().publicKeys();
+    }
+
+    public JWSAlgorithm algorithm() {
+        return algorithm;
+    }
+
+    /**
+     * The keys matching {@code selector}. A kid this node has not seen (another node rotated) is
+     * found by the periodic re-read: at most one store read per reload interval, so tokens with made-up
+     * kids cannot make every request read the store.
+     */
+    @Override
+    public List<JWK> get(JWKSelector selector, SecurityContext context) {
+        return selector.select(current().publicKeys());
+    }
+
+    private Snapshot current() {
+        Snapshot s = snapshot;
+        if (s == null) {
+            throw new IllegalStateException("the token issuer is not started");
+        }
+        if (clock.instant().isBefore(s.readAt().plus(reloadInterval))) {
+            return s;
+        }
+        synchronized (reloadLock) {
+            if (snapshot == s) {
+                try {
+                    snapshot = load();
+                } catch (RuntimeException e) {
+                    // The store is unavailable: keep signing and verifying with what was read last,
+                    // and try again after the next interval rather than fail every request.
+                    LOG.warn("could not re-read the token signing keys, keeping the last ones: {}", e.toString());
+                    snapshot = new Snapshot(s.signingKid(), s.signer(), s.publicKeys(), clock.instant());
+                }
+            }
+            return snapshot;
+        }
+    }
+
+    /** One read: converges on one signing key and unseals it. Called with the lock held. */
+    private Snapshot load() {
+        List<SigningKey> all = readAll();
+        List<SigningKey> active = active(all);
+        if (active.isEmpty()) {
+            // Every key was retired elsewhere without a successor (a rotation that failed half way):
+            // make one rather than stop issuing.
+            insert(generate());
+            all = readAll();
+            active = active(all);
+        }
+        SigningKey signing = active.get(0);
+        for (SigningKey extra : active.subList(1, active.size())) {
+            retire(extra);
+        }
+        Instant now = clock.instant();
+        List<JWK> verifying = new ArrayList<>();
+        for (SigningKey key : all) {
+            if (key.retiredAt() == null || key.retiredAt().plus(keepRetired).isAfter(now)) {
+                verifying.add(parse(key.publicJwk(), key.id()));
+            }
+        }
+        JWK privateJwk = parse(cipher.decrypt(signing.sealedPrivateJwk()), signing.id());
+        return new Snapshot(signing.id(), signer(privateJwk), new JWKSet(verifying), now);
+    }
+
+    private List<SigningKey> readAll() {
+        return keys.list(Query.all(), PageRequest.unbounded()).items();
+    }
+
+    /** The un-retired keys, the one that signs first: oldest, then smallest kid, the same on every node. */
+    private static List<SigningKey> active(List<SigningKey> all) {
+        return all.stream()
+                .filter(k -> k.retiredAt() == null)
+                .sorted(Comparator.comparing(SigningKey::createdAt).thenComparing(SigningKey::id))
+                .toList();
+    }
+
+    private void insert(SigningKey key) {
+        try {
+            keys.create(key);
+        } catch (UniqueViolationException e) {
+            // The same kid is already there: only possible for the same key material, nothing to do.
+        }
+    }
+
+    private void retire(SigningKey key) {
+        try {
+            keys.update(key.retired(clock.instant()));
+        } catch (ConcurrentModificationException | NotFoundException e) {
+            // Another node retired or removed it meanwhile: the outcome is the same.
+        }
+    }
+
+    private SigningKey generate() {
+        JWK jwk;
+        try {
+            if (JWSAlgorithm.ES256.equals(algorithm)) {
+                jwk = new ECKeyGenerator(Curve.P_256).keyUse(KeyUse.SIGNATURE).algorithm(algorithm)
+                        .keyIDFromThumbprint(true).generate();
+            } else {
+                jwk = new RSAKeyGenerator(2048).keyUse(KeyUse.SIGNATURE).algorithm(algorithm)
+                        .keyIDFromThumbprint(true).generate();
+            }
+        } catch (JOSEException e) {
+            throw new ServiceManagerException("could not generate a " + algorithm + " signing key", e);
+        }
+        Instant now = clock.instant();
+        return new SigningKey(jwk.getKeyID(), algorithm.getName(), jwk.toPublicJWK().toJSONString(),
+                cipher.encrypt(jwk.toJSONString()), null, Labels.empty(), now, now, true, 1);
+    }
+
+    private static JWK parse(String json, String kid) {
+        try {
+            return JWK.parse(json);
+        } catch (ParseException e) {
+            throw new ServiceManagerException("the stored signing key " + kid + " is not a valid JWK");
+        }
+    }
+
+    private static JWSSigner signer(JWK key) {
+        try {
+            if (key instanceof RSAKey rsa) {
+                return new RSASSASigner(rsa);
+            }
+            if (key instanceof ECKey ec) {
+                return new ECDSASigner(ec);
+            }
+        } catch (JOSEException e) {
+            throw new ServiceManagerException("the stored signing key " + key.getKeyID() + " cannot sign", e);
+        }
+        throw new ServiceManagerException("the stored signing key " + key.getKeyID() + " has the unsupported type "
+                + key.getKeyType());
+    }
+}
