@@ -26,6 +26,10 @@ import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.SecretCipher;
 import org.servicemanager.api.store.Store;
+import org.servicemanager.api.security.BearerTokenVerifier;
+import org.servicemanager.api.security.Role;
+import org.servicemanager.api.security.UserCredentials;
+import org.servicemanager.core.security.TokenIssuer;
 import org.servicemanager.core.internal.broker.BrokerClient;
 import org.servicemanager.core.internal.catalog.CatalogParser;
 import org.servicemanager.core.internal.http.Access;
@@ -92,6 +96,9 @@ public final class ServiceManager implements AutoCloseable {
     private final OperationEngine operations;
     /** Who may open a notification stream; the same policy the routes use. */
     private final AccessPolicy accessPolicy;
+    /** {@code null} without a built-in issuer. */
+    private final TokenIssuer tokenIssuer;
+    private final List<Router.Route> routes;
 
     private ServiceManager(Builder b) {
         noteCommonPool();
@@ -103,8 +110,10 @@ public final class ServiceManager implements AutoCloseable {
         // Committed notifications wake this node's hub at once (other nodes find them by polling).
         Store registry = new RevisionedStore(new NotifyingStore(b.store, b.clock, this::wakeNotificationHub),
                 revision);
-        Authenticator authenticator = new Authenticator(b.adminHashes, registry, revision, b.failedLoginLimit());
-        BrokerSecrets secrets = new BrokerSecrets(b.secretCipher());
+        BearerTokenVerifier verifier = b.tokenIssuer != null ? b.tokenIssuer : b.bearerVerifier;
+        Authenticator authenticator = new Authenticator(b.users, registry, revision, b.failedLoginLimit(), verifier);
+        SecretCipher cipher = b.secretCipher();
+        BrokerSecrets secrets = new BrokerSecrets(cipher);
         checkKey(b.store, secrets);
         this.brokers = new BrokerClient(b.brokerConnectTimeout, b.brokerReadTimeout,
                 b.maxBrokerResponseBytes, b.trustManagers);
@@ -131,11 +140,17 @@ public final class ServiceManager implements AutoCloseable {
                 b.operationsRetryInterval, b.operationsMaxPollingDuration, b.operationRetention, lease,
                 b.operationsInBackground), UUID.randomUUID().toString());
         Router router = new Router();
-        RegistryRoutes.register(router, ctx, operations);
+        RegistryRoutes.register(router, ctx, operations, verifier);
         this.placeholderSweep = OsbRoutes.register(router, ctx);
+        this.tokenIssuer = b.tokenIssuer;
+        if (tokenIssuer != null) {
+            registerIssuerRoutes(router, tokenIssuer);
+            tokenIssuer.start(issuerContext(registry, cipher, authenticator, b.clock));
+        }
         this.accessPolicy = new AccessPolicy(authenticator, b.authenticationDisabled);
         registerNotificationRoute(router, notificationHub, b.store, b.maxPingPeriod);
         this.dispatcher = new Dispatcher(router, accessPolicy, b.maxRequestBodyBytes);
+        this.routes = router.routes();
         this.sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "sm-placeholder-sweep");
             thread.setDaemon(true);
@@ -143,6 +158,85 @@ public final class ServiceManager implements AutoCloseable {
         });
         long every = b.placeholderSweepInterval.toMillis();
         sweeper.scheduleWithFixedDelay(this::sweepQuietly, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** The methods the issuer's routes take: all it may answer (itself answering 400/405 to the wrong one). */
+    private static final List<String> ISSUER_METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+
+    /**
+     * The issuer answers everything under its prefix, publicly, through the same dispatcher as any
+     * route (correlation id, body limit, audit, error mapping).
+     */
+    private static void registerIssuerRoutes(Router router, TokenIssuer issuer) {
+        String prefix = issuer.pathPrefix();
+        Handler handler = Handler.sync(call -> issuer.handle(withCorrelationId(call.request(), call.correlationId())));
+        for (String method : ISSUER_METHODS) {
+            router.add(method, prefix, Access.PUBLIC, handler);
+            router.add(method, prefix + "/{issuerPath...}", Access.PUBLIC, handler);
+        }
+    }
+
+    /** The request as the issuer sees it: carrying the call's correlation id, for its audit lines. */
+    private static SmRequest withCorrelationId(SmRequest request, String correlationId) {
+        SmRequest.Builder copy = SmRequest.builder(request.method(), request.path())
+                .query(request.rawQuery())
+                .basePath(request.basePath())
+                .body(request.body());
+        request.headers().forEach((name, values) -> {
+            if (!name.equalsIgnoreCase("X-Correlation-ID")) {
+                values.forEach(value -> copy.header(name, value));
+            }
+        });
+        copy.header("X-Correlation-ID", correlationId);
+        request.remoteAddress().ifPresent(copy::remoteAddress);
+        return copy.build();
+    }
+
+    /** Checks a prefix the issuer chose: it must not shadow or be shadowed by the API's routes. */
+    private static String checkPrefix(TokenIssuer issuer) {
+        String prefix = issuer.pathPrefix();
+        if (prefix == null || !prefix.matches("(/[A-Za-z0-9._~-]+)+") || prefix.equals("/v1")
+                || prefix.startsWith("/v1/")) {
+            throw new IllegalArgumentException("the token issuer's pathPrefix must be like /oauth (segments of "
+                    + "letters, digits and ._~-, not under /v1), was '" + prefix + "'");
+        }
+        return prefix;
+    }
+
+    private static TokenIssuer.Context issuerContext(Store store, SecretCipher cipher, Authenticator authenticator,
+                                                     Clock clock) {
+        UserCredentials users = authenticator.userCredentials();
+        return new TokenIssuer.Context() {
+            @Override
+            public Store store() {
+                return store;
+            }
+
+            @Override
+            public SecretCipher cipher() {
+                return cipher;
+            }
+
+            @Override
+            public UserCredentials users() {
+                return users;
+            }
+
+            @Override
+            public Clock clock() {
+                return clock;
+            }
+
+            @Override
+            public void audit(SmRequest request, String subject, String action, String outcome) {
+                AuditLog.token(request, subject, action, outcome);
+            }
+        };
+    }
+
+    /** The route table, for tests that check a rule on every route. */
+    List<Router.Route> routes() {
+        return routes;
     }
 
     /**
@@ -373,13 +467,22 @@ public final class ServiceManager implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         brokers.close();
+        if (tokenIssuer != null) {
+            try {
+                tokenIssuer.close();
+            } catch (RuntimeException e) {
+                LOG.warn("the token issuer failed to close: {}", e.toString());
+            }
+        }
         LOG.debug("Service Manager closed");
     }
 
     /** Configures a {@link ServiceManager}. Fails fast on bad values. Not thread-safe. */
     public static final class Builder {
         private Store store;
-        private final Map<String, String> adminHashes = new LinkedHashMap<>();
+        private final Map<String, Authenticator.User> users = new LinkedHashMap<>();
+        private BearerTokenVerifier bearerVerifier;
+        private TokenIssuer tokenIssuer;
         private boolean authenticationDisabled;
         private Clock clock = Clock.systemUTC();
         private Duration brokerConnectTimeout = Duration.ofSeconds(60);
@@ -416,16 +519,10 @@ public final class ServiceManager implements AutoCloseable {
 
         /**
          * Adds an administrator with HTTP Basic credentials. The password is hashed here (PBKDF2) and
-         * not kept in clear.
+         * not kept in clear. The same as {@code user(username, password, Role.ADMIN)}.
          */
         public Builder adminUser(String username, String password) {
-            checkUsername(username);
-            Objects.requireNonNull(password, "password");
-            if (password.isEmpty()) {
-                throw new IllegalArgumentException("the password of admin user '" + username + "' must not be empty");
-            }
-            adminHashes.put(username, PasswordHasher.hash(password, PasswordHasher.ADMIN_ITERATIONS));
-            return this;
+            return user(username, password, Role.ADMIN);
         }
 
         /**
@@ -433,27 +530,73 @@ public final class ServiceManager implements AutoCloseable {
          * ({@code pbkdf2-sha256$iterations$salt$hash}), so the host never handles the clear password.
          */
         public Builder adminUserWithHash(String username, String passwordHash) {
-            checkUsername(username);
-            Objects.requireNonNull(passwordHash, "passwordHash");
-            if (!passwordHash.startsWith("pbkdf2-sha256$") || passwordHash.split("\\$").length != 4) {
-                throw new IllegalArgumentException("the password hash of admin user '" + username
-                        + "' must have the form pbkdf2-sha256$<iterations>$<salt>$<hash>");
+            return userWithHash(username, passwordHash, Role.ADMIN);
+        }
+
+        /**
+         * Adds an operator with HTTP Basic credentials and a role: {@link Role#ADMIN} may do
+         * everything, {@link Role#READ_ONLY} only {@code GET}/{@code HEAD} where administrators may.
+         * The password is hashed here (PBKDF2) and not kept in clear. A user name may be given once.
+         */
+        public Builder user(String username, String password, Role role) {
+            checkUser(username, role);
+            Objects.requireNonNull(password, "password");
+            if (password.isEmpty()) {
+                throw new IllegalArgumentException("the password of user '" + username + "' must not be empty");
             }
-            adminHashes.put(username, passwordHash);
+            users.put(username, new Authenticator.User(PasswordHasher.hash(password, PasswordHasher.ADMIN_ITERATIONS),
+                    role));
             return this;
         }
 
-        /** Hashes a password for {@link #adminUserWithHash}. */
+        /** Like {@link #user}, by a hash from {@link #hashPassword}. */
+        public Builder userWithHash(String username, String passwordHash, Role role) {
+            checkUser(username, role);
+            Objects.requireNonNull(passwordHash, "passwordHash");
+            if (!passwordHash.startsWith("pbkdf2-sha256$") || passwordHash.split("\\$").length != 4) {
+                throw new IllegalArgumentException("the password hash of user '" + username
+                        + "' must have the form pbkdf2-sha256$<iterations>$<salt>$<hash>");
+            }
+            users.put(username, new Authenticator.User(passwordHash, role));
+            return this;
+        }
+
+        /** Hashes a password for {@link #adminUserWithHash} and {@link #userWithHash}. */
         public static String hashPassword(String password) {
             return PasswordHasher.hash(Objects.requireNonNull(password, "password"), PasswordHasher.ADMIN_ITERATIONS);
         }
 
-        private static void checkUsername(String username) {
+        private void checkUser(String username, Role role) {
             Objects.requireNonNull(username, "username");
+            Objects.requireNonNull(role, "role");
             if (username.isBlank() || username.contains(":")) {
-                throw new IllegalArgumentException("admin user name must be non-blank and without ':', was '"
+                throw new IllegalArgumentException("user name must be non-blank and without ':', was '"
                         + username + "'");
             }
+            if (users.containsKey(username)) {
+                throw new IllegalArgumentException("user '" + username + "' is configured twice");
+            }
+        }
+
+        /**
+         * Accepts {@code Authorization: Bearer} tokens checked by {@code verifier} (an external OpenID
+         * Connect issuer's, say): a valid token's scopes give its role. {@code GET /v1/info} then
+         * names the issuer ({@code token_issuer_url}, {@code token_basic_auth}) for clients such as
+         * smctl. Platforms still authenticate with Basic. Not together with {@link #tokenIssuer}.
+         */
+        public Builder bearerTokens(BearerTokenVerifier verifier) {
+            this.bearerVerifier = Objects.requireNonNull(verifier, "verifier");
+            return this;
+        }
+
+        /**
+         * Serves a built-in token issuer under its {@link TokenIssuer#pathPrefix()} (public routes)
+         * and accepts the tokens it issues, as with {@link #bearerTokens}. It is started while the
+         * Service Manager is built and closed with it. Not together with {@link #bearerTokens}.
+         */
+        public Builder tokenIssuer(TokenIssuer issuer) {
+            this.tokenIssuer = Objects.requireNonNull(issuer, "issuer");
+            return this;
         }
 
         /**
@@ -732,9 +875,16 @@ public final class ServiceManager implements AutoCloseable {
                 throw new IllegalStateException("operationLease (" + operationLease + ") must be greater than "
                         + "brokerReadTimeout (" + brokerReadTimeout + ")");
             }
-            if (adminHashes.isEmpty() && !authenticationDisabled) {
-                throw new IllegalStateException(
-                        "at least one admin user is required (adminUser(...)), or call disableAuthentication()");
+            if (bearerVerifier != null && tokenIssuer != null) {
+                throw new IllegalStateException("bearerTokens(...) and tokenIssuer(...) exclude each other: an "
+                        + "external issuer's verifier or the built-in issuer, not both");
+            }
+            if (tokenIssuer != null) {
+                checkPrefix(tokenIssuer);
+            }
+            if (users.isEmpty() && bearerVerifier == null && tokenIssuer == null && !authenticationDisabled) {
+                throw new IllegalStateException("at least one user is required (adminUser(...) or user(...)), "
+                        + "bearer tokens (bearerTokens(...) or tokenIssuer(...)), or call disableAuthentication()");
             }
             return new ServiceManager(this);
         }

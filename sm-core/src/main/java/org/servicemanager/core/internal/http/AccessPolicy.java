@@ -2,6 +2,7 @@ package org.servicemanager.core.internal.http;
 
 import org.servicemanager.api.ForbiddenException;
 import org.servicemanager.api.UnauthorizedException;
+import org.servicemanager.api.security.Role;
 import org.servicemanager.core.SmRequest;
 import org.servicemanager.core.internal.security.Authenticator;
 import org.servicemanager.core.internal.security.Principal;
@@ -11,7 +12,7 @@ import org.servicemanager.core.internal.security.Principal;
  * credentials into a caller allowed on the route, or into 401/403. Thread-safe.
  */
 public final class AccessPolicy {
-    private static final Principal.Admin ANONYMOUS_ADMIN = new Principal.Admin("anonymous");
+    private static final Principal.Operator ANONYMOUS_ADMIN = Principal.AUTHENTICATION_DISABLED;
 
     private final Authenticator authenticator;
     private final boolean authenticationDisabled;
@@ -29,7 +30,8 @@ public final class AccessPolicy {
      * The caller of {@code request}, allowed on a route of {@code access}.
      *
      * @throws UnauthorizedException without valid credentials where they are needed
-     * @throws ForbiddenException    for a caller of the wrong kind
+     * @throws ForbiddenException    for a caller of the wrong kind, or an operator without the
+     *                               role the call needs (the message names it)
      */
     public Principal authorize(Access access, SmRequest request) {
         if (access == Access.PUBLIC || access == Access.PUBLIC_IDENTIFIED) {
@@ -40,14 +42,37 @@ public final class AccessPolicy {
             if (authenticationDisabled && access != Access.PLATFORM) {
                 return ANONYMOUS_ADMIN;
             }
-            throw new UnauthorizedException("this request needs credentials (HTTP Basic)");
+            throw new MissingCredentialsException(authenticator.acceptsBearerTokens());
+        }
+        if (principal instanceof Principal.Operator operator && access != Access.PLATFORM) {
+            Role needed = needed(request.method());
+            if (!operator.has(needed)) {
+                throw new ForbiddenException(missingRole(needed, operator));
+            }
+            return principal;
         }
         if (!allows(access, principal)) {
             throw new ForbiddenException(principal instanceof Principal.PlatformCaller
                     ? "platforms may not " + request.method() + " " + request.path()
-                    : "this endpoint is for platforms; administrator credentials are not platform credentials");
+                    : "this endpoint is for platforms; operator credentials are not platform credentials");
         }
         return principal;
+    }
+
+    /** Reading needs any role; everything else needs admin. */
+    static Role needed(String method) {
+        return method.equals("GET") || method.equals("HEAD") ? Role.READ_ONLY : Role.ADMIN;
+    }
+
+    /** The 403 text: the role the call needs, and what the caller has. */
+    static String missingRole(Role needed, Principal.Operator operator) {
+        String need = "this call needs the role " + needed.wireName();
+        if (operator.role() != null) {
+            return need + "; the caller has the role " + operator.role().wireName();
+        }
+        return need + (operator.via() == Principal.Via.BEARER
+                ? "; the token grants no Service Manager role (scope service_manager.admin or service_manager.read)"
+                : "; the caller has no role");
     }
 
     private Principal identifyPublic(Access access, SmRequest request) {
@@ -68,7 +93,7 @@ public final class AccessPolicy {
 
     private static boolean allows(Access access, Principal principal) {
         return switch (access) {
-            case ADMIN -> principal instanceof Principal.Admin;
+            case ADMIN -> principal instanceof Principal.Operator;
             case PLATFORM -> principal instanceof Principal.PlatformCaller;
             case ADMIN_OR_PLATFORM, PUBLIC, PUBLIC_IDENTIFIED -> true;
         };

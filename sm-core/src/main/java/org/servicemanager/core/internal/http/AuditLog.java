@@ -14,10 +14,13 @@ import org.slf4j.LoggerFactory;
  * single spaces, always in this order:
  *
  * <pre>
- * audit event=call|auth_failure principal=admin:NAME|platform:ID|anonymous|- [claimed_user=NAME]
+ * audit event=call|auth_failure principal=operator:NAME|platform:ID|anonymous|-
+ *   [role=admin|read-only|none via=basic|bearer|none] [claimed_user=NAME]
  *   method=M path=P resource_type=T resource_id=ID|- status=S correlation_id=C source=ADDR|-
  * </pre>
  *
+ * {@code role} and {@code via} follow an operator only: its role ({@code none} for a token that
+ * grants none) and how it authenticated ({@code none} when authentication is disabled).
  * {@code principal=-} means the call ended before its caller was established (404, 405, 413, 401);
  * {@code claimed_user} appears on authentication failures with Basic credentials only. The path is
  * the one requested, without the query string; resource type and id come from the matched route
@@ -73,9 +76,30 @@ public final class AuditLog {
         LOG.info(line.toString());
     }
 
+    /**
+     * A token issuer's line about a token request, besides the call's own line:
+     * {@code audit event=token action=A subject=NAME|- outcome=O correlation_id=C|- source=ADDR|-}.
+     * {@code subject} is the user or client the request named; never a secret.
+     */
+    public static void token(SmRequest request, String subject, String action, String outcome) {
+        if (!LOG.isInfoEnabled()) {
+            return;
+        }
+        LOG.info("audit event=token action=" + safeOrDash(action) + " subject=" + safeOrDash(subject)
+                + " outcome=" + safeOrDash(outcome) + " path=" + safe(request.path())
+                + " correlation_id=" + request.header("X-Correlation-ID").map(AuditLog::safe).orElse("-")
+                + " source=" + request.remoteAddress().map(AuditLog::safe).orElse("-"));
+    }
+
+    private static String safeOrDash(String value) {
+        return value == null ? "-" : safe(value);
+    }
+
     private static String who(Principal principal) {
-        if (principal instanceof Principal.Admin admin) {
-            return "admin:" + safe(admin.username());
+        if (principal instanceof Principal.Operator operator) {
+            return "operator:" + safe(operator.name()) + " role="
+                    + (operator.role() == null ? "none" : operator.role().wireName()) + " via="
+                    + operator.via().wireName();
         } else if (principal instanceof Principal.PlatformCaller platform) {
             return "platform:" + safe(platform.platformId());
         } else if (principal instanceof Principal.Anonymous) {

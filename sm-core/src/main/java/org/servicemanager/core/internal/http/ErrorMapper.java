@@ -10,6 +10,7 @@ import org.servicemanager.api.ConcurrentModificationException;
 import org.servicemanager.api.ConflictException;
 import org.servicemanager.api.ExistingReferenceException;
 import org.servicemanager.api.ForbiddenException;
+import org.servicemanager.api.InvalidBearerTokenException;
 import org.servicemanager.api.InvalidFieldQueryException;
 import org.servicemanager.api.InvalidLabelQueryException;
 import org.servicemanager.api.InvalidTokenException;
@@ -105,9 +106,7 @@ public final class ErrorMapper {
                 if (e instanceof TooManyRequestsException tooMany) {
                     return response.withHeader("Retry-After", Integer.toString(tooMany.retryAfterSeconds()));
                 }
-                return mapping.status() == 401
-                        ? response.withHeader("WWW-Authenticate", "Basic realm=\"service-manager\"")
-                        : response;
+                return mapping.status() == 401 ? challenge(response, e) : response;
             }
         }
         String reference = UUID.randomUUID().toString();
@@ -117,6 +116,43 @@ public final class ErrorMapper {
                 .put("description", "an internal error occurred; the server log has details under reference_id "
                         + reference)
                 .put("reference_id", reference));
+    }
+
+    private static final String BASIC_CHALLENGE = "Basic realm=\"service-manager\"";
+    private static final String BEARER_CHALLENGE = "Bearer realm=\"service-manager\"";
+
+    /**
+     * The {@code WWW-Authenticate} of a 401 (RFC 9110 11.6.1, RFC 6750 3): a rejected token gets the
+     * Bearer {@code invalid_token} error with our reason; missing credentials get a challenge per
+     * accepted scheme (two header lines when tokens are accepted); anything else stays Basic.
+     */
+    private static SmResponse challenge(SmResponse response, ServiceManagerException e) {
+        if (e instanceof InvalidBearerTokenException) {
+            return response.withHeader("WWW-Authenticate", BEARER_CHALLENGE + ", error=\"invalid_token\", "
+                    + "error_description=\"" + quotable(e.getMessage()) + "\"");
+        }
+        if (e instanceof MissingCredentialsException missing && missing.bearerAccepted()) {
+            return response.withHeader("WWW-Authenticate", BASIC_CHALLENGE)
+                    .withHeader("WWW-Authenticate", BEARER_CHALLENGE);
+        }
+        return response.withHeader("WWW-Authenticate", BASIC_CHALLENGE);
+    }
+
+    /**
+     * Text that may stand inside a quoted header parameter: RFC 6750 allows %x20-21 / %x23-5B /
+     * %x5D-7E in error_description, so quotes, backslashes, controls (CR, LF) and non-ASCII become
+     * {@code ?}. The message is ours, but a verifier might quote something a client chose.
+     */
+    static String quotable(String text) {
+        if (text == null || text.isEmpty()) {
+            return "the token is not valid";
+        }
+        StringBuilder out = new StringBuilder(Math.min(text.length(), 200));
+        for (int i = 0; i < text.length() && out.length() < 200; i++) {
+            char c = text.charAt(i);
+            out.append(c >= 0x20 && c < 0x7F && c != '"' && c != '\\' ? c : '?');
+        }
+        return out.toString();
     }
 
     static Throwable unwrap(Throwable t) {

@@ -44,6 +44,11 @@ public final class Router {
         return this;
     }
 
+    /** Every route, in the order added (for tests that check a rule on each one). */
+    public List<Route> routes() {
+        return List.copyOf(routes);
+    }
+
     /**
      * Matches a raw (percent-encoded) path. Placeholders match on the raw segment and are decoded
      * only for the route that is found.

@@ -75,7 +75,7 @@ final class Modes {
      * {@code X-Broker-API-Originating-Identity} defines it ({@code <platform> <base64 of a JSON object>}).
      */
     static PlatformOperations.Caller caller(Call call) {
-        String username = call.principal() instanceof Principal.Admin admin ? admin.username() : null;
+        String username = call.principal() instanceof Principal.Operator operator ? operator.name() : null;
         String identity = null;
         if (username != null) {
             byte[] json = Json.bytes(Json.object().put("username", username));

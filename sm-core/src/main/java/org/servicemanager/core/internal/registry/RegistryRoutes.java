@@ -19,8 +19,10 @@ public final class RegistryRoutes {
     private RegistryRoutes() {
     }
 
-    public static void register(Router router, Context ctx, PlatformOperations operations) {
-        SystemApi system = new SystemApi(ctx);
+    /** {@code verifier}: the bearer-token verifier or issuer, {@code null} when tokens are not accepted. */
+    public static void register(Router router, Context ctx, PlatformOperations operations,
+                                org.servicemanager.api.security.BearerTokenVerifier verifier) {
+        SystemApi system = new SystemApi(ctx, verifier);
         router.add("GET", "/v1/info", PUBLIC, sync(system::info));
         router.add("GET", "/v1/monitor/health", PUBLIC_IDENTIFIED, sync(system::health));
 

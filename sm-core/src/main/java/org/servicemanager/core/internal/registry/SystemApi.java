@@ -1,6 +1,7 @@
 package org.servicemanager.core.internal.registry;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.servicemanager.api.security.BearerTokenVerifier;
 import org.servicemanager.core.SmResponse;
 import org.servicemanager.core.internal.http.Call;
 import org.servicemanager.core.internal.http.Responses;
@@ -13,17 +14,29 @@ import org.slf4j.LoggerFactory;
 final class SystemApi {
     private static final Logger LOG = LoggerFactory.getLogger(SystemApi.class);
     private final Context ctx;
+    /** {@code null} without bearer tokens. */
+    private final BearerTokenVerifier verifier;
 
-    SystemApi(Context ctx) {
+    SystemApi(Context ctx, BearerTokenVerifier verifier) {
         this.ctx = ctx;
+        this.verifier = verifier;
     }
 
+    /**
+     * The version, and where to get tokens when bearer tokens are accepted ({@code token_issuer_url},
+     * {@code token_basic_auth}: what smctl's login reads). Query parameters are ignored: smctl sends
+     * {@code grant_type=client_credentials} for its client-credentials login.
+     */
     SmResponse info(Call call) {
-        // token_issuer_url and token_basic_auth appear once bearer tokens can be configured.
-        return Responses.json(200, Json.object().put("version", ctx.version()));
+        ObjectNode body = Json.object().put("version", ctx.version());
+        if (verifier != null) {
+            body.put("token_issuer_url", verifier.issuerUrl());
+            body.put("token_basic_auth", verifier.tokenBasicAuth());
+        }
+        return Responses.json(200, body);
     }
 
-    /** Status for everyone; per-component details only for administrators. */
+    /** Status for everyone; per-component details for operators of any role (reads show them too). */
     SmResponse health(Call call) {
         boolean storageUp;
         String storageError = null;
@@ -36,7 +49,7 @@ final class SystemApi {
             storageError = e.getClass().getSimpleName();
         }
         ObjectNode body = Json.object().put("status", storageUp ? "UP" : "DOWN");
-        if (call.principal() instanceof Principal.Admin) {
+        if (call.principal() instanceof Principal.Operator operator && operator.role() != null) {
             ObjectNode storage = body.putObject("details").putObject("storage");
             storage.put("status", storageUp ? "UP" : "DOWN");
             storage.put("persistent", ctx.store().supportsPersistence());

@@ -7,11 +7,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.servicemanager.api.ConcurrentModificationException;
+import org.servicemanager.api.InvalidBearerTokenException;
 import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.UnauthorizedException;
 import org.servicemanager.api.model.Platform;
 import org.servicemanager.api.query.PageRequest;
 import org.servicemanager.api.query.Query;
+import org.servicemanager.api.security.BearerTokenVerifier;
+import org.servicemanager.api.security.Role;
+import org.servicemanager.api.security.UserCredentials;
+import org.servicemanager.api.security.VerifiedToken;
 import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.Repository;
 import org.servicemanager.api.store.Store;
@@ -22,12 +27,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns a request's {@code Authorization} header into a {@link Principal}: configured admin users
- * first, then platforms by their registration credentials. Thread-safe.
+ * Turns a request's {@code Authorization} header into a {@link Principal}: Basic credentials are
+ * checked against the configured users first, then against platforms' registration credentials; a
+ * {@code Bearer} token goes to the configured {@link BearerTokenVerifier} (if any) and always
+ * yields an operator, never a platform. Thread-safe.
  */
 public final class Authenticator {
     private static final Logger LOG = LoggerFactory.getLogger(Authenticator.class);
-    private final Map<String, String> adminHashes;
+    private final Map<String, User> users;
+    /** {@code null}: bearer tokens are refused. */
+    private final BearerTokenVerifier verifier;
     private final Store store;
     private final PasswordHasher hasher = new PasswordHasher();
     /** What the password of a user who does not exist is checked against. */
@@ -48,21 +57,23 @@ public final class Authenticator {
     private record Lookup(String field, String username) {
     }
 
-    /** {@code store} must be one whose registry writes move {@code revision} (a {@code RevisionedStore}). */
-    public Authenticator(Map<String, String> adminHashes, Store store, Revision revision) {
-        this(adminHashes, store, revision, null);
+    /** A configured operator: its password hash and role. */
+    public record User(String passwordHash, Role role) {
     }
 
     /**
      * {@code store} must be one whose registry writes move {@code revision}; {@code limit}, when
-     * not {@code null}, refuses wrong guesses beyond it with 429.
+     * not {@code null}, refuses wrong guesses beyond it with 429; {@code verifier}, when not
+     * {@code null}, accepts bearer tokens.
      */
-    public Authenticator(Map<String, String> adminHashes, Store store, Revision revision, FailedLoginLimit limit) {
+    public Authenticator(Map<String, User> users, Store store, Revision revision, FailedLoginLimit limit,
+                         BearerTokenVerifier verifier) {
         this.limit = limit;
-        this.adminHashes = Map.copyOf(adminHashes);
+        this.verifier = verifier;
+        this.users = Map.copyOf(users);
         this.store = store;
         this.platforms = new RevisionCache<>(revision, 10_000, found -> 1, Duration.ofSeconds(10));
-        int iterations = this.adminHashes.values().stream().mapToInt(PasswordHasher::iterations).max()
+        int iterations = this.users.values().stream().mapToInt(user -> PasswordHasher.iterations(user.passwordHash())).max()
                 .orElse(PasswordHasher.ADMIN_ITERATIONS);
         this.unknownUserHash = PasswordHasher.unmatchableHash(
                 iterations > 0 ? iterations : PasswordHasher.ADMIN_ITERATIONS);
@@ -88,9 +99,13 @@ public final class Authenticator {
         String value = header.get().trim();
         int space = value.indexOf(' ');
         String scheme = space < 0 ? value : value.substring(0, space);
+        if (scheme.equalsIgnoreCase("Bearer")) {
+            return bearer(space < 0 ? "" : value.substring(space + 1).trim(), source);
+        }
         if (!scheme.equalsIgnoreCase("Basic")) {
             failed(null, source, "unsupported authentication scheme");
-            throw new UnauthorizedException("the authentication scheme is not supported; use Basic");
+            throw new UnauthorizedException(verifier == null ? "the authentication scheme is not supported; use Basic"
+                    : "the authentication scheme is not supported; use Basic or Bearer");
         }
         String decoded;
         try {
@@ -114,6 +129,72 @@ public final class Authenticator {
             failed(username, source, "wrong password");
             throw e;
         }
+    }
+
+    /** Whether bearer tokens are accepted at all. */
+    public boolean acceptsBearerTokens() {
+        return verifier != null;
+    }
+
+    /**
+     * The operator holding {@code token}. A failed check counts against the source address only
+     * (a token names nobody until it is verified); the token itself is never logged.
+     */
+    private Principal bearer(String token, String source) {
+        if (verifier == null) {
+            failed(null, source, "bearer token where none are accepted");
+            throw new UnauthorizedException("bearer tokens are not accepted here; use Basic");
+        }
+        if (token.isEmpty()) {
+            failed(null, source, "empty bearer token");
+            throw new InvalidBearerTokenException("the bearer token is missing");
+        }
+        VerifiedToken verified;
+        try {
+            verified = verifier.verify(token);
+        } catch (InvalidBearerTokenException e) {
+            failed(null, source, "invalid bearer token (" + FailedLogins.sanitize(String.valueOf(e.getMessage())) + ")");
+            throw e;
+        }
+        return new Principal.Operator(verified.name(), verified.role(), Principal.Via.BEARER);
+    }
+
+    /**
+     * The configured users for a token issuer's password grant: never platforms (a platform's user
+     * name is answered like an unknown one, just as slowly), failures logged and limited like wrong
+     * Basic passwords.
+     */
+    public UserCredentials userCredentials() {
+        return new UserCredentials() {
+            @Override
+            public Optional<Role> check(String username, String password, String source) {
+                if (username == null || password == null) {
+                    failed(username, source, "incomplete credentials");
+                    return Optional.empty();
+                }
+                User user = users.get(username);
+                if (user == null) {
+                    hasher.verifyUnknownUser(username, password, unknownUserHash);
+                    failed(username, source, "unknown user");
+                    return Optional.empty();
+                }
+                if (hasher.verify(password, user.passwordHash())) {
+                    return Optional.of(user.role());
+                }
+                failed(username, source, "wrong password");
+                return Optional.empty();
+            }
+
+            @Override
+            public Optional<Role> currentRole(String username) {
+                return Optional.ofNullable(username == null ? null : users.get(username)).map(User::role);
+            }
+
+            @Override
+            public void failed(String name, String source, String reason) {
+                Authenticator.this.failed(name, source, reason);
+            }
+        };
     }
 
     /** Logs a failed login, and refuses it with 429 when over the limit. */
@@ -145,10 +226,10 @@ public final class Authenticator {
     }
 
     private Principal authenticate(String username, String password) {
-        String adminHash = adminHashes.get(username);
-        if (adminHash != null) {
-            if (hasher.verify(password, adminHash)) {
-                return new Principal.Admin(username);
+        User user = users.get(username);
+        if (user != null) {
+            if (hasher.verify(password, user.passwordHash())) {
+                return new Principal.Operator(username, user.role(), Principal.Via.BASIC);
             }
             throw invalid();
         }

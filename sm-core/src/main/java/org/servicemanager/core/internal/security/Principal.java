@@ -1,12 +1,36 @@
 package org.servicemanager.core.internal.security;
 
 import org.servicemanager.api.model.Platform;
+import org.servicemanager.api.security.Role;
 
 /** Who is calling. Immutable. */
-public sealed interface Principal permits Principal.Admin, Principal.PlatformCaller, Principal.Anonymous {
+public sealed interface Principal permits Principal.Operator, Principal.PlatformCaller, Principal.Anonymous {
 
-    /** A configured administrator. */
-    record Admin(String username) implements Principal {
+    /** How an operator proved who it is: recorded for the audit log. */
+    enum Via {
+        BASIC("basic"), BEARER("bearer"), NONE("none");
+
+        private final String wireName;
+
+        Via(String wireName) {
+            this.wireName = wireName;
+        }
+
+        public String wireName() {
+            return wireName;
+        }
+    }
+
+    /**
+     * A person or client operating the Service Manager: a configured Basic user, or the holder of a
+     * bearer token. {@code role} is {@code null} for a valid token that grants no Service Manager
+     * role (such a caller may call nothing that needs one).
+     */
+    record Operator(String name, Role role, Via via) implements Principal {
+        /** Whether this operator may do what {@code needed} may. */
+        public boolean has(Role needed) {
+            return role != null && role.includes(needed);
+        }
     }
 
     /**
@@ -25,4 +49,7 @@ public sealed interface Principal permits Principal.Admin, Principal.PlatformCal
     }
 
     Anonymous ANONYMOUS = new Anonymous();
+
+    /** Everyone, when the host disabled authentication (local experiments). */
+    Operator AUTHENTICATION_DISABLED = new Operator("anonymous", Role.ADMIN, Via.NONE);
 }
