@@ -36,7 +36,6 @@ import org.servicemanager.api.ServiceManagerException;
 import org.servicemanager.api.TooManyRequestsException;
 import org.servicemanager.api.security.Role;
 import org.servicemanager.api.security.VerifiedToken;
-import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.core.SmRequest;
 import org.servicemanager.core.SmResponse;
 import org.servicemanager.core.security.TokenIssuer;
@@ -147,7 +146,7 @@ public final class BuiltInIssuer implements TokenIssuer {
         // A retired key keeps verifying as long as any token it signed may be presented.
         Duration keepRetired = (refreshTokenLifetime.compareTo(accessTokenLifetime) > 0
                 ? refreshTokenLifetime : accessTokenLifetime).plus(CLOCK_SKEW);
-        StoreKeySet keys = new StoreKeySet(context.store().repository(EntityTypes.SIGNING_KEYS), context.cipher(),
+        StoreKeySet keys = new StoreKeySet(context.store(), context.cipher(),
                 clock, algorithm, keepRetired, KEY_RELOAD_INTERVAL);
         keys.start();
         AccessTokenVerifier verifier = new AccessTokenVerifier(keys, issuerUrl, Set.of(audience), CLOCK_SKEW,

@@ -32,8 +32,10 @@ import org.servicemanager.api.model.Labels;
 import org.servicemanager.api.model.SigningKey;
 import org.servicemanager.api.query.PageRequest;
 import org.servicemanager.api.query.Query;
+import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.Repository;
 import org.servicemanager.api.store.SecretCipher;
+import org.servicemanager.api.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class StoreKeySet implements JWKSource<SecurityContext> {
     private static final Logger LOG = LoggerFactory.getLogger(StoreKeySet.class);
+    private final Store store;
     private final Repository<SigningKey> keys;
     private final SecretCipher cipher;
     private final Clock clock;
@@ -65,9 +68,10 @@ public final class StoreKeySet implements JWKSource<SecurityContext> {
     private record Snapshot(String signingKid, JWSSigner signer, JWKSet publicKeys, Instant readAt) {
     }
 
-    public StoreKeySet(Repository<SigningKey> keys, SecretCipher cipher, Clock clock, JWSAlgorithm algorithm,
+    public StoreKeySet(Store store, SecretCipher cipher, Clock clock, JWSAlgorithm algorithm,
             Duration keepRetired, Duration reloadInterval) {
-        this.keys = Objects.requireNonNull(keys, "keys");
+        this.store = Objects.requireNonNull(store, "store");
+        this.keys = store.repository(EntityTypes.SIGNING_KEYS);
         this.cipher = Objects.requireNonNull(cipher, "cipher");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
@@ -78,9 +82,16 @@ public final class StoreKeySet implements JWKSource<SecurityContext> {
     /** Reads the keys, creating the signing key if none signs yet. */
     public void start() {
         synchronized (reloadLock) {
-            if (active(readAll()).isEmpty()) {
-                insert(generate());
-            }
+            SigningKey fresh = generate();
+            // Check and insert in one transaction: a store that serialises transactions (memory)
+            // never gets two signing keys; on others two nodes may both insert, and load() converges.
+            store.inTransaction(tx -> {
+                Repository<SigningKey> repo = tx.repository(EntityTypes.SIGNING_KEYS);
+                if (active(readAll(repo)).isEmpty()) {
+                    insert(repo, fresh);
+                }
+                return null;
+            });
             snapshot = load();
         }
     }
@@ -89,10 +100,16 @@ public final class StoreKeySet implements JWKSource<SecurityContext> {
     public void rotate() {
         synchronized (reloadLock) {
             SigningKey fresh = generate();
-            for (SigningKey key : active(readAll())) {
-                retire(key);
-            }
-            insert(fresh);
+            // Retire before inserting, in one transaction: were the new key stored beside the old
+            // one, a node converging on the oldest key would retire the new one.
+            store.inTransaction(tx -> {
+                Repository<SigningKey> repo = tx.repository(EntityTypes.SIGNING_KEYS);
+                for (SigningKey key : active(readAll(repo))) {
+                    retire(repo, key);
+                }
+                insert(repo, fresh);
+                return null;
+            });
             snapshot = load();
         }
     }
@@ -151,18 +168,18 @@ public final class StoreKeySet implements JWKSource<SecurityContext> {
 
     /** One read: converges on one signing key and unseals it. Called with the lock held. */
     private Snapshot load() {
-        List<SigningKey> all = readAll();
+        List<SigningKey> all = readAll(keys);
         List<SigningKey> active = active(all);
         if (active.isEmpty()) {
             // Every key was retired elsewhere without a successor (a rotation that failed half way):
             // make one rather than stop issuing.
-            insert(generate());
-            all = readAll();
+            insert(keys, generate());
+            all = readAll(keys);
             active = active(all);
         }
         SigningKey signing = active.get(0);
         for (SigningKey extra : active.subList(1, active.size())) {
-            retire(extra);
+            retire(keys, extra);
         }
         Instant now = clock.instant();
         List<JWK> verifying = new ArrayList<>();
@@ -175,7 +192,7 @@ public final class StoreKeySet implements JWKSource<SecurityContext> {
         return new Snapshot(signing.id(), signer(privateJwk), new JWKSet(verifying), now);
     }
 
-    private List<SigningKey> readAll() {
+    private static List<SigningKey> readAll(Repository<SigningKey> keys) {
         return keys.list(Query.all(), PageRequest.unbounded()).items();
     }
 
@@ -187,7 +204,7 @@ public final class StoreKeySet implements JWKSource<SecurityContext> {
                 .toList();
     }
 
-    private void insert(SigningKey key) {
+    private static void insert(Repository<SigningKey> keys, SigningKey key) {
         try {
             keys.create(key);
         } catch (UniqueViolationException e) {
@@ -195,7 +212,7 @@ public final class StoreKeySet implements JWKSource<SecurityContext> {
         }
     }
 
-    private void retire(SigningKey key) {
+    private void retire(Repository<SigningKey> keys, SigningKey key) {
         try {
             keys.update(key.retired(clock.instant()));
         } catch (ConcurrentModificationException | NotFoundException e) {
