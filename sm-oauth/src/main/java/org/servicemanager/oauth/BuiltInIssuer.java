@@ -244,7 +244,7 @@ public final class BuiltInIssuer implements TokenIssuer {
             case "password":
                 return passwordGrant(s, form, clientId, source, outcome);
             case "client_credentials":
-                return clientCredentialsGrant(form, clientId);
+                return clientCredentialsGrant(s, form, clientId);
             case "refresh_token":
                 return refreshGrant(s, form, clientId, source, outcome);
             default:
@@ -304,14 +304,14 @@ public final class BuiltInIssuer implements TokenIssuer {
         return tokens(s, user, user, clientId, "password", scopes, true);
     }
 
-    private SmResponse clientCredentialsGrant(TokenForm form, String clientId) {
+    private SmResponse clientCredentialsGrant(Started s, TokenForm form, String clientId) {
         Client client = clients.get(clientId);
         if (client == null) {
             throw new OAuthError(400, "unauthorized_client", "the client " + clientId
                     + " may use the password and refresh_token grants only", false);
         }
         List<String> scopes = narrow(scopesOf(client.role()), form);
-        return tokens(state(), clientId, null, clientId, "client_credentials", scopes, false);
+        return tokens(s, clientId, null, clientId, "client_credentials", scopes, false);
     }
 
     private SmResponse refreshGrant(Started s, TokenForm form, String clientId, String source, Outcome outcome) {

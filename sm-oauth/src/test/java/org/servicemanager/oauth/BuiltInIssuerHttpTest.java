@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -160,6 +161,24 @@ class BuiltInIssuerHttpTest {
         assertThat(params.statusCode()).isEqualTo(200);
         assertThat(api("POST", "/v1/platforms", json(params).get("access_token").asText(),
                 "{\"name\":\"p\",\"type\":\"cf\"}").statusCode()).isEqualTo(201);
+    }
+
+    @Test
+    @DisplayName("a platform's credentials never yield a token: the password grant answers 400 invalid_grant")
+    void platformCredentialsGetNoToken() throws Exception {
+        String endpoint = discoverTokenEndpoint("");
+        String admin = json(token(endpoint, "Basic Y2Y6", "grant_type=password&password=admin-pw&username=admin"))
+                .get("access_token").asText();
+        HttpResponse<String> platform = api("POST", "/v1/platforms", admin, "{\"name\":\"cf-eu\",\"type\":\"cf\"}");
+        assertThat(platform.statusCode()).isEqualTo(201);
+        JsonNode credentials = json(platform).get("credentials").get("basic");
+
+        HttpResponse<String> response = token(endpoint, "Basic Y2Y6", "grant_type=password&password="
+                + URLEncoder.encode(credentials.get("password").asText(), StandardCharsets.UTF_8) + "&username="
+                + URLEncoder.encode(credentials.get("username").asText(), StandardCharsets.UTF_8));
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(json(response).get("error").asText()).isEqualTo("invalid_grant");
     }
 
     @Test

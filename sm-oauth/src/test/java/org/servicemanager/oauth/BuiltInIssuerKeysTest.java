@@ -208,6 +208,8 @@ class BuiltInIssuerKeysTest {
         assertThat(kid(after)).isNotEqualTo(kid(before));
         assertThat(issuer.verify(before).role()).isEqualTo(Role.ADMIN);
         assertThat(json(issuer.handle(SmRequest.builder("GET", "/oauth/token_keys").build())).get("keys")).hasSize(2);
+        // The other node re-reads the keys at most every 30 s, however many unknown kids arrive.
+        assertThatThrownBy(() -> otherNode.verify(after)).isInstanceOf(InvalidBearerTokenException.class);
         fixture.clock.advance(Duration.ofSeconds(30));
         assertThat(otherNode.verify(after).role()).isEqualTo(Role.ADMIN);
         assertThat(kid(token(otherNode))).isEqualTo(kid(after));
