@@ -90,8 +90,9 @@ class ErrorsApiTest extends ApiTestBase {
 
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({"GET, /", "GET, /v1", "GET, /v1/nothing", "GET, /v2/catalog", "GET, /v1/platforms/a/b",
-            "POST, /v1/unknown", "GET, /v1/service_instances_x"})
-    @DisplayName("an unknown route is 404")
+            "POST, /v1/unknown", "GET, /v1/service_instances_x", "GET, /v1/signing_keys", "GET, /v1/signing_keys/k",
+            "POST, /v1/signing_keys", "DELETE, /v1/signing_keys/k"})
+    @DisplayName("an unknown route is 404, the stored but internal signing keys included")
     void unknownRoute(String method, String path) {
         assertError(admin.raw(method, path, "application/json", method.equals("GET") ? null : "{}".getBytes()),
                 404, "NotFound");

@@ -19,6 +19,7 @@ import org.servicemanager.api.model.NotificationType;
 import org.servicemanager.api.model.ServiceBroker;
 import org.servicemanager.api.model.ServiceOffering;
 import org.servicemanager.api.model.ServicePlan;
+import org.servicemanager.api.model.SigningKey;
 import org.servicemanager.api.model.Visibility;
 import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityTypes;
@@ -223,5 +224,18 @@ class NotifyingStoreTest {
 
         assertThat(all()).hasSize(before);
         assertThat(raw.repository(EntityTypes.VISIBILITIES).get(existing.id())).isPresent();
+    }
+
+    @Test
+    @DisplayName("writes of the token issuer's signing keys, in a transaction or not, give no notification")
+    void signingKeysNotNotified() {
+        SigningKey key = store.repository(EntityTypes.SIGNING_KEYS).create(fixtures.signingKey());
+        store.inTransaction(tx -> tx.repository(EntityTypes.SIGNING_KEYS)
+                .update(key.retired(key.createdAt().plusSeconds(1))));
+        store.inTransaction(tx -> tx.repository(EntityTypes.SIGNING_KEYS).create(fixtures.signingKey()));
+        store.repository(EntityTypes.SIGNING_KEYS).delete(key.id());
+
+        assertThat(all()).isEmpty();
+        assertThat(raw.repository(EntityTypes.SIGNING_KEYS).count(Query.all())).isEqualTo(1);
     }
 }

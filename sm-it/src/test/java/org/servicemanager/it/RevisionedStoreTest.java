@@ -13,6 +13,7 @@ import org.servicemanager.api.UniqueViolationException;
 import org.servicemanager.api.model.Labels;
 import org.servicemanager.api.model.Platform;
 import org.servicemanager.api.model.PlatformCredentials;
+import org.servicemanager.api.model.SigningKey;
 import org.servicemanager.api.query.PageRequest;
 import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityTypes;
@@ -20,6 +21,7 @@ import org.servicemanager.api.store.Store;
 import org.servicemanager.core.internal.revision.Revision;
 import org.servicemanager.core.internal.revision.RevisionedStore;
 import org.servicemanager.storage.memory.MemoryStore;
+import org.servicemanager.test.store.Fixtures;
 
 /** The store view through which every registry write moves the revision, on a real memory store. */
 @DisplayName("RevisionedStore")
@@ -132,6 +134,20 @@ class RevisionedStoreTest {
         store.repository(EntityTypes.SERVICE_INSTANCES).delete("none");
         store.repository(EntityTypes.SERVICE_BINDINGS).deleteAll(Query.all());
         store.inTransaction(tx -> tx.repository(EntityTypes.SERVICE_INSTANCES).deleteAll(Query.all()));
+
+        assertThat(revision.current()).isEqualTo(before);
+    }
+
+    @Test
+    @DisplayName("leaves the revision alone for writes of the token issuer's signing keys")
+    void signingKeys() {
+        Fixtures fixtures = new Fixtures();
+        long before = revision.current();
+
+        SigningKey key = store.repository(EntityTypes.SIGNING_KEYS).create(fixtures.signingKey());
+        store.inTransaction(tx -> tx.repository(EntityTypes.SIGNING_KEYS)
+                .update(key.retired(key.createdAt().plusSeconds(1))));
+        store.repository(EntityTypes.SIGNING_KEYS).delete(key.id());
 
         assertThat(revision.current()).isEqualTo(before);
     }
