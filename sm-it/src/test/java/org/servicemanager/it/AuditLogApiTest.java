@@ -74,7 +74,7 @@ class AuditLogApiTest extends ApiTestBase {
 
         List<String> lines = audit(correlation);
         assertThat(lines).hasSize(1);
-        assertThat(lines.get(0)).contains("INFO org.servicemanager.audit - audit event=call principal=admin:admin "
+        assertThat(lines.get(0)).contains("INFO org.servicemanager.audit - audit event=call principal=operator:admin role=admin via=basic "
                 + "method=POST path=/v1/service_brokers resource_type=service_brokers resource_id=- status="
                 + response.status() + " correlation_id=" + correlation + " source=127.0.0.1");
         assertThat(logs()).doesNotContain(BODY_SECRET).doesNotContain(SmServer.ADMIN_PASSWORD);
@@ -114,7 +114,7 @@ class AuditLogApiTest extends ApiTestBase {
 
         List<String> lines = audit(correlation);
         assertThat(lines).hasSize(1);
-        assertThat(lines.get(0)).contains("principal=admin:admin method=DELETE path=/v1/platforms/no-such-platform "
+        assertThat(lines.get(0)).contains("principal=operator:admin role=admin via=basic method=DELETE path=/v1/platforms/no-such-platform "
                 + "resource_type=platforms resource_id=no-such-platform status=" + response.status());
         assertThat(logs()).doesNotContain("Query-Secret-4713");
     }
