@@ -311,6 +311,25 @@ class OidcBearerVerifierTest {
     }
 
     @Test
+    @DisplayName("a refused token is not remembered: once its nbf is reached it is accepted")
+    void failuresAreNotCached() {
+        String token = token(claims().notBeforeTime(Date.from(NOW.plusSeconds(120))));
+        assertRejected(token, AccessTokenVerifier.NOT_YET_VALID);
+        clock.advance(Duration.ofSeconds(60));
+        assertRejected(token, AccessTokenVerifier.NOT_YET_VALID);
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(verifier.verify(token).subject()).isEqualTo("user-42");
+    }
+
+    @Test
+    @DisplayName("when the issuer's JWKS cannot be fetched the token is refused saying so")
+    void keysUnavailable() {
+        String token = token(claims());
+        issuer.close();
+        assertRejected(token, AccessTokenVerifier.KEYS_UNAVAILABLE);
+    }
+
+    @Test
     @DisplayName("a trailing slash on the configured issuer is dropped")
     void trailingSlash() {
         OidcBearerVerifier v = builder().issuer(issuer.issuer() + "/").build();

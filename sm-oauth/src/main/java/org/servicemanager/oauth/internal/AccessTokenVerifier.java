@@ -299,11 +299,12 @@ public final class AccessTokenVerifier {
                     || (!audiences.isEmpty() && claims.getAudience().isEmpty())) {
                 return MISSING_CLAIM;
             }
+            // the same boundaries as nimbus: valid while exp + skew > now and nbf - skew < now
             Instant now = clock.instant();
             if (!claims.getExpirationTime().toInstant().plus(clockSkew).isAfter(now)) {
                 return EXPIRED;
             }
-            if (claims.getNotBeforeTime() != null && claims.getNotBeforeTime().toInstant().minus(clockSkew).isAfter(now)) {
+            if (claims.getNotBeforeTime() != null && !claims.getNotBeforeTime().toInstant().minus(clockSkew).isBefore(now)) {
                 return NOT_YET_VALID;
             }
             if (!issuer.equals(claims.getIssuer())) {
