@@ -89,6 +89,13 @@ class OidcBearerVerifierTest {
     }
 
     @Test
+    @DisplayName("typ is compared case-insensitively, as media types are")
+    void typCaseInsensitive() {
+        assertThat(verifier.verify(TestOidcIssuer.sign(KEY, new JOSEObjectType("application/AT+JWT"), claims().build())).subject())
+                .isEqualTo("user-42");
+    }
+
+    @Test
     @DisplayName("a token typed as something else (e.g. a refresh token, rt+jwt) is refused")
     void otherTypRefused() {
         assertRejected(TestOidcIssuer.sign(KEY, new JOSEObjectType("rt+jwt"), claims().build()),
