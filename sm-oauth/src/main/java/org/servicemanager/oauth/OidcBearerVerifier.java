@@ -2,6 +2,9 @@ package org.servicemanager.oauth;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.nimbusds.jose.KeySourceException;
+import com.nimbusds.jose.jwk.JWKMatcher;
+import com.nimbusds.jose.jwk.JWKSelector;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.proc.SecurityContext;
@@ -32,7 +35,7 @@ import org.servicemanager.oauth.internal.AccessTokenVerifier;
  *
  * <p>{@link Builder#build()} reads {@code <issuer>/.well-known/openid-configuration} once and fails
  * if the issuer is unreachable or publishes another {@code issuer}; the signing keys come from its
- * {@code jwks_uri}, cached for five minutes, and fetched again when a token names an unknown
+ * {@code jwks_uri} (read at build too), cached for five minutes, and fetched again when a token names an unknown
  * {@code kid} (at most once per {@link Builder#jwksRefetchInterval refetch interval}, so a flood of
  * made-up key ids cannot hammer the issuer). Tokens must be signed with RS*, PS* or ES* keys, carry
  * {@code iss} equal to the discovered issuer, one of the configured audiences in {@code aud}, a
@@ -253,6 +256,13 @@ public final class OidcBearerVerifier implements BearerTokenVerifier {
                     .rateLimited(jwksRefetchInterval.toMillis())
                     .retrying(true)
                     .build();
+            // Read the keys now: fails fast on a broken jwks_uri and spares the first caller the fetch.
+            try {
+                keys.get(new JWKSelector(new JWKMatcher.Builder().build()), null);
+            } catch (KeySourceException e) {
+                throw new IllegalStateException("the JWKS at " + jwksUri + " (jwks_uri of " + discoveryUrl
+                        + ") could not be read: " + e.getMessage(), e);
+            }
             // Tokens carry the issuer exactly as published (some issuers publish a trailing slash).
             AccessTokenVerifier tokens = new AccessTokenVerifier(keys, published, audiences, clockSkew, scopePrefix, clock);
             return new OidcBearerVerifier(issuer, tokenBasicAuth, tokens);

@@ -215,8 +215,9 @@ class OidcBearerVerifierTest {
     @Test
     @DisplayName("a token longer than 16 KiB is refused before parsing")
     void oversized() {
+        int before = issuer.jwksRequests();
         assertRejected("a".repeat(AccessTokenVerifier.MAX_TOKEN_LENGTH + 1), AccessTokenVerifier.TOO_LONG);
-        assertThat(issuer.jwksRequests()).isZero();
+        assertThat(issuer.jwksRequests()).isEqualTo(before);
     }
 
     @Test
@@ -329,9 +330,9 @@ class OidcBearerVerifierTest {
     }
 
     @Test
-    @DisplayName("when the issuer's JWKS cannot be fetched the token is refused saying so")
+    @DisplayName("when the issuer's JWKS cannot be refetched for a new kid the token is refused saying so")
     void keysUnavailable() {
-        String token = token(claims());
+        String token = TestOidcIssuer.sign(TestOidcIssuer.newRsaKey("new-key"), null, claims().build());
         issuer.close();
         assertRejected(token, AccessTokenVerifier.KEYS_UNAVAILABLE);
     }
@@ -380,6 +381,23 @@ class OidcBearerVerifierTest {
     void discoveryWithoutJwks() {
         issuer.discoveryBody("{\"issuer\":\"" + issuer.issuer() + "\"}");
         assertThatThrownBy(() -> builder().build()).isInstanceOf(IllegalStateException.class).hasMessageContaining("no jwks_uri");
+    }
+
+    @Test
+    @DisplayName("build() reads the JWKS, so the first token costs no fetch")
+    void jwksReadAtBuild() {
+        assertThat(issuer.jwksRequests()).isEqualTo(1);
+        verifier.verify(token(claims()));
+        assertThat(issuer.jwksRequests()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("build() fails when the jwks_uri does not answer a key set")
+    void brokenJwksUri() {
+        String jwks = issuer.issuer().replace("/oauth/token", "/nothing-here");
+        issuer.discoveryBody("{\"issuer\":\"" + issuer.issuer() + "\",\"jwks_uri\":\"" + jwks + "\"}");
+        assertThatThrownBy(() -> builder().build()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("the JWKS at " + jwks).hasMessageContaining("could not be read");
     }
 
     @Test

@@ -120,7 +120,7 @@ public final class AccessTokenVerifier {
         this.audiences = Set.copyOf(Objects.requireNonNull(audiences, "audiences"));
         Objects.requireNonNull(clockSkew, "clockSkew");
         if (clockSkew.isNegative() || clockSkew.toSeconds() > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("clockSkew must be between 0 and a few minutes, was " + clockSkew);
+            throw new IllegalArgumentException("clockSkew must not be negative, was " + clockSkew);
         }
         this.clockSkew = Duration.ofSeconds(clockSkew.toSeconds());
         requireText(scopePrefix, "scopePrefix");
