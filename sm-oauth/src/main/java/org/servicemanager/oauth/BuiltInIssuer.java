@@ -224,8 +224,9 @@ public final class BuiltInIssuer implements TokenIssuer {
         String subject;
         String grant;
 
+        /** The grant type as the audit's action (one word: the audit line is space-separated), or null. */
         String action() {
-            return "oauth token" + (grant == null ? "" : " " + grant);
+            return grant;
         }
     }
 

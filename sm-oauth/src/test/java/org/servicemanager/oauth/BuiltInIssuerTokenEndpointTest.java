@@ -346,8 +346,7 @@ class BuiltInIssuerTokenEndpointTest {
         JsonNode ok = json(post(CF_BASIC, PASSWORD_FORM));
         post(CF_BASIC, "grant_type=password&password=nope&username=admin");
 
-        assertThat(fixture.audit).containsExactly("admin oauth token password issued",
-                "admin oauth token password invalid_grant");
+        assertThat(fixture.audit).containsExactly("admin password issued", "admin password invalid_grant");
         assertThat(String.join("\n", fixture.audit)).doesNotContain("admin-pw", "nope",
                 ok.get("access_token").asText());
     }

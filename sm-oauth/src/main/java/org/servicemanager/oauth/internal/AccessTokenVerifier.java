@@ -3,7 +3,6 @@ package org.servicemanager.oauth.internal;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
-import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.KeySourceException;
@@ -11,7 +10,6 @@ import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.BadJWSException;
-import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.JWSKeySelector;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
@@ -37,6 +35,7 @@ import java.util.Collection;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import org.servicemanager.api.InvalidBearerTokenException;
@@ -85,10 +84,8 @@ public final class AccessTokenVerifier {
             JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512,
             JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512,
             JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.ES512);
-    private static final JOSEObjectType AT_JWT = new JOSEObjectType("at+jwt");
-    private static final JOSEObjectType APPLICATION_AT_JWT = new JOSEObjectType("application/at+jwt");
-    private static final Set<JOSEObjectType> TYPES = new HashSet<>(
-            java.util.Arrays.asList(JOSEObjectType.JWT, AT_JWT, APPLICATION_AT_JWT, null));
+    /** Accepted {@code typ} values, lower case: media types compare case-insensitively (RFC 7515 4.1.9). */
+    private static final Set<String> TYPES = Set.of("jwt", "application/jwt", "at+jwt", "application/at+jwt");
 
     private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
         try {
@@ -123,7 +120,7 @@ public final class AccessTokenVerifier {
         this.audiences = Set.copyOf(Objects.requireNonNull(audiences, "audiences"));
         Objects.requireNonNull(clockSkew, "clockSkew");
         if (clockSkew.isNegative() || clockSkew.toSeconds() > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("clockSkew must be between 0 and a few minutes, was " + clockSkew);
+            throw new IllegalArgumentException("clockSkew must not be negative, was " + clockSkew);
         }
         this.clockSkew = Duration.ofSeconds(clockSkew.toSeconds());
         requireText(scopePrefix, "scopePrefix");
@@ -132,7 +129,8 @@ public final class AccessTokenVerifier {
         this.clock = Objects.requireNonNull(clock, "clock");
 
         DefaultJWTProcessor<SecurityContext> p = new DefaultJWTProcessor<>();
-        p.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(TYPES));
+        // typ is checked before processing (case-insensitively, which nimbus's verifier is not)
+        p.setJWSTypeVerifier((type, context) -> { });
         p.setJWSKeySelector(new KnownKeySelector(new JWSVerificationKeySelector<>(ALGORITHMS, keys)));
         p.setJWTClaimsSetVerifier(new ClaimsVerifier());
         this.processor = p;
@@ -184,7 +182,7 @@ public final class AccessTokenVerifier {
         if (!ALGORITHMS.contains(header.getAlgorithm())) {
             throw new InvalidBearerTokenException(UNSUPPORTED_ALGORITHM);
         }
-        if (!TYPES.contains(header.getType())) {
+        if (header.getType() != null && !TYPES.contains(header.getType().getType().toLowerCase(Locale.ROOT))) {
             throw new InvalidBearerTokenException(NOT_AN_ACCESS_TOKEN);
         }
         try {
@@ -299,11 +297,12 @@ public final class AccessTokenVerifier {
                     || (!audiences.isEmpty() && claims.getAudience().isEmpty())) {
                 return MISSING_CLAIM;
             }
+            // the same boundaries as nimbus: valid while exp + skew > now and nbf - skew < now
             Instant now = clock.instant();
             if (!claims.getExpirationTime().toInstant().plus(clockSkew).isAfter(now)) {
                 return EXPIRED;
             }
-            if (claims.getNotBeforeTime() != null && claims.getNotBeforeTime().toInstant().minus(clockSkew).isAfter(now)) {
+            if (claims.getNotBeforeTime() != null && !claims.getNotBeforeTime().toInstant().minus(clockSkew).isBefore(now)) {
                 return NOT_YET_VALID;
             }
             if (!issuer.equals(claims.getIssuer())) {
