@@ -12,6 +12,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.servicemanager.api.InvalidBearerTokenException;
@@ -98,6 +101,8 @@ class BuiltInIssuerKeysTest {
     @DisplayName("two issuers starting at once on one store end up with one signing key and sign with the same kid")
     void concurrentStartConverges() throws Exception {
         CyclicBarrier barrier = new CyclicBarrier(2);
+        // Two threads of its own: the common pool may have a single worker, and the barrier needs both.
+        ExecutorService threads = Executors.newFixedThreadPool(2);
         List<CompletableFuture<BuiltInIssuer>> starts = List.of(1, 2).stream()
                 .map(i -> CompletableFuture.supplyAsync(() -> {
                     BuiltInIssuer issuer = fixture.builder().build();
@@ -107,10 +112,11 @@ class BuiltInIssuerKeysTest {
                         throw new IllegalStateException(e);
                     }
                     return fixture.start(issuer);
-                }))
+                }, threads))
                 .toList();
-        BuiltInIssuer a = starts.get(0).get();
-        BuiltInIssuer b = starts.get(1).get();
+        BuiltInIssuer a = starts.get(0).get(30, TimeUnit.SECONDS);
+        BuiltInIssuer b = starts.get(1).get(30, TimeUnit.SECONDS);
+        threads.shutdown();
 
         assertThat(kid(token(a))).isEqualTo(kid(token(b)));
         assertThat(storedKeys(fixture.store).stream().filter(k -> k.retiredAt() == null)).hasSize(1);
