@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.servicemanager.api.InvalidBearerTokenException;
+import org.servicemanager.api.ServiceManagerException;
 import org.servicemanager.api.model.SigningKey;
 import org.servicemanager.api.query.PageRequest;
 import org.servicemanager.api.query.Query;
@@ -143,6 +144,18 @@ class BuiltInIssuerKeysTest {
         assertThat(kid(token(first))).isEqualTo(older.id());
         assertThat(storedKeys(fixture.store)).filteredOn(k -> k.id().equals(newer.id()))
                 .singleElement().satisfies(k -> assertThat(k.retiredAt()).isNotNull());
+    }
+
+    @Test
+    @DisplayName("a node with another encryption key fails to start, naming the key it cannot unseal")
+    void otherEncryptionKey() {
+        fixture.started();
+        IssuerFixture otherKey = new IssuerFixture();
+        String kid = storedKeys(fixture.store).get(0).id();
+
+        assertThatThrownBy(() -> fixture.builder().build().start(otherKey.context(fixture.store, fixture.clock)))
+                .isInstanceOf(ServiceManagerException.class)
+                .hasMessageContaining(kid).hasMessageContaining("encryption key");
     }
 
     @Test

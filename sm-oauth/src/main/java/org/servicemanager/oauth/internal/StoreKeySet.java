@@ -188,7 +188,14 @@ public final class StoreKeySet implements JWKSource<SecurityContext> {
                 verifying.add(parse(key.publicJwk(), key.id()));
             }
         }
-        JWK privateJwk = parse(cipher.decrypt(signing.sealedPrivateJwk()), signing.id());
+        String unsealed;
+        try {
+            unsealed = cipher.decrypt(signing.sealedPrivateJwk());
+        } catch (IllegalArgumentException e) {
+            throw new ServiceManagerException("the token signing key " + signing.id() + " in the store cannot be "
+                    + "unsealed with this Service Manager's encryption key (another key sealed it)");
+        }
+        JWK privateJwk = parse(unsealed, signing.id());
         return new Snapshot(signing.id(), signer(privateJwk), new JWKSet(verifying), now);
     }
 
