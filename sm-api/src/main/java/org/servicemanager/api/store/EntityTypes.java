@@ -26,7 +26,7 @@ import org.servicemanager.api.query.FieldType;
  *       deleting a platform deletes its visibilities;</li>
  *   <li>a service instance blocks the deletion of its plan (and so of the plan's broker) and of its
  *       platform; deleting an instance deletes its bindings;</li>
- *   <li>operations refer to nothing: they outlive their resources; nor do signing keys.</li>
+ *   <li>operations and signing keys refer to nothing: operations outlive their resources.</li>
  * </ul>
  */
 public final class EntityTypes {
