@@ -215,6 +215,13 @@ class OidcBearerVerifierTest {
         assertRejected("not-a-token", AccessTokenVerifier.MALFORMED);
         assertRejected("a.b.c", AccessTokenVerifier.MALFORMED);
         assertRejected("", AccessTokenVerifier.MALFORMED);
+        assertRejected("..", AccessTokenVerifier.MALFORMED);
+        assertRejected("a.b", AccessTokenVerifier.MALFORMED);
+        String header = Base64URL.encode("{\"alg\":\"RS256\",\"kid\":\"key-1\"}").toString();
+        assertRejected(header + "." + Base64URL.encode("not json").toString() + ".c2ln", AccessTokenVerifier.MALFORMED);
+        assertRejected(header + "." + Base64URL.encode("[1,2]").toString() + ".c2ln", AccessTokenVerifier.MALFORMED);
+        assertRejected(Base64URL.encode("{\"alg\":\"RS256\",\"crit\":\"x\"}") + ".e30.c2ln", AccessTokenVerifier.MALFORMED);
+        assertRejected("\u00e9\u00e9.\u00e9.\u00e9", AccessTokenVerifier.MALFORMED);
     }
 
     @Test
