@@ -16,8 +16,13 @@ import com.nimbusds.jwt.SignedJWT;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -210,6 +215,13 @@ class OidcBearerVerifierTest {
         assertRejected("not-a-token", AccessTokenVerifier.MALFORMED);
         assertRejected("a.b.c", AccessTokenVerifier.MALFORMED);
         assertRejected("", AccessTokenVerifier.MALFORMED);
+        assertRejected("..", AccessTokenVerifier.MALFORMED);
+        assertRejected("a.b", AccessTokenVerifier.MALFORMED);
+        String header = Base64URL.encode("{\"alg\":\"RS256\",\"kid\":\"key-1\"}").toString();
+        assertRejected(header + "." + Base64URL.encode("not json").toString() + ".c2ln", AccessTokenVerifier.MALFORMED);
+        assertRejected(header + "." + Base64URL.encode("[1,2]").toString() + ".c2ln", AccessTokenVerifier.MALFORMED);
+        assertRejected(Base64URL.encode("{\"alg\":\"RS256\",\"crit\":\"x\"}") + ".e30.c2ln", AccessTokenVerifier.MALFORMED);
+        assertRejected("\u00e9\u00e9.\u00e9.\u00e9", AccessTokenVerifier.MALFORMED);
     }
 
     @Test
@@ -335,6 +347,38 @@ class OidcBearerVerifierTest {
         String token = TestOidcIssuer.sign(TestOidcIssuer.newRsaKey("new-key"), null, claims().build());
         issuer.close();
         assertRejected(token, AccessTokenVerifier.KEYS_UNAVAILABLE);
+    }
+
+    @Test
+    @DisplayName("many threads verifying shared and distinct tokens at once all get the right answer")
+    void concurrentUse() throws Exception {
+        List<String> tokens = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            tokens.add(token(claims().subject("user-" + i).claim("scope", i % 2 == 0 ? "service_manager.admin" : "service_manager.read")));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Boolean>> results = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                results.add(pool.submit(() -> {
+                    for (int round = 0; round < 50; round++) {
+                        for (int i = 0; i < tokens.size(); i++) {
+                            VerifiedToken v = verifier.verify(tokens.get(i));
+                            if (!v.subject().equals("user-" + i) || v.role() != (i % 2 == 0 ? Role.ADMIN : Role.READ_ONLY)) {
+                                return false;
+                            }
+                        }
+                    }
+                    return true;
+                }));
+            }
+            for (Future<Boolean> r : results) {
+                assertThat(r.get(60, TimeUnit.SECONDS)).isTrue();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(issuer.jwksRequests()).isEqualTo(1);
     }
 
     @Test

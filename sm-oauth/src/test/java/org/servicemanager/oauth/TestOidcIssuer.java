@@ -19,6 +19,8 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -27,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 
 /**
  * An OpenID Connect issuer on loopback for tests: discovery and JWKS over real HTTP (JDK server),
@@ -35,6 +38,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class TestOidcIssuer implements AutoCloseable {
     private final HttpServer server;
+    private final String scheme;
     private final String issuer;
     private final List<JWK> published = new CopyOnWriteArrayList<>();
     private final AtomicInteger jwksRequests = new AtomicInteger();
@@ -42,8 +46,21 @@ final class TestOidcIssuer implements AutoCloseable {
     private volatile String discoveryBody;
 
     TestOidcIssuer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        issuer = "http://127.0.0.1:" + server.getAddress().getPort() + "/oauth/token";
+        this(null);
+    }
+
+    /** Serves HTTPS with the given context, plain HTTP when null. */
+    TestOidcIssuer(SSLContext tls) throws IOException {
+        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        if (tls == null) {
+            server = HttpServer.create(loopback, 0);
+        } else {
+            HttpsServer https = HttpsServer.create(loopback, 0);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            server = https;
+        }
+        scheme = tls == null ? "http" : "https";
+        issuer = scheme + "://127.0.0.1:" + server.getAddress().getPort() + "/oauth/token";
         discoveryIssuer = issuer;
         server.createContext("/oauth/token/.well-known/openid-configuration", this::discovery);
         server.createContext("/oauth/token_keys", this::jwks);
@@ -106,7 +123,7 @@ final class TestOidcIssuer implements AutoCloseable {
     private void discovery(HttpExchange exchange) throws IOException {
         String body = discoveryBody;
         if (body == null) {
-            String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/oauth";
+            String base = scheme + "://127.0.0.1:" + server.getAddress().getPort() + "/oauth";
             body = "{\"issuer\":\"" + discoveryIssuer + "\",\"token_endpoint\":\"" + base + "/token\","
                     + "\"jwks_uri\":\"" + base + "/token_keys\",\"response_types_supported\":[\"token\"],"
                     + "\"subject_types_supported\":[\"public\"],\"id_token_signing_alg_values_supported\":[\"RS256\"]}";

@@ -171,7 +171,8 @@ public final class AccessTokenVerifier {
         JWT jwt;
         try {
             jwt = JWTParser.parse(token);
-        } catch (ParseException e) {
+        } catch (ParseException | RuntimeException e) {
+            // RuntimeException: whatever odd input slips past the parser's own checks is still just malformed
             throw new InvalidBearerTokenException(MALFORMED);
         }
         if (!(jwt instanceof SignedJWT signed)) {
