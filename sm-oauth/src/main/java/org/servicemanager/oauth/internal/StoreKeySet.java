@@ -82,6 +82,11 @@ public final class StoreKeySet implements JWKSource<SecurityContext> {
     /** Reads the keys, creating the signing key if none signs yet. */
     public void start() {
         synchronized (reloadLock) {
+            if (!active(readAll(keys)).isEmpty()) {
+                // The usual restart: spare the cost of generating a key (tens of milliseconds for RSA).
+                snapshot = load();
+                return;
+            }
             SigningKey fresh = generate();
             // Check and insert in one transaction: a store that serialises transactions (memory)
             // never gets two signing keys; on others two nodes may both insert, and load() converges.
