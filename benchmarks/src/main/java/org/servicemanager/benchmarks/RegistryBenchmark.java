@@ -1,5 +1,6 @@
 package org.servicemanager.benchmarks;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -8,9 +9,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.IntFunction;
 import org.servicemanager.api.model.BrokerCredentials;
 import org.servicemanager.api.model.Labels;
 import org.servicemanager.api.model.Platform;
@@ -22,6 +27,9 @@ import org.servicemanager.api.model.Visibility;
 import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.core.ServiceManager;
+import org.servicemanager.core.SmRequest;
+import org.servicemanager.core.SmResponse;
+import org.servicemanager.oauth.BuiltInIssuer;
 import org.servicemanager.storage.memory.MemoryStore;
 
 /**
@@ -41,29 +49,76 @@ final class RegistryBenchmark {
 
     static void run(int threads, int seconds, String serverKind) throws Exception {
         Store store = new MemoryStore();
-        List<String> planIds = seed(store);
         String password = "bench-" + UUID.randomUUID();
-        ServiceManager sm = ServiceManager.builder().store(store).adminUser("admin", password).build();
+        // The built-in issuer signs RS256 tokens; its URL only names the issuer (the token is
+        // fetched through handle(), not over the network), so the port need not be known yet.
+        BuiltInIssuer issuer = BuiltInIssuer.builder().issuerUrl("http://127.0.0.1/oauth").build();
+        ServiceManager sm = ServiceManager.builder().store(store).adminUser("admin", password).tokenIssuer(issuer)
+                .build();
+        // Seeded after the build: the start checks the encryption key against a stored broker's
+        // credentials, and the seeded ones are not sealed (no broker is ever called).
+        List<String> planIds = seed(store);
         try (Served server = Served.start(sm, serverKind)) {
             String base = server.baseUrl();
-            String auth = OsbBenchmark.basic("admin", password);
+            String basic = OsbBenchmark.basic("admin", password);
+            String bearer = "Bearer " + accessToken(sm, password);
             LoadRunner runner = new LoadRunner();
             Duration warmup = Duration.ofSeconds(Math.max(2, seconds / 2));
             Duration measure = Duration.ofSeconds(seconds);
-            System.out.printf("registry: %d plans, %d visibilities; %d client threads on %d cores; server %s; JDK %s%n",
-                    planIds.size(), planIds.size() * PLATFORMS, threads, Runtime.getRuntime().availableProcessors(),
-                    serverKind, Runtime.version());
-            List<LoadRunner.Result> results = new ArrayList<>();
-            results.add(runner.run("GET /v1/visibilities?labelQuery=...&max_items=50", threads, warmup, measure,
-                    i -> List.of(get(base + "/v1/visibilities?max_items=50&labelQuery="
-                            + URLEncoder.encode("organization_guid eq 'org-" + Math.floorMod(i, ORGS) + "'",
-                                    StandardCharsets.UTF_8), auth))));
-            results.add(runner.run("GET /v1/service_plans/{id}", threads, warmup, measure,
-                    i -> List.of(get(base + "/v1/service_plans/"
-                            + planIds.get(Math.floorMod(i * 31, planIds.size())), auth))));
+            int rounds = Integer.getInteger("bench.rounds", 3);
+            System.out.printf("registry: %d plans, %d visibilities; %d client threads on %d cores; server %s; JDK %s;"
+                            + " %d rounds%n", planIds.size(), planIds.size() * PLATFORMS, threads,
+                    Runtime.getRuntime().availableProcessors(), serverKind, Runtime.version(), rounds);
+            Map<String, IntFunction<List<HttpRequest>>> scenarios = new LinkedHashMap<>();
+            scenarios.put("GET /v1/visibilities?labelQuery=...&max_items=50", i -> List.of(get(base
+                    + "/v1/visibilities?max_items=50&labelQuery=" + URLEncoder.encode("organization_guid eq 'org-"
+                    + Math.floorMod(i, ORGS) + "'", StandardCharsets.UTF_8), basic)));
+            scenarios.put("GET /v1/service_plans/{id} (Basic)", i -> List.of(get(base + "/v1/service_plans/"
+                    + planIds.get(Math.floorMod(i * 31, planIds.size())), basic)));
+            scenarios.put("GET /v1/service_plans/{id} (Bearer)", i -> List.of(get(base + "/v1/service_plans/"
+                    + planIds.get(Math.floorMod(i * 31, planIds.size())), bearer)));
+            // Interleaved rounds: a slower stretch of the shared machine hits every scenario alike,
+            // and Basic and Bearer are compared within the same round.
+            Map<String, List<LoadRunner.Result>> results = new LinkedHashMap<>();
+            for (int round = 0; round < rounds; round++) {
+                for (Map.Entry<String, IntFunction<List<HttpRequest>>> scenario : scenarios.entrySet()) {
+                    results.computeIfAbsent(scenario.getKey(), k -> new ArrayList<>()).add(runner.run(
+                            scenario.getKey(), threads, round == 0 ? warmup : Duration.ZERO, measure,
+                            scenario.getValue()));
+                }
+            }
             System.out.println();
-            results.forEach(r -> System.out.println(r.line()));
+            results.values().forEach(list -> list.forEach(r -> System.out.println(r.line())));
+            List<LoadRunner.Result> basicRuns = results.get("GET /v1/service_plans/{id} (Basic)");
+            List<LoadRunner.Result> bearerRuns = results.get("GET /v1/service_plans/{id} (Bearer)");
+            double[] differences = new double[rounds];
+            for (int round = 0; round < rounds; round++) {
+                differences[round] = (bearerRuns.get(round).p50Micros() - basicRuns.get(round).p50Micros()) / 1000;
+            }
+            Arrays.sort(differences);
+            StringBuilder each = new StringBuilder();
+            for (double difference : differences) {
+                each.append(String.format(" %+.3f", difference));
+            }
+            System.out.printf("%nBearer p50 minus Basic p50 per round (sorted, ms):%s; median %+.3f ms%n", each,
+                    differences[rounds / 2]);
         }
+    }
+
+    /** An administrator's access token from the built-in issuer's password grant. */
+    private static String accessToken(ServiceManager sm, String password) throws Exception {
+        String form = "grant_type=password&username=admin&password=" + URLEncoder.encode(password,
+                StandardCharsets.UTF_8);
+        SmResponse response = sm.handle(SmRequest.builder("POST", "/oauth/token")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("cf:".getBytes(
+                        StandardCharsets.UTF_8)))
+                .body(form.getBytes(StandardCharsets.UTF_8)).build());
+        if (response.status() != 200) {
+            throw new IllegalStateException("the token request failed: " + response.status() + " "
+                    + response.bodyAsString());
+        }
+        return new ObjectMapper().readTree(response.body()).get("access_token").asText();
     }
 
     static HttpRequest get(String url, String auth) {
