@@ -20,6 +20,7 @@ import org.servicemanager.api.store.Store;
 import org.servicemanager.core.SmRequest;
 import org.servicemanager.core.SmResponse;
 import org.servicemanager.core.internal.security.AesGcmCipher;
+import org.servicemanager.core.internal.security.PasswordHasher;
 import org.servicemanager.core.security.TokenIssuer;
 import org.servicemanager.storage.memory.MemoryStore;
 import org.servicemanager.test.time.MutableClock;
@@ -111,6 +112,7 @@ final class IssuerFixture {
     static final class Users implements UserCredentials {
         private final Map<String, String> passwords = new ConcurrentHashMap<>();
         private final Map<String, Role> roles = new ConcurrentHashMap<>();
+        private static final PasswordHasher HASHER = new PasswordHasher();
         final List<String> failures = new CopyOnWriteArrayList<>();
         volatile boolean overLimit;
 
@@ -140,6 +142,21 @@ final class IssuerFixture {
         @Override
         public Optional<Role> currentRole(String username) {
             return Optional.ofNullable(roles.get(username));
+        }
+
+        @Override
+        public Optional<String> credentialStamp(String username) {
+            String password = passwords.get(username);
+            return password == null ? Optional.empty() : Optional.of(roles.get(username) + "|" + password.hashCode());
+        }
+
+        @Override
+        public boolean checkSecret(String clientId, String secret, String storedHash, String source) {
+            boolean valid = storedHash != null && secret != null && HASHER.verify(secret, storedHash);
+            if (!valid) {
+                failed(clientId, source, "wrong client secret");
+            }
+            return valid;
         }
 
         @Override

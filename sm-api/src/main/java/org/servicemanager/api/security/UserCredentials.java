@@ -29,6 +29,27 @@ public interface UserCredentials {
     Optional<Role> currentRole(String username);
 
     /**
+     * A value that changes whenever {@code username}'s password or role changes, empty if the user no
+     * longer exists: a refresh token carries it, so that a new password ends the sessions the old
+     * one opened. It reveals nothing about the password (a digest of its salted hash).
+     */
+    Optional<String> credentialStamp(String username);
+
+    /**
+     * Whether {@code secret} is an OAuth client's secret, checked against {@code storedHash} (made by
+     * {@code org.servicemanager.core.security.SecretHashes#hash}) with a password's protections:
+     * bounded concurrency, the failed-login limit (over it, refused before any hashing), and a
+     * failure logged and audited like a wrong password.
+     *
+     * @param storedHash the client's hash, or {@code null} for an unknown client: then as slow as a
+     *                   wrong secret, and always false
+     * @throws org.servicemanager.api.TooManyRequestsException over the failed-login limit
+     * @throws org.servicemanager.api.ServiceUnavailableException when too many secrets are being
+     *     checked to check this one in time
+     */
+    boolean checkSecret(String clientId, String secret, String storedHash, String source);
+
+    /**
      * Records a failed authentication not made through {@link #check} (a wrong client secret, a
      * forged refresh token): logged, audited and counted like a wrong password.
      *

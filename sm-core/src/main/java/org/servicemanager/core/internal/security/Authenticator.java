@@ -191,6 +191,23 @@ public final class Authenticator {
             }
 
             @Override
+            public Optional<String> credentialStamp(String username) {
+                return Optional.ofNullable(username == null ? null : users.get(username))
+                        .map(user -> PasswordHasher.stamp(user.role().wireName() + "|" + user.passwordHash()));
+            }
+
+            @Override
+            public boolean checkSecret(String clientId, String secret, String storedHash, String source) {
+                boolean valid = secret != null && (storedHash == null
+                        ? hasher.verifyUnknownUser(String.valueOf(clientId), secret, unknownUserHash)
+                        : hasher.verify(secret, storedHash));
+                if (!valid) {
+                    failed(clientId, source, storedHash == null ? "unknown client" : "wrong client secret");
+                }
+                return valid;
+            }
+
+            @Override
             public void failed(String name, String source, String reason) {
                 Authenticator.this.failed(name, source, reason);
             }

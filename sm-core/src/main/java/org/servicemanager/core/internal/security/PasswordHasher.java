@@ -7,6 +7,7 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -166,6 +167,14 @@ public final class PasswordHasher {
         }
     }
 
+    /**
+     * A short digest of {@code value} (say, a stored hash) that tells whether it changed and
+     * reveals nothing else: 128 bits of SHA-256, base64url.
+     */
+    public static String stamp(String value) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(digest(value), 16));
+    }
+
     private static byte[] derive(String password, byte[] salt, int iterations) {
         PBEKeySpec spec = new PBEKeySpec(password.toCharArray(), salt, iterations, 256);
         try {
@@ -178,9 +187,12 @@ public final class PasswordHasher {
     }
 
     private static String sha256(String value) {
+        return Base64.getEncoder().encodeToString(digest(value));
+    }
+
+    private static byte[] digest(String value) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-            return Base64.getEncoder().encodeToString(digest);
+            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("SHA-256 is required by every Java runtime", e);
         }
