@@ -30,4 +30,12 @@ public interface BearerTokenVerifier {
     default boolean tokenBasicAuth() {
         return true;
     }
+
+    /**
+     * The scope a token needs for {@code role}, for 403 messages and RFC 6750's
+     * {@code insufficient_scope} challenge; verifiers with another scope prefix override it.
+     */
+    default String scope(Role role) {
+        return role == Role.ADMIN ? "service_manager.admin" : "service_manager.read";
+    }
 }
