@@ -113,6 +113,9 @@ class RolesApiTest extends ApiTestBase {
                     assertThat(description(response)).isEqualTo("this call needs the role "
                             + (route.method().equals("GET") ? "read-only" : "admin") + "; the token grants no "
                             + "Service Manager role (scope service_manager.admin or service_manager.read)");
+                    assertThat(response.headers().get("www-authenticate")).containsExactly("Bearer realm="
+                            + "\"service-manager\", error=\"insufficient_scope\", scope=\"service_manager."
+                            + (route.method().equals("GET") ? "read" : "admin") + "\"");
                 }));
     }
 
@@ -124,6 +127,18 @@ class RolesApiTest extends ApiTestBase {
                         assertError(call(token(TestTokens.ADMIN), route.method(), path(route)), 403, "Forbidden")),
                 DynamicTest.dynamicTest("read-only user: " + route.method() + " " + route.pattern(), () ->
                         assertError(call(reader(), route.method(), path(route)), 403, "Forbidden"))));
+    }
+
+    @Test
+    @DisplayName("a read-only token's 403 carries the insufficient_scope challenge; a Basic user's 403 none")
+    void insufficientScopeChallenge() {
+        ApiResponse byToken = token(TestTokens.READER).post("/v1/platforms", "{}");
+        ApiResponse byBasic = reader().post("/v1/platforms", "{}");
+
+        assertThat(byToken.headers().get("www-authenticate")).containsExactly("Bearer realm=\"service-manager\", "
+                + "error=\"insufficient_scope\", scope=\"service_manager.admin\"");
+        assertThat(byBasic.status()).isEqualTo(403);
+        assertThat(byBasic.header("WWW-Authenticate")).isEmpty();
     }
 
     @Test

@@ -9,9 +9,12 @@ public enum Access {
      * credentials that cannot be checked make the caller anonymous rather than failing.
      */
     PUBLIC_IDENTIFIED,
-    /** Administrators only. */
+    /** Operators only: any method with the role admin, GET/HEAD with read-only too. */
     ADMIN,
-    /** Administrators, and platforms (which then see only what is visible to them). */
+    /**
+     * Operators (by the same role rule as {@link #ADMIN}), and platforms (which then see only what is
+     * visible to them).
+     */
     ADMIN_OR_PLATFORM,
     /** Platforms only (the OSB face). */
     PLATFORM

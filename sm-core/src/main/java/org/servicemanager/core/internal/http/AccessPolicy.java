@@ -47,7 +47,8 @@ public final class AccessPolicy {
         if (principal instanceof Principal.Operator operator && access != Access.PLATFORM) {
             Role needed = needed(request.method());
             if (!operator.has(needed)) {
-                throw new ForbiddenException(missingRole(needed, operator));
+                throw new MissingRoleException(missingRole(needed, operator),
+                        operator.via() == Principal.Via.BEARER ? scopeOf(needed) : null);
             }
             return principal;
         }
@@ -62,6 +63,11 @@ public final class AccessPolicy {
     /** Reading needs any role; everything else needs admin. */
     static Role needed(String method) {
         return method.equals("GET") || method.equals("HEAD") ? Role.READ_ONLY : Role.ADMIN;
+    }
+
+    /** The token scope (default prefix) that grants {@code role}. */
+    static String scopeOf(Role role) {
+        return role == Role.ADMIN ? "service_manager.admin" : "service_manager.read";
     }
 
     /** The 403 text: the role the call needs, and what the caller has. */

@@ -106,6 +106,10 @@ public final class ErrorMapper {
                 if (e instanceof TooManyRequestsException tooMany) {
                     return response.withHeader("Retry-After", Integer.toString(tooMany.retryAfterSeconds()));
                 }
+                if (e instanceof MissingRoleException missing && missing.bearerScope() != null) {
+                    return response.withHeader("WWW-Authenticate", BEARER_CHALLENGE
+                            + ", error=\"insufficient_scope\", scope=\"" + missing.bearerScope() + "\"");
+                }
                 return mapping.status() == 401 ? challenge(response, e) : response;
             }
         }
