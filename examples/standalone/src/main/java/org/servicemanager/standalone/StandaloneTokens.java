@@ -128,8 +128,15 @@ final class StandaloneTokens {
             }
             clients = clients(blankToNull(env.get(TOKEN_CLIENTS)));
         } else if (mode == Mode.EXTERNAL) {
+            try {
+                // Checks the URL's form now; the discovery document is read in apply().
+                OidcBearerVerifier.builder().issuer(oidcIssuer);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigurationException(OIDC_ISSUER + " must be an http or https URL without query or "
+                        + "fragment, was '" + oidcIssuer + "'", e);
+            }
             String audienceValue = blankToNull(env.get(OIDC_AUDIENCE));
-            if (audienceValue == null) {
+            if (audienceValue == null || audienceValue.replace(",", "").isBlank()) {
                 throw new ConfigurationException(OIDC_AUDIENCE + " must be set with " + OIDC_ISSUER
                         + " (the aud the issuer puts in tokens for the Service Manager)");
             }
@@ -138,13 +145,6 @@ final class StandaloneTokens {
             scopePrefix = blankToNull(env.get(OIDC_SCOPE_PREFIX));
             if (scopePrefix != null && scopePrefix.chars().anyMatch(Character::isWhitespace)) {
                 throw new ConfigurationException(OIDC_SCOPE_PREFIX + " must be one word, was '" + scopePrefix + "'");
-            }
-            try {
-                // Checks the URL's form now; the discovery document is read in apply().
-                OidcBearerVerifier.builder().issuer(oidcIssuer);
-            } catch (IllegalArgumentException e) {
-                throw new ConfigurationException(OIDC_ISSUER + " must be an http or https URL without query or "
-                        + "fragment, was '" + oidcIssuer + "'", e);
             }
         }
         return new StandaloneTokens(mode, publicUrl, ttl, algorithm, clients, oidcIssuer, audience, scopePrefix);

@@ -196,7 +196,8 @@ final class Smctl {
 
     /**
      * smctl's commands after login, in order, each as it sends them: list-brokers, register-broker,
-     * register-platform, marketplace, provision (sync mode, with the zero-value fields its instance
+     * register-platform, marketplace, register-visibility (for the Service Manager's
+     * own platform), provision (sync mode, with the zero-value fields its instance
      * type always carries), bind. The broker at {@code brokerUrl} serves the fake catalog
      * ({@code fake-service}, plan {@code small}) and synchronous provision and bind.
      */
@@ -221,6 +222,9 @@ final class Smctl {
             }
         }
         assertThat(planId).as("plan small in %s", plans).isNotNull();
+        // register-visibility: the Service Manager provisions only plans visible to its own platform.
+        expect(201, "POST", "/v1/visibilities?async=false", "{\"platform_id\":\"service-manager\","
+                + "\"service_plan_id\":\"" + planId + "\"}");
         // provision: looks the offering and plan up by name, then POSTs.
         expect(200, "GET", "/v1/service_offerings?fieldQuery=" + q("name eq 'fake-service'"), null);
         JsonNode instance = expect(201, "POST", "/v1/service_instances?async=false", "{\"id\":\"\",\"name\":\"db-1\","
