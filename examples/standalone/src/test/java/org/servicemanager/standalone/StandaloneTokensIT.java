@@ -86,6 +86,23 @@ class StandaloneTokensIT {
         }
     }
 
+    @Test
+    @DisplayName("on a wildcard SM_HOST without SM_PUBLIC_URL it names localhost and warns once to set SM_PUBLIC_URL")
+    void wildcardHostWarning() throws Exception {
+        JarProcess server = start("SM_PORT", "0", "SM_STORAGE", "memory", "SM_HOST", "0.0.0.0",
+                "SM_ADMIN_PASSWORD", "given-pass");
+        try {
+            server.awaitStdout(ISSUER, Duration.ofSeconds(30));
+
+            assertThat(server.stdout().stream().filter(l -> l.contains("SM_PUBLIC_URL")).toList()).singleElement()
+                    .satisfies(l -> assertThat(l).contains("WARN").contains("http://localhost:"));
+            assertThat(server.stdout()).anyMatch(l -> l.contains("Token issuer: http://localhost:")
+                    && l.contains("smctl login -a http://localhost:"));
+        } finally {
+            server.process().destroyForcibly();
+        }
+    }
+
     private JarProcess start(String... env) throws IOException {
         Path jar = Path.of(System.getProperty("sm.standalone.jar", "target/sm-standalone.jar"));
         assertThat(jar).as("the shaded jar, built in the package phase").isRegularFile();

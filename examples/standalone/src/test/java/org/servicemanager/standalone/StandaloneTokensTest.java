@@ -245,6 +245,35 @@ class StandaloneTokensTest {
     }
 
     @Test
+    @DisplayName("an https SM_OIDC_ISSUER_URL is trusted through SM_BROKER_TRUST_FILE, and without it the start "
+            + "fails: its certificate is checked")
+    void externalHttpsIssuer() throws Exception {
+        TestCertificates.Issued cert = TestCertificates.selfSigned(dir, "RSA");
+        Path certFile = TestCertificates.write(dir, "cert.pem", cert.chainPem());
+        try (Running issuer = StandaloneServer.start(Map.of("SM_STORAGE", "memory", "SM_PORT", "0",
+                "SM_ADMIN_PASSWORD", "idp-pw", StandaloneTls.CERT_FILE, certFile.toString(),
+                StandaloneTls.KEY_FILE, TestCertificates.write(dir, "key.pem", cert.keyPem()).toString()))) {
+            String issuerUrl = issuer.baseUrl() + "/oauth";
+            Map<String, String> env = new HashMap<>(Map.of("SM_STORAGE", "memory", "SM_PORT", "0",
+                    "SM_ADMIN_PASSWORD", "admin-pw", "SM_OIDC_ISSUER_URL", issuerUrl,
+                    "SM_OIDC_AUDIENCE", "service-manager"));
+            assertThatThrownBy(() -> StandaloneServer.start(env).close()).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("SM_OIDC_ISSUER_URL=" + issuerUrl);
+
+            env.put(StandaloneTls.BROKER_TRUST_FILE, certFile.toString());
+            try (Running sm = StandaloneServer.start(env)) {
+                Smctl smctl = Smctl.passwordLogin(HttpClient.newBuilder().sslContext(cert.trustingRoot()).build(),
+                        issuer.baseUrl(), "admin", "idp-pw");
+
+                HttpResponse<String> list = HTTP.send(HttpRequest.newBuilder(URI.create(sm.baseUrl()
+                        + "/v1/platforms")).header("Authorization", "Bearer " + smctl.accessToken()).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(list.statusCode()).as(list.body()).isEqualTo(200);
+            }
+        }
+    }
+
+    @Test
     @DisplayName("SM_PUBLIC_URL names the issuer (a trailing slash dropped); ES256 keys with SM_TOKEN_ALGORITHM")
     void publicUrlAndAlgorithm() throws Exception {
         try (Running sm = StandaloneServer.start(Map.of("SM_STORAGE", "memory", "SM_PORT", "0",
