@@ -265,7 +265,7 @@ public final class StandaloneServer {
         }
         Running running = new Running(server, sm, storage, host, generated, tls != null, publicUrl);
         LOG.info("Service Manager listening on {}", running.baseUrl());
-        LOG.info(tokenLine);
+        LOG.info("{}", tokenLine);
         return running;
     }
 
