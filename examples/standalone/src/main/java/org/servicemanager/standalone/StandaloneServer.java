@@ -19,6 +19,7 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.server.handler.MinimumDataRateHandler;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.servicemanager.api.security.Role;
 import org.servicemanager.core.JvmTuning;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.servlet.ServiceManagerServlet;
@@ -60,6 +61,25 @@ import org.slf4j.LoggerFactory;
  * right password always works); {@code 0} switches the limit off</td></tr>
  * <tr><td>{@code SM_FAILED_LOGIN_WINDOW_SECONDS}</td><td>{@code 60}</td><td>the length of that
  * window, 1 to 86400</td></tr>
+ * <tr><td>{@code SM_READ_ONLY_USERNAME}, {@code SM_READ_ONLY_PASSWORD}</td><td>none</td><td>a Basic user with
+ * the role read-only (GET only); both or neither, the name differing from the admin's</td></tr>
+ * <tr><td>{@code SM_PUBLIC_URL}</td><td>{@code http(s)://SM_HOST:PORT}</td><td>the base URL clients use
+ * (behind a proxy, say); the built-in token issuer is this plus {@code /oauth}. With a wildcard
+ * {@code SM_HOST} the default names {@code localhost}, with a warning</td></tr>
+ * <tr><td>{@code SM_TOKEN_ISSUER}</td><td>{@code on}</td><td>{@code on} or {@code off}: the built-in token
+ * issuer ({@code smctl login}) under {@code /oauth}; off, operators use Basic only</td></tr>
+ * <tr><td>{@code SM_TOKEN_TTL_SECONDS}</td><td>{@code 900}</td><td>lifetime of the built-in issuer's access
+ * tokens, 60 to 86400</td></tr>
+ * <tr><td>{@code SM_TOKEN_ALGORITHM}</td><td>{@code RS256}</td><td>{@code RS256} or {@code ES256}: the
+ * algorithm of the signing key the built-in issuer creates</td></tr>
+ * <tr><td>{@code SM_TOKEN_CLIENTS}</td><td>none</td><td>client-credentials clients of the built-in issuer,
+ * {@code id:secret:role,...}, role {@code admin} or {@code read-only}</td></tr>
+ * <tr><td>{@code SM_OIDC_ISSUER_URL}</td><td>none</td><td>an external OpenID Connect issuer whose tokens
+ * are accepted instead (the built-in issuer is then off); https trust as for brokers</td></tr>
+ * <tr><td>{@code SM_OIDC_AUDIENCE}</td><td>none</td><td>required with {@code SM_OIDC_ISSUER_URL}: the
+ * {@code aud} (comma-separated values) tokens must carry</td></tr>
+ * <tr><td>{@code SM_OIDC_SCOPE_PREFIX}</td><td>{@code service_manager}</td><td>scopes
+ * {@code <prefix>.admin} and {@code <prefix>.read} give the roles</td></tr>
  * </table>
  *
  * <p>Bad configuration ends the process with exit code 2, a failure to start (e.g. the port is
@@ -147,9 +167,45 @@ public final class StandaloneServer {
         String configuredPassword = env.get("SM_ADMIN_PASSWORD");
         boolean generated = configuredPassword == null || configuredPassword.isEmpty();
         String password = generated ? generatePassword() : configuredPassword;
+        String readOnlyUser = value(env, "SM_READ_ONLY_USERNAME", null);
+        String readOnlyPassword = env.get("SM_READ_ONLY_PASSWORD");
+        if (readOnlyPassword != null && readOnlyPassword.isEmpty()) {
+            readOnlyPassword = null;
+        }
+        if ((readOnlyUser == null) != (readOnlyPassword == null)) {
+            throw new ConfigurationException(readOnlyUser == null
+                    ? "SM_READ_ONLY_USERNAME must be set too when SM_READ_ONLY_PASSWORD is set"
+                    : "SM_READ_ONLY_PASSWORD must be set too when SM_READ_ONLY_USERNAME is set");
+        }
+        if (username.equals(readOnlyUser)) {
+            throw new ConfigurationException("SM_READ_ONLY_USERNAME must differ from the admin's user name, was '"
+                    + readOnlyUser + "'");
+        }
+        StandaloneTokens tokens = StandaloneTokens.read(env);
 
         StandaloneStorage.Opened storage = StandaloneStorage.open(env);
+        // Bound before the Service Manager is built: the built-in issuer's URL holds the port,
+        // which with SM_PORT=0 is known only once bound.
+        Server server = jetty(host, port, tls);
+        ServerConnector connector = (ServerConnector) server.getConnectors()[0];
+        try {
+            connector.open();
+        } catch (Exception e) {
+            closeQuietly(connector);
+            storage.close();
+            throw new IllegalStateException("cannot start the Service Manager on " + host + ":" + port + ": "
+                    + e.getMessage(), e);
+        }
+        String publicUrl = tokens.configuredPublicUrl();
+        if (publicUrl == null) {
+            publicUrl = StandaloneTokens.defaultPublicUrl(tls != null, host, connector.getLocalPort());
+            if (tokens.mode() == StandaloneTokens.Mode.BUILT_IN && StandaloneTokens.isWildcard(host)) {
+                LOG.warn("SM_HOST {} listens on every address; the token issuer names itself {}: set SM_PUBLIC_URL "
+                        + "to the URL clients use", host, publicUrl + StandaloneTokens.ISSUER_PATH);
+            }
+        }
         ServiceManager sm;
+        String tokenLine;
         try {
             ServiceManager.Builder builder = ServiceManager.builder()
                     .store(storage.store())
@@ -161,6 +217,9 @@ public final class StandaloneServer {
                     .operationsRetryInterval(retryInterval)
                     .operationsMaxPollingDuration(maxPolling)
                     .operationRetention(operationRetention);
+            if (readOnlyUser != null) {
+                builder.user(readOnlyUser, readOnlyPassword, Role.READ_ONLY);
+            }
             if (brokerTrust != null) {
                 builder.brokerTrustStore(brokerTrust);
             }
@@ -171,11 +230,18 @@ public final class StandaloneServer {
                 // On here (embedders opt in): a server on its own has nobody else slowing guessers down.
                 builder.failedLoginLimit((int) failedLoginLimit, failedLoginWindow);
             }
+            tokenLine = tokens.apply(builder, publicUrl, username, brokerTrust);
             sm = builder.build();
+        } catch (ConfigurationException e) {
+            closeQuietly(connector);
+            storage.close();
+            throw e;
         } catch (IllegalArgumentException e) {
+            closeQuietly(connector);
             storage.close();
             throw new ConfigurationException(e.getMessage(), e);
         } catch (RuntimeException e) {
+            closeQuietly(connector);
             storage.close();
             throw e;
         }
@@ -186,22 +252,24 @@ public final class StandaloneServer {
             console.flush();
         }
 
-        Server server = jetty(sm, host, port, tls);
+        attach(server, sm);
         try {
             server.start();
         } catch (Exception e) {
             stopQuietly(server);
+            closeQuietly(connector);
             sm.close();
             storage.close();
             throw new IllegalStateException("cannot start the Service Manager on " + host + ":" + port + ": "
                     + e.getMessage(), e);
         }
-        Running running = new Running(server, sm, storage, host, generated, tls != null);
+        Running running = new Running(server, sm, storage, host, generated, tls != null, publicUrl);
         LOG.info("Service Manager listening on {}", running.baseUrl());
+        LOG.info("{}", tokenLine);
         return running;
     }
 
-    private static Server jetty(ServiceManager sm, String host, int port, SslContextFactory.Server tls) {
+    private static Server jetty(String host, int port, SslContextFactory.Server tls) {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("sm-http");
         Server server = new Server(threads);
@@ -222,7 +290,13 @@ public final class StandaloneServer {
         server.addConnector(connector);
         // Errors Jetty answers itself (400, 408, 414, 431, ...) get the Service Manager's JSON body.
         server.setErrorHandler(new JsonErrorHandler());
+        server.setStopTimeout(STOP_TIMEOUT.toMillis());
+        server.setStopAtShutdown(false); // our own shutdown hook stops it, then logs
+        return server;
+    }
 
+    /** Serves {@code sm} on {@code server}. */
+    private static void attach(Server server, ServiceManager sm) {
         ServletContextHandler context = new ServletContextHandler("/");
         ServletHolder servlet = new ServletHolder("service-manager", new ServiceManagerServlet(sm));
         servlet.setAsyncSupported(true);
@@ -232,9 +306,6 @@ public final class StandaloneServer {
         JakartaWebSocketServletContainerInitializer.configure(context, null);
         // GracefulHandler lets requests in flight finish (up to the stop timeout) before Jetty stops.
         server.setHandler(new GracefulHandler(new MinimumDataRateHandler(context, MIN_REQUEST_DATA_RATE, 0)));
-        server.setStopTimeout(STOP_TIMEOUT.toMillis());
-        server.setStopAtShutdown(false); // our own shutdown hook stops it, then logs
-        return server;
     }
 
     private static String value(Map<String, String> env, String name, String defaultValue) {
@@ -286,6 +357,14 @@ public final class StandaloneServer {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
     }
 
+    private static void closeQuietly(ServerConnector connector) {
+        try {
+            connector.close();
+        } catch (RuntimeException e) {
+            LOG.debug("closing the listening socket after a failed start failed too", e);
+        }
+    }
+
     private static void stopQuietly(Server server) {
         try {
             server.stop();
@@ -315,12 +394,14 @@ public final class StandaloneServer {
         private final String host;
         private final boolean adminPasswordGenerated;
         private final boolean https;
+        private final String publicUrl;
         private final Object closeLock = new Object();
         private boolean closed;
 
         private Running(Server server, ServiceManager sm, StandaloneStorage.Opened storage, String host,
-                boolean adminPasswordGenerated, boolean https) {
+                boolean adminPasswordGenerated, boolean https, String publicUrl) {
             this.server = server;
+            this.publicUrl = publicUrl;
             this.https = https;
             this.sm = sm;
             this.storage = storage;
@@ -337,6 +418,11 @@ public final class StandaloneServer {
         String baseUrl() {
             String shownHost = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
             return (https ? "https://" : "http://") + shownHost + ":" + port();
+        }
+
+        /** The base URL clients use: {@code SM_PUBLIC_URL}, or the listening address. */
+        String publicUrl() {
+            return publicUrl;
         }
 
         /** The TLS settings it serves with, {@code null} for plain HTTP (for tests). */
