@@ -280,7 +280,11 @@ public final class StandaloneServer {
             connector = new ServerConnector(server, new HttpConnectionFactory(http));
         } else {
             // Marks requests secure (the servlet sees https) and adds the client's TLS details to them.
-            http.addCustomizer(new SecureRequestCustomizer());
+            SecureRequestCustomizer secure = new SecureRequestCustomizer();
+            // Browsers that reached the server over https once never try plain http on it again
+            // (a year, the usual value); there is no http listener beside the https one anyway.
+            secure.setStsMaxAge(Duration.ofDays(365).toSeconds());
+            http.addCustomizer(secure);
             connector = new ServerConnector(server, new SslConnectionFactory(tls, "http/1.1"),
                     new HttpConnectionFactory(http));
         }

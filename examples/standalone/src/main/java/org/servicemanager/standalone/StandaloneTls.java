@@ -1,31 +1,26 @@
 package org.servicemanager.standalone;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.servicemanager.core.security.Pem;
 import org.servicemanager.standalone.StandaloneServer.ConfigurationException;
 
 /**
@@ -51,8 +46,6 @@ final class StandaloneTls {
         "^TLS_ECDHE_(ECDSA|RSA)_WITH_AES_(128_GCM_SHA256|256_GCM_SHA384)$",
         "^TLS_ECDHE_(ECDSA|RSA)_WITH_CHACHA20_POLY1305_SHA256$"};
 
-    private static final Pattern BLOCK =
-            Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
 
     private StandaloneTls() {
     }
@@ -91,6 +84,8 @@ final class StandaloneTls {
             factory.setIncludeCipherSuites(CIPHER_SUITES);
             // Our order decides, not the client's, so the strongest suite both support wins.
             factory.setUseCipherSuitesOrder(true);
+            // Renegotiation only serves old clients and has a history of attacks; TLS 1.3 has none.
+            factory.setRenegotiationAllowed(false);
             return factory;
         } catch (GeneralSecurityException | IOException e) {
             throw new ConfigurationException(CERT_FILE + " and " + KEY_FILE + " cannot be used: " + e.getMessage(), e);
@@ -138,64 +133,21 @@ final class StandaloneTls {
     }
 
     private static List<X509Certificate> certificates(String variable, String file) {
-        byte[] bytes = read(variable, file);
+        String pem = new String(read(variable, file), StandardCharsets.US_ASCII);
         try {
-            List<X509Certificate> certificates = new ArrayList<>();
-            for (Certificate certificate : CertificateFactory.getInstance("X.509")
-                    .generateCertificates(new ByteArrayInputStream(bytes))) {
-                certificates.add((X509Certificate) certificate);
-            }
-            if (certificates.isEmpty()) {
-                throw new ConfigurationException(variable + " '" + file + "' holds no PEM certificate");
-            }
-            return certificates;
-        } catch (GeneralSecurityException e) {
-            throw new ConfigurationException(variable + " '" + file + "' holds no readable PEM certificate: "
-                    + e.getMessage(), e);
+            return Pem.certificates(pem);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException(variable + " '" + file + "' " + e.getMessage(), e);
         }
     }
 
     private static PrivateKey privateKey(String file) {
         String pem = new String(read(KEY_FILE, file), StandardCharsets.US_ASCII);
-        Matcher m = BLOCK.matcher(pem);
-        while (m.find()) {
-            String kind = m.group(1);
-            byte[] der;
-            try {
-                der = Base64.getMimeDecoder().decode(m.group(2));
-            } catch (IllegalArgumentException e) {
-                throw new ConfigurationException(KEY_FILE + " '" + file + "' holds a damaged PEM block", e);
-            }
-            try {
-                switch (kind) {
-                    case "PRIVATE KEY":
-                        return pkcs8(der);
-                    case "RSA PRIVATE KEY":
-                        return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(wrapPkcs1(der)));
-                    case "EC PARAMETERS":
-                        continue; // openssl ecparam writes these before the key
-                    default:
-                        throw new ConfigurationException(KEY_FILE + " '" + file + "': '" + kind + "' keys are not "
-                                + "supported; use a PKCS#8 'PRIVATE KEY' (RSA or EC) or an 'RSA PRIVATE KEY'");
-                }
-            } catch (GeneralSecurityException e) {
-                throw new ConfigurationException(KEY_FILE + " '" + file + "' holds no readable private key: "
-                        + e.getMessage(), e);
-            }
+        try {
+            return Pem.privateKey(pem);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException(KEY_FILE + " '" + file + "' " + e.getMessage(), e);
         }
-        throw new ConfigurationException(KEY_FILE + " '" + file + "' holds no PEM private key");
-    }
-
-    private static PrivateKey pkcs8(byte[] der) throws GeneralSecurityException {
-        GeneralSecurityException last = null;
-        for (String algorithm : new String[] {"RSA", "EC"}) {
-            try {
-                return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
-            } catch (GeneralSecurityException e) {
-                last = e;
-            }
-        }
-        throw last;
     }
 
     /** Whether {@code key} signs what {@code publicKey} verifies: a mismatched pair fails every handshake. */
@@ -218,38 +170,6 @@ final class StandaloneTls {
         } catch (GeneralSecurityException e) {
             return false;
         }
-    }
-
-    /** Wraps a PKCS#1 RSAPrivateKey in a PKCS#8 PrivateKeyInfo, which the JDK can read. */
-    private static byte[] wrapPkcs1(byte[] pkcs1) {
-        byte[] algorithm = {0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01,
-            0x01, 0x01, 0x05, 0x00};
-        byte[] version = {0x02, 0x01, 0x00};
-        byte[] octets = der((byte) 0x04, pkcs1);
-        byte[] content = new byte[version.length + algorithm.length + octets.length];
-        System.arraycopy(version, 0, content, 0, version.length);
-        System.arraycopy(algorithm, 0, content, version.length, algorithm.length);
-        System.arraycopy(octets, 0, content, version.length + algorithm.length, octets.length);
-        return der((byte) 0x30, content);
-    }
-
-    private static byte[] der(byte tag, byte[] content) {
-        int n = content.length;
-        byte[] length;
-        if (n < 0x80) {
-            length = new byte[] {(byte) n};
-        } else if (n < 0x100) {
-            length = new byte[] {(byte) 0x81, (byte) n};
-        } else if (n < 0x10000) {
-            length = new byte[] {(byte) 0x82, (byte) (n >> 8), (byte) n};
-        } else {
-            length = new byte[] {(byte) 0x83, (byte) (n >> 16), (byte) (n >> 8), (byte) n};
-        }
-        byte[] out = new byte[1 + length.length + n];
-        out[0] = tag;
-        System.arraycopy(length, 0, out, 1, length.length);
-        System.arraycopy(content, 0, out, 1 + length.length, n);
-        return out;
     }
 
     private static byte[] read(String variable, String file) {

@@ -66,6 +66,18 @@ class StandaloneTlsTest {
     }
 
     @Test
+    @DisplayName("tells browsers to keep to https (HSTS) and refuses TLS renegotiation")
+    void hstsAndNoRenegotiation() throws Exception {
+        Issued cert = TestCertificates.selfSigned(dir, "RSA");
+        try (Running server = StandaloneServer.start(env(cert, cert.keyPem()))) {
+            HttpResponse<String> info = get(client(cert.trustingRoot()), server.baseUrl() + "/v1/info", null);
+
+            assertThat(info.headers().firstValue("Strict-Transport-Security")).hasValue("max-age=31536000");
+            assertThat(server.tls().isRenegotiationAllowed()).isFalse();
+        }
+    }
+
+    @Test
     @DisplayName("accepts a PKCS#8 EC key")
     void ecKey() throws Exception {
         Issued cert = TestCertificates.selfSigned(dir, "EC");
