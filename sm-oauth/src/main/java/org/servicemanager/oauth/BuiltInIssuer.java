@@ -362,6 +362,8 @@ public final class BuiltInIssuer implements TokenIssuer {
     private SmResponse refreshGrant(Started s, TokenForm form, String clientId, String source, Outcome outcome) {
         String presented = form.get("refresh_token").orElseThrow(
                 () -> new OAuthError(400, "invalid_request", "the parameter refresh_token is missing", false));
+        // A rotation on another node must end sessions here too, not 30 s later.
+        s.keys().readSoon();
         JWTClaimsSet claims;
         try {
             claims = s.refreshTokens().process(presented, null);

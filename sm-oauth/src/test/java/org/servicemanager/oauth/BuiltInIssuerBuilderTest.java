@@ -29,7 +29,7 @@ class BuiltInIssuerBuilderTest {
     void issuerUrl() {
         assertThatThrownBy(() -> BuiltInIssuer.builder().build()).hasMessageContaining("issuerUrl is required");
         assertThatThrownBy(() -> BuiltInIssuer.builder().issuerUrl("ftp://h/oauth"))
-                .hasMessageContaining("http or https").hasMessageContaining("ftp://h/oauth");
+                .hasMessageContaining("http(s) URL").hasMessageContaining("ftp://h/oauth");
         assertThatThrownBy(() -> BuiltInIssuer.builder().issuerUrl("https://h/oauth/"))
                 .hasMessageContaining("must not end with '/'");
         assertThatThrownBy(() -> BuiltInIssuer.builder().issuerUrl("https://h/other").build())

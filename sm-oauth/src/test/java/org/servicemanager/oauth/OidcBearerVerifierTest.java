@@ -28,6 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.servicemanager.api.InvalidBearerTokenException;
+import org.servicemanager.api.ServiceUnavailableException;
 import org.servicemanager.api.security.Role;
 import org.servicemanager.api.security.VerifiedToken;
 import org.servicemanager.oauth.internal.AccessTokenVerifier;
@@ -275,9 +276,13 @@ class OidcBearerVerifierTest {
     }
 
     @Test
-    @DisplayName("the name is user_name, else preferred_username, else client_id, else cid, else sub")
+    @DisplayName("the name is user_name, else client_id, else cid, else sub; never the user-editable preferred_username or email")
     void nameOrder() {
-        assertThat(verifier.verify(token(claims().claim("preferred_username", "bob").claim("client_id", "c1"))).name()).isEqualTo("bob");
+        assertThat(verifier.verify(token(claims().claim("user_name", "alice").claim("client_id", "c1"))).name()).isEqualTo("alice");
+        assertThat(verifier.verify(token(claims().claim("preferred_username", "admin").claim("email", "admin@x")
+                .claim("client_id", "c1"))).name()).isEqualTo("c1");
+        assertThat(verifier.verify(token(claims().claim("preferred_username", "admin").claim("email", "admin@x")))
+                .name()).isEqualTo("user-42");
         assertThat(verifier.verify(token(claims().claim("client_id", "c1"))).name()).isEqualTo("c1");
         assertThat(verifier.verify(token(claims().claim("cid", "c2"))).name()).isEqualTo("c2");
         assertThat(verifier.verify(token(claims())).name()).isEqualTo("user-42");
@@ -342,11 +347,24 @@ class OidcBearerVerifierTest {
     }
 
     @Test
-    @DisplayName("when the issuer's JWKS cannot be refetched for a new kid the token is refused saying so")
+    @DisplayName("when the issuer's JWKS cannot be refetched for a new kid the answer is 503 with Retry-After, not an invalid token")
     void keysUnavailable() {
         String token = TestOidcIssuer.sign(TestOidcIssuer.newRsaKey("new-key"), null, claims().build());
         issuer.close();
-        assertRejected(token, AccessTokenVerifier.KEYS_UNAVAILABLE);
+        assertThatThrownBy(() -> verifier.verify(token))
+                .isInstanceOfSatisfying(ServiceUnavailableException.class,
+                        e -> assertThat(e.retryAfterSeconds()).isPositive())
+                .hasMessage(AccessTokenVerifier.KEYS_UNAVAILABLE)
+                .isNotInstanceOf(InvalidBearerTokenException.class);
+    }
+
+    @Test
+    @DisplayName("while the issuer is down, tokens of keys read before keep verifying")
+    void outageKeepsKnownKeys() {
+        String token = token(claims());
+        issuer.close();
+        assertThat(verifier.verify(token).subject()).isEqualTo("user-42");
+        assertThat(verifier.verify(token(claims().jwtID("not-cached"))).subject()).isEqualTo("user-42");
     }
 
     @Test

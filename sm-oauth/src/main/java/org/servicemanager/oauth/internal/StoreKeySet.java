@@ -67,6 +67,8 @@ public final class StoreKeySet implements JWKSource<SecurityContext> {
     private final Duration reloadInterval;
     private final Object reloadLock = new Object();
     private volatile Snapshot snapshot;
+    /** When an unknown kid or a refresh last made this node read the store. */
+    private volatile Instant lastUnscheduledRead = Instant.MIN;
 
     /** What one read of the store gave: the signer (private key unsealed) and the verifying keys. */
     private record Snapshot(String signingKid, JWSSigner signer, JWKSet signingKey, JWKSet publicKeys,
@@ -168,10 +170,33 @@ public final class StoreKeySet implements JWKSource<SecurityContext> {
     private List<JWK> select(JWKSelector selector, Function<Snapshot, JWKSet> keys) {
         Snapshot s = current();
         List<JWK> found = selector.select(keys.apply(s));
-        if (!found.isEmpty() || clock.instant().isBefore(s.readAt().plus(UNKNOWN_KID_RELOAD_INTERVAL))) {
-            return found;
+        return found.isEmpty() ? selector.select(keys.apply(readNow(s))) : found;
+    }
+
+    /**
+     * Re-reads the store now, so that what another node rotated counts here at once; at most once
+     * per {@link #UNKNOWN_KID_RELOAD_INTERVAL} (shared with unknown kids), so unauthenticated callers
+     * cannot make every request read the store.
+     */
+    public void readSoon() {
+        readNow(current());
+    }
+
+    private Snapshot readNow(Snapshot s) {
+        if (clock.instant().isBefore(lastUnscheduledRead.plus(UNKNOWN_KID_RELOAD_INTERVAL))) {
+            return snapshot;
         }
-        return selector.select(keys.apply(reload(s)));
+        synchronized (reloadLock) {
+            Instant now = clock.instant();
+            if (snapshot == s) {
+                if (now.isBefore(lastUnscheduledRead.plus(UNKNOWN_KID_RELOAD_INTERVAL))) {
+                    return s;
+                }
+                lastUnscheduledRead = now;
+            }
+            // reload(s) reads the store only if no other thread replaced s meanwhile
+            return reload(s);
+        }
     }
 
     private Snapshot current() {
