@@ -61,6 +61,14 @@ class BuiltInIssuerBuilderTest {
     }
 
     @Test
+    @DisplayName("scope(role) names the configured prefix's scopes")
+    void scopeOfRole() {
+        BuiltInIssuer issuer = BuiltInIssuer.builder().issuerUrl("https://h/oauth").scopePrefix("sm").build();
+        assertThat(issuer.scope(Role.ADMIN)).isEqualTo("sm.admin");
+        assertThat(issuer.scope(Role.READ_ONLY)).isEqualTo("sm.read");
+    }
+
+    @Test
     @DisplayName("an issuer that was not started says so")
     void notStarted() {
         BuiltInIssuer issuer = BuiltInIssuer.builder().issuerUrl("http://h/oauth").build();

@@ -483,6 +483,51 @@ class OidcBearerVerifierTest {
     }
 
     @Test
+    @DisplayName("a jwks_uri that redirects is not followed: build() fails")
+    void jwksRedirectNotFollowed() {
+        String moved = issuer.issuer().replace("/oauth/token", "/moved/token_keys");
+        issuer.discoveryBody("{\"issuer\":\"" + issuer.issuer() + "\",\"jwks_uri\":\"" + moved + "\"}");
+        assertThatThrownBy(() -> builder().build()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("the JWKS at " + moved).hasMessageContaining("could not be read");
+        assertThat(issuer.jwksRequests()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("a plain-http issuer off loopback is refused at build, naming it, before any request")
+    void plainHttpOffLoopback() {
+        assertThatThrownBy(() -> OidcBearerVerifier.builder().issuer("http://uaa.example.com/oauth/token")
+                        .audience(AUDIENCE).build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("http://uaa.example.com/oauth/token").hasMessageContaining("allowInsecureHttp()");
+    }
+
+    @Test
+    @DisplayName("allowInsecureHttp() lets a plain-http issuer off loopback through (build then fails only because it is unreachable)")
+    void allowInsecureHttp() {
+        assertThatThrownBy(() -> OidcBearerVerifier.builder().issuer("http://uaa.invalid/oauth/token").audience(AUDIENCE)
+                        .allowInsecureHttp().httpTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(1)).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("unreachable")
+                .hasMessageNotContaining("allowInsecureHttp");
+    }
+
+    @Test
+    @DisplayName("a plain-http jwks_uri off loopback is refused, naming it")
+    void plainHttpJwksUri() {
+        issuer.discoveryBody("{\"issuer\":\"" + issuer.issuer() + "\",\"jwks_uri\":\"http://keys.example.com/jwks\"}");
+        assertThatThrownBy(() -> builder().build()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("jwks_uri http://keys.example.com/jwks").hasMessageContaining("not loopback");
+    }
+
+    @Test
+    @DisplayName("scope(role) names the configured prefix's scopes")
+    void scopeOfRole() {
+        OidcBearerVerifier custom = builder().scopePrefix("sm").build();
+        assertThat(custom.scope(Role.ADMIN)).isEqualTo("sm.admin");
+        assertThat(custom.scope(Role.READ_ONLY)).isEqualTo("sm.read");
+        assertThat(verifier.scope(Role.ADMIN)).isEqualTo("service_manager.admin");
+    }
+
+    @Test
     @DisplayName("a JWKS refetch interval not shorter than the key cache time is refused")
     void refetchIntervalTooLong() {
         assertThatThrownBy(() -> OidcBearerVerifier.builder().jwksRefetchInterval(Duration.ofMinutes(5)))
