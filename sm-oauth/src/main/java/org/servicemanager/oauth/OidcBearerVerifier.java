@@ -39,10 +39,10 @@ import org.servicemanager.oauth.internal.Scopes;
  *
  * <p>{@link Builder#build()} reads {@code <issuer>/.well-known/openid-configuration} once and fails
  * if the issuer is unreachable or publishes another {@code issuer}; the signing keys come from its
- * {@code jwks_uri} (read at build too), cached for five minutes, and fetched again when a token names an unknown
+ * {@code jwks_uri} (read at build too), cached for five minutes (by default), and fetched again when a token names an unknown
  * {@code kid} (at most once per {@link Builder#jwksRefetchInterval refetch interval}, so a flood of
  * made-up key ids cannot hammer the issuer). When the issuer cannot be reached, the keys read last
- * keep verifying for up to an hour (a short outage does not fail valid tokens), and a token whose
+ * keep verifying for up to an hour by default (a short outage does not fail valid tokens), and a token whose
  * key cannot be fetched is answered 503, not 401. Neither discovery nor the JWKS follows redirects,
  * and a plain-http issuer is refused unless it is on loopback or {@link Builder#allowInsecureHttp()}
  * says so. Tokens must be signed with RS*, PS* or ES* keys, carry
@@ -105,10 +105,7 @@ public final class OidcBearerVerifier implements BearerTokenVerifier {
     public static final class Builder {
         /** Upper bound on the discovery document and the JWKS: real ones are a few KiB. */
         static final int MAX_DOCUMENT_BYTES = 256 * 1024;
-        private static final Duration JWKS_CACHE_TIME = Duration.ofMinutes(5);
         private static final Duration JWKS_REFRESH_TIMEOUT = Duration.ofSeconds(15);
-        /** How long the keys read last keep verifying while the issuer is unreachable. */
-        private static final Duration OUTAGE_TOLERANCE = Duration.ofHours(1);
 
         private String issuer;
         private final Set<String> audiences = new LinkedHashSet<>();
@@ -121,6 +118,8 @@ public final class OidcBearerVerifier implements BearerTokenVerifier {
         private Duration readTimeout = Duration.ofSeconds(5);
         private SSLContext sslContext;
         private Duration jwksRefetchInterval = Duration.ofSeconds(30);
+        private Duration jwksCacheTime = Duration.ofMinutes(5);
+        private Duration jwksOutageTolerance = Duration.ofHours(1);
         private boolean allowInsecureHttp;
 
         private Builder() {
@@ -217,16 +216,27 @@ public final class OidcBearerVerifier implements BearerTokenVerifier {
         }
 
         /**
-         * The least time between two JWKS fetches caused by unknown {@code kid}s; default 30 s,
-         * below the five minutes keys are cached for.
+         * The least time between two JWKS fetches caused by unknown {@code kid}s; default 30 s. Must
+         * be shorter than {@link #jwksCacheTime}.
          */
         public Builder jwksRefetchInterval(Duration interval) {
-            positiveMillis(interval, "jwksRefetchInterval");
-            if (interval.compareTo(JWKS_CACHE_TIME) >= 0) {
-                throw new IllegalArgumentException("jwksRefetchInterval must be shorter than " + JWKS_CACHE_TIME
-                        + " (how long keys are cached), was " + interval);
-            }
-            this.jwksRefetchInterval = interval;
+            this.jwksRefetchInterval = positiveMillis(interval, "jwksRefetchInterval");
+            return this;
+        }
+
+        /** How long the issuer's keys are used before they are fetched again; default 5 minutes. */
+        public Builder jwksCacheTime(Duration time) {
+            this.jwksCacheTime = positiveMillis(time, "jwksCacheTime");
+            return this;
+        }
+
+        /**
+         * How long the keys read last keep verifying while the issuer cannot be reached, so that a
+         * short outage does not fail valid tokens; default 1 hour. After it, and for a key not read
+         * before the outage, verification answers 503.
+         */
+        public Builder jwksOutageTolerance(Duration time) {
+            this.jwksOutageTolerance = positiveMillis(time, "jwksOutageTolerance");
             return this;
         }
 
@@ -245,6 +255,10 @@ public final class OidcBearerVerifier implements BearerTokenVerifier {
             }
             if (!audiences.isEmpty() && skipAudienceCheck) {
                 throw new IllegalStateException("audience " + audiences + " and skipAudienceCheck() contradict each other");
+            }
+            if (jwksRefetchInterval.compareTo(jwksCacheTime) >= 0) {
+                throw new IllegalStateException("jwksRefetchInterval " + jwksRefetchInterval
+                        + " must be shorter than jwksCacheTime " + jwksCacheTime + " (how long keys are cached)");
             }
             requireSecureOrLoopback(URI.create(issuer), "issuer " + issuer);
             String discoveryUrl = issuer + "/.well-known/openid-configuration";
@@ -265,11 +279,15 @@ public final class OidcBearerVerifier implements BearerTokenVerifier {
             DefaultResourceRetriever retriever = new NoRedirects(
                     (int) connectTimeout.toMillis(), (int) readTimeout.toMillis(), MAX_DOCUMENT_BYTES,
                     sslContext == null ? null : sslContext.getSocketFactory());
+            long cacheTime = jwksCacheTime.toMillis();
+            long refreshTimeout = Math.min(JWKS_REFRESH_TIMEOUT.toMillis(), Math.max(1, cacheTime / 4));
             JWKSource<SecurityContext> keys = JWKSourceBuilder.<SecurityContext>create(jwksUrl, retriever)
-                    .cache(JWKS_CACHE_TIME.toMillis(), JWKS_REFRESH_TIMEOUT.toMillis())
+                    .cache(cacheTime, refreshTimeout)
+                    // refresh ahead of expiry when the cache time leaves room for it (nimbus demands so)
+                    .refreshAheadCache(JWKSourceBuilder.DEFAULT_REFRESH_AHEAD_TIME + refreshTimeout <= cacheTime)
                     .rateLimited(jwksRefetchInterval.toMillis())
                     .retrying(true)
-                    .outageTolerant(OUTAGE_TOLERANCE.toMillis(), AccessTokenVerifier.outageListener())
+                    .outageTolerant(jwksOutageTolerance.toMillis(), AccessTokenVerifier.outageListener())
                     .build();
             // Read the keys now: fails fast on a broken jwks_uri and spares the first caller the fetch.
             try {

@@ -51,8 +51,18 @@ class OidcBearerHttpTest {
     void start() throws Exception {
         issuer = new TestOidcIssuer();
         issuer.publish(KEY);
-        OidcBearerVerifier verifier = OidcBearerVerifier.builder().issuer(issuer.issuer()).audience(AUDIENCE)
-                .httpTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2)).build();
+        serve(verifier().build());
+    }
+
+    private OidcBearerVerifier.Builder verifier() {
+        return OidcBearerVerifier.builder().issuer(issuer.issuer()).audience(AUDIENCE)
+                .httpTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2));
+    }
+
+    private void serve(OidcBearerVerifier verifier) throws Exception {
+        if (server != null) {
+            server.close();
+        }
         int port;
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort();
@@ -186,5 +196,29 @@ class OidcBearerHttpTest {
         assertThat(response.headers().allValues("WWW-Authenticate")).isEmpty();
         // a token of a key read before the outage still works
         assertThat(list(signed(KEY, claims())).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    @DisplayName("once the cached keys expire during an outage, tokens verify from the outage copy, then are 503, never 401")
+    void outageAfterCacheExpiry() throws Exception {
+        serve(verifier().jwksRefetchInterval(Duration.ofMillis(200)).jwksCacheTime(Duration.ofMillis(500))
+                .jwksOutageTolerance(Duration.ofSeconds(2)).build());
+        assertThat(list(signed(KEY, claims().jwtID("before"))).statusCode()).isEqualTo(200);
+        issuer.close();
+        Instant outage = Instant.now();
+
+        // distinct jti: a verified token is remembered, and each request must consult the keys
+        List<Integer> statuses = new java.util.ArrayList<>();
+        int n = 0;
+        while (!statuses.contains(503) && Instant.now().isBefore(outage.plusSeconds(20))) {
+            statuses.add(list(signed(KEY, claims().jwtID("during-" + n++))).statusCode());
+            Thread.sleep(100);
+        }
+
+        assertThat(statuses).first().isEqualTo(200);
+        assertThat(statuses).last().isEqualTo(503);
+        assertThat(statuses).containsOnly(200, 503);
+        // the outage copy served at least past the cache time
+        assertThat(statuses.stream().filter(status -> status == 200).count()).isGreaterThan(5);
     }
 }

@@ -530,7 +530,9 @@ class OidcBearerVerifierTest {
     @Test
     @DisplayName("a JWKS refetch interval not shorter than the key cache time is refused")
     void refetchIntervalTooLong() {
-        assertThatThrownBy(() -> OidcBearerVerifier.builder().jwksRefetchInterval(Duration.ofMinutes(5)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PT5M");
+        assertThatThrownBy(() -> builder().jwksRefetchInterval(Duration.ofMinutes(5)).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("PT5M");
+        assertThatThrownBy(() -> builder().jwksCacheTime(Duration.ofSeconds(20)).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("PT30S").hasMessageContaining("PT20S");
     }
 }
