@@ -59,6 +59,10 @@ import org.servicemanager.api.security.VerifiedToken;
  * entries, each at most until the token expires and at most five minutes), because an RSA
  * verification costs tens of microseconds and every API call with a token passes here. Failures are
  * not cached: a flood of distinct bad tokens costs CPU but no memory.
+ *
+ * <p>When the key source cannot be read (an external issuer unreachable, beyond what its outage
+ * copy of the keys covers) the answer is a {@code ServiceUnavailableException} (503), never an
+ * invalid token: the token may well be valid, and a 401 would count as a failed login.
  */
 public final class AccessTokenVerifier {
 
