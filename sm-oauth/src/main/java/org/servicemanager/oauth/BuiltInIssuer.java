@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
@@ -14,8 +13,11 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.KeySourceException;
+import com.nimbusds.jose.proc.JWSKeySelector;
 import java.net.URI;
-import java.net.URISyntaxException;
+import java.security.Key;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
@@ -26,21 +28,23 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.servicemanager.api.ServiceManagerException;
+import org.servicemanager.api.ServiceUnavailableException;
 import org.servicemanager.api.TooManyRequestsException;
 import org.servicemanager.api.security.Role;
 import org.servicemanager.api.security.VerifiedToken;
 import org.servicemanager.core.SmRequest;
 import org.servicemanager.core.SmResponse;
+import org.servicemanager.core.security.SecretHashes;
 import org.servicemanager.core.security.TokenIssuer;
 import org.servicemanager.oauth.internal.AccessTokenVerifier;
-import org.servicemanager.oauth.internal.ClientSecret;
+import org.servicemanager.oauth.internal.IssuerUrls;
+import org.servicemanager.oauth.internal.Scopes;
 import org.servicemanager.oauth.internal.StoreKeySet;
 import org.servicemanager.oauth.internal.TokenForm;
 
@@ -56,10 +60,13 @@ import org.servicemanager.oauth.internal.TokenForm;
  * <p>Access tokens are JWTs ({@code typ: at+jwt}) signed with a key kept in the store, its
  * private part sealed with the Service Manager's cipher, so every node of a cluster signs with the
  * same key and verifies every node's tokens. Scopes {@code <prefix>.admin} and
- * {@code <prefix>.read} carry the roles. Refresh tokens are signed JWTs too ({@code typ: rt+jwt},
- * audience the token endpoint, so never accepted as access tokens); they are stateless: a refresh
- * checks that the user still exists with at least the role the token carries, and the answer
- * carries a new refresh token.
+ * {@code <prefix>.read} carry the roles. Refresh tokens (password grant only) are signed JWTs too
+ * ({@code typ: rt+jwt}, audience the token endpoint, so never accepted as access tokens); they are
+ * stateless and not single-use. A session ends at the refresh token's absolute expiry, counted from
+ * the login (a refresh hands out a new refresh token with the same expiry, never a later one), when
+ * the user's password or role changes (the token carries the user's credential stamp), when the
+ * user is removed, or when the keys are {@link #rotate() rotated} (refresh tokens are accepted from
+ * the signing key only).
  *
  * <p>Thread-safe once built. Give it to {@code ServiceManager.builder().tokenIssuer(...)}, which
  * calls {@link #start} before serving.
@@ -72,6 +79,8 @@ public final class BuiltInIssuer implements TokenIssuer {
     private static final JOSEObjectType ACCESS_TYPE = new JOSEObjectType("at+jwt");
     private static final JOSEObjectType REFRESH_TYPE = new JOSEObjectType("rt+jwt");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The refresh token's claim with the user's credential stamp at login. */
+    private static final String STAMP_CLAIM = "stamp";
 
     private final String issuerUrl;
     private final String pathPrefix;
@@ -79,13 +88,21 @@ public final class BuiltInIssuer implements TokenIssuer {
     private final Duration accessTokenLifetime;
     private final Duration refreshTokenLifetime;
     private final JWSAlgorithm algorithm;
-    private final String scopePrefix;
+    private final Scopes scopes;
     private final boolean tokenBasicAuth;
     private final Map<String, Client> clients;
     private final byte[] discovery;
     private volatile Started started;
 
-    private record Client(ClientSecret secret, Role role) {
+    /** A confidential client: its secret's hash (checked by the Service Manager's users) and role. */
+    private record Client(String secretHash, Role role) {
+    }
+
+    /**
+     * What a refresh token carries over from the login: when the user authenticated, when the
+     * session ends (absolute), and the user's credential stamp then.
+     */
+    private record Session(Instant authTime, Instant expiresAt, String stamp) {
     }
 
     /** What {@link #start} sets up; the issuer answers nothing before. */
@@ -100,19 +117,20 @@ public final class BuiltInIssuer implements TokenIssuer {
         this.accessTokenLifetime = b.accessTokenLifetime;
         this.refreshTokenLifetime = b.refreshTokenLifetime;
         this.algorithm = b.algorithm;
-        this.scopePrefix = b.scopePrefix;
+        this.scopes = new Scopes(b.scopePrefix);
         this.tokenBasicAuth = b.tokenBasicAuth;
         this.clients = Map.copyOf(b.clients);
+        // RFC 8414 authorization server metadata, saying only what is served: no authorization
+        // endpoint, hence no response types; no ID tokens, hence none of OpenID's ID-token fields.
+        // It is served under OpenID's path because that is where smctl looks (for token_endpoint).
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("issuer", issuerUrl);
         doc.put("token_endpoint", issuerUrl + "/token");
         doc.put("jwks_uri", issuerUrl + "/token_keys");
         doc.put("grant_types_supported", List.of("password", "client_credentials", "refresh_token"));
         doc.put("token_endpoint_auth_methods_supported", List.of("client_secret_basic", "client_secret_post", "none"));
-        doc.put("response_types_supported", List.of("token"));
-        doc.put("subject_types_supported", List.of("public"));
-        doc.put("id_token_signing_alg_values_supported", List.of(algorithm.getName()));
-        doc.put("scopes_supported", List.of(adminScope(), readScope()));
+        doc.put("response_types_supported", List.of());
+        doc.put("scopes_supported", scopes.all());
         this.discovery = json(doc);
     }
 
@@ -135,6 +153,12 @@ public final class BuiltInIssuer implements TokenIssuer {
         return pathPrefix;
     }
 
+    /** The scope this issuer grants for {@code role}, under its configured prefix. */
+    @Override
+    public String scope(Role role) {
+        return scopes.of(role);
+    }
+
     /**
      * Reads the signing keys from {@code context.store()} (type {@code signing_keys}), creating and
      * storing one, sealed, when none signs yet.
@@ -143,19 +167,21 @@ public final class BuiltInIssuer implements TokenIssuer {
     public void start(Context context) {
         Objects.requireNonNull(context, "context");
         Clock clock = context.clock();
-        // A retired key keeps verifying as long as any token it signed may be presented.
-        Duration keepRetired = (refreshTokenLifetime.compareTo(accessTokenLifetime) > 0
-                ? refreshTokenLifetime : accessTokenLifetime).plus(CLOCK_SKEW);
+        // A retired key keeps verifying the access tokens it signed until they expire; refresh
+        // tokens are accepted from the signing key only, so it need not last longer.
+        Duration keepRetired = accessTokenLifetime.plus(CLOCK_SKEW);
         StoreKeySet keys = new StoreKeySet(context.store(), context.cipher(),
                 clock, algorithm, keepRetired, KEY_RELOAD_INTERVAL);
         keys.start();
         AccessTokenVerifier verifier = new AccessTokenVerifier(keys, issuerUrl, Set.of(audience), CLOCK_SKEW,
-                scopePrefix, clock);
+                scopes.prefix(), clock);
         DefaultJWTProcessor<SecurityContext> refresh = new DefaultJWTProcessor<>();
         refresh.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(REFRESH_TYPE));
-        refresh.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithm, keys));
+        refresh.setJWSKeySelector(new SigningKeySelector(
+                new JWSVerificationKeySelector<>(algorithm, keys.signingKeyOnly())));
         DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(refreshAudience(),
-                new JWTClaimsSet.Builder().issuer(issuerUrl).build(), Set.of("sub", "exp", "iat", "client_id")) {
+                new JWTClaimsSet.Builder().issuer(issuerUrl).build(),
+                Set.of("sub", "exp", "iat", "client_id", "auth_time", STAMP_CLAIM)) {
             @Override
             protected Date currentTime() {
                 return Date.from(clock.instant());
@@ -168,7 +194,9 @@ public final class BuiltInIssuer implements TokenIssuer {
 
     /**
      * Retires the signing key and creates a new one that signs from now on (on other nodes once they
-     * re-read the keys, within 30 seconds). Tokens signed with the old key stay valid until they expire.
+     * re-read the keys, within 30 seconds; they accept the new key's tokens at once). Access tokens
+     * signed with the old key stay valid until they expire; refresh tokens signed with it are refused
+     * from now on, so a rotation ends every session (the kill switch after a leak).
      */
     public void rotate() {
         state().keys().rotate();
@@ -186,11 +214,12 @@ public final class BuiltInIssuer implements TokenIssuer {
         String rest = path.startsWith(pathPrefix) ? path.substring(pathPrefix.length()) : path;
         switch (rest) {
             case "/.well-known/openid-configuration":
-                return request.method().equals("GET") ? cacheable(discovery) : notAllowed("GET");
+                return readable(request) ? cacheable(request, discovery) : notAllowed("GET, HEAD");
             case "/token_keys":
-                return request.method().equals("GET")
-                        ? cacheable(s.keys().publicKeys().toPublicJWKSet().toString(true).getBytes(StandardCharsets.UTF_8))
-                        : notAllowed("GET");
+                return readable(request)
+                        ? cacheable(request, s.keys().publicKeys().toPublicJWKSet().toString(true)
+                                .getBytes(StandardCharsets.UTF_8))
+                        : notAllowed("GET, HEAD");
             case "/token":
                 return request.method().equals("POST") ? token(s, request) : notAllowed("POST");
             default:
@@ -216,6 +245,11 @@ public final class BuiltInIssuer implements TokenIssuer {
             s.context().audit(request, outcome.subject, outcome.action(), "too_many_requests");
             return noStore(SmResponse.builder(429).header("Retry-After", Integer.toString(e.retryAfterSeconds())),
                     Map.of("error", "too_many_requests", "error_description", e.getMessage()));
+        } catch (ServiceUnavailableException e) {
+            // too many password or secret checks at once: no verdict on the credentials
+            s.context().audit(request, outcome.subject, outcome.action(), "temporarily_unavailable");
+            return noStore(SmResponse.builder(503).header("Retry-After", Integer.toString(e.retryAfterSeconds())),
+                    Map.of("error", "temporarily_unavailable", "error_description", e.getMessage()));
         }
     }
 
@@ -278,12 +312,17 @@ public final class BuiltInIssuer implements TokenIssuer {
         boolean valid;
         if (PUBLIC_CLIENT.equals(id)) {
             valid = secret.isEmpty();
+            if (!valid) {
+                s.context().users().failed(id, source, "a secret for the public client at the token endpoint");
+            }
         } else {
+            // The Service Manager checks the secret as it checks passwords: the failed-login limit
+            // first (no hashing over it), bounded concurrency, the failure logged; an unknown client
+            // (null hash) as slowly as a wrong secret.
             Client client = clients.get(id);
-            valid = (client == null ? ClientSecret.none() : client.secret()).matches(secret) && client != null;
+            valid = s.context().users().checkSecret(id, secret, client == null ? null : client.secretHash(), source);
         }
         if (!valid) {
-            s.context().users().failed(id, source, "wrong client credentials at the token endpoint");
             throw new OAuthError(401, "invalid_client", "unknown client or wrong client secret", viaHeader);
         }
         return id;
@@ -301,8 +340,12 @@ public final class BuiltInIssuer implements TokenIssuer {
         outcome.subject = user;
         Role role = s.context().users().check(user, password, source).orElseThrow(
                 () -> new OAuthError(400, "invalid_grant", "wrong user name or password", false));
-        List<String> scopes = narrow(scopesOf(role), form);
-        return tokens(s, user, user, clientId, "password", scopes, true);
+        List<String> granted = narrow(scopes.granted(role), form);
+        Instant now = s.context().clock().instant();
+        // Without a stamp (the user vanished in between) no session can be checked later: no refresh token.
+        Session session = s.context().users().credentialStamp(user)
+                .map(stamp -> new Session(now, now.plus(refreshTokenLifetime), stamp)).orElse(null);
+        return tokens(s, user, user, clientId, "password", granted, session);
     }
 
     private SmResponse clientCredentialsGrant(Started s, TokenForm form, String clientId) {
@@ -311,16 +354,23 @@ public final class BuiltInIssuer implements TokenIssuer {
             throw new OAuthError(400, "unauthorized_client", "the client " + clientId
                     + " may use the password and refresh_token grants only", false);
         }
-        List<String> scopes = narrow(scopesOf(client.role()), form);
-        return tokens(s, clientId, null, clientId, "client_credentials", scopes, false);
+        // No refresh token: the client holds its secret and simply asks again (RFC 6749 4.4.3).
+        return tokens(s, clientId, null, clientId, "client_credentials", narrow(scopes.granted(client.role()), form),
+                null);
     }
 
     private SmResponse refreshGrant(Started s, TokenForm form, String clientId, String source, Outcome outcome) {
         String presented = form.get("refresh_token").orElseThrow(
                 () -> new OAuthError(400, "invalid_request", "the parameter refresh_token is missing", false));
+        // A rotation on another node must end sessions here too, not 30 s later.
+        s.keys().readSoon();
         JWTClaimsSet claims;
         try {
             claims = s.refreshTokens().process(presented, null);
+        } catch (NotSigningKey e) {
+            // a genuine token of a rotated key is no guess: not a failed login
+            throw new OAuthError(400, "invalid_grant", "the refresh token was signed with a retired key "
+                    + "(the keys were rotated); log in again", false);
         } catch (ParseException | BadJOSEException | JOSEException e) {
             s.context().users().failed(null, source, "invalid refresh token");
             throw new OAuthError(400, "invalid_grant", "the refresh token is invalid or expired; log in again", false);
@@ -334,16 +384,28 @@ public final class BuiltInIssuer implements TokenIssuer {
         Role role = s.context().users().currentRole(user).orElseThrow(
                 () -> new OAuthError(400, "invalid_grant", "the user " + user + " no longer exists", false));
         List<String> granted;
+        Session session;
         try {
             granted = Optional.ofNullable(claims.getStringListClaim("scope")).orElse(List.of());
-        } catch (ParseException e) {
+            session = new Session(claims.getDateClaim("auth_time").toInstant(), claims.getExpirationTime().toInstant(),
+                    claims.getStringClaim(STAMP_CLAIM));
+        } catch (ParseException | RuntimeException e) {
             throw new OAuthError(400, "invalid_grant", "the refresh token is invalid; log in again", false);
         }
-        if (!scopesOf(role).containsAll(granted)) {
+        if (!scopes.granted(role).containsAll(granted)) {
             throw new OAuthError(400, "invalid_grant", "the role of " + user + " changed to " + role.wireName()
                     + "; log in again", false);
         }
-        return tokens(s, user, user, clientId, "refresh_token", narrow(granted, form), true);
+        Optional<String> stamp = s.context().users().credentialStamp(user);
+        if (stamp.isEmpty()) {
+            throw new OAuthError(400, "invalid_grant", "the user " + user + " no longer exists", false);
+        }
+        if (!stamp.get().equals(session.stamp())) {
+            throw new OAuthError(400, "invalid_grant", "the password or role of " + user
+                    + " changed since the login; log in again", false);
+        }
+        // The new refresh token keeps the login's expiry: sessions end, however often they refresh.
+        return tokens(s, user, user, clientId, "refresh_token", narrow(granted, form), session);
     }
 
     private static String stringClaim(JWTClaimsSet claims, String name) {
@@ -370,24 +432,13 @@ public final class BuiltInIssuer implements TokenIssuer {
         return allowed.stream().filter(wanted::contains).toList();
     }
 
-    private List<String> scopesOf(Role role) {
-        return role == Role.ADMIN ? List.of(adminScope(), readScope()) : List.of(readScope());
-    }
-
-    private String adminScope() {
-        return scopePrefix + ".admin";
-    }
-
-    private String readScope() {
-        return scopePrefix + ".read";
-    }
-
     private String refreshAudience() {
         return issuerUrl + "/token";
     }
 
+    /** The token answer; with a refresh token when {@code session} is given. */
     private SmResponse tokens(Started s, String subject, String userName, String clientId, String grant,
-            List<String> scopes, boolean withRefresh) {
+            List<String> scopes, Session session) {
         Instant now = s.context().clock().instant();
         StoreKeySet.Signer signer = s.keys().signer();
         JWTClaimsSet.Builder access = new JWTClaimsSet.Builder()
@@ -410,16 +461,18 @@ public final class BuiltInIssuer implements TokenIssuer {
         answer.put("token_type", "bearer");
         answer.put("expires_in", accessTokenLifetime.toSeconds());
         answer.put("scope", String.join(" ", scopes));
-        if (withRefresh) {
+        if (session != null) {
             JWTClaimsSet refresh = new JWTClaimsSet.Builder()
                     .issuer(issuerUrl)
                     .subject(subject)
                     .audience(refreshAudience())
                     .issueTime(Date.from(now))
-                    .expirationTime(Date.from(now.plus(refreshTokenLifetime)))
+                    .expirationTime(Date.from(session.expiresAt()))
+                    .claim("auth_time", session.authTime().getEpochSecond())
                     .jwtID(UUID.randomUUID().toString())
                     .claim("scope", scopes)
                     .claim("client_id", clientId)
+                    .claim(STAMP_CLAIM, session.stamp())
                     .build();
             answer.put("refresh_token", sign(signer, REFRESH_TYPE, refresh));
         }
@@ -445,12 +498,19 @@ public final class BuiltInIssuer implements TokenIssuer {
         return s;
     }
 
-    private static SmResponse cacheable(byte[] body) {
-        return SmResponse.builder(200)
+    private static boolean readable(SmRequest request) {
+        return request.method().equals("GET") || request.method().equals("HEAD");
+    }
+
+    /** A public document; HEAD gets GET's headers without the body. */
+    private static SmResponse cacheable(SmRequest request, byte[] body) {
+        SmResponse.Builder b = SmResponse.builder(200)
                 .header("Content-Type", "application/json")
-                .header("Cache-Control", "public, max-age=300")
-                .body(body)
-                .build();
+                .header("Cache-Control", "public, max-age=300");
+        if (!request.method().equals("HEAD")) {
+            b.body(body);
+        }
+        return b.build();
     }
 
     private static SmResponse notAllowed(String allow) {
@@ -478,7 +538,12 @@ public final class BuiltInIssuer implements TokenIssuer {
         }
     }
 
-    /** A token-endpoint error in OAuth's form (RFC 6749 5.2). */
+    /**
+     * A token-endpoint error in OAuth's form (RFC 6749 5.2). Deliberately outside the API's
+     * exception hierarchy: it is private control flow, thrown and caught within {@link #token} and
+     * turned into an OAuth answer there, never seen by the Service Manager's error mapping (whose
+     * {"error","description"} body would not be what OAuth clients parse).
+     */
     private static final class OAuthError extends RuntimeException {
         private static final long serialVersionUID = 1L;
         private final int status;
@@ -498,6 +563,33 @@ public final class BuiltInIssuer implements TokenIssuer {
                 b.header("WWW-Authenticate", "Basic realm=\"service-manager\"");
             }
             return noStore(b, Map.of("error", error, "error_description", getMessage()));
+        }
+    }
+
+    /** A refresh token's kid is not the key that signs now: the keys were rotated since it was issued. */
+    private static final class NotSigningKey extends KeySourceException {
+        private static final long serialVersionUID = 1L;
+
+        NotSigningKey() {
+            super("not the signing key");
+        }
+    }
+
+    /** Tells "signed by a retired (or unknown) key" apart from a bad signature. */
+    private static final class SigningKeySelector implements JWSKeySelector<SecurityContext> {
+        private final JWSVerificationKeySelector<SecurityContext> delegate;
+
+        SigningKeySelector(JWSVerificationKeySelector<SecurityContext> delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public List<? extends Key> selectJWSKeys(JWSHeader header, SecurityContext context) throws KeySourceException {
+            List<? extends Key> keys = delegate.selectJWSKeys(header, context);
+            if (keys.isEmpty()) {
+                throw new NotSigningKey();
+            }
+            return keys;
         }
     }
 
@@ -523,21 +615,7 @@ public final class BuiltInIssuer implements TokenIssuer {
          */
         public Builder issuerUrl(String url) {
             Objects.requireNonNull(url, "issuerUrl");
-            URI uri;
-            try {
-                uri = new URI(url);
-            } catch (URISyntaxException e) {
-                throw new IllegalArgumentException("issuerUrl must be a URL, was " + url);
-            }
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if (!scheme.equals("http") && !scheme.equals("https")) {
-                throw new IllegalArgumentException("issuerUrl must be an http or https URL, was " + url);
-            }
-            if (uri.getHost() == null || uri.getRawQuery() != null || uri.getRawFragment() != null
-                    || uri.getRawUserInfo() != null) {
-                throw new IllegalArgumentException("issuerUrl must have a host and no user, query or fragment, was "
-                        + url);
-            }
+            IssuerUrls.check(url, "issuerUrl");
             if (url.endsWith("/")) {
                 throw new IllegalArgumentException("issuerUrl must not end with '/' (smctl appends "
                         + "/.well-known/openid-configuration to it), was " + url);
@@ -573,7 +651,10 @@ public final class BuiltInIssuer implements TokenIssuer {
             return this;
         }
 
-        /** How long a refresh token is valid; default 12 hours. */
+        /**
+         * How long a login's session lasts: a refresh token expires this long after the login, however
+         * often it was refreshed; default 12 hours.
+         */
         public Builder refreshTokenLifetime(Duration lifetime) {
             this.refreshTokenLifetime = positive(lifetime, "refreshTokenLifetime");
             return this;
@@ -598,11 +679,7 @@ public final class BuiltInIssuer implements TokenIssuer {
         /** The scopes' prefix: {@code <prefix>.admin}, {@code <prefix>.read}; default {@code service_manager}. */
         public Builder scopePrefix(String prefix) {
             Objects.requireNonNull(prefix, "scopePrefix");
-            if (prefix.isBlank() || prefix.chars().anyMatch(c -> c <= ' ' || c == '"' || c == '\\')) {
-                throw new IllegalArgumentException("scopePrefix must be a non-empty word without spaces or "
-                        + "quotes, was '" + prefix + "'");
-            }
-            this.scopePrefix = prefix;
+            this.scopePrefix = Scopes.checkPrefix(prefix);
             return this;
         }
 
@@ -636,7 +713,7 @@ public final class BuiltInIssuer implements TokenIssuer {
             if (clients.containsKey(id)) {
                 throw new IllegalArgumentException("client " + id + " is configured twice");
             }
-            clients.put(id, new Client(ClientSecret.of(secret), role));
+            clients.put(id, new Client(SecretHashes.hash(secret), role));
             return this;
         }
 

@@ -11,6 +11,7 @@ import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jose.util.DefaultResourceRetriever;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.HttpURLConnection;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URL;
@@ -20,14 +21,17 @@ import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashSet;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
 import org.servicemanager.api.InvalidBearerTokenException;
+import org.servicemanager.api.ServiceUnavailableException;
 import org.servicemanager.api.security.BearerTokenVerifier;
+import org.servicemanager.api.security.Role;
 import org.servicemanager.api.security.VerifiedToken;
 import org.servicemanager.oauth.internal.AccessTokenVerifier;
+import org.servicemanager.oauth.internal.IssuerUrls;
+import org.servicemanager.oauth.internal.Scopes;
 
 /**
  * Accepts access tokens of an external OpenID Connect issuer (UAA, Keycloak, Entra ID, Dex...):
@@ -35,9 +39,13 @@ import org.servicemanager.oauth.internal.AccessTokenVerifier;
  *
  * <p>{@link Builder#build()} reads {@code <issuer>/.well-known/openid-configuration} once and fails
  * if the issuer is unreachable or publishes another {@code issuer}; the signing keys come from its
- * {@code jwks_uri} (read at build too), cached for five minutes, and fetched again when a token names an unknown
+ * {@code jwks_uri} (read at build too), cached for five minutes (by default), and fetched again when a token names an unknown
  * {@code kid} (at most once per {@link Builder#jwksRefetchInterval refetch interval}, so a flood of
- * made-up key ids cannot hammer the issuer). Tokens must be signed with RS*, PS* or ES* keys, carry
+ * made-up key ids cannot hammer the issuer). When the issuer cannot be reached, the keys read last
+ * keep verifying for up to an hour by default (a short outage does not fail valid tokens), and a token whose
+ * key cannot be fetched is answered 503, not 401. Neither discovery nor the JWKS follows redirects,
+ * and a plain-http issuer is refused unless it is on loopback or {@link Builder#allowInsecureHttp()}
+ * says so. Tokens must be signed with RS*, PS* or ES* keys, carry
  * {@code iss} equal to the discovered issuer, one of the configured audiences in {@code aud}, a
  * {@code sub}, and be within {@code exp}/{@code nbf} give or take the clock skew. Scopes
  * {@code <prefix>.admin} and {@code <prefix>.read} (prefix {@code service_manager} by default)
@@ -64,10 +72,17 @@ public final class OidcBearerVerifier implements BearerTokenVerifier {
 
     /**
      * @throws InvalidBearerTokenException saying why (expired, unknown key, wrong audience...)
+     * @throws ServiceUnavailableException when the issuer's keys cannot be fetched
      */
     @Override
     public VerifiedToken verify(String token) {
         return tokens.verify(token);
+    }
+
+    /** The scope that grants {@code role}, under the configured scope prefix. */
+    @Override
+    public String scope(Role role) {
+        return tokens.scope(role);
     }
 
     /** The configured issuer URL without a trailing slash. */
@@ -90,7 +105,6 @@ public final class OidcBearerVerifier implements BearerTokenVerifier {
     public static final class Builder {
         /** Upper bound on the discovery document and the JWKS: real ones are a few KiB. */
         static final int MAX_DOCUMENT_BYTES = 256 * 1024;
-        private static final Duration JWKS_CACHE_TIME = Duration.ofMinutes(5);
         private static final Duration JWKS_REFRESH_TIMEOUT = Duration.ofSeconds(15);
 
         private String issuer;
@@ -104,28 +118,29 @@ public final class OidcBearerVerifier implements BearerTokenVerifier {
         private Duration readTimeout = Duration.ofSeconds(5);
         private SSLContext sslContext;
         private Duration jwksRefetchInterval = Duration.ofSeconds(30);
+        private Duration jwksCacheTime = Duration.ofMinutes(5);
+        private Duration jwksOutageTolerance = Duration.ofHours(1);
+        private boolean allowInsecureHttp;
 
         private Builder() {
         }
 
-        /** The issuer's URL, e.g. {@code https://uaa.example.com/oauth/token}; a trailing slash is dropped. Required. */
+        /**
+         * The issuer's URL, e.g. {@code https://uaa.example.com/oauth/token}; a trailing slash is
+         * dropped. Required. Plain http only on loopback, or with {@link #allowInsecureHttp()}.
+         */
         public Builder issuer(String issuerUrl) {
-            if (issuerUrl == null || issuerUrl.isBlank()) {
-                throw new IllegalArgumentException("issuer must be an http(s) URL, was " + issuerUrl);
-            }
-            URI uri;
-            try {
-                uri = new URI(issuerUrl.trim());
-            } catch (java.net.URISyntaxException e) {
-                throw new IllegalArgumentException("issuer must be an http(s) URL, was " + issuerUrl, e);
-            }
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null
-                    || uri.getRawQuery() != null || uri.getRawFragment() != null) {
-                throw new IllegalArgumentException(
-                        "issuer must be an http(s) URL without query or fragment, was " + issuerUrl);
-            }
+            IssuerUrls.check(issuerUrl == null ? null : issuerUrl.trim(), "issuer");
             this.issuer = withoutTrailingSlash(issuerUrl.trim());
+            return this;
+        }
+
+        /**
+         * Accept a plain-http issuer (and {@code jwks_uri}) that is not on loopback. Anyone on the
+         * path could then substitute keys and forge every token: for test networks only.
+         */
+        public Builder allowInsecureHttp() {
+            this.allowInsecureHttp = true;
             return this;
         }
 
@@ -171,10 +186,7 @@ public final class OidcBearerVerifier implements BearerTokenVerifier {
 
         /** Scopes {@code <prefix>.admin} and {@code <prefix>.read} grant the roles; default {@code service_manager}. */
         public Builder scopePrefix(String prefix) {
-            if (prefix == null || prefix.isBlank() || prefix.chars().anyMatch(Character::isWhitespace)) {
-                throw new IllegalArgumentException("scopePrefix must be a non-empty word, was " + (prefix == null ? "null" : "'" + prefix + "'"));
-            }
-            this.scopePrefix = prefix;
+            this.scopePrefix = Scopes.checkPrefix(prefix);
             return this;
         }
 
@@ -204,16 +216,27 @@ public final class OidcBearerVerifier implements BearerTokenVerifier {
         }
 
         /**
-         * The least time between two JWKS fetches caused by unknown {@code kid}s; default 30 s,
-         * below the five minutes keys are cached for.
+         * The least time between two JWKS fetches caused by unknown {@code kid}s; default 30 s. Must
+         * be shorter than {@link #jwksCacheTime}.
          */
         public Builder jwksRefetchInterval(Duration interval) {
-            positiveMillis(interval, "jwksRefetchInterval");
-            if (interval.compareTo(JWKS_CACHE_TIME) >= 0) {
-                throw new IllegalArgumentException("jwksRefetchInterval must be shorter than " + JWKS_CACHE_TIME
-                        + " (how long keys are cached), was " + interval);
-            }
-            this.jwksRefetchInterval = interval;
+            this.jwksRefetchInterval = positiveMillis(interval, "jwksRefetchInterval");
+            return this;
+        }
+
+        /** How long the issuer's keys are used before they are fetched again; default 5 minutes. */
+        public Builder jwksCacheTime(Duration time) {
+            this.jwksCacheTime = positiveMillis(time, "jwksCacheTime");
+            return this;
+        }
+
+        /**
+         * How long the keys read last keep verifying while the issuer cannot be reached, so that a
+         * short outage does not fail valid tokens; default 1 hour. After it, and for a key not read
+         * before the outage, verification answers 503.
+         */
+        public Builder jwksOutageTolerance(Duration time) {
+            this.jwksOutageTolerance = positiveMillis(time, "jwksOutageTolerance");
             return this;
         }
 
@@ -233,6 +256,11 @@ public final class OidcBearerVerifier implements BearerTokenVerifier {
             if (!audiences.isEmpty() && skipAudienceCheck) {
                 throw new IllegalStateException("audience " + audiences + " and skipAudienceCheck() contradict each other");
             }
+            if (jwksRefetchInterval.compareTo(jwksCacheTime) >= 0) {
+                throw new IllegalStateException("jwksRefetchInterval " + jwksRefetchInterval
+                        + " must be shorter than jwksCacheTime " + jwksCacheTime + " (how long keys are cached)");
+            }
+            requireSecureOrLoopback(URI.create(issuer), "issuer " + issuer);
             String discoveryUrl = issuer + "/.well-known/openid-configuration";
             JsonNode discovery = fetchDiscovery(discoveryUrl);
             String published = text(discovery, "issuer");
@@ -248,13 +276,18 @@ public final class OidcBearerVerifier implements BearerTokenVerifier {
                 throw new IllegalStateException("the discovery document at " + discoveryUrl + " has no jwks_uri");
             }
             URL jwksUrl = jwksUrl(jwksUri, discoveryUrl);
-            DefaultResourceRetriever retriever = new DefaultResourceRetriever(
-                    (int) connectTimeout.toMillis(), (int) readTimeout.toMillis(), MAX_DOCUMENT_BYTES, true,
+            DefaultResourceRetriever retriever = new NoRedirects(
+                    (int) connectTimeout.toMillis(), (int) readTimeout.toMillis(), MAX_DOCUMENT_BYTES,
                     sslContext == null ? null : sslContext.getSocketFactory());
+            long cacheTime = jwksCacheTime.toMillis();
+            long refreshTimeout = Math.min(JWKS_REFRESH_TIMEOUT.toMillis(), Math.max(1, cacheTime / 4));
             JWKSource<SecurityContext> keys = JWKSourceBuilder.<SecurityContext>create(jwksUrl, retriever)
-                    .cache(JWKS_CACHE_TIME.toMillis(), JWKS_REFRESH_TIMEOUT.toMillis())
+                    .cache(cacheTime, refreshTimeout)
+                    // refresh ahead of expiry when the cache time leaves room for it (nimbus demands so)
+                    .refreshAheadCache(JWKSourceBuilder.DEFAULT_REFRESH_AHEAD_TIME + refreshTimeout <= cacheTime)
                     .rateLimited(jwksRefetchInterval.toMillis())
                     .retrying(true)
+                    .outageTolerant(jwksOutageTolerance.toMillis(), AccessTokenVerifier.outageListener())
                     .build();
             // Read the keys now: fails fast on a broken jwks_uri and spares the first caller the fetch.
             try {
@@ -307,18 +340,27 @@ public final class OidcBearerVerifier implements BearerTokenVerifier {
             }
         }
 
-        private static URL jwksUrl(String jwksUri, String discoveryUrl) {
+        private URL jwksUrl(String jwksUri, String discoveryUrl) {
             try {
                 URI uri = new URI(jwksUri);
-                String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-                if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+                String scheme = uri.getScheme() == null ? "" : uri.getScheme();
+                if (!(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https")) || uri.getHost() == null) {
                     throw new IllegalStateException("the discovery document at " + discoveryUrl
                             + " has a jwks_uri that is not an http(s) URL: " + jwksUri);
                 }
+                requireSecureOrLoopback(uri, "jwks_uri " + jwksUri + " (of " + discoveryUrl + ")");
                 return uri.toURL();
             } catch (java.net.URISyntaxException | MalformedURLException e) {
                 throw new IllegalStateException("the discovery document at " + discoveryUrl
                         + " has a jwks_uri that is not a URL: " + jwksUri, e);
+            }
+        }
+
+        /** Plain http lets anyone on the path replace the keys: only on loopback or when explicitly allowed. */
+        private void requireSecureOrLoopback(URI uri, String what) {
+            if (IssuerUrls.isHttp(uri) && !IssuerUrls.isLoopback(uri) && !allowInsecureHttp) {
+                throw new IllegalStateException("the " + what + " is plain http on a host that is not loopback: "
+                        + "use https, or call allowInsecureHttp() on a test network");
             }
         }
 
@@ -332,6 +374,23 @@ public final class OidcBearerVerifier implements BearerTokenVerifier {
                 throw new IllegalArgumentException(name + " must be a positive duration, was " + d);
             }
             return d;
+        }
+    }
+
+    /**
+     * Fetches the JWKS without following redirects, like discovery: a redirect answer is an error,
+     * so a compromised or misconfigured redirect cannot send the key fetch to another host.
+     */
+    private static final class NoRedirects extends DefaultResourceRetriever {
+        NoRedirects(int connectTimeout, int readTimeout, int sizeLimit, javax.net.ssl.SSLSocketFactory sockets) {
+            super(connectTimeout, readTimeout, sizeLimit, true, sockets);
+        }
+
+        @Override
+        protected HttpURLConnection openHTTPConnection(URL url) throws IOException {
+            HttpURLConnection connection = super.openHTTPConnection(url);
+            connection.setInstanceFollowRedirects(false);
+            return connection;
         }
     }
 

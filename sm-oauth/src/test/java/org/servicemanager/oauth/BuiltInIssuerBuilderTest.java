@@ -29,7 +29,7 @@ class BuiltInIssuerBuilderTest {
     void issuerUrl() {
         assertThatThrownBy(() -> BuiltInIssuer.builder().build()).hasMessageContaining("issuerUrl is required");
         assertThatThrownBy(() -> BuiltInIssuer.builder().issuerUrl("ftp://h/oauth"))
-                .hasMessageContaining("http or https").hasMessageContaining("ftp://h/oauth");
+                .hasMessageContaining("http(s) URL").hasMessageContaining("ftp://h/oauth");
         assertThatThrownBy(() -> BuiltInIssuer.builder().issuerUrl("https://h/oauth/"))
                 .hasMessageContaining("must not end with '/'");
         assertThatThrownBy(() -> BuiltInIssuer.builder().issuerUrl("https://h/other").build())
@@ -58,6 +58,14 @@ class BuiltInIssuerBuilderTest {
         assertThatThrownBy(() -> BuiltInIssuer.builder().client("x", "", Role.ADMIN)).hasMessageContaining("x");
         assertThatThrownBy(() -> BuiltInIssuer.builder().client("x", "s", Role.ADMIN).client("x", "t", Role.ADMIN))
                 .hasMessageContaining("twice");
+    }
+
+    @Test
+    @DisplayName("scope(role) names the configured prefix's scopes")
+    void scopeOfRole() {
+        BuiltInIssuer issuer = BuiltInIssuer.builder().issuerUrl("https://h/oauth").scopePrefix("sm").build();
+        assertThat(issuer.scope(Role.ADMIN)).isEqualTo("sm.admin");
+        assertThat(issuer.scope(Role.READ_ONLY)).isEqualTo("sm.read");
     }
 
     @Test

@@ -189,4 +189,18 @@ class BuiltInIssuerHttpTest {
         assertThat(jwks.statusCode()).isEqualTo(200);
         assertThat(json(jwks).get("keys")).hasSize(1);
     }
+
+    @Test
+    @DisplayName("HEAD on discovery and on token_keys is 200 without a body, like GET, not 405")
+    void headOverHttp() throws Exception {
+        for (String path : new String[] {"/oauth/.well-known/openid-configuration", "/oauth/token_keys"}) {
+            HttpResponse<String> head = send(HttpRequest.newBuilder(URI.create(base + path))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+
+            assertThat(head.statusCode()).as(path).isEqualTo(200);
+            assertThat(head.headers().firstValue("Content-Type")).as(path).hasValueSatisfying(
+                    v -> assertThat(v).contains("application/json"));
+            assertThat(head.body()).as(path).isEmpty();
+        }
+    }
 }

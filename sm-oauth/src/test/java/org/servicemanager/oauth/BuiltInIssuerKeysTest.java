@@ -26,6 +26,7 @@ import org.servicemanager.api.security.Role;
 import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.core.SmRequest;
 import org.servicemanager.core.SmResponse;
+import org.servicemanager.oauth.internal.AccessTokenVerifier;
 import org.servicemanager.storage.memory.MemoryStore;
 
 @DisplayName("The built-in issuer's signing keys, JWKS and discovery")
@@ -209,13 +210,38 @@ class BuiltInIssuerKeysTest {
                 .isEqualTo("[\"password\",\"client_credentials\",\"refresh_token\"]");
         assertThat(doc.get("token_endpoint_auth_methods_supported").toString())
                 .isEqualTo("[\"client_secret_basic\",\"client_secret_post\",\"none\"]");
-        assertThat(doc.get("id_token_signing_alg_values_supported").toString()).isEqualTo("[\"RS256\"]");
         assertThat(doc.get("scopes_supported").toString())
                 .isEqualTo("[\"service_manager.admin\",\"service_manager.read\"]");
     }
 
     @Test
-    @DisplayName("rotate makes a new key sign, keeps the old one published and its tokens valid, and other nodes follow within 30 s")
+    @DisplayName("discovery advertises nothing that is not served: no authorization endpoint, no response types, no ID-token fields")
+    void discoveryIsHonest() {
+        BuiltInIssuer issuer = fixture.started();
+
+        JsonNode doc = json(issuer.handle(SmRequest.builder("GET", "/oauth/.well-known/openid-configuration").build()));
+
+        assertThat(doc.has("authorization_endpoint")).isFalse();
+        assertThat(doc.get("response_types_supported").toString()).isEqualTo("[]");
+        assertThat(doc.has("id_token_signing_alg_values_supported")).isFalse();
+        assertThat(doc.has("subject_types_supported")).isFalse();
+    }
+
+    @Test
+    @DisplayName("HEAD on discovery and on token_keys answers 200 with GET's headers and no body")
+    void head() {
+        BuiltInIssuer issuer = fixture.started();
+
+        for (String path : List.of("/oauth/.well-known/openid-configuration", "/oauth/token_keys")) {
+            SmResponse response = issuer.handle(SmRequest.builder("HEAD", path).build());
+            assertThat(response.status()).as(path).isEqualTo(200);
+            assertThat(response.header("Content-Type")).as(path).contains("application/json");
+            assertThat(response.body()).as(path).isEmpty();
+        }
+    }
+
+    @Test
+    @DisplayName("rotate makes a new key sign, keeps the old one published and its tokens valid; other nodes accept the new key at once and sign with it within 30 s")
     void rotation() throws Exception {
         BuiltInIssuer issuer = fixture.started();
         BuiltInIssuer otherNode = fixture.started();
@@ -227,21 +253,44 @@ class BuiltInIssuerKeysTest {
         assertThat(kid(after)).isNotEqualTo(kid(before));
         assertThat(issuer.verify(before).role()).isEqualTo(Role.ADMIN);
         assertThat(json(issuer.handle(SmRequest.builder("GET", "/oauth/token_keys").build())).get("keys")).hasSize(2);
-        // The other node re-reads the keys at most every 30 s, however many unknown kids arrive.
-        assertThatThrownBy(() -> otherNode.verify(after)).isInstanceOf(InvalidBearerTokenException.class);
-        fixture.clock.advance(Duration.ofSeconds(30));
+        // The unknown kid makes the other node re-read the store at once: no clock advance needed.
         assertThat(otherNode.verify(after).role()).isEqualTo(Role.ADMIN);
+        assertThat(otherNode.verify(before).role()).isEqualTo(Role.ADMIN);
+        fixture.clock.advance(Duration.ofSeconds(30));
         assertThat(kid(token(otherNode))).isEqualTo(kid(after));
     }
 
     @Test
-    @DisplayName("a retired key stops being published once every token it signed has expired")
+    @DisplayName("unknown kids re-read the store at most once per second")
+    void unknownKidReloadIsRateLimited() throws Exception {
+        BuiltInIssuer issuer = fixture.started();
+        BuiltInIssuer otherNode = fixture.started();
+        fixture.clock.advance(Duration.ofSeconds(1));
+        // a made-up kid spends this second's re-read
+        String forged = IssuerFixture.forgedToken("made-up-kid");
+        assertThatThrownBy(() -> otherNode.verify(forged)).isInstanceOf(InvalidBearerTokenException.class);
+
+        issuer.rotate();
+        String after = token(issuer);
+
+        assertThatThrownBy(() -> otherNode.verify(after)).isInstanceOf(InvalidBearerTokenException.class)
+                .hasMessage(AccessTokenVerifier.UNKNOWN_KEY);
+        fixture.clock.advance(Duration.ofSeconds(1));
+        assertThat(otherNode.verify(after).role()).isEqualTo(Role.ADMIN);
+    }
+
+    @Test
+    @DisplayName("a retired key is published for the access-token lifetime plus skew only (refresh tokens do not need it)")
     void retiredKeyDropsOut() {
         BuiltInIssuer issuer = fixture.started();
+        String before = token(issuer);
         issuer.rotate();
 
-        fixture.clock.advance(Duration.ofHours(12).plusMinutes(2));
+        fixture.clock.advance(Duration.ofMinutes(15).plusSeconds(30));
+        assertThat(json(issuer.handle(SmRequest.builder("GET", "/oauth/token_keys").build())).get("keys")).hasSize(2);
+        assertThat(issuer.verify(before).role()).isEqualTo(Role.ADMIN);
 
+        fixture.clock.advance(Duration.ofSeconds(31));
         assertThat(json(issuer.handle(SmRequest.builder("GET", "/oauth/token_keys").build())).get("keys")).hasSize(1);
     }
 

@@ -125,6 +125,74 @@ class BuiltInIssuerTokenEndpointTest {
     }
 
     @Test
+    @DisplayName("a refreshed refresh token keeps the login's expiry and auth_time: refreshing never extends the session")
+    void refreshKeepsAbsoluteExpiry() throws Exception {
+        String refresh = json(post(CF_BASIC, PASSWORD_FORM)).get("refresh_token").asText();
+        java.util.Date loginExpiry = SignedJWT.parse(refresh).getJWTClaimsSet().getExpirationTime();
+        Object authTime = SignedJWT.parse(refresh).getJWTClaimsSet().getClaim("auth_time");
+        // refresh every 10 minutes for 11 h 50 min: each refresh token still ends at the login's expiry
+        for (int i = 0; i < 71; i++) {
+            fixture.clock.advance(Duration.ofMinutes(10));
+            SmResponse response = post(CF_BASIC, "grant_type=refresh_token&refresh_token=" + refresh);
+            assertThat(response.status()).as("refresh %d", i).isEqualTo(200);
+            refresh = json(response).get("refresh_token").asText();
+            assertThat(SignedJWT.parse(refresh).getJWTClaimsSet().getExpirationTime()).isEqualTo(loginExpiry);
+            assertThat(SignedJWT.parse(refresh).getJWTClaimsSet().getClaim("auth_time")).isEqualTo(authTime);
+        }
+        fixture.clock.advance(Duration.ofMinutes(12));
+
+        SmResponse late = post(CF_BASIC, "grant_type=refresh_token&refresh_token=" + refresh);
+
+        assertThat(late.status()).isEqualTo(400);
+        assertThat(json(late).get("error").asText()).isEqualTo("invalid_grant");
+    }
+
+    @Test
+    @DisplayName("a refresh fails with invalid_grant once the user's password changed, and counts as no failed login")
+    void refreshAfterPasswordChange() {
+        String refresh = json(post(CF_BASIC, PASSWORD_FORM)).get("refresh_token").asText();
+        fixture.users.setPassword("admin", "new-pw");
+        int failures = fixture.users.failures.size();
+
+        SmResponse response = post(CF_BASIC, "grant_type=refresh_token&refresh_token=" + refresh);
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(json(response).get("error").asText()).isEqualTo("invalid_grant");
+        assertThat(json(response).get("error_description").asText()).contains("password or role of admin changed");
+        assertThat(fixture.users.failures).hasSize(failures);
+    }
+
+    @Test
+    @DisplayName("after rotate() a refresh token of the retired key is refused, while access tokens of that key stay valid")
+    void rotationEndsSessions() {
+        JsonNode login = json(post(CF_BASIC, PASSWORD_FORM));
+        issuer.rotate();
+
+        SmResponse response = post(CF_BASIC, "grant_type=refresh_token&refresh_token=" + login.get("refresh_token").asText());
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(json(response).get("error").asText()).isEqualTo("invalid_grant");
+        assertThat(json(response).get("error_description").asText()).contains("rotated");
+        assertThat(issuer.verify(login.get("access_token").asText()).role()).isEqualTo(Role.ADMIN);
+        // a login after the rotation refreshes fine
+        String fresh = json(post(CF_BASIC, PASSWORD_FORM)).get("refresh_token").asText();
+        assertThat(post(CF_BASIC, "grant_type=refresh_token&refresh_token=" + fresh).status()).isEqualTo(200);
+    }
+
+    @Test
+    @DisplayName("a refresh token issued by another node before it saw a rotation is refused once this node rotated")
+    void otherNodesRefreshTokenAfterRotation() {
+        BuiltInIssuer otherNode = fixture.started();
+        String refresh = json(otherNode.handle(tokenRequest(CF_BASIC, PASSWORD_FORM))).get("refresh_token").asText();
+        issuer.rotate();
+
+        SmResponse response = otherNode.handle(tokenRequest(CF_BASIC, "grant_type=refresh_token&refresh_token=" + refresh));
+
+        // the other node signs access tokens with the old key for up to 30 s, but a refresh reads the store first
+        assertThat(json(response).get("error").asText()).isEqualTo("invalid_grant");
+    }
+
+    @Test
     @DisplayName("a refresh token is never accepted as an access token")
     void refreshTokenIsNoAccessToken() {
         String refresh = json(post(CF_BASIC, PASSWORD_FORM)).get("refresh_token").asText();
@@ -230,6 +298,42 @@ class BuiltInIssuerTokenEndpointTest {
             assertThat(response.status()).isEqualTo(401);
             assertThat(json(response).get("error").asText()).isEqualTo("invalid_client");
             assertThat(response.header("WWW-Authenticate")).isEmpty();
+        }
+    }
+
+    @Test
+    @DisplayName("client secrets are checked by the Service Manager's checkSecret with the stored hash (null for an unknown client), never hashed by the issuer")
+    void secretsCheckedByTheServiceManager() {
+        post(basic("robot", "wrong"), "grant_type=client_credentials");
+        post(basic("nobody", "x"), "grant_type=client_credentials");
+
+        assertThat(fixture.users.secretChecks).hasSize(2);
+        assertThat(fixture.users.secretChecks.get(0)).startsWith("robot:").doesNotContain("robot-secret")
+                .doesNotEndWith(":null");
+        assertThat(fixture.users.secretChecks.get(1)).isEqualTo("nobody:null");
+    }
+
+    @Test
+    @DisplayName("over the failed-login limit a client-credentials request is 429 with Retry-After")
+    void clientOverTheLimit() {
+        fixture.users.overLimit = true;
+
+        SmResponse response = post(basic("robot", "wrong"), "grant_type=client_credentials");
+
+        assertThat(response.status()).isEqualTo(429);
+        assertThat(response.header("Retry-After")).contains("7");
+    }
+
+    @Test
+    @DisplayName("when too many secrets or passwords are being checked the answer is 503 temporarily_unavailable with Retry-After")
+    void busy() {
+        fixture.users.busy = true;
+
+        for (SmResponse response : new SmResponse[] {post(basic("robot", "robot-secret"), "grant_type=client_credentials"),
+                post(CF_BASIC, PASSWORD_FORM)}) {
+            assertThat(response.status()).isEqualTo(503);
+            assertThat(response.header("Retry-After")).contains("3");
+            assertThat(json(response).get("error").asText()).isEqualTo("temporarily_unavailable");
         }
     }
 
@@ -362,7 +466,7 @@ class BuiltInIssuerTokenEndpointTest {
         assertThat(getToken.status()).isEqualTo(405);
         assertThat(getToken.header("Allow")).contains("POST");
         assertThat(postKeys.status()).isEqualTo(405);
-        assertThat(postKeys.header("Allow")).contains("GET");
-        assertThat(deleteDiscovery.header("Allow")).contains("GET");
+        assertThat(postKeys.header("Allow")).contains("GET, HEAD");
+        assertThat(deleteDiscovery.header("Allow")).contains("GET, HEAD");
     }
 }

@@ -5,13 +5,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jwt.JWTClaimsSet;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Date;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.servicemanager.api.ServiceUnavailableException;
 import org.servicemanager.api.TooManyRequestsException;
 import org.servicemanager.api.security.Role;
 import org.servicemanager.api.security.UserCredentials;
@@ -100,6 +105,15 @@ final class IssuerFixture {
         return b.build();
     }
 
+    /** An access token shaped like the issuer's, signed by a key the issuer never had, under {@code kid}. */
+    static String forgedToken(String kid) {
+        Instant now = Instant.parse("2026-01-01T00:00:00Z");
+        return TestOidcIssuer.sign(TestOidcIssuer.newRsaKey(kid), new JOSEObjectType("at+jwt"), new JWTClaimsSet.Builder()
+                .issuer(ISSUER).subject("admin").audience(List.of("service-manager"))
+                .issueTime(Date.from(now)).expirationTime(Date.from(now.plus(Duration.ofHours(1))))
+                .claim("scope", List.of("service_manager.admin")).build());
+    }
+
     static JsonNode json(SmResponse response) {
         try {
             return JSON.readTree(response.body());
@@ -108,13 +122,21 @@ final class IssuerFixture {
         }
     }
 
-    /** Configured users with fixed passwords; records failures like the core's limiter would count them. */
+    /**
+     * Configured users with fixed passwords; records failures like the core's limiter would count
+     * them, and every client-secret check with the hash it was given. Like the core, it consults the
+     * failed-login limit before hashing a client secret.
+     */
     static final class Users implements UserCredentials {
         private final Map<String, String> passwords = new ConcurrentHashMap<>();
         private final Map<String, Role> roles = new ConcurrentHashMap<>();
         private static final PasswordHasher HASHER = new PasswordHasher();
         final List<String> failures = new CopyOnWriteArrayList<>();
+        /** Each checkSecret call: the client id and the stored hash passed (null for an unknown client). */
+        final List<String> secretChecks = new CopyOnWriteArrayList<>();
         volatile boolean overLimit;
+        /** Makes password and secret checks answer "too busy", as the core's bounded hasher does. */
+        volatile boolean busy;
 
         void add(String name, String password, Role role) {
             passwords.put(name, password);
@@ -132,6 +154,9 @@ final class IssuerFixture {
 
         @Override
         public Optional<Role> check(String username, String password, String source) {
+            if (busy) {
+                throw new ServiceUnavailableException("too many password checks are in progress; retry shortly", 3);
+            }
             if (password.equals(passwords.get(username))) {
                 return Optional.of(roles.get(username));
             }
@@ -150,8 +175,19 @@ final class IssuerFixture {
             return password == null ? Optional.empty() : Optional.of(roles.get(username) + "|" + password.hashCode());
         }
 
+        void setPassword(String name, String password) {
+            passwords.put(name, password);
+        }
+
         @Override
         public boolean checkSecret(String clientId, String secret, String storedHash, String source) {
+            secretChecks.add(clientId + ":" + storedHash);
+            if (overLimit) {
+                throw new TooManyRequestsException("too many failed logins from " + source, 7);
+            }
+            if (busy) {
+                throw new ServiceUnavailableException("too many password checks are in progress; retry shortly", 3);
+            }
             boolean valid = storedHash != null && secret != null && HASHER.verify(secret, storedHash);
             if (!valid) {
                 failed(clientId, source, "wrong client secret");

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.servicemanager.api.InvalidBearerTokenException;
+import org.servicemanager.api.ServiceUnavailableException;
 import org.servicemanager.api.security.Role;
 import org.servicemanager.api.security.VerifiedToken;
 import org.servicemanager.oauth.internal.AccessTokenVerifier;
@@ -275,9 +276,13 @@ class OidcBearerVerifierTest {
     }
 
     @Test
-    @DisplayName("the name is user_name, else preferred_username, else client_id, else cid, else sub")
+    @DisplayName("the name is user_name, else client_id, else cid, else sub; never the user-editable preferred_username or email")
     void nameOrder() {
-        assertThat(verifier.verify(token(claims().claim("preferred_username", "bob").claim("client_id", "c1"))).name()).isEqualTo("bob");
+        assertThat(verifier.verify(token(claims().claim("user_name", "alice").claim("client_id", "c1"))).name()).isEqualTo("alice");
+        assertThat(verifier.verify(token(claims().claim("preferred_username", "admin").claim("email", "admin@x")
+                .claim("client_id", "c1"))).name()).isEqualTo("c1");
+        assertThat(verifier.verify(token(claims().claim("preferred_username", "admin").claim("email", "admin@x")))
+                .name()).isEqualTo("user-42");
         assertThat(verifier.verify(token(claims().claim("client_id", "c1"))).name()).isEqualTo("c1");
         assertThat(verifier.verify(token(claims().claim("cid", "c2"))).name()).isEqualTo("c2");
         assertThat(verifier.verify(token(claims())).name()).isEqualTo("user-42");
@@ -342,11 +347,24 @@ class OidcBearerVerifierTest {
     }
 
     @Test
-    @DisplayName("when the issuer's JWKS cannot be refetched for a new kid the token is refused saying so")
+    @DisplayName("when the issuer's JWKS cannot be refetched for a new kid the answer is 503 with Retry-After, not an invalid token")
     void keysUnavailable() {
         String token = TestOidcIssuer.sign(TestOidcIssuer.newRsaKey("new-key"), null, claims().build());
         issuer.close();
-        assertRejected(token, AccessTokenVerifier.KEYS_UNAVAILABLE);
+        assertThatThrownBy(() -> verifier.verify(token))
+                .isInstanceOfSatisfying(ServiceUnavailableException.class,
+                        e -> assertThat(e.retryAfterSeconds()).isPositive())
+                .hasMessage(AccessTokenVerifier.KEYS_UNAVAILABLE)
+                .isNotInstanceOf(InvalidBearerTokenException.class);
+    }
+
+    @Test
+    @DisplayName("while the issuer is down, tokens of keys read before keep verifying")
+    void outageKeepsKnownKeys() {
+        String token = token(claims());
+        issuer.close();
+        assertThat(verifier.verify(token).subject()).isEqualTo("user-42");
+        assertThat(verifier.verify(token(claims().jwtID("not-cached"))).subject()).isEqualTo("user-42");
     }
 
     @Test
@@ -465,9 +483,56 @@ class OidcBearerVerifierTest {
     }
 
     @Test
+    @DisplayName("a jwks_uri that redirects is not followed: build() fails")
+    void jwksRedirectNotFollowed() {
+        String moved = issuer.issuer().replace("/oauth/token", "/moved/token_keys");
+        issuer.discoveryBody("{\"issuer\":\"" + issuer.issuer() + "\",\"jwks_uri\":\"" + moved + "\"}");
+        assertThatThrownBy(() -> builder().build()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("the JWKS at " + moved).hasMessageContaining("could not be read");
+        assertThat(issuer.jwksRequests()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("a plain-http issuer off loopback is refused at build, naming it, before any request")
+    void plainHttpOffLoopback() {
+        assertThatThrownBy(() -> OidcBearerVerifier.builder().issuer("http://uaa.example.com/oauth/token")
+                        .audience(AUDIENCE).build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("http://uaa.example.com/oauth/token").hasMessageContaining("allowInsecureHttp()");
+    }
+
+    @Test
+    @DisplayName("allowInsecureHttp() lets a plain-http issuer off loopback through (build then fails only because it is unreachable)")
+    void allowInsecureHttp() {
+        assertThatThrownBy(() -> OidcBearerVerifier.builder().issuer("http://uaa.invalid/oauth/token").audience(AUDIENCE)
+                        .allowInsecureHttp().httpTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(1)).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("unreachable")
+                .hasMessageNotContaining("allowInsecureHttp");
+    }
+
+    @Test
+    @DisplayName("a plain-http jwks_uri off loopback is refused, naming it")
+    void plainHttpJwksUri() {
+        issuer.discoveryBody("{\"issuer\":\"" + issuer.issuer() + "\",\"jwks_uri\":\"http://keys.example.com/jwks\"}");
+        assertThatThrownBy(() -> builder().build()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("jwks_uri http://keys.example.com/jwks").hasMessageContaining("not loopback");
+    }
+
+    @Test
+    @DisplayName("scope(role) names the configured prefix's scopes")
+    void scopeOfRole() {
+        OidcBearerVerifier custom = builder().scopePrefix("sm").build();
+        assertThat(custom.scope(Role.ADMIN)).isEqualTo("sm.admin");
+        assertThat(custom.scope(Role.READ_ONLY)).isEqualTo("sm.read");
+        assertThat(verifier.scope(Role.ADMIN)).isEqualTo("service_manager.admin");
+    }
+
+    @Test
     @DisplayName("a JWKS refetch interval not shorter than the key cache time is refused")
     void refetchIntervalTooLong() {
-        assertThatThrownBy(() -> OidcBearerVerifier.builder().jwksRefetchInterval(Duration.ofMinutes(5)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PT5M");
+        assertThatThrownBy(() -> builder().jwksRefetchInterval(Duration.ofMinutes(5)).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("PT5M");
+        assertThatThrownBy(() -> builder().jwksCacheTime(Duration.ofSeconds(20)).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("PT30S").hasMessageContaining("PT20S");
     }
 }

@@ -64,6 +64,7 @@ final class TestOidcIssuer implements AutoCloseable {
         discoveryIssuer = issuer;
         server.createContext("/oauth/token/.well-known/openid-configuration", this::discovery);
         server.createContext("/oauth/token_keys", this::jwks);
+        server.createContext("/moved/token_keys", TestOidcIssuer::redirectToJwks);
         server.start();
     }
 
@@ -134,6 +135,13 @@ final class TestOidcIssuer implements AutoCloseable {
     private void jwks(HttpExchange exchange) throws IOException {
         jwksRequests.incrementAndGet();
         send(exchange, new JWKSet(List.copyOf(published)).toPublicJWKSet().toString());
+    }
+
+    /** A redirect to the real JWKS, which a verifier must not follow. */
+    private static void redirectToJwks(HttpExchange exchange) throws IOException {
+        exchange.getResponseHeaders().add("Location", "/oauth/token_keys");
+        exchange.sendResponseHeaders(302, -1);
+        exchange.close();
     }
 
     private static void send(HttpExchange exchange, String body) throws IOException {

@@ -8,6 +8,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.RateLimitReachedException;
+import com.nimbusds.jose.util.events.EventListener;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.BadJWSException;
 import com.nimbusds.jose.proc.JWSKeySelector;
@@ -39,6 +40,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import org.servicemanager.api.InvalidBearerTokenException;
+import org.servicemanager.api.ServiceUnavailableException;
 import org.servicemanager.api.security.Role;
 import org.servicemanager.api.security.VerifiedToken;
 
@@ -57,6 +59,10 @@ import org.servicemanager.api.security.VerifiedToken;
  * entries, each at most until the token expires and at most five minutes), because an RSA
  * verification costs tens of microseconds and every API call with a token passes here. Failures are
  * not cached: a flood of distinct bad tokens costs CPU but no memory.
+ *
+ * <p>When the key source cannot be read (an external issuer unreachable, beyond what its outage
+ * copy of the keys covers) the answer is a {@code ServiceUnavailableException} (503), never an
+ * invalid token: the token may well be valid, and a 401 would count as a failed login.
  */
 public final class AccessTokenVerifier {
 
@@ -72,7 +78,10 @@ public final class AccessTokenVerifier {
     public static final String MISSING_CLAIM = "the token lacks a required claim (exp, iss, aud or sub)";
     public static final String NOT_AN_ACCESS_TOKEN = "the token is not an access token";
     public static final String TOO_LONG = "the token is too long";
-    public static final String KEYS_UNAVAILABLE = "the issuer's signing keys could not be fetched";
+    /** Not a verdict on the token: the message of the 503 when the issuer's keys cannot be read. */
+    public static final String KEYS_UNAVAILABLE = "the token issuer's signing keys could not be fetched; retry shortly";
+    /** Seconds a client should wait after {@link #KEYS_UNAVAILABLE}. */
+    static final int KEYS_UNAVAILABLE_RETRY_SECONDS = 5;
 
     /** Longer tokens are refused before any parsing: no real access token comes near this. */
     public static final int MAX_TOKEN_LENGTH = 16 * 1024;
@@ -98,8 +107,7 @@ public final class AccessTokenVerifier {
     private final String issuer;
     private final Set<String> audiences;
     private final Duration clockSkew;
-    private final String adminScope;
-    private final String readScope;
+    private final Scopes scopes;
     private final Clock clock;
     private final DefaultJWTProcessor<SecurityContext> processor;
     private final Cache<CacheKey, VerifiedToken> verified;
@@ -123,9 +131,7 @@ public final class AccessTokenVerifier {
             throw new IllegalArgumentException("clockSkew must not be negative, was " + clockSkew);
         }
         this.clockSkew = Duration.ofSeconds(clockSkew.toSeconds());
-        requireText(scopePrefix, "scopePrefix");
-        this.adminScope = scopePrefix + ".admin";
-        this.readScope = scopePrefix + ".read";
+        this.scopes = new Scopes(scopePrefix);
         this.clock = Objects.requireNonNull(clock, "clock");
 
         DefaultJWTProcessor<SecurityContext> p = new DefaultJWTProcessor<>();
@@ -144,6 +150,8 @@ public final class AccessTokenVerifier {
      * The holder of a valid token.
      *
      * @throws InvalidBearerTokenException with one of the reasons of this class
+     * @throws ServiceUnavailableException when the issuer's keys cannot be fetched (the issuer or its
+     *     JWKS is unreachable): not the token's fault, so not a 401 and not a failed login
      */
     public VerifiedToken verify(String token) {
         if (token == null || token.isBlank()) {
@@ -192,16 +200,21 @@ public final class AccessTokenVerifier {
             throw new InvalidBearerTokenException(MALFORMED);
         }
         JWTClaimsSet claims;
+        Attempt attempt = new Attempt();
         try {
-            claims = processor.process(signed, null);
+            claims = processor.process(signed, attempt);
         } catch (Rejected e) {
             throw new InvalidBearerTokenException(e.getMessage());
         } catch (UnknownKey | RateLimitReachedException e) {
+            if (attempt.keysUnavailable) {
+                // the refetch for this kid failed and only the outage copy of the keys answered
+                throw unavailable();
+            }
             throw new InvalidBearerTokenException(UNKNOWN_KEY);
         } catch (BadJWSException e) {
             throw new InvalidBearerTokenException(BAD_SIGNATURE);
         } catch (KeySourceException e) {
-            throw new InvalidBearerTokenException(KEYS_UNAVAILABLE, e);
+            throw unavailable();
         } catch (BadJOSEException e) {
             // what is left: no key of the accepted types matched the header
             throw new InvalidBearerTokenException(UNKNOWN_KEY);
@@ -212,12 +225,39 @@ public final class AccessTokenVerifier {
         return toVerified(claims);
     }
 
+    /** The scope that grants {@code role} under the configured prefix. */
+    public String scope(Role role) {
+        return scopes.of(role);
+    }
+
+    private static ServiceUnavailableException unavailable() {
+        return new ServiceUnavailableException(KEYS_UNAVAILABLE, KEYS_UNAVAILABLE_RETRY_SECONDS);
+    }
+
+    /**
+     * A listener for nimbus's outage-tolerant key source: it marks the verification during which
+     * the issuer could not be reached, so that a kid missing from the outage copy of the keys is
+     * answered 503 (the issuer is down) rather than 401 (the key is unknown).
+     */
+    public static <S> EventListener<S, SecurityContext> outageListener() {
+        return event -> {
+            if (event.getContext() instanceof Attempt attempt) {
+                attempt.keysUnavailable = true;
+            }
+        };
+    }
+
+    /** One verification's context, passed through nimbus to the key source's events. */
+    private static final class Attempt implements SecurityContext {
+        volatile boolean keysUnavailable;
+    }
+
     private VerifiedToken toVerified(JWTClaimsSet claims) {
-        Set<String> scopes = scopes(claims);
-        Role role = scopes.contains(adminScope) ? Role.ADMIN
-                : scopes.contains(readScope) ? Role.READ_ONLY : null;
+        Role role = scopes.roleOf(scopes(claims));
         String clientId = firstString(claims, "client_id", "cid", "azp");
-        String name = firstString(claims, "user_name", "preferred_username", "client_id", "cid");
+        // Not preferred_username or email: at many issuers users may edit those, and the name is
+        // what the audit log and 403 texts show.
+        String name = firstString(claims, "user_name", "client_id", "cid");
         String subject = claims.getSubject();
         return new VerifiedToken(subject, name == null ? subject : name, clientId, role,
                 claims.getExpirationTime().toInstant());

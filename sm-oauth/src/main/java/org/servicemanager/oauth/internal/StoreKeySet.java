@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 import org.servicemanager.api.ConcurrentModificationException;
 import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.ServiceManagerException;
@@ -46,14 +47,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every node signs with the same key: of the un-retired keys, the oldest (then the smallest
  * kid) signs, and a node that finds more than one (two nodes started at once, each inserting a key)
- * retires the others. The set is re-read from the store when a token names a kid this node does not
- * know, and before signing, at most once per {@code reloadInterval}, so a rotation on another node
- * is picked up without a read per request.
+ * retires the others. The set is re-read from the store every {@code reloadInterval} (so a node
+ * signs with the key another node rotated to), and at once when a token names a kid this node does
+ * not know, at most once per {@link #UNKNOWN_KID_RELOAD_INTERVAL} (so a node accepts tokens of a key
+ * another node just rotated to, while made-up kids cannot make every request read the store).
  *
  * <p>Thread-safe: the current view is an immutable snapshot swapped atomically.
  */
 public final class StoreKeySet implements JWKSource<SecurityContext> {
     private static final Logger LOG = LoggerFactory.getLogger(StoreKeySet.class);
+    /** The least time between two store reads caused by unknown kids. */
+    public static final Duration UNKNOWN_KID_RELOAD_INTERVAL = Duration.ofSeconds(1);
     private final Store store;
     private final Repository<SigningKey> keys;
     private final SecretCipher cipher;
@@ -63,9 +67,12 @@ public final class StoreKeySet implements JWKSource<SecurityContext> {
     private final Duration reloadInterval;
     private final Object reloadLock = new Object();
     private volatile Snapshot snapshot;
+    /** When an unknown kid or a refresh last made this node read the store. */
+    private volatile Instant lastUnscheduledRead = Instant.MIN;
 
     /** What one read of the store gave: the signer (private key unsealed) and the verifying keys. */
-    private record Snapshot(String signingKid, JWSSigner signer, JWKSet publicKeys, Instant readAt) {
+    private record Snapshot(String signingKid, JWSSigner signer, JWKSet signingKey, JWKSet publicKeys,
+            Instant readAt) {
     }
 
     public StoreKeySet(Store store, SecretCipher cipher, Clock clock, JWSAlgorithm algorithm,
@@ -101,7 +108,10 @@ public final class StoreKeySet implements JWKSource<SecurityContext> {
         }
     }
 
-    /** Retires the signing key and makes a new one sign, on this node at once, on others within the reload interval. */
+    /**
+     * Retires the signing key and makes a new one sign, on this node at once, on others within the
+     * reload interval (they accept the new key's tokens at once).
+     */
     public void rotate() {
         synchronized (reloadLock) {
             SigningKey fresh = generate();
@@ -139,13 +149,54 @@ public final class StoreKeySet implements JWKSource<SecurityContext> {
     }
 
     /**
-     * The keys matching {@code selector}. A kid this node has not seen (another node rotated) is
-     * found by the periodic re-read: at most one store read per reload interval, so tokens with made-up
-     * kids cannot make every request read the store.
+     * The verifying keys matching {@code selector}. When none matches, the store is read again at
+     * once (another node may just have rotated), at most once per
+     * {@link #UNKNOWN_KID_RELOAD_INTERVAL}.
      */
     @Override
     public List<JWK> get(JWKSelector selector, SecurityContext context) {
-        return selector.select(current().publicKeys());
+        return select(selector, Snapshot::publicKeys);
+    }
+
+    /**
+     * A key source with the signing key only, for refresh tokens: a rotation retires every session,
+     * while the retired key keeps verifying access tokens until they expire. Re-reads the store on a
+     * kid it does not know, like {@link #get}.
+     */
+    public JWKSource<SecurityContext> signingKeyOnly() {
+        return (selector, context) -> select(selector, Snapshot::signingKey);
+    }
+
+    private List<JWK> select(JWKSelector selector, Function<Snapshot, JWKSet> keys) {
+        Snapshot s = current();
+        List<JWK> found = selector.select(keys.apply(s));
+        return found.isEmpty() ? selector.select(keys.apply(readNow(s))) : found;
+    }
+
+    /**
+     * Re-reads the store now, so that what another node rotated counts here at once; at most once
+     * per {@link #UNKNOWN_KID_RELOAD_INTERVAL} (shared with unknown kids), so unauthenticated callers
+     * cannot make every request read the store.
+     */
+    public void readSoon() {
+        readNow(current());
+    }
+
+    private Snapshot readNow(Snapshot s) {
+        if (clock.instant().isBefore(lastUnscheduledRead.plus(UNKNOWN_KID_RELOAD_INTERVAL))) {
+            return snapshot;
+        }
+        synchronized (reloadLock) {
+            Instant now = clock.instant();
+            if (snapshot == s) {
+                if (now.isBefore(lastUnscheduledRead.plus(UNKNOWN_KID_RELOAD_INTERVAL))) {
+                    return s;
+                }
+                lastUnscheduledRead = now;
+            }
+            // reload(s) reads the store only if no other thread replaced s meanwhile
+            return reload(s);
+        }
     }
 
     private Snapshot current() {
@@ -156,15 +207,22 @@ public final class StoreKeySet implements JWKSource<SecurityContext> {
         if (clock.instant().isBefore(s.readAt().plus(reloadInterval))) {
             return s;
         }
+        return reload(s);
+    }
+
+    /** Reads the store unless another thread already replaced {@code seen}. */
+    private Snapshot reload(Snapshot seen) {
         synchronized (reloadLock) {
-            if (snapshot == s) {
+            Snapshot s = snapshot;
+            if (s == seen) {
                 try {
                     snapshot = load();
                 } catch (RuntimeException e) {
                     // The store is unavailable: keep signing and verifying with what was read last,
                     // and try again after the next interval rather than fail every request.
                     LOG.warn("could not re-read the token signing keys, keeping the last ones: {}", e.toString());
-                    snapshot = new Snapshot(s.signingKid(), s.signer(), s.publicKeys(), clock.instant());
+                    snapshot = new Snapshot(s.signingKid(), s.signer(), s.signingKey(), s.publicKeys(),
+                            clock.instant());
                 }
             }
             return snapshot;
@@ -188,6 +246,7 @@ public final class StoreKeySet implements JWKSource<SecurityContext> {
         }
         Instant now = clock.instant();
         List<JWK> verifying = new ArrayList<>();
+        JWK signingPublic = parse(signing.publicJwk(), signing.id());
         for (SigningKey key : all) {
             if (key.retiredAt() == null || key.retiredAt().plus(keepRetired).isAfter(now)) {
                 verifying.add(parse(key.publicJwk(), key.id()));
@@ -201,7 +260,7 @@ public final class StoreKeySet implements JWKSource<SecurityContext> {
                     + "unsealed with this Service Manager's encryption key (another key sealed it)");
         }
         JWK privateJwk = parse(unsealed, signing.id());
-        return new Snapshot(signing.id(), signer(privateJwk), new JWKSet(verifying), now);
+        return new Snapshot(signing.id(), signer(privateJwk), new JWKSet(signingPublic), new JWKSet(verifying), now);
     }
 
     private static List<SigningKey> readAll(Repository<SigningKey> keys) {
