@@ -388,7 +388,7 @@ public final class BuiltInIssuer implements TokenIssuer {
         try {
             granted = Optional.ofNullable(claims.getStringListClaim("scope")).orElse(List.of());
             session = new Session(claims.getDateClaim("auth_time").toInstant(), claims.getExpirationTime().toInstant(),
-                    claims.getStringClaim(STAMP_CLAIM));
+                    s.context().cipher().decrypt(claims.getStringClaim(STAMP_CLAIM)));
         } catch (ParseException | RuntimeException e) {
             throw new OAuthError(400, "invalid_grant", "the refresh token is invalid; log in again", false);
         }
@@ -472,7 +472,9 @@ public final class BuiltInIssuer implements TokenIssuer {
                     .jwtID(UUID.randomUUID().toString())
                     .claim("scope", scopes)
                     .claim("client_id", clientId)
-                    .claim(STAMP_CLAIM, session.stamp())
+                    // Sealed: a token's holder can read its claims, and the stamp is derived from
+                    // the password; the cipher's key is the same on every node.
+                    .claim(STAMP_CLAIM, s.context().cipher().encrypt(session.stamp()))
                     .build();
             answer.put("refresh_token", sign(signer, REFRESH_TYPE, refresh));
         }

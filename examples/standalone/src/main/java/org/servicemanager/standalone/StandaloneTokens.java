@@ -171,10 +171,16 @@ final class StandaloneTokens {
             case OFF:
                 return "Token issuer: off (" + TOKEN_ISSUER + "=off); operators authenticate with HTTP Basic only";
             case EXTERNAL:
-                OidcBearerVerifier.Builder verifier = OidcBearerVerifier.builder().issuer(oidcIssuer)
-                        .audience(oidcAudience);
-                if (oidcScopePrefix != null) {
-                    verifier.scopePrefix(oidcScopePrefix);
+                OidcBearerVerifier.Builder verifier = OidcBearerVerifier.builder();
+                try {
+                    verifier.issuer(oidcIssuer).audience(oidcAudience);
+                    if (oidcScopePrefix != null) {
+                        verifier.scopePrefix(oidcScopePrefix);
+                    }
+                } catch (IllegalArgumentException e) {
+                    // E.g. a plain-http issuer off loopback, whose keys anyone on the path could replace.
+                    throw new ConfigurationException(OIDC_ISSUER + "/" + OIDC_AUDIENCE + "/" + OIDC_SCOPE_PREFIX
+                            + ": " + e.getMessage(), e);
                 }
                 if (trust != null) {
                     verifier.sslContext(sslContext(trust));
