@@ -48,7 +48,7 @@ public final class AccessPolicy {
             Role needed = needed(request.method());
             if (!operator.has(needed)) {
                 throw new MissingRoleException(missingRole(needed, operator),
-                        operator.via() == Principal.Via.BEARER ? scopeOf(needed) : null);
+                        operator.via() == Principal.Via.BEARER ? authenticator.scope(needed) : null);
             }
             return principal;
         }
@@ -65,19 +65,15 @@ public final class AccessPolicy {
         return method.equals("GET") || method.equals("HEAD") ? Role.READ_ONLY : Role.ADMIN;
     }
 
-    /** The token scope (default prefix) that grants {@code role}. */
-    static String scopeOf(Role role) {
-        return role == Role.ADMIN ? "service_manager.admin" : "service_manager.read";
-    }
-
-    /** The 403 text: the role the call needs, and what the caller has. */
-    static String missingRole(Role needed, Principal.Operator operator) {
+    /** The 403 text: the role the call needs, and what the caller has (scopes as the verifier names them). */
+    private String missingRole(Role needed, Principal.Operator operator) {
         String need = "this call needs the role " + needed.wireName();
         if (operator.role() != null) {
             return need + "; the caller has the role " + operator.role().wireName();
         }
         return need + (operator.via() == Principal.Via.BEARER
-                ? "; the token grants no Service Manager role (scope service_manager.admin or service_manager.read)"
+                ? "; the token grants no Service Manager role (scope " + authenticator.scope(Role.ADMIN) + " or "
+                        + authenticator.scope(Role.READ_ONLY) + ")"
                 : "; the caller has no role");
     }
 

@@ -131,6 +131,20 @@ public final class Authenticator {
         }
     }
 
+    /**
+     * The token scope that grants {@code role}, as the configured verifier names it (its scope
+     * prefix may not be the default one). Only bearer callers are told scopes, and they exist
+     * only with a verifier.
+     *
+     * @throws IllegalStateException without a verifier
+     */
+    public String scope(Role role) {
+        if (verifier == null) {
+            throw new IllegalStateException("no bearer token verifier is configured");
+        }
+        return verifier.scope(role);
+    }
+
     /** Whether bearer tokens are accepted at all. */
     public boolean acceptsBearerTokens() {
         return verifier != null;
