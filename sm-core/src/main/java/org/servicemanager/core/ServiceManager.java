@@ -17,6 +17,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
@@ -363,8 +364,9 @@ public final class ServiceManager implements AutoCloseable {
         String correlationId = request.header("X-Correlation-ID")
                 .filter(id -> id.matches("[A-Za-z0-9._:\\-]{1,128}"))
                 .orElseGet(() -> UUID.randomUUID().toString());
+        AtomicReference<Principal> known = new AtomicReference<>();
         try {
-            Principal principal = accessPolicy.authorize(Access.PLATFORM, request);
+            Principal principal = accessPolicy.authorize(Access.PLATFORM, request, known::set);
             Principal.PlatformCaller caller = (Principal.PlatformCaller) principal;
             String platformId = caller.platformId();
             NotificationStream.Opening opening = notificationHub.open(platformId, caller.username(),
@@ -377,7 +379,7 @@ public final class ServiceManager implements AutoCloseable {
         } catch (Throwable t) {
             SmResponse answer = ErrorMapper.toResponse(t, request.method() + " " + request.path() + " ["
                     + correlationId + "]");
-            AuditLog.record(request, null, null, answer.status(), correlationId);
+            AuditLog.record(request, known.get(), null, answer.status(), correlationId);
             return new NotificationStream.Refused(answer.withHeader("X-Correlation-ID", correlationId));
         }
     }

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,8 +30,7 @@ import org.servicemanager.test.time.MutableClock;
 @DisplayName("bearer tokens and the token issuer hook")
 class BearerTokensApiTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-    private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    private PrintStream err;
+    private LogCapture log;
     private SmServer server;
 
     private SmServer start(Consumer<ServiceManager.Builder> customizer) {
@@ -47,38 +43,19 @@ class BearerTokensApiTest {
 
     @BeforeEach
     void capture() {
-        err = System.err;
-        System.setErr(new PrintStream(new OutputStream() {
-            @Override
-            public void write(int b) {
-                synchronized (captured) {
-                    captured.write(b);
-                }
-                err.write(b);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) {
-                synchronized (captured) {
-                    captured.write(b, off, len);
-                }
-                err.write(b, off, len);
-            }
-        }, true, StandardCharsets.UTF_8));
+        log = LogCapture.start();
     }
 
     @AfterEach
     void stop() {
-        System.setErr(err);
+        log.close();
         if (server != null) {
             server.close();
         }
     }
 
     private String logs() {
-        synchronized (captured) {
-            return captured.toString(StandardCharsets.UTF_8);
-        }
+        return log.text();
     }
 
     private ApiClient token(String token) {
@@ -117,7 +94,7 @@ class BearerTokensApiTest {
     }
 
     @Test
-    @DisplayName("a call with a token is audited with the operator's name, role and scheme")
+    @DisplayName("a call with a token is audited with the operator's name, role, scheme and token subject")
     void tokenCallAudited() {
         start(builder -> builder.bearerTokens(new TestTokens()));
 
@@ -125,7 +102,7 @@ class BearerTokensApiTest {
                 .post("/v1/platforms", "{\"name\":\"p-audit\",\"type\":\"cf\"}");
 
         assertThat(logs()).contains("audit event=call principal=operator:token-admin role=admin via=bearer "
-                + "method=POST path=/v1/platforms").doesNotContain(TestTokens.ADMIN);
+                + "sub=sub-admin method=POST path=/v1/platforms").doesNotContain(TestTokens.ADMIN);
     }
 
     @Test

@@ -82,7 +82,7 @@ public final class Dispatcher {
             throw new NotFoundException("there is no resource at " + request.path());
         }
         SmRequest served = request.method().equals("HEAD") ? asGet(request) : request;
-        Principal principal = access.authorize(found.route().access(), served);
+        Principal principal = access.authorize(found.route().access(), served, known -> routed.principal = known);
         Call call = new Call(served, principal, found.route().pattern(), found.params(), correlationId);
         routed.principal = principal;
         routed.call = call;

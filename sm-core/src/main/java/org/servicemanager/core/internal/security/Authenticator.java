@@ -167,7 +167,7 @@ public final class Authenticator {
             failed(null, source, "invalid bearer token (" + FailedLogins.sanitize(String.valueOf(e.getMessage())) + ")");
             throw e;
         }
-        return new Principal.Operator(verified.name(), verified.role(), Principal.Via.BEARER);
+        return new Principal.Operator(verified.name(), verified.role(), Principal.Via.BEARER, verified.subject());
     }
 
     /**
