@@ -91,7 +91,7 @@ class AuditLogApiTest extends ApiTestBase {
         List<String> lines = audit(correlation);
         assertThat(lines).hasSize(1);
         assertThat(lines.get(0)).contains("audit event=forbidden principal=operator:reader role=read-only via=basic "
-                + "method=DELETE path=/v1/platforms/some-platform resource_type=- resource_id=- status=403 "
+                + "method=DELETE path=/v1/platforms/some-platform resource_type=platforms resource_id=some-platform status=403 "
                 + "correlation_id=" + correlation + " source=127.0.0.1");
         assertThat(logs()).doesNotContain(RolesApiTest.READER_PASSWORD);
     }
