@@ -55,7 +55,7 @@ public final class AccessPolicy {
             throw new MissingCredentialsException(authenticator.acceptsBearerTokens());
         }
         if (principal instanceof Principal.Operator operator && access != Access.PLATFORM) {
-            Role needed = needed(request.method());
+            Role needed = access == Access.ADMIN_ROLE ? Role.ADMIN : needed(request.method());
             if (!operator.has(needed)) {
                 throw new MissingRoleException(missingRole(needed, operator),
                         operator.via() == Principal.Via.BEARER ? authenticator.scope(needed) : null);
@@ -105,7 +105,7 @@ public final class AccessPolicy {
 
     private static boolean allows(Access access, Principal principal) {
         return switch (access) {
-            case ADMIN -> principal instanceof Principal.Operator;
+            case ADMIN, ADMIN_ROLE -> principal instanceof Principal.Operator;
             case PLATFORM -> principal instanceof Principal.PlatformCaller;
             case ADMIN_OR_PLATFORM, PUBLIC, PUBLIC_IDENTIFIED -> true;
         };
