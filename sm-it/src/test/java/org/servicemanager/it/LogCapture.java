@@ -6,17 +6,29 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Captures what slf4j-simple writes to standard error (and still passes it on) from
- * {@link #start()} until {@link #close()}: tests read log lines with {@link #text()}. Thread-safe:
- * request threads write while the test reads.
+ * Captures what is written to standard error (where slf4j-simple logs) and standard output, and
+ * still passes it on, from {@link #start()} until {@link #close()}: tests read log lines with
+ * {@link #text()}. Thread-safe: request threads write while the test reads.
  */
 final class LogCapture implements AutoCloseable {
     private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    private final PrintStream original;
+    private final PrintStream err;
+    private final PrintStream out;
 
     private LogCapture() {
-        original = System.err;
-        System.setErr(new PrintStream(new OutputStream() {
+        err = System.err;
+        out = System.out;
+        System.setErr(new PrintStream(tee(err), true, StandardCharsets.UTF_8));
+        System.setOut(new PrintStream(tee(out), true, StandardCharsets.UTF_8));
+    }
+
+    /** Starts capturing standard error and standard output. */
+    static LogCapture start() {
+        return new LogCapture();
+    }
+
+    private OutputStream tee(PrintStream original) {
+        return new OutputStream() {
             @Override
             public void write(int b) {
                 synchronized (captured) {
@@ -32,12 +44,7 @@ final class LogCapture implements AutoCloseable {
                 }
                 original.write(b, off, len);
             }
-        }, true, StandardCharsets.UTF_8));
-    }
-
-    /** Starts capturing standard error. */
-    static LogCapture start() {
-        return new LogCapture();
+        };
     }
 
     /** Everything written since {@link #start()}. */
@@ -47,9 +54,10 @@ final class LogCapture implements AutoCloseable {
         }
     }
 
-    /** Gives standard error back. */
+    /** Gives standard error and standard output back. */
     @Override
     public void close() {
-        System.setErr(original);
+        System.setErr(err);
+        System.setOut(out);
     }
 }
