@@ -193,6 +193,21 @@ class AuditLogApiTest extends ApiTestBase {
     }
 
     @Test
+    @DisplayName("a notification stream refused to an operator (403) is a forbidden line naming the operator")
+    void notificationStreamForbidden() {
+        String correlation = unique("audit");
+        String basic = java.util.Base64.getEncoder().encodeToString((SmServer.ADMIN_USER + ":" + SmServer.ADMIN_PASSWORD)
+                .getBytes(StandardCharsets.UTF_8));
+
+        server.sm().openNotificationStream(org.servicemanager.core.SmRequest.builder("GET", "/v1/notifications")
+                .header("Authorization", "Basic " + basic).header("X-Correlation-ID", correlation)
+                .remoteAddress("192.0.2.9").build());
+
+        assertThat(audit(correlation)).singleElement().asString().contains("event=forbidden "
+                + "principal=operator:admin role=admin via=basic method=GET path=/v1/notifications ");
+    }
+
+    @Test
     @DisplayName("a value the client chose cannot forge another field or line")
     void forgedValues() {
         String correlation = unique("audit");
