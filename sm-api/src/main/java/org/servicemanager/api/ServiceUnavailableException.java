@@ -5,23 +5,13 @@ package org.servicemanager.api;
  * retry after {@link #retryAfterSeconds()} (HTTP 503 with {@code Retry-After}). Never a verdict on
  * the request itself: an overloaded password check, for one, is not a wrong password.
  */
-public class ServiceUnavailableException extends ServiceManagerException {
+public class ServiceUnavailableException extends RetryLaterException {
     private static final long serialVersionUID = 1L;
-    private final int retryAfterSeconds;
 
     /**
      * @throws IllegalArgumentException when {@code retryAfterSeconds} is not positive
      */
     public ServiceUnavailableException(String message, int retryAfterSeconds) {
-        super(message);
-        if (retryAfterSeconds < 1) {
-            throw new IllegalArgumentException("retryAfterSeconds must be positive, was " + retryAfterSeconds);
-        }
-        this.retryAfterSeconds = retryAfterSeconds;
-    }
-
-    /** How many seconds the client should wait before it retries. */
-    public int retryAfterSeconds() {
-        return retryAfterSeconds;
+        super(message, retryAfterSeconds);
     }
 }

@@ -17,6 +17,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
@@ -363,8 +364,9 @@ public final class ServiceManager implements AutoCloseable {
         String correlationId = request.header("X-Correlation-ID")
                 .filter(id -> id.matches("[A-Za-z0-9._:\\-]{1,128}"))
                 .orElseGet(() -> UUID.randomUUID().toString());
+        AtomicReference<Principal> known = new AtomicReference<>();
         try {
-            Principal principal = accessPolicy.authorize(Access.PLATFORM, request);
+            Principal principal = accessPolicy.authorize(Access.PLATFORM, request, known::set);
             Principal.PlatformCaller caller = (Principal.PlatformCaller) principal;
             String platformId = caller.platformId();
             NotificationStream.Opening opening = notificationHub.open(platformId, caller.username(),
@@ -377,7 +379,7 @@ public final class ServiceManager implements AutoCloseable {
         } catch (Throwable t) {
             SmResponse answer = ErrorMapper.toResponse(t, request.method() + " " + request.path() + " ["
                     + correlationId + "]");
-            AuditLog.record(request, null, null, answer.status(), correlationId);
+            AuditLog.record(request, known.get(), null, answer.status(), correlationId);
             return new NotificationStream.Refused(answer.withHeader("X-Correlation-ID", correlationId));
         }
     }
@@ -609,13 +611,15 @@ public final class ServiceManager implements AutoCloseable {
         }
 
         /**
-         * Limits failed logins (off by default): once a user name, or a source address, had
-         * {@code perWindow} wrong or unusable credentials within {@code window}, its further wrong
-         * guesses in that window are answered 429 with {@code Retry-After} instead of 401. The
-         * password is always checked first, so correct credentials are never refused and an
-         * attacker cannot lock a user or an address out; the limit only ends a guessing run early
-         * for clients that honour it. Windows are fixed and timed by {@link #clock}; at most
-         * 100,000 user names and as many addresses are remembered.
+         * Limits failed logins (off by default): once a user name from one source address, or a
+         * source address as a whole (IPv6: its /64), had {@code perWindow} wrong or unusable
+         * credentials within {@code window}, only one credential check per interval
+         * ({@code window / perWindow}, at least a second) is made for it; other attempts meanwhile
+         * are answered 429 with {@code Retry-After} before any password is hashed. A client that
+         * honours {@code Retry-After} still gets in with the right password, a guesser gets one
+         * guess per interval, and the same user from other addresses is not affected (a user name is
+         * never refused as a whole, which would let anyone lock it out). Timed by {@link #clock}; at
+         * most 100,000 pairs, addresses and user names each are remembered.
          *
          * @param perWindow at least 1
          * @param window    between 1 second and 1 day
@@ -644,7 +648,7 @@ public final class ServiceManager implements AutoCloseable {
             Ticker ticker = timer.equals(Clock.systemUTC()) ? Ticker.systemTicker()
                     : () -> TimeUnit.MILLISECONDS.toNanos(timer.millis());
             return new FailedLoginLimit(failedLoginsPerWindow, failedLoginWindow, FailedLoginLimit.DEFAULT_MAX_KEYS,
-                    ticker);
+                    ticker, LoggerFactory.getLogger(FailedLoginLimit.class)::warn);
         }
 
         /** The clock for timestamps (default: the system UTC clock). */

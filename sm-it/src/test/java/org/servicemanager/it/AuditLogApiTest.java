@@ -2,15 +2,14 @@ package org.servicemanager.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.servicemanager.api.security.Role;
+import org.servicemanager.core.ServiceManager;
 import org.servicemanager.test.http.ApiResponse;
 
 /**
@@ -22,40 +21,25 @@ import org.servicemanager.test.http.ApiResponse;
 class AuditLogApiTest extends ApiTestBase {
     private static final String BODY_SECRET = "Body-Secret-4711";
     private static final String GUESSED_PASSWORD = "Basic-Guess-4712";
-    private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    private PrintStream err;
+    private LogCapture log;
+
+    @Override
+    void configure(ServiceManager.Builder builder) {
+        builder.user(RolesApiTest.READER, RolesApiTest.READER_PASSWORD, Role.READ_ONLY).bearerTokens(new TestTokens());
+    }
 
     @BeforeEach
     void capture() {
-        err = System.err;
-        System.setErr(new PrintStream(new OutputStream() {
-            @Override
-            public void write(int b) {
-                synchronized (captured) {
-                    captured.write(b);
-                }
-                err.write(b);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) {
-                synchronized (captured) {
-                    captured.write(b, off, len);
-                }
-                err.write(b, off, len);
-            }
-        }, true, StandardCharsets.UTF_8));
+        log = LogCapture.start();
     }
 
     @AfterEach
     void restore() {
-        System.setErr(err);
+        log.close();
     }
 
     private String logs() {
-        synchronized (captured) {
-            return captured.toString(StandardCharsets.UTF_8);
-        }
+        return log.text();
     }
 
     /** The audit lines that carry {@code correlationId}. */
@@ -94,6 +78,53 @@ class AuditLogApiTest extends ApiTestBase {
                 + "path=/v1/platforms resource_type=- resource_id=- status=401 correlation_id=" + correlation
                 + " source=127.0.0.1");
         assertThat(logs()).doesNotContain(GUESSED_PASSWORD);
+    }
+
+    @Test
+    @DisplayName("a read-only user's forbidden DELETE is a forbidden line naming the user and role")
+    void forbiddenDelete() {
+        String correlation = unique("audit");
+        ApiResponse response = anonymous.withCredentials(RolesApiTest.READER, RolesApiTest.READER_PASSWORD)
+                .withHeader("X-Correlation-ID", correlation).delete("/v1/platforms/some-platform");
+
+        assertThat(response.status()).isEqualTo(403);
+        List<String> lines = audit(correlation);
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0)).contains("audit event=forbidden principal=operator:reader role=read-only via=basic "
+                + "method=DELETE path=/v1/platforms/some-platform resource_type=platforms resource_id=some-platform status=403 "
+                + "correlation_id=" + correlation + " source=127.0.0.1");
+        assertThat(logs()).doesNotContain(RolesApiTest.READER_PASSWORD);
+    }
+
+    @Test
+    @DisplayName("a forbidden GET is audited too, and a token's subject stands beside its name")
+    void forbiddenRead() {
+        String correlation = unique("audit");
+        ApiResponse response = anonymous.withAuthorization("Bearer " + TestTokens.NO_ROLE)
+                .withHeader("X-Correlation-ID", correlation).get("/v1/platforms");
+
+        assertThat(response.status()).isEqualTo(403);
+        List<String> lines = audit(correlation);
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0)).contains("audit event=forbidden principal=operator:token-none role=none via=bearer "
+                + "sub=sub-none method=GET path=/v1/platforms ");
+        assertThat(logs()).doesNotContain(TestTokens.NO_ROLE);
+    }
+
+    @Test
+    @DisplayName("a platform refused on an operator route is a forbidden line naming the platform")
+    void forbiddenPlatform() {
+        ApiResponse platform = admin.post("/v1/platforms", json("name", unique("p"), "type", "cloudfoundry"));
+        String platformId = platform.json().get("id").asText();
+        String correlation = unique("audit");
+
+        ApiResponse response = anonymous.withCredentials(platform.json().at("/credentials/basic/username").asText(),
+                platform.json().at("/credentials/basic/password").asText())
+                .withHeader("X-Correlation-ID", correlation).post("/v1/platforms", "{}");
+
+        assertThat(response.status()).isEqualTo(403);
+        assertThat(audit(correlation)).singleElement().asString()
+                .contains("audit event=forbidden principal=platform:" + platformId + " method=POST");
     }
 
     @Test
@@ -159,6 +190,21 @@ class AuditLogApiTest extends ApiTestBase {
                 + "path=/v1/notifications resource_type=- resource_id=- status=401 correlation_id=" + correlation
                 + " source=192.0.2.9");
         assertThat(logs()).doesNotContain(GUESSED_PASSWORD);
+    }
+
+    @Test
+    @DisplayName("a notification stream refused to an operator (403) is a forbidden line naming the operator")
+    void notificationStreamForbidden() {
+        String correlation = unique("audit");
+        String basic = java.util.Base64.getEncoder().encodeToString((SmServer.ADMIN_USER + ":" + SmServer.ADMIN_PASSWORD)
+                .getBytes(StandardCharsets.UTF_8));
+
+        server.sm().openNotificationStream(org.servicemanager.core.SmRequest.builder("GET", "/v1/notifications")
+                .header("Authorization", "Basic " + basic).header("X-Correlation-ID", correlation)
+                .remoteAddress("192.0.2.9").build());
+
+        assertThat(audit(correlation)).singleElement().asString().contains("event=forbidden "
+                + "principal=operator:admin role=admin via=basic method=GET path=/v1/notifications ");
     }
 
     @Test

@@ -3,10 +3,6 @@ package org.servicemanager.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -37,9 +33,7 @@ import org.slf4j.LoggerFactory;
 @DisplayName("binding credentials never show outside the creating call and the single GET")
 class CredentialsNeverShownTest extends PlatformApiTestBase {
     private final String url = "jdbc:h2:mem:sm-it-secrets-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
-    private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    private PrintStream err;
-    private PrintStream out;
+    private LogCapture log;
 
     @Override
     void configure(ServiceManager.Builder builder) {
@@ -53,42 +47,16 @@ class CredentialsNeverShownTest extends PlatformApiTestBase {
 
     @BeforeEach
     void capture() {
-        err = System.err;
-        out = System.out;
-        System.setErr(new PrintStream(tee(err), true, StandardCharsets.UTF_8));
-        System.setOut(new PrintStream(tee(out), true, StandardCharsets.UTF_8));
+        log = LogCapture.start();
     }
 
     @AfterEach
     void restore() {
-        System.setErr(err);
-        System.setOut(out);
-    }
-
-    private OutputStream tee(PrintStream original) {
-        return new OutputStream() {
-            @Override
-            public void write(int b) {
-                synchronized (captured) {
-                    captured.write(b);
-                }
-                original.write(b);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) {
-                synchronized (captured) {
-                    captured.write(b, off, len);
-                }
-                original.write(b, off, len);
-            }
-        };
+        log.close();
     }
 
     private String logs() {
-        synchronized (captured) {
-            return captured.toString(StandardCharsets.UTF_8);
-        }
+        return log.text();
     }
 
     /** Every value of every row of every table of the store, as text. */

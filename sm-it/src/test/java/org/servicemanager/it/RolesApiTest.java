@@ -48,7 +48,12 @@ class RolesApiTest extends ApiTestBase {
     }
 
     private static boolean operatorRoute(String access) {
-        return access.equals("ADMIN") || access.equals("ADMIN_OR_PLATFORM");
+        return access.equals("ADMIN") || access.equals("ADMIN_OR_PLATFORM") || adminRoleOnly(access);
+    }
+
+    /** Routes whose answer may hold secrets: the role admin even to read. */
+    private static boolean adminRoleOnly(String access) {
+        return access.equals("ADMIN_ROLE");
     }
 
     /** The route's path with every placeholder filled. */
@@ -65,7 +70,7 @@ class RolesApiTest extends ApiTestBase {
         return routes(RolesApiTest::operatorRoute).stream().map(route -> DynamicTest.dynamicTest(
                 who + ": " + route.method() + " " + route.pattern(), () -> {
                     ApiResponse response = call(client, route.method(), path(route));
-                    if (route.method().equals("GET")) {
+                    if (route.method().equals("GET") && !adminRoleOnly(route.access())) {
                         assertThat(response.status()).as(response.body()).isNotIn(401, 403);
                         ApiResponse head = call(client, "HEAD", path(route));
                         assertThat(head.status()).isNotIn(401, 403);
@@ -77,13 +82,13 @@ class RolesApiTest extends ApiTestBase {
     }
 
     @TestFactory
-    @DisplayName("a read-only Basic user may GET every operator route and gets 403 naming the role for any other method")
+    @DisplayName("a read-only Basic user may GET every operator route but those that may show secrets, and gets 403 naming the role otherwise")
     Stream<DynamicTest> readOnlyBasicUser() {
         return eachOperatorRoute("read-only Basic", reader());
     }
 
     @TestFactory
-    @DisplayName("a read-only token may GET every operator route and gets 403 naming the role for any other method")
+    @DisplayName("a read-only token may GET every operator route but those that may show secrets, and gets 403 naming the role otherwise")
     Stream<DynamicTest> readOnlyToken() {
         return eachOperatorRoute("read-only token", token(TestTokens.READER));
     }
@@ -110,12 +115,13 @@ class RolesApiTest extends ApiTestBase {
                 route.method() + " " + route.pattern(), () -> {
                     ApiResponse response = call(client, route.method(), path(route));
                     assertError(response, 403, "Forbidden");
+                    boolean read = route.method().equals("GET") && !adminRoleOnly(route.access());
                     assertThat(description(response)).isEqualTo("this call needs the role "
-                            + (route.method().equals("GET") ? "read-only" : "admin") + "; the token grants no "
+                            + (read ? "read-only" : "admin") + "; the token grants no "
                             + "Service Manager role (scope service_manager.admin or service_manager.read)");
                     assertThat(response.headers().get("www-authenticate")).containsExactly("Bearer realm="
                             + "\"service-manager\", error=\"insufficient_scope\", scope=\"service_manager."
-                            + (route.method().equals("GET") ? "read" : "admin") + "\"");
+                            + (read ? "read" : "admin") + "\"");
                 }));
     }
 
@@ -127,6 +133,20 @@ class RolesApiTest extends ApiTestBase {
                         assertError(call(token(TestTokens.ADMIN), route.method(), path(route)), 403, "Forbidden")),
                 DynamicTest.dynamicTest("read-only user: " + route.method() + " " + route.pattern(), () ->
                         assertError(call(reader(), route.method(), path(route)), 403, "Forbidden"))));
+    }
+
+    @Test
+    @DisplayName("the broker's view of parameters (instances and bindings) is for the role admin only")
+    void parametersAdminOnly() {
+        List<RouteTable.Entry> secretReads = routes(RolesApiTest::adminRoleOnly);
+
+        assertThat(secretReads).extracting(RouteTable.Entry::pattern).containsExactlyInAnyOrder(
+                "/v1/service_instances/{id}/parameters", "/v1/service_bindings/{id}/parameters");
+        ApiResponse byToken = token(TestTokens.READER).get("/v1/service_bindings/x/parameters");
+        assertError(byToken, 403, "Forbidden");
+        assertThat(description(byToken)).isEqualTo(NEEDS_ADMIN);
+        assertThat(byToken.headers().get("www-authenticate")).containsExactly("Bearer realm=\"service-manager\", "
+                + "error=\"insufficient_scope\", scope=\"service_manager.admin\"");
     }
 
     @Test

@@ -15,8 +15,9 @@ public interface UserCredentials {
      * an unknown user or a platform's user name (all equally slow, so the answer time tells nothing).
      *
      * @param source the client's address, for the failed-login limit and the audit, or {@code null}
-     * @throws org.servicemanager.api.TooManyRequestsException for a wrong guess over the failed-login
-     *     limit
+     * @throws org.servicemanager.api.TooManyRequestsException when the failed-login limit throttles
+     *     this user name from this source (or the source) and its next check is not due: refused
+     *     before any hashing, whatever the password
      * @throws org.servicemanager.api.ServiceUnavailableException when too many passwords are being
      *     checked to check this one in time
      */
@@ -43,20 +44,21 @@ public interface UserCredentials {
      *
      * @param storedHash the client's hash, or {@code null} for an unknown client: then as slow as a
      *                   wrong secret, and always false
-     * @throws org.servicemanager.api.TooManyRequestsException over the failed-login limit
+     * @throws org.servicemanager.api.TooManyRequestsException when the failed-login limit throttles
+     *     this client id from this source (or the source) and its next check is not due
      * @throws org.servicemanager.api.ServiceUnavailableException when too many secrets are being
      *     checked to check this one in time
      */
     boolean checkSecret(String clientId, String secret, String storedHash, String source);
 
     /**
-     * Records a failed authentication not made through {@link #check} (a wrong client secret, a
-     * forged refresh token): logged, audited and counted like a wrong password.
+     * Records a failed authentication not made through {@link #check} or {@link #checkSecret} (a
+     * forged refresh token, say): logged, audited and counted like a wrong password. It never
+     * refuses: a limit only refuses checks not yet made.
      *
      * @param name   the claimed user or client name, or {@code null}
      * @param source the client's address, or {@code null}
      * @param reason a short reason for the log, never a secret
-     * @throws org.servicemanager.api.TooManyRequestsException when this failure is over the limit
      */
     void failed(String name, String source, String reason);
 }

@@ -45,7 +45,11 @@ public interface TokenIssuer extends BearerTokenVerifier, AutoCloseable {
     default void close() {
     }
 
-    /** What the Service Manager gives its issuer. */
+    /**
+     * What the Service Manager gives its issuer. Thread-safe: the Service Manager's implementation
+     * only hands out its store, cipher, user credentials and clock (all thread-safe) and writes
+     * audit lines through a stateless logger, so an issuer may use it from any request thread.
+     */
     interface Context {
         /** The Service Manager's store, for {@code EntityTypes.SIGNING_KEYS}. */
         Store store();

@@ -12,6 +12,12 @@ public enum Access {
     /** Operators only: any method with the role admin, GET/HEAD with read-only too. */
     ADMIN,
     /**
+     * Operators with the role admin only, whatever the method: reads whose answer may hold secrets
+     * (what a broker tells of an instance's or binding's parameters), which read-only operators
+     * must not see.
+     */
+    ADMIN_ROLE,
+    /**
      * Operators (by the same role rule as {@link #ADMIN}), and platforms (which then see only what is
      * visible to them).
      */

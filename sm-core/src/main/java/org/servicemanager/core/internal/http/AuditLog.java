@@ -9,18 +9,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One INFO line on the logger {@value #LOGGER} for every mutating call (POST, PUT, PATCH, DELETE,
- * on the REST API and the OSB face alike) and every failed authentication (401, and 429 from the
- * failed-login limit), whatever the method. The line is {@code key=value} pairs separated by
- * single spaces, always in this order:
+ * on the REST API and the OSB face alike), every failed authentication (401, and 429 from the
+ * failed-login limit) and every refused call (403, event {@code forbidden}, with the authenticated
+ * caller), whatever the method. The line is {@code key=value} pairs separated by single spaces,
+ * always in this order:
  *
  * <pre>
- * audit event=call|auth_failure principal=operator:NAME|platform:ID|anonymous|-
- *   [role=admin|read-only|none via=basic|bearer|none] [claimed_user=NAME]
+ * audit event=call|auth_failure|forbidden principal=operator:NAME|platform:ID|anonymous|-
+ *   [role=admin|read-only|none via=basic|bearer|none [sub=SUBJECT]] [claimed_user=NAME]
  *   method=M path=P resource_type=T resource_id=ID|- status=S correlation_id=C source=ADDR|-
  * </pre>
  *
  * {@code role} and {@code via} follow an operator only: its role ({@code none} for a token that
- * grants none) and how it authenticated ({@code none} when authentication is disabled).
+ * grants none) and how it authenticated ({@code none} when authentication is disabled);
+ * {@code sub} follows a bearer operator whose token subject differs from its name, so that a
+ * name the token's holder may have chosen never stands alone.
  * {@code principal=-} means the call ended before its caller was established (404, 405, 413, 401);
  * {@code claimed_user} appears on authentication failures with Basic credentials only. The path is
  * the one requested, without the query string; resource type and id come from the matched route
@@ -53,11 +56,12 @@ public final class AuditLog {
      */
     public static void record(SmRequest request, Principal principal, Call call, int status, String correlationId) {
         boolean authFailure = status == 401 || status == 429;
-        if (!authFailure && !mutating(request.method()) || !LOG.isInfoEnabled()) {
+        boolean forbidden = status == 403;
+        if (!authFailure && !forbidden && !mutating(request.method()) || !LOG.isInfoEnabled()) {
             return;
         }
         StringBuilder line = new StringBuilder(256).append("audit event=")
-                .append(authFailure ? "auth_failure" : "call")
+                .append(authFailure ? "auth_failure" : forbidden ? "forbidden" : "call")
                 .append(" principal=").append(who(principal));
         if (authFailure) {
             String claimed = Authenticator.claimedUsername(request);
@@ -97,9 +101,12 @@ public final class AuditLog {
 
     private static String who(Principal principal) {
         if (principal instanceof Principal.Operator operator) {
-            return "operator:" + safe(operator.name()) + " role="
+            String who = "operator:" + safe(operator.name()) + " role="
                     + (operator.role() == null ? "none" : operator.role().wireName()) + " via="
                     + operator.via().wireName();
+            // A token's display name may be the holder's choice; its subject is the issuer's.
+            return operator.subject() == null || operator.subject().equals(operator.name()) ? who
+                    : who + " sub=" + safe(operator.subject());
         } else if (principal instanceof Principal.PlatformCaller platform) {
             return "platform:" + safe(platform.platformId());
         } else if (principal instanceof Principal.Anonymous) {

@@ -82,7 +82,11 @@ public final class Dispatcher {
             throw new NotFoundException("there is no resource at " + request.path());
         }
         SmRequest served = request.method().equals("HEAD") ? asGet(request) : request;
-        Principal principal = access.authorize(found.route().access(), served);
+        // Known before a 403, so that the audit line of a forbidden call names caller and resource.
+        Principal principal = access.authorize(found.route().access(), served, known -> {
+            routed.principal = known;
+            routed.call = new Call(served, known, found.route().pattern(), found.params(), correlationId);
+        });
         Call call = new Call(served, principal, found.route().pattern(), found.params(), correlationId);
         routed.principal = principal;
         routed.call = call;

@@ -17,6 +17,7 @@ import org.servicemanager.api.InvalidTokenException;
 import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.PayloadTooLargeException;
 import org.servicemanager.api.PreconditionFailedException;
+import org.servicemanager.api.RetryLaterException;
 import org.servicemanager.api.ServiceManagerException;
 import org.servicemanager.api.ServiceUnavailableException;
 import org.servicemanager.api.TooManyRequestsException;
@@ -100,11 +101,8 @@ public final class ErrorMapper {
                     LOG.debug("{} rejected: {}", requestLine, e.getMessage());
                 }
                 SmResponse response = Responses.error(mapping.status(), mapping.code(), e.getMessage());
-                if (e instanceof ServiceUnavailableException unavailable) {
-                    return response.withHeader("Retry-After", Integer.toString(unavailable.retryAfterSeconds()));
-                }
-                if (e instanceof TooManyRequestsException tooMany) {
-                    return response.withHeader("Retry-After", Integer.toString(tooMany.retryAfterSeconds()));
+                if (e instanceof RetryLaterException retryLater) {
+                    return response.withHeader("Retry-After", Integer.toString(retryLater.retryAfterSeconds()));
                 }
                 if (e instanceof MissingRoleException missing && missing.bearerScope() != null) {
                     return response.withHeader("WWW-Authenticate", BEARER_CHALLENGE

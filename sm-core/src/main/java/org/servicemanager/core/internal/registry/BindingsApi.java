@@ -19,9 +19,11 @@ import org.servicemanager.api.model.Platform;
 import org.servicemanager.api.model.ServiceBinding;
 import org.servicemanager.api.model.ServiceInstance;
 import org.servicemanager.api.query.Query;
+import org.servicemanager.api.security.Role;
 import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.core.SmResponse;
 import org.servicemanager.core.internal.http.Call;
+import org.servicemanager.core.internal.security.Principal;
 import org.servicemanager.core.internal.http.Responses;
 import org.servicemanager.core.internal.json.EntityJson;
 import org.servicemanager.core.internal.json.Json;
@@ -31,7 +33,7 @@ import org.servicemanager.core.internal.json.JsonInput;
  * {@code /v1/service_bindings}: administrators bind and unbind instances of the platform
  * {@code service-manager} through {@link PlatformOperations}, and read every binding. The
  * credentials the broker returned are stored sealed and shown only by the creating call and the
- * single GET, never in lists. Thread-safe.
+ * single GET to an administrator, never in lists and never to a read-only operator. Thread-safe.
  */
 final class BindingsApi extends ResourceApi<ServiceBinding> {
     private static final List<String> READ_ONLY_FIELDS = List.of("platform_id", "ready", "context", "credentials",
@@ -65,11 +67,16 @@ final class BindingsApi extends ResourceApi<ServiceBinding> {
         return json;
     }
 
-    /** A single binding shows its credentials and its last operation. */
+    /**
+     * A single binding shows its credentials (and the other fields the broker returned, all sealed
+     * at rest) and its last operation; to an operator without the role admin, only its last
+     * operation: a read-only operator must not see secrets.
+     */
     @Override
     SmResponse get(Call call) {
         ServiceBinding binding = require(call.pathParam("id"));
-        ObjectNode json = withCredentials(binding);
+        boolean admin = call.principal() instanceof Principal.Operator operator && operator.has(Role.ADMIN);
+        ObjectNode json = admin ? withCredentials(binding) : toJson(binding);
         json.set("last_operation", operationsApi.lastOperation(binding.lastOperation()));
         return Responses.json(200, json);
     }

@@ -2,6 +2,7 @@ package org.servicemanager.core.internal.registry;
 
 import static org.servicemanager.core.internal.http.Access.ADMIN;
 import static org.servicemanager.core.internal.http.Access.ADMIN_OR_PLATFORM;
+import static org.servicemanager.core.internal.http.Access.ADMIN_ROLE;
 import static org.servicemanager.core.internal.http.Access.PUBLIC;
 import static org.servicemanager.core.internal.http.Access.PUBLIC_IDENTIFIED;
 import static org.servicemanager.core.internal.http.Handler.sync;
@@ -70,7 +71,7 @@ public final class RegistryRoutes {
         router.add("GET", "/v1/service_instances/{id}", ADMIN, sync(instances::get));
         router.add("PATCH", "/v1/service_instances/{id}", ADMIN, instances::patch);
         router.add("DELETE", "/v1/service_instances/{id}", ADMIN, instances::deprovision);
-        router.add("GET", "/v1/service_instances/{id}/parameters", ADMIN, instances::parameters);
+        router.add("GET", "/v1/service_instances/{id}/parameters", ADMIN_ROLE, instances::parameters);
         router.add("GET", "/v1/service_instances/{id}/operations/{op_id}", ADMIN, sync(instances::operation));
 
         BindingsApi bindings = new BindingsApi(ctx, operations, operationsApi);
@@ -79,7 +80,7 @@ public final class RegistryRoutes {
         router.add("GET", "/v1/service_bindings/{id}", ADMIN, sync(bindings::get));
         router.add("PATCH", "/v1/service_bindings/{id}", ADMIN, sync(bindings::patch));
         router.add("DELETE", "/v1/service_bindings/{id}", ADMIN, bindings::unbind);
-        router.add("GET", "/v1/service_bindings/{id}/parameters", ADMIN, bindings::parameters);
+        router.add("GET", "/v1/service_bindings/{id}/parameters", ADMIN_ROLE, bindings::parameters);
         router.add("GET", "/v1/service_bindings/{id}/operations/{op_id}", ADMIN, sync(bindings::operation));
     }
 

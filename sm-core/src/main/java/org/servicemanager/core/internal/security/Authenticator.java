@@ -1,8 +1,6 @@
 package org.servicemanager.core.internal.security;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,6 +21,7 @@ import org.servicemanager.api.store.Store;
 import org.servicemanager.core.SmRequest;
 import org.servicemanager.core.internal.revision.Revision;
 import org.servicemanager.core.internal.revision.RevisionCache;
+import org.servicemanager.core.security.BasicCredentials;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,8 +86,9 @@ public final class Authenticator {
      *     message never repeats what the client sent
      * @throws org.servicemanager.api.ServiceUnavailableException when too many passwords are being
      *     checked to check this one in time
-     * @throws org.servicemanager.api.TooManyRequestsException for wrong credentials from a user name
-     *     or address over the failed-login limit (checked only after the password was found wrong)
+     * @throws org.servicemanager.api.TooManyRequestsException when the failed-login limit throttles
+     *     the user name from this address, or the address, and its next check is not due yet
+     *     (refused before any hashing)
      */
     public Principal authenticate(SmRequest request) {
         Optional<String> header = request.header("Authorization");
@@ -107,21 +107,17 @@ public final class Authenticator {
             throw new UnauthorizedException(verifier == null ? "the authentication scheme is not supported; use Basic"
                     : "the authentication scheme is not supported; use Basic or Bearer");
         }
-        String decoded;
-        try {
-            decoded = new String(Base64.getDecoder().decode(value.substring(space + 1).trim()), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
+        Optional<BasicCredentials> credentials = BasicCredentials.parse(value);
+        if (credentials.isEmpty()) {
             failed(null, source, "malformed Basic credentials");
-            throw new UnauthorizedException("the Basic credentials are not valid base64");
+            throw new UnauthorizedException("the Basic credentials must be base64 of username:password");
         }
-        int colon = decoded.indexOf(':');
-        if (colon < 0) {
-            failed(null, source, "malformed Basic credentials");
-            throw new UnauthorizedException("the Basic credentials must have the form username:password");
-        }
-        String username = decoded.substring(0, colon);
+        String username = credentials.get().user();
+        before(username, source);
         try {
-            return authenticate(username, decoded.substring(colon + 1));
+            Principal principal = authenticate(username, credentials.get().password());
+            succeeded(username, source);
+            return principal;
         } catch (UnknownUser e) {
             failed(username, source, "unknown user");
             throw invalid();
@@ -129,6 +125,20 @@ public final class Authenticator {
             failed(username, source, "wrong password");
             throw e;
         }
+    }
+
+    /**
+     * The token scope that grants {@code role}, as the configured verifier names it (its scope
+     * prefix may not be the default one). Only bearer callers are told scopes, and they exist
+     * only with a verifier.
+     *
+     * @throws IllegalStateException without a verifier
+     */
+    public String scope(Role role) {
+        if (verifier == null) {
+            throw new IllegalStateException("no bearer token verifier is configured");
+        }
+        return verifier.scope(role);
     }
 
     /** Whether bearer tokens are accepted at all. */
@@ -149,6 +159,7 @@ public final class Authenticator {
             failed(null, source, "empty bearer token");
             throw new InvalidBearerTokenException("the bearer token is missing");
         }
+        before(null, source);
         VerifiedToken verified;
         try {
             verified = verifier.verify(token);
@@ -156,7 +167,7 @@ public final class Authenticator {
             failed(null, source, "invalid bearer token (" + FailedLogins.sanitize(String.valueOf(e.getMessage())) + ")");
             throw e;
         }
-        return new Principal.Operator(verified.name(), verified.role(), Principal.Via.BEARER);
+        return new Principal.Operator(verified.name(), verified.role(), Principal.Via.BEARER, verified.subject());
     }
 
     /**
@@ -172,6 +183,7 @@ public final class Authenticator {
                     failed(username, source, "incomplete credentials");
                     return Optional.empty();
                 }
+                before(username, source);
                 User user = users.get(username);
                 if (user == null) {
                     hasher.verifyUnknownUser(username, password, unknownUserHash);
@@ -179,6 +191,7 @@ public final class Authenticator {
                     return Optional.empty();
                 }
                 if (hasher.verify(password, user.passwordHash())) {
+                    succeeded(username, source);
                     return Optional.of(user.role());
                 }
                 failed(username, source, "wrong password");
@@ -198,10 +211,17 @@ public final class Authenticator {
 
             @Override
             public boolean checkSecret(String clientId, String secret, String storedHash, String source) {
-                boolean valid = secret != null && (storedHash == null
+                if (secret == null) {
+                    failed(clientId, source, "no client secret");
+                    return false;
+                }
+                before(clientId, source);
+                boolean valid = (storedHash == null
                         ? hasher.verifyUnknownUser(String.valueOf(clientId), secret, unknownUserHash)
                         : hasher.verify(secret, storedHash));
-                if (!valid) {
+                if (valid) {
+                    succeeded(clientId, source);
+                } else {
                     failed(clientId, source, storedHash == null ? "unknown client" : "wrong client secret");
                 }
                 return valid;
@@ -214,7 +234,23 @@ public final class Authenticator {
         };
     }
 
-    /** Logs a failed login, and refuses it with 429 when over the limit. */
+    /**
+     * Before any credential check (before hashing): refuses it with 429 when the failed-login limit
+     * throttles the user name from this source, or the source, and its next check is not due.
+     */
+    private void before(String username, String source) {
+        if (limit != null) {
+            limit.before(username, source);
+        }
+    }
+
+    private void succeeded(String username, String source) {
+        if (limit != null) {
+            limit.succeeded(username, source);
+        }
+    }
+
+    /** Logs a failed login and counts it towards the limit (never refuses: the check was made). */
     private void failed(String username, String source, String reason) {
         failedLogins.failed(username, source, reason);
         if (limit != null) {
@@ -227,19 +263,8 @@ public final class Authenticator {
      * the audit log of a failed login. Never the password.
      */
     public static String claimedUsername(SmRequest request) {
-        String value = request.header("Authorization").map(String::trim).orElse("");
-        int space = value.indexOf(' ');
-        if (space < 0 || !value.substring(0, space).equalsIgnoreCase("Basic")) {
-            return null;
-        }
-        try {
-            String decoded = new String(Base64.getDecoder().decode(value.substring(space + 1).trim()),
-                    StandardCharsets.UTF_8);
-            int colon = decoded.indexOf(':');
-            return colon < 0 ? null : decoded.substring(0, colon);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
+        return request.header("Authorization").flatMap(BasicCredentials::parse).map(BasicCredentials::user)
+                .orElse(null);
     }
 
     private Principal authenticate(String username, String password) {

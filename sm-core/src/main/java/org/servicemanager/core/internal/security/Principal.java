@@ -24,9 +24,16 @@ public sealed interface Principal permits Principal.Operator, Principal.Platform
     /**
      * A person or client operating the Service Manager: a configured Basic user, or the holder of a
      * bearer token. {@code role} is {@code null} for a valid token that grants no Service Manager
-     * role (such a caller may call nothing that needs one).
+     * role (such a caller may call nothing that needs one). {@code subject} is who the credentials
+     * really name: a token's {@code sub}, which the audit log shows beside a display name the
+     * token's issuer may let its holder choose; for a Basic user, the user name.
      */
-    record Operator(String name, Role role, Via via) implements Principal {
+    record Operator(String name, Role role, Via via, String subject) implements Principal {
+        /** An operator whose name is its subject (Basic users). */
+        public Operator(String name, Role role, Via via) {
+            this(name, role, via, name);
+        }
+
         /** Whether this operator may do what {@code needed} may. */
         public boolean has(Role needed) {
             return role != null && role.includes(needed);
