@@ -546,8 +546,7 @@ public final class ServiceManager implements AutoCloseable {
             if (password.isEmpty()) {
                 throw new IllegalArgumentException("the password of user '" + username + "' must not be empty");
             }
-            users.put(username, new Authenticator.User(PasswordHasher.hash(password, PasswordHasher.ADMIN_ITERATIONS),
-                    role));
+            users.put(username, Authenticator.User.withPassword(username, password, role));
             return this;
         }
 
@@ -559,7 +558,7 @@ public final class ServiceManager implements AutoCloseable {
                 throw new IllegalArgumentException("the password hash of user '" + username
                         + "' must have the form pbkdf2-sha256$<iterations>$<salt>$<hash>");
             }
-            users.put(username, new Authenticator.User(passwordHash, role));
+            users.put(username, Authenticator.User.withHash(passwordHash, role));
             return this;
         }
 

@@ -40,6 +40,7 @@ import org.servicemanager.api.security.Role;
 import org.servicemanager.api.security.VerifiedToken;
 import org.servicemanager.core.SmRequest;
 import org.servicemanager.core.SmResponse;
+import org.servicemanager.core.security.BasicCredentials;
 import org.servicemanager.core.security.SecretHashes;
 import org.servicemanager.core.security.TokenIssuer;
 import org.servicemanager.oauth.internal.AccessTokenVerifier;
@@ -299,10 +300,11 @@ public final class BuiltInIssuer implements TokenIssuer {
                 throw new OAuthError(400, "invalid_request", "the client authenticated twice: in the Authorization "
                         + "header and with client_id/client_secret in the body; use one", false);
             }
-            String[] pair = TokenForm.basicCredentials(header.get()).orElseThrow(() -> new OAuthError(401,
-                    "invalid_client", "the Authorization header must hold Basic client credentials", true));
-            id = pair[0];
-            secret = pair[1];
+            BasicCredentials client = BasicCredentials.parse(header.get()).flatMap(BasicCredentials::formDecoded)
+                    .orElseThrow(() -> new OAuthError(401, "invalid_client",
+                            "the Authorization header must hold Basic client credentials", true));
+            id = client.user();
+            secret = client.password();
         } else {
             id = form.get("client_id").orElseThrow(() -> new OAuthError(401, "invalid_client",
                     "the client is not authenticated: send a Basic Authorization header or client_id", false));

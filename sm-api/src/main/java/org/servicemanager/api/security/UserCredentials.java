@@ -31,8 +31,10 @@ public interface UserCredentials {
 
     /**
      * A value that changes whenever {@code username}'s password or role changes, empty if the user no
-     * longer exists: a refresh token carries it, so that a new password ends the sessions the old
-     * one opened. It reveals nothing about the password (a digest of its salted hash).
+     * longer exists; the same on every node and after a restart with the same configuration. A
+     * refresh token carries it, so that a new password ends the sessions the old one opened. It is
+     * a fast digest that involves the password: keep it sealed (encrypted) wherever a client could
+     * read it.
      */
     Optional<String> credentialStamp(String username);
 

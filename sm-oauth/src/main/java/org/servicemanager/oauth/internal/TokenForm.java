@@ -2,7 +2,6 @@ package org.servicemanager.oauth.internal;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -57,33 +56,6 @@ public final class TokenForm {
     /** Whether the parameter was sent at all, even empty. */
     public boolean has(String name) {
         return values.containsKey(name);
-    }
-
-    /**
-     * The client id and secret of a {@code Basic} Authorization header value, each form-decoded
-     * (RFC 6749 2.3.1: clients encode them before joining them with {@code :}).
-     *
-     * @return {@code [id, secret]}, or empty when the value is not Basic credentials
-     */
-    public static Optional<String[]> basicCredentials(String header) {
-        if (header.length() < 6 || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
-            return Optional.empty();
-        }
-        String decoded;
-        try {
-            decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
-        int colon = decoded.indexOf(':');
-        if (colon < 0) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(new String[] {decode(decoded.substring(0, colon)), decode(decoded.substring(colon + 1))});
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
     }
 
     private static String decode(String s) {

@@ -57,7 +57,21 @@ public final class Authenticator {
     }
 
     /** A configured operator: its password hash and role. */
-    public record User(String passwordHash, Role role) {
+    /**
+     * A configured user. {@code stamp} changes with the password or the role and is the same on
+     * every node and after restarts (a fresh salt in {@code passwordHash} does not move it).
+     */
+    public record User(String passwordHash, Role role, String stamp) {
+        /** A user configured by a password: the stamp is a digest of name, role and password. */
+        public static User withPassword(String username, String password, Role role) {
+            return new User(PasswordHasher.hash(password, PasswordHasher.ADMIN_ITERATIONS), role,
+                    PasswordHasher.stamp("password|" + username + "|" + role.wireName() + "|" + password));
+        }
+
+        /** A user configured by a hash: the same hash is given to every node, so it makes the stamp. */
+        public static User withHash(String passwordHash, Role role) {
+            return new User(passwordHash, role, PasswordHasher.stamp("hash|" + role.wireName() + "|" + passwordHash));
+        }
     }
 
     /**
@@ -206,7 +220,7 @@ public final class Authenticator {
             @Override
             public Optional<String> credentialStamp(String username) {
                 return Optional.ofNullable(username == null ? null : users.get(username))
-                        .map(user -> PasswordHasher.stamp(user.role().wireName() + "|" + user.passwordHash()));
+                        .map(User::stamp);
             }
 
             @Override
