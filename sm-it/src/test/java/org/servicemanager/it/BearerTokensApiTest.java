@@ -229,6 +229,23 @@ class BearerTokensApiTest {
     }
 
     @Test
+    @DisplayName("the same wrong password sent again at once (smctl resends a refused token request) is one guess, "
+            + "a different one another")
+    void repeatedWrongPasswordCountsOnce() {
+        TestIssuer issuer = new TestIssuer();
+        start(builder -> builder.tokenIssuer(issuer).failedLoginLimit(2, Duration.ofSeconds(60)));
+        UserCredentials users = issuer.context.get().users();
+        // At a limit of 2, counting each request would refuse the third before checking it.
+        for (int i = 0; i < 3; i++) {
+            assertThat(users.check(SmServer.ADMIN_USER, "typo", "192.0.2.11")).isEmpty();
+        }
+        assertThat(users.check(SmServer.ADMIN_USER, "another-typo", "192.0.2.11")).isEmpty();
+
+        assertThatThrownBy(() -> users.check(SmServer.ADMIN_USER, SmServer.ADMIN_PASSWORD, "192.0.2.11"))
+                .isInstanceOf(TooManyRequestsException.class);
+    }
+
+    @Test
     @DisplayName("bearerTokens and tokenIssuer together fail the build, naming both")
     void verifierAndIssuerExclusive() {
         ServiceManager.Builder builder = ServiceManager.builder().store(new MemoryStore())

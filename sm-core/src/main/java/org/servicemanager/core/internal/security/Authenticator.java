@@ -204,11 +204,17 @@ public final class Authenticator {
                     failed(username, source, "unknown user");
                     return Optional.empty();
                 }
+                // smctl (Go's oauth2 package) resends a refused token request at once with the
+                // client moved from the header to the body: one wrong password, two requests. The
+                // same wrong password again is not a new guess, so it is not counted twice.
+                boolean repeated = hasher.recentlyRejected(password, user.passwordHash());
                 if (hasher.verify(password, user.passwordHash())) {
                     succeeded(username, source);
                     return Optional.of(user.role());
                 }
-                failed(username, source, "wrong password");
+                if (!repeated) {
+                    failed(username, source, "wrong password");
+                }
                 return Optional.empty();
             }
 

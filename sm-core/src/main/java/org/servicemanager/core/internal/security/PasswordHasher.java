@@ -113,6 +113,14 @@ public final class PasswordHasher {
     }
 
     /**
+     * Whether {@code password} was found wrong for {@code storedHash} within the last minute: the
+     * same wrong password again tells a guesser nothing new.
+     */
+    public boolean recentlyRejected(String password, String storedHash) {
+        return rejected.getIfPresent(storedHash + "|" + sha256(password)) != null;
+    }
+
+    /**
      * Checks a password for a user who does not exist against {@code unmatchableHash}, as long as a
      * wrong password of a real user takes, so that timing does not tell which user names exist.
      * Remembered per user name: with one shared entry, a second unknown name would answer faster
