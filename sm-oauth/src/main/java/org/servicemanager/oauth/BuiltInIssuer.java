@@ -33,6 +33,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.servicemanager.api.ServiceManagerException;
 import org.servicemanager.api.ServiceUnavailableException;
 import org.servicemanager.api.TooManyRequestsException;
@@ -179,7 +180,8 @@ public final class BuiltInIssuer implements TokenIssuer {
         DefaultJWTProcessor<SecurityContext> refresh = new DefaultJWTProcessor<>();
         refresh.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(REFRESH_TYPE));
         refresh.setJWSKeySelector(new SigningKeySelector(
-                new JWSVerificationKeySelector<>(algorithm, keys.signingKeyOnly())));
+                new JWSVerificationKeySelector<>(algorithm, keys.signingKeyOnly()),
+                kid -> kid != null && keys.publicKeys().getKeyByKeyId(kid) != null));
         DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(refreshAudience(),
                 new JWTClaimsSet.Builder().issuer(issuerUrl).build(),
                 Set.of("sub", "exp", "iat", "client_id", "auth_time", STAMP_CLAIM)) {
@@ -373,7 +375,8 @@ public final class BuiltInIssuer implements TokenIssuer {
             // a genuine token of a rotated key is no guess: not a failed login
             throw new OAuthError(400, "invalid_grant", "the refresh token was signed with a retired key "
                     + "(the keys were rotated); log in again", false);
-        } catch (ParseException | BadJOSEException | JOSEException e) {
+        } catch (ParseException | BadJOSEException | JOSEException | RuntimeException e) {
+            // RuntimeException too: nimbus may throw one on odd input, which must not become a 500.
             s.context().users().failed(null, source, "invalid refresh token");
             throw new OAuthError(400, "invalid_grant", "the refresh token is invalid or expired; log in again", false);
         }
@@ -579,18 +582,24 @@ public final class BuiltInIssuer implements TokenIssuer {
         }
     }
 
-    /** Tells "signed by a retired (or unknown) key" apart from a bad signature. */
+    /**
+     * Tells "signed by a key we retired" apart from a forgery: a kid that is no key of ours (or
+     * another algorithm) selects no key and fails as a bad token, counted as a failed login.
+     */
     private static final class SigningKeySelector implements JWSKeySelector<SecurityContext> {
         private final JWSVerificationKeySelector<SecurityContext> delegate;
+        private final Predicate<String> retiredKid;
 
-        SigningKeySelector(JWSVerificationKeySelector<SecurityContext> delegate) {
+        SigningKeySelector(JWSVerificationKeySelector<SecurityContext> delegate,
+                           Predicate<String> retiredKid) {
             this.delegate = delegate;
+            this.retiredKid = retiredKid;
         }
 
         @Override
         public List<? extends Key> selectJWSKeys(JWSHeader header, SecurityContext context) throws KeySourceException {
             List<? extends Key> keys = delegate.selectJWSKeys(header, context);
-            if (keys.isEmpty()) {
+            if (keys.isEmpty() && delegate.isAllowed(header.getAlgorithm()) && retiredKid.test(header.getKeyID())) {
                 throw new NotSigningKey();
             }
             return keys;

@@ -193,6 +193,22 @@ class BuiltInIssuerTokenEndpointTest {
     }
 
     @Test
+    @DisplayName("a refresh token signed by a key that was never ours is a forgery, not a rotation: refused and "
+            + "counted as a failed login")
+    void foreignRefreshTokenIsAFailedLogin() {
+        IssuerFixture elsewhere = new IssuerFixture();
+        String foreign = json(elsewhere.started().handle(tokenRequest(CF_BASIC, PASSWORD_FORM)))
+                .get("refresh_token").asText();
+        int failures = fixture.users.failures.size();
+
+        SmResponse response = post(CF_BASIC, "grant_type=refresh_token&refresh_token=" + foreign);
+
+        assertThat(json(response).get("error").asText()).isEqualTo("invalid_grant");
+        assertThat(json(response).get("error_description").asText()).doesNotContain("rotated");
+        assertThat(fixture.users.failures).hasSize(failures + 1);
+    }
+
+    @Test
     @DisplayName("a refresh token is never accepted as an access token")
     void refreshTokenIsNoAccessToken() {
         String refresh = json(post(CF_BASIC, PASSWORD_FORM)).get("refresh_token").asText();

@@ -17,6 +17,7 @@ import org.servicemanager.api.security.Role;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.oauth.BuiltInIssuer;
 import org.servicemanager.oauth.OidcBearerVerifier;
+import org.servicemanager.oauth.internal.IssuerUrls;
 import org.servicemanager.standalone.StandaloneServer.ConfigurationException;
 
 /**
@@ -134,6 +135,12 @@ final class StandaloneTokens {
             } catch (IllegalArgumentException e) {
                 throw new ConfigurationException(OIDC_ISSUER + " must be an http or https URL without query or "
                         + "fragment, was '" + oidcIssuer + "'", e);
+            }
+            URI issuerUri = URI.create(oidcIssuer);
+            if (IssuerUrls.isHttp(issuerUri) && !IssuerUrls.isLoopback(issuerUri)) {
+                // Its keys would travel in clear: anyone on the path could sign administrators' tokens.
+                throw new ConfigurationException(OIDC_ISSUER + " must be https (plain http only on loopback), was '"
+                        + oidcIssuer + "'");
             }
             String audienceValue = blankToNull(env.get(OIDC_AUDIENCE));
             if (audienceValue == null || audienceValue.replace(",", "").isBlank()) {

@@ -307,6 +307,7 @@ class StandaloneTokensTest {
         "SM_TOKEN_ISSUER=on;SM_OIDC_ISSUER_URL=http://127.0.0.1:1/idp | SM_TOKEN_ISSUER=on and SM_OIDC_ISSUER_URL contradict each other",
         "SM_OIDC_ISSUER_URL=http://127.0.0.1:1/idp | SM_OIDC_AUDIENCE must be set with SM_OIDC_ISSUER_URL",
         "SM_OIDC_ISSUER_URL=ftp://idp | SM_OIDC_ISSUER_URL must be an http or https URL",
+        "SM_OIDC_ISSUER_URL=http://idp.example.com;SM_OIDC_AUDIENCE=sm | SM_OIDC_ISSUER_URL must be https (plain http only on loopback), was 'http://idp.example.com'",
         "SM_OIDC_AUDIENCE=sm | SM_OIDC_AUDIENCE needs SM_OIDC_ISSUER_URL",
         "SM_TOKEN_ISSUER=off;SM_TOKEN_CLIENTS=robot:s3cr3t:admin | SM_TOKEN_CLIENTS configures the built-in token issuer, which is off",
         "SM_TOKEN_TTL_SECONDS=10 | SM_TOKEN_TTL_SECONDS must be an integer between 60 and 86400, was '10'",
