@@ -171,7 +171,7 @@ class FailedLoginLimitApiTest {
         start(3);
         UserCredentials users = issuer.context.get().users();
         for (int i = 0; i < 3; i++) {
-            assertThat(users.check(SmServer.ADMIN_USER, "Wrong-Guess-1", "192.0.2.9")).isEmpty();
+            assertThat(users.check(SmServer.ADMIN_USER, "Wrong-Guess-" + i, "192.0.2.9")).isEmpty();
         }
 
         assertThatThrownBy(() -> users.check(SmServer.ADMIN_USER, SmServer.ADMIN_PASSWORD, "192.0.2.9"))

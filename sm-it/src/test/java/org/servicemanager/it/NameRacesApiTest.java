@@ -134,7 +134,7 @@ class NameRacesApiTest extends PlatformApiTestBase {
         List<ApiResponse> answers = concurrentPatches(paths, json("name", name, "labels", List.of(
                 java.util.Map.of("op", "add", "key", "team", "values", List.of("blue")))));
 
-        assertThat(answers).extracting(ApiResponse::status).as(answers.toString()).containsOnly(200, 409);
+        assertThat(answers).extracting(ApiResponse::status).as(answers.toString()).isSubsetOf(200, 409);
         assertThat(answers).filteredOn(a -> a.status() == 200).hasSizeLessThanOrEqualTo(1);
         assertThat(store().repository(EntityTypes.SERVICE_INSTANCES).count(Query.fieldEquals("name", name)))
                 .isEqualTo(answers.stream().filter(a -> a.status() == 200).count());
@@ -162,7 +162,7 @@ class NameRacesApiTest extends PlatformApiTestBase {
 
         List<ApiResponse> answers = concurrentPatches(paths, json("name", name));
 
-        assertThat(answers).extracting(ApiResponse::status).as(answers.toString()).containsOnly(200, 409);
+        assertThat(answers).extracting(ApiResponse::status).as(answers.toString()).isSubsetOf(200, 409);
         assertThat(store().repository(EntityTypes.SERVICE_BINDINGS).count(Query.fieldEquals("name", name)))
                 .isEqualTo(answers.stream().filter(a -> a.status() == 200).count()).isLessThanOrEqualTo(1);
     }
