@@ -25,6 +25,8 @@ import org.servicemanager.test.http.ApiResponse;
 @DisplayName("/v1/service_instances and /v1/service_bindings: concurrent creates with one name")
 class NameRacesApiTest extends PlatformApiTestBase {
     private static final int CLIENTS = 6;
+    /** Rounds of a rename race: enough for an unlucky interleaving to show up before the fix. */
+    private static final int RENAME_ROUNDS = 5;
 
     /** Sends {@code CLIENTS} POSTs at once (as near as a barrier gets them) and returns the answers. */
     private List<ApiResponse> concurrently(String path, String body) throws Exception {
@@ -147,6 +149,46 @@ class NameRacesApiTest extends PlatformApiTestBase {
                 assertThat(back.lastOperation().operationId()).isEqualTo(instances.get(i).lastOperation()
                         .operationId());
             }
+        }
+    }
+
+    @Test
+    @DisplayName("concurrent renames of several instances to one free name: exactly one 200 each time, the name is not lost to a tie")
+    void instanceRenamesToFreeNameHaveAWinner() throws Exception {
+        // Several rounds: the loss of every rename needed all of them to commit before any checked.
+        for (int round = 0; round < RENAME_ROUNDS; round++) {
+            List<String> paths = new ArrayList<>();
+            for (int i = 0; i < CLIENTS; i++) {
+                paths.add("/v1/service_instances/" + smInstance(stage.plan("small")).id());
+            }
+            String name = unique("free");
+
+            List<ApiResponse> answers = concurrentPatches(paths, json("name", name));
+
+            assertThat(answers).extracting(ApiResponse::status).as("round " + round + ": " + answers)
+                    .containsOnly(200, 409).filteredOn(s -> s == 200).hasSize(1);
+            assertThat(store().repository(EntityTypes.SERVICE_INSTANCES).count(Query.fieldEquals("name", name)))
+                    .isEqualTo(1);
+        }
+    }
+
+    @Test
+    @DisplayName("concurrent renames of one binding each to one free name: exactly one 200 each time")
+    void bindingRenamesToFreeNameHaveAWinner() throws Exception {
+        ServiceInstance instance = smInstance(stage.plan("small"));
+        for (int round = 0; round < RENAME_ROUNDS; round++) {
+            List<String> paths = new ArrayList<>();
+            for (int i = 0; i < CLIENTS; i++) {
+                paths.add("/v1/service_bindings/" + smBinding(instance.id(), unique("b"), null).id());
+            }
+            String name = unique("free");
+
+            List<ApiResponse> answers = concurrentPatches(paths, json("name", name));
+
+            assertThat(answers).extracting(ApiResponse::status).as("round " + round + ": " + answers)
+                    .containsOnly(200, 409).filteredOn(s -> s == 200).hasSize(1);
+            assertThat(store().repository(EntityTypes.SERVICE_BINDINGS).count(Query.fieldEquals("name", name)))
+                    .isEqualTo(1);
         }
     }
 

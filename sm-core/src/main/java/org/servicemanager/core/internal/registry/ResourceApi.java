@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -44,6 +45,11 @@ abstract class ResourceApi<T extends Entity> {
     static final int MAX_PAGE_SIZE = 500;
     private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9\\-._~]{1,50}");
     private static final int MAX_PATCH_ATTEMPTS = 5;
+    /** How long the first of records renamed to one name waits for the later ones to give way. */
+    private static final Duration NAME_RACE_WAIT = Duration.ofSeconds(2);
+    private static final Duration NAME_RACE_POLL = Duration.ofMillis(5);
+    /** How many records holding one name a rename reads (more than concurrent requests ever race). */
+    private static final int NAME_RACE_PAGE = 50;
 
     final Context ctx;
     final EntityType<T> type;
@@ -227,18 +233,45 @@ abstract class ResourceApi<T extends Entity> {
     }
 
     /**
-     * Makes a committed rename race-safe without a unique key (compare the engine's check for
-     * creates): if another record of {@code sameName} holds the new name too (a concurrent rename
-     * or create), the rename is undone and answered 409. The undo puts back {@code before} (name,
-     * labels, last operation) and removes the rename's operation {@code opId} when that is still
-     * the record's last one, else it only puts the old name back. In the worst case both sides
-     * of a race give way; never do two records keep one name.
+     * Makes a committed rename race-safe without a unique key, by the rule the engine applies to
+     * creates: of the records of {@code sameName}, the first by (created_at, id) keeps the name and
+     * the others give way. The first waits (briefly) until the later ones it sees are gone, since
+     * one of them may have checked before this rename committed, seen itself alone and answered
+     * 200: if they do not go, this one gives way too. A rename therefore keeps the name only when
+     * it has seen itself alone after its commit (never two records with one name), and concurrent
+     * renames to a free name do not all lose (as they did when every rename gave way to any other
+     * it saw: all commit, all see the others, all undo). Giving way puts back {@code before}
+     * (name, labels, last operation) and removes the rename's operation {@code opId} when that is
+     * still the record's last one, else it only puts the old name back, and answers 409.
      */
     void undoRenameIfTaken(Query sameName, T before, String opId, Function<T, String> lastOperationId,
             UnaryOperator<T> revertAll,
             UnaryOperator<T> revertName, String conflict) {
-        if (repo().list(sameName, PageRequest.first(5)).items().stream().noneMatch(r -> !r.id().equals(before.id()))) {
-            return;
+        Long deadline = null;
+        while (true) {
+            List<T> same = repo().list(sameName, PageRequest.first(NAME_RACE_PAGE)).items();
+            T mine = same.stream().filter(r -> r.id().equals(before.id())).findFirst().orElse(null);
+            boolean giveWay = mine == null || same.stream().anyMatch(r -> !r.id().equals(before.id())
+                    && firstBy(r, mine));
+            if (same.stream().allMatch(r -> r.id().equals(before.id()))) {
+                // The usual case: the new name is this record's alone (or, renamed again meanwhile, nobody's).
+                return;
+            }
+            if (giveWay) {
+                break;
+            }
+            // The wait counts from the first sight of a later holder, not from a (possibly slow) first read.
+            if (deadline == null) {
+                deadline = System.nanoTime() + NAME_RACE_WAIT.toNanos();
+            } else if (System.nanoTime() - deadline >= 0) {
+                break;
+            }
+            try {
+                Thread.sleep(NAME_RACE_POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         for (int attempt = 1; attempt <= MAX_PATCH_ATTEMPTS; attempt++) {
             try {
@@ -260,6 +293,12 @@ abstract class ResourceApi<T extends Entity> {
             }
         }
         throw new ConflictException(conflict);
+    }
+
+    /** Whether {@code a} comes before {@code b} in the order that decides who keeps a contested name. */
+    private static boolean firstBy(Entity a, Entity b) {
+        int byTime = a.createdAt().compareTo(b.createdAt());
+        return byTime != 0 ? byTime < 0 : a.id().compareTo(b.id()) < 0;
     }
 
     /** An id the client chose, or a generated one. */
