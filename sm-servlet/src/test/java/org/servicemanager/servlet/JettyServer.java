@@ -10,7 +10,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /** A real Jetty 12 on a free loopback port, for tests. Not thread-safe; start and close from one thread. */
-final class JettyServer implements AutoCloseable {
+final class JettyServer implements Container.Running {
     private final Server server;
     private final ServerConnector connector;
 
@@ -57,8 +57,8 @@ final class JettyServer implements AutoCloseable {
         return result;
     }
 
-    /** An absolute URI on this server, e.g. {@code uri("/v1/info")}. */
-    URI uri(String pathAndQuery) {
+    @Override
+    public URI uri(String pathAndQuery) {
         return URI.create("http://127.0.0.1:" + connector.getLocalPort() + pathAndQuery);
     }
 

@@ -14,63 +14,60 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
-import org.eclipse.jetty.server.handler.ContextHandlerCollection;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.servicemanager.servlet.Container.Mount;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.storage.memory.MemoryStore;
 
-@DisplayName("ServiceManagerServlet in a real Jetty")
+@DisplayName("ServiceManagerServlet in a real Servlet 6 container")
+@ParameterizedClass(name = "in {0}")
+@EnumSource(Container.class)
 class ServiceManagerServletTest {
     private static final String ADMIN = "Basic "
             + Base64.getEncoder().encodeToString("admin:admin-pass".getBytes(StandardCharsets.UTF_8));
     private static final int MAX_BODY_BYTES = 4096;
     /** Few enough that six requests blocking a thread each would starve everything else. */
-    private static final int JETTY_MAX_THREADS = 8;
+    private static final int MAX_THREADS = 8;
 
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
             .build();
 
-    private static ServiceManager sm;
-    private static JettyServer jetty;
+    /** Declared so that JUnit passes it to the class-invocation methods below, too. */
+    @Parameter
+    Container container;
 
-    @BeforeAll
-    static void startJetty() throws Exception {
-        // One Service Manager for the class: adminUser hashes with PBKDF2, which takes a while.
+    private static ServiceManager sm;
+    private static Container.Running server;
+
+    @BeforeParameterizedClassInvocation
+    static void start(Container container) throws Exception {
+        // One Service Manager per container: adminUser hashes with PBKDF2, which takes a while.
         sm = ServiceManager.builder()
                 .store(new MemoryStore())
                 .adminUser("admin", "admin-pass")
                 .maxRequestBodyBytes(MAX_BODY_BYTES)
                 .brokerReadTimeout(Duration.ofSeconds(20))
                 .build();
-        ServletContextHandler root = new ServletContextHandler("/");
-        root.addServlet(servlet(), "/*");
-        ServletContextHandler mounted = new ServletContextHandler("/sm");
-        mounted.addServlet(servlet(), "/api/*");
-        ServletContextHandler withoutAsync = new ServletContextHandler("/sync");
-        ServletHolder syncServlet = new ServletHolder(new ServiceManagerServlet(sm));
-        syncServlet.setAsyncSupported(false);
-        withoutAsync.addServlet(syncServlet, "/*");
-        jetty = JettyServer.start(JETTY_MAX_THREADS, new ContextHandlerCollection(root, mounted, withoutAsync));
+        server = container.start(MAX_THREADS,
+                Mount.of("/", "/*", new ServiceManagerServlet(sm)),
+                Mount.of("/sm", "/api/*", new ServiceManagerServlet(sm)),
+                new Mount("/sync", "/*", new ServiceManagerServlet(sm), false));
     }
 
-    private static ServletHolder servlet() {
-        ServletHolder holder = new ServletHolder(new ServiceManagerServlet(sm));
-        holder.setAsyncSupported(true);
-        return holder;
-    }
-
-    @AfterAll
-    static void stopJetty() throws Exception {
-        if (jetty != null) {
-            jetty.close();
+    @AfterParameterizedClassInvocation
+    static void stop() throws Exception {
+        if (server != null) {
+            server.close();
+            server = null;
         }
         if (sm != null) {
             sm.close();
@@ -170,7 +167,7 @@ class ServiceManagerServletTest {
         @DisplayName("a body sent in parts after its headers is read without a thread and the request answered")
         void bodyInParts() throws Exception {
             String body = "{\"name\":\"late-body\",\"type\":\"cf\"}";
-            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", jetty.uri("/").getPort())) {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.uri("/").getPort())) {
                 socket.setSoTimeout(10_000);
                 java.io.OutputStream out = socket.getOutputStream();
                 out.write(("POST /v1/platforms HTTP/1.1\r\nHost: x\r\nAuthorization: " + ADMIN
@@ -189,11 +186,11 @@ class ServiceManagerServletTest {
         }
 
         @Test
-        @DisplayName("while more slow bodies arrive than Jetty has threads, other requests are answered")
+        @DisplayName("while more slow bodies arrive than the container has threads, other requests are answered")
         void slowBodiesHoldNoThreads() throws Exception {
             try (org.servicemanager.test.http.SlowClients slow = org.servicemanager.test.http.SlowClients
-                    .trickleBodies("127.0.0.1", jetty.uri("/").getPort(), "/v1/platforms", 1_000,
-                            JETTY_MAX_THREADS * 2, Duration.ofMillis(200))) {
+                    .trickleBodies("127.0.0.1", server.uri("/").getPort(), "/v1/platforms", 1_000,
+                            MAX_THREADS * 2, Duration.ofMillis(200))) {
                 Thread.sleep(300);
 
                 HttpResponse<String> response = HTTP.sendAsync(get("/v1/info").build(),
@@ -308,13 +305,13 @@ class ServiceManagerServletTest {
 
     /** A request with admin credentials. */
     private static HttpRequest.Builder request(String pathAndQuery) {
-        return HttpRequest.newBuilder(jetty.uri(pathAndQuery)).timeout(Duration.ofSeconds(30))
+        return HttpRequest.newBuilder(server.uri(pathAndQuery)).timeout(Duration.ofSeconds(30))
                 .header("Authorization", ADMIN);
     }
 
     /** A GET without credentials. */
     private static HttpRequest.Builder get(String pathAndQuery) {
-        return HttpRequest.newBuilder(jetty.uri(pathAndQuery)).timeout(Duration.ofSeconds(30)).GET();
+        return HttpRequest.newBuilder(server.uri(pathAndQuery)).timeout(Duration.ofSeconds(30)).GET();
     }
 
     private static HttpRequest.Builder postJson(String path, String json) {

@@ -1,0 +1,91 @@
+package org.servicemanager.servlet;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.Wrapper;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.websocket.server.WsSci;
+
+/**
+ * A real embedded Tomcat 11 (NIO connector) on a free loopback port, for tests. Not thread-safe;
+ * start and close from one thread.
+ */
+final class TomcatServer implements Container.Running {
+    private final Tomcat tomcat;
+    private final Connector connector;
+    private final Path baseDir;
+
+    private TomcatServer(Tomcat tomcat, Connector connector, Path baseDir) {
+        this.tomcat = tomcat;
+        this.connector = connector;
+        this.baseDir = baseDir;
+    }
+
+    static TomcatServer start(int maxThreads, boolean webSocket, List<Container.Mount> mounts) throws Exception {
+        // Tomcat wants a work directory even when it deploys nothing from disk.
+        Path baseDir = Files.createTempDirectory("tomcat-test");
+        Tomcat tomcat = new Tomcat();
+        tomcat.setBaseDir(baseDir.toString());
+        Connector connector = new Connector("HTTP/1.1");
+        connector.setPort(0);
+        connector.setProperty("address", "127.0.0.1");
+        connector.setProperty("maxThreads", Integer.toString(maxThreads));
+        connector.setProperty("minSpareThreads", Integer.toString(Math.min(4, maxThreads)));
+        tomcat.setConnector(connector);
+        tomcat.getHost().setAutoDeploy(false);
+        int n = 0;
+        for (Container.Mount mount : mounts) {
+            // Tomcat spells the root context "".
+            Context context = tomcat.addContext(mount.contextPath().equals("/") ? "" : mount.contextPath(), null);
+            if (webSocket) {
+                // What a WAR gets from the jar's ServletContainerInitializer; embedded, it is added by hand.
+                context.addServletContainerInitializer(new WsSci(), null);
+            }
+            String name = "sm-" + n++;
+            Wrapper wrapper = Tomcat.addServlet(context, name, mount.servlet());
+            wrapper.setAsyncSupported(mount.asyncSupported());
+            context.addServletMapping(mount.mapping(), name);
+        }
+        TomcatServer result = new TomcatServer(tomcat, connector, baseDir);
+        try {
+            tomcat.start();
+        } catch (LifecycleException | RuntimeException e) {
+            result.close();
+            throw e;
+        }
+        return result;
+    }
+
+    @Override
+    public URI uri(String pathAndQuery) {
+        return URI.create("http://127.0.0.1:" + connector.getLocalPort() + pathAndQuery);
+    }
+
+    @Override
+    public void close() {
+        try {
+            tomcat.stop();
+            tomcat.destroy();
+        } catch (LifecycleException e) {
+            throw new IllegalStateException("Tomcat did not stop", e);
+        } finally {
+            deleteQuietly(baseDir);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // A leftover temporary directory harms nothing.
+        }
+    }
+}
