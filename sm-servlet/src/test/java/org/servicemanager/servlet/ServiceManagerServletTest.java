@@ -135,6 +135,50 @@ class ServiceManagerServletTest {
         }
 
         @Test
+        @DisplayName("an unknown path gets the Service Manager's 404 JSON body, not the container's error page")
+        void notFound() throws Exception {
+            HttpResponse<String> response = send(request("/v1/no_such_thing").GET().build());
+
+            assertThat(response.statusCode()).isEqualTo(404);
+            assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                    type -> assertThat(type).startsWith("application/json"));
+            assertThat(response.body()).startsWith("{").contains("\"error\"", "\"description\"");
+        }
+
+        @Test
+        @DisplayName("a method the route does not allow gets the Service Manager's 405 JSON body")
+        void methodNotAllowed() throws Exception {
+            HttpResponse<String> response = send(request("/v1/info")
+                    .method("DELETE", HttpRequest.BodyPublishers.noBody()).build());
+
+            assertThat(response.statusCode()).isEqualTo(405);
+            assertThat(response.body()).startsWith("{").contains("\"error\"", "\"description\"");
+        }
+
+        @Test
+        @DisplayName("a malformed JSON body gets the Service Manager's 400 JSON body")
+        void badJson() throws Exception {
+            HttpResponse<String> response = send(postJson("/v1/platforms", "{\"name\":").build());
+
+            assertThat(response.statusCode()).isEqualTo(400);
+            assertThat(response.body()).startsWith("{").contains("\"error\"", "\"description\"");
+        }
+
+        @Test
+        @DisplayName("HEAD of an unknown path gets 404 with the GET's Content-Length and no body")
+        void headNotFound() throws Exception {
+            HttpResponse<String> get = send(request("/v1/no_such_thing").GET().build());
+            HttpResponse<String> head = send(request("/v1/no_such_thing")
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+
+            assertThat(head.statusCode()).isEqualTo(404);
+            assertThat(head.body()).isEmpty();
+            assertThat(head.headers().firstValue("Content-Type")).isEqualTo(get.headers().firstValue("Content-Type"));
+            assertThat(head.headers().firstValueAsLong("Content-Length"))
+                    .hasValue(get.body().getBytes(StandardCharsets.UTF_8).length);
+        }
+
+        @Test
         @DisplayName("a body over the limit with a Content-Length gets 413")
         void oversizedWithLength() throws Exception {
             HttpResponse<String> response = send(request("/v1/platforms")
