@@ -15,12 +15,14 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.servicemanager.servlet.Container.Mount;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.storage.memory.MemoryStore;
 import org.servicemanager.test.broker.FakeBroker;
@@ -28,8 +30,11 @@ import org.servicemanager.test.broker.FakeOsbService;
 
 /**
  * OSB calls forwarded to a slow broker run asynchronously in the servlet: with only a few
- * container threads, fast requests are answered while the provisions wait for the broker.
+ * container threads, fast requests are answered while the provisions wait for the broker; in
+ * each container the servlet is tested in.
  */
+@ParameterizedClass(name = "in {0}")
+@EnumSource(Container.class)
 class ServiceManagerServletOsbTest {
     private static final String ADMIN = basic("admin", "admin-pass");
     private static final int SLOW_PROVISIONS = 6;
@@ -37,40 +42,40 @@ class ServiceManagerServletOsbTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Declared so that JUnit passes it to the class-invocation methods below, too. */
+    @Parameter
+    Container container;
+
     private static ServiceManager sm;
-    private static JettyServer jetty;
+    private static Container.Running server;
     private static FakeBroker broker;
     private static FakeOsbService service;
     private static String brokerId;
     private static String platform;
 
-    @BeforeAll
-    static void start() throws Exception {
+    @BeforeParameterizedClassInvocation
+    static void start(Container container) throws Exception {
         broker = FakeBroker.start().withBasicAuth("u", "p");
         service = FakeOsbService.install(broker);
         sm = ServiceManager.builder().store(new MemoryStore())
                 .adminUserWithHash("admin", ServiceManager.Builder.hashPassword("admin-pass")).build();
-        ServletContextHandler context = new ServletContextHandler("/");
-        ServletHolder holder = new ServletHolder(new ServiceManagerServlet(sm));
-        holder.setAsyncSupported(true);
-        context.addServlet(holder, "/*");
-        jetty = JettyServer.start(8, context);
+        server = container.start(8, Mount.of("/", "/*", new ServiceManagerServlet(sm)));
 
         JsonNode created = post("/v1/platforms", "{\"name\":\"k8s\",\"type\":\"kubernetes\"}");
         platform = basic(created.at("/credentials/basic/username").asText(),
                 created.at("/credentials/basic/password").asText());
         brokerId = post("/v1/service_brokers", "{\"name\":\"osb-broker\",\"broker_url\":\"" + broker.url()
                 + "\",\"credentials\":{\"basic\":{\"username\":\"u\",\"password\":\"p\"}}}").get("id").asText();
-        JsonNode plans = JSON.readTree(send(HttpRequest.newBuilder(jetty.uri("/v1/service_plans"))
+        JsonNode plans = JSON.readTree(send(HttpRequest.newBuilder(server.uri("/v1/service_plans"))
                 .header("Authorization", ADMIN).build()).body());
         for (JsonNode plan : plans.get("items")) {
             post("/v1/visibilities", "{\"service_plan_id\":\"" + plan.get("id").asText() + "\"}");
         }
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() {
-        jetty.close();
+        server.close();
         broker.close();
         sm.store().close();
     }
@@ -98,7 +103,7 @@ class ServiceManagerServletOsbTest {
 
         List<CompletableFuture<long[]>> fast = new ArrayList<>();
         for (int i = 0; i < FAST_REQUESTS; i++) {
-            fast.add(timed(HttpRequest.newBuilder(jetty.uri("/v1/info")).GET().build()));
+            fast.add(timed(HttpRequest.newBuilder(server.uri("/v1/info")).GET().build()));
         }
         List<long[]> fastDone = join(fast);
         List<long[]> slowDone = join(provisions);
@@ -111,12 +116,12 @@ class ServiceManagerServletOsbTest {
     }
 
     private static HttpRequest.Builder osb(String path) {
-        return HttpRequest.newBuilder(jetty.uri("/v1/osb/" + brokerId + path)).timeout(Duration.ofSeconds(30))
+        return HttpRequest.newBuilder(server.uri("/v1/osb/" + brokerId + path)).timeout(Duration.ofSeconds(30))
                 .header("Authorization", platform).header("X-Broker-API-Version", "2.17");
     }
 
     private static JsonNode post(String path, String body) throws Exception {
-        HttpResponse<String> response = send(HttpRequest.newBuilder(jetty.uri(path)).header("Authorization", ADMIN)
+        HttpResponse<String> response = send(HttpRequest.newBuilder(server.uri(path)).header("Authorization", ADMIN)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
         return JSON.readTree(response.body());

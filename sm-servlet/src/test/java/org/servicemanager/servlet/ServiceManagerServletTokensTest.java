@@ -8,13 +8,14 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
-import org.eclipse.jetty.server.handler.ContextHandlerCollection;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.servicemanager.servlet.Container.Mount;
 import org.servicemanager.api.InvalidBearerTokenException;
 import org.servicemanager.api.security.Role;
 import org.servicemanager.api.security.VerifiedToken;
@@ -26,11 +27,17 @@ import org.servicemanager.storage.memory.MemoryStore;
 
 /** The token issuer's routes and bearer tokens through the servlet adapter, at the root and mounted. */
 @DisplayName("ServiceManagerServlet with a token issuer")
+@ParameterizedClass(name = "in {0}")
+@EnumSource(Container.class)
 class ServiceManagerServletTokensTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
+    /** Declared so that JUnit passes it to the class-invocation methods below, too. */
+    @Parameter
+    Container container;
+
     private static ServiceManager sm;
-    private static JettyServer jetty;
+    private static Container.Running server;
 
     /** Answers with the path and base path it saw; accepts the token "good" as an admin's. */
     private static final class EchoIssuer implements TokenIssuer {
@@ -63,25 +70,22 @@ class ServiceManagerServletTokensTest {
         }
     }
 
-    @BeforeAll
-    static void start() throws Exception {
+    @BeforeParameterizedClassInvocation
+    static void start(Container container) throws Exception {
         sm = ServiceManager.builder().store(new MemoryStore()).tokenIssuer(new EchoIssuer()).build();
-        ServletContextHandler root = new ServletContextHandler("/");
-        root.addServlet(new ServletHolder(new ServiceManagerServlet(sm)), "/*");
-        ServletContextHandler mounted = new ServletContextHandler("/sm");
-        mounted.addServlet(new ServletHolder(new ServiceManagerServlet(sm)), "/api/*");
-        jetty = JettyServer.start(16, new ContextHandlerCollection(root, mounted));
+        server = container.start(16, Mount.of("/", "/*", new ServiceManagerServlet(sm)),
+                Mount.of("/sm", "/api/*", new ServiceManagerServlet(sm)));
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() throws Exception {
-        jetty.close();
+        server.close();
         sm.close();
         sm.store().close();
     }
 
     private static HttpResponse<String> get(String path, String authorization) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(jetty.uri(path)).timeout(Duration.ofSeconds(10));
+        HttpRequest.Builder request = HttpRequest.newBuilder(server.uri(path)).timeout(Duration.ofSeconds(10));
         if (authorization != null) {
             request.header("Authorization", authorization);
         }
