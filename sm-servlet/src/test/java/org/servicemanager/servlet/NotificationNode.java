@@ -17,14 +17,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
-import org.eclipse.jetty.ee10.websocket.jakarta.server.config.JakartaWebSocketServletContainerInitializer;
 import org.servicemanager.api.model.Notification;
 import org.servicemanager.api.model.NotificationType;
 import org.servicemanager.api.store.Store;
@@ -48,26 +46,28 @@ final class NotificationNode implements AutoCloseable {
             .build();
 
     final ServiceManager sm;
-    final JettyServer jetty;
+    final Container.Running jetty;
 
-    private NotificationNode(ServiceManager sm, JettyServer jetty) {
+    private NotificationNode(ServiceManager sm, Container.Running jetty) {
         this.sm = sm;
         this.jetty = jetty;
     }
 
     /** Starts a node on {@code store}; {@code config} adds builder settings. */
     static NotificationNode start(Store store, Consumer<ServiceManager.Builder> config) throws Exception {
+        return start(Container.JETTY_12, store, config);
+    }
+
+    /** Starts a node on {@code store} in {@code container}, with its Jakarta WebSocket support. */
+    static NotificationNode start(Container container, Store store, Consumer<ServiceManager.Builder> config)
+            throws Exception {
         ServiceManager.Builder builder = ServiceManager.builder().store(store).adminUserWithHash("admin", ADMIN_HASH)
                 .encryptionKey(KEY);
         config.accept(builder);
         ServiceManager sm = builder.build();
         try {
-            ServletContextHandler context = new ServletContextHandler("/");
-            ServletHolder holder = new ServletHolder(new ServiceManagerServlet(sm));
-            holder.setAsyncSupported(true);
-            context.addServlet(holder, "/*");
-            JakartaWebSocketServletContainerInitializer.configure(context, null);
-            return new NotificationNode(sm, JettyServer.start(16, context));
+            return new NotificationNode(sm, container.start(16, true,
+                    List.of(Container.Mount.of("/", "/*", new ServiceManagerServlet(sm)))));
         } catch (Exception e) {
             sm.close();
             throw e;
@@ -91,7 +91,7 @@ final class NotificationNode implements AutoCloseable {
     }
 
     /** The helpers of a node for another Jetty serving {@code sm}; not to be closed (the caller owns both). */
-    static NotificationNode view(ServiceManager sm, JettyServer jetty) {
+    static NotificationNode view(ServiceManager sm, Container.Running jetty) {
         return new NotificationNode(sm, jetty);
     }
 

@@ -11,14 +11,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.servicemanager.api.model.Notification;
 import org.servicemanager.servlet.NotificationNode.Handshake;
 import org.servicemanager.servlet.NotificationNode.PlatformLogin;
@@ -26,10 +27,16 @@ import org.servicemanager.servlet.NotificationNode.WebSocketRecorder;
 import org.servicemanager.storage.memory.MemoryStore;
 import org.servicemanager.test.broker.FakeBroker;
 
-@DisplayName("GET /v1/notifications as a WebSocket through the servlet in a real Jetty")
+@DisplayName("GET /v1/notifications as a WebSocket through the servlet in a real Servlet 6 container")
+@ParameterizedClass(name = "in {0}")
+@EnumSource(Container.class)
 class NotificationWebSocketTest {
     private static final int QUEUE_SIZE = 5;
     private static final String PAYLOAD = "{\"new\":{\"resource\":{\"id\":\"v1\"},\"additional\":{}}}";
+
+    /** Declared so that JUnit passes it to the class-invocation methods below, too. */
+    @Parameter
+    Container container;
 
     private static MemoryStore store;
     private static NotificationNode node;
@@ -37,13 +44,13 @@ class NotificationWebSocketTest {
     private PlatformLogin platform;
     private long start;
 
-    @BeforeAll
-    static void startNode() throws Exception {
+    @BeforeParameterizedClassInvocation
+    static void startNode(Container container) throws Exception {
         store = new MemoryStore();
-        node = NotificationNode.start(store, b -> b.notificationQueueSize(QUEUE_SIZE));
+        node = NotificationNode.start(container, store, b -> b.notificationQueueSize(QUEUE_SIZE));
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stopNode() {
         NotificationNode.stop(node, store);
     }
@@ -433,10 +440,8 @@ class NotificationWebSocketTest {
         @Test
         @DisplayName("the upgrade is answered 501 naming what is missing")
         void notImplemented() throws Exception {
-            ServletContextHandler context = new ServletContextHandler("/");
-            ServletHolder holder = new ServletHolder(new ServiceManagerServlet(node.sm));
-            context.addServlet(holder, "/*");
-            try (JettyServer plain = JettyServer.start(8, context)) {
+            try (Container.Running plain = container.start(8,
+                    new Container.Mount("/", "/*", new ServiceManagerServlet(node.sm), false))) {
                 NotificationNode view = NotificationNode.view(node.sm, plain);
                 Handshake answer = view.handshake(platform.authorization(), null);
 
@@ -453,7 +458,7 @@ class NotificationWebSocketTest {
         @Test
         @DisplayName("a client that sends nothing for max_ping_period is closed; one that pings stays")
         void silentClientClosed() throws Exception {
-            try (NotificationNode quick = NotificationNode.start(store,
+            try (NotificationNode quick = NotificationNode.start(container, store,
                     b -> b.maxPingPeriod(Duration.ofMillis(700)))) {
                 PlatformLogin login = quick.registerPlatform();
                 WebSocketRecorder silent = quick.connect(login.authorization(), null);
@@ -481,7 +486,7 @@ class NotificationWebSocketTest {
         @Test
         @DisplayName("connections opened meanwhile each get every notification after their N exactly once, in order")
         void noGapNoDuplicate() throws Exception {
-            try (NotificationNode roomy = NotificationNode.start(store, b -> { })) {
+            try (NotificationNode roomy = NotificationNode.start(container, store, b -> { })) {
                 PlatformLogin login = roomy.registerPlatform();
                 List<WebSocketRecorder> clients = new ArrayList<>();
                 List<Long> fromRevisions = new ArrayList<>();
@@ -596,7 +601,7 @@ class NotificationWebSocketTest {
                     return super.notifications();
                 }
             };
-            try (NotificationNode flakyNode = NotificationNode.start(flaky, b -> { })) {
+            try (NotificationNode flakyNode = NotificationNode.start(container, flaky, b -> { })) {
                 PlatformLogin login = flakyNode.registerPlatform();
                 WebSocketRecorder ws = flakyNode.connect(login.authorization(), null);
                 try {
@@ -623,7 +628,7 @@ class NotificationWebSocketTest {
         @Test
         @DisplayName("its open connections are closed with 1001 so the proxies reconnect elsewhere")
         void goingAway() throws Exception {
-            NotificationNode closing = NotificationNode.start(store, b -> { });
+            NotificationNode closing = NotificationNode.start(container, store, b -> { });
             try {
                 PlatformLogin login = closing.registerPlatform();
                 WebSocketRecorder ws = closing.connect(login.authorization(), null);
@@ -733,7 +738,7 @@ class NotificationWebSocketTest {
         @Test
         @DisplayName("a platform deleted through node A has its connection to node B closed by B's periodic check")
         void deletedThroughAnotherNode() throws Exception {
-            try (NotificationNode b = NotificationNode.start(store, builder -> { })) {
+            try (NotificationNode b = NotificationNode.start(container, store, builder -> { })) {
                 WebSocketRecorder ws = b.connect(platform.authorization(), null);
                 try {
                     node.sendAsAdmin("DELETE", "/v1/platforms/" + platform.id(), null);
@@ -757,7 +762,7 @@ class NotificationWebSocketTest {
         @Test
         @DisplayName("a notification committed through node A reaches a client of node B within a second")
         void acrossNodes() throws Exception {
-            try (NotificationNode b = NotificationNode.start(store, builder -> { })) {
+            try (NotificationNode b = NotificationNode.start(container, store, builder -> { })) {
                 WebSocketRecorder ws = b.connect(platform.authorization(), null);
                 try {
                     List<Long> latencies = new ArrayList<>();

@@ -1,9 +1,11 @@
 package org.servicemanager.servlet;
 
+import jakarta.websocket.server.ServerContainer;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -13,6 +15,7 @@ import org.apache.catalina.Wrapper;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.tomcat.websocket.server.WsSci;
+import org.apache.tomcat.websocket.server.WsServerContainer;
 
 /**
  * A real embedded Tomcat 11 (NIO connector) on a free loopback port, for tests. Not thread-safe;
@@ -41,6 +44,7 @@ final class TomcatServer implements Container.Running {
         connector.setProperty("minSpareThreads", Integer.toString(Math.min(4, maxThreads)));
         tomcat.setConnector(connector);
         tomcat.getHost().setAutoDeploy(false);
+        List<Context> contexts = new ArrayList<>();
         int n = 0;
         for (Container.Mount mount : mounts) {
             // Tomcat spells the root context "".
@@ -53,10 +57,19 @@ final class TomcatServer implements Container.Running {
             Wrapper wrapper = Tomcat.addServlet(context, name, mount.servlet());
             wrapper.setAsyncSupported(mount.asyncSupported());
             context.addServletMapping(mount.mapping(), name);
+            contexts.add(context);
         }
         TomcatServer result = new TomcatServer(tomcat, connector, baseDir);
         try {
             tomcat.start();
+            for (Context context : contexts) {
+                if (context.getServletContext().getAttribute(ServerContainer.class.getName())
+                        instanceof WsServerContainer container) {
+                    // Tomcat looks for WebSocket sessions past their idle timeout only every process
+                    // period (10 s by default); the tests' ping periods are below a second.
+                    container.setProcessPeriod(1);
+                }
+            }
         } catch (LifecycleException | RuntimeException e) {
             result.close();
             throw e;
