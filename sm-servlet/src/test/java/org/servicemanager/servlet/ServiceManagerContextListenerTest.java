@@ -7,6 +7,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.catalina.Context;
+import org.apache.catalina.Wrapper;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -113,5 +116,58 @@ class ServiceManagerContextListenerTest {
         jetty.close();
 
         assertThat(listener.store.isClosed()).isFalse();
+    }
+
+    /**
+     * A listener as a WAR declares it (web.xml or {@code @WebListener}): Tomcat instantiates it by
+     * class name, so the test finds the instance through {@link #last}. Public for Tomcat.
+     */
+    public static final class DeclaredListener extends ServiceManagerContextListener {
+        static volatile DeclaredListener last;
+        final AppListener delegate = new AppListener(true);
+
+        public DeclaredListener() {
+            last = this;
+        }
+
+        @Override
+        protected ServiceManager createServiceManager(ServletContext context) {
+            return delegate.createServiceManager(context);
+        }
+
+        @Override
+        protected String mapping() {
+            return delegate.mapping();
+        }
+    }
+
+    @Test
+    @DisplayName("in Tomcat 11 too, declared as a WAR declares it: serves at its mapping, async-supported, "
+            + "and closes the store when the context stops")
+    void inTomcat() throws Exception {
+        AtomicReference<Context> deployed = new AtomicReference<>();
+
+        // A listener added as an object would count as programmatic, and Tomcat (rightly, Servlet 6
+        // section 4.4) forbids those to register servlets; declared by class name it may.
+        TomcatServer tomcat = TomcatServer.start(16, "/app", context -> {
+            context.addApplicationListener(DeclaredListener.class.getName());
+            deployed.set(context);
+        });
+        AppListener listener;
+        try {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(tomcat.uri("/app/api/v1/info"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            listener = DeclaredListener.last.delegate;
+
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            assertThat(deployed.get().getServletContext().getAttribute(ServiceManagerServlet.CONTEXT_ATTRIBUTE))
+                    .isSameAs(listener.built);
+            assertThat(((Wrapper) deployed.get().findChild(ServiceManagerContextListener.SERVLET_NAME))
+                    .isAsyncSupported()).isTrue();
+        } finally {
+            tomcat.close();
+        }
+
+        assertThat(listener.store.isClosed()).isTrue();
     }
 }

@@ -7,7 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
@@ -32,7 +35,28 @@ final class TomcatServer implements Container.Running {
         this.baseDir = baseDir;
     }
 
+    /** Starts Tomcat with each mount in a context of its own. */
     static TomcatServer start(int maxThreads, boolean webSocket, List<Container.Mount> mounts) throws Exception {
+        Map<String, Consumer<Context>> contexts = new LinkedHashMap<>();
+        int n = 0;
+        for (Container.Mount mount : mounts) {
+            String name = "sm-" + n++;
+            contexts.put(mount.contextPath(), context -> {
+                Wrapper wrapper = Tomcat.addServlet(context, name, mount.servlet());
+                wrapper.setAsyncSupported(mount.asyncSupported());
+                context.addServletMapping(mount.mapping(), name);
+            });
+        }
+        return start(maxThreads, webSocket, contexts);
+    }
+
+    /** Starts Tomcat with one context at {@code contextPath} that {@code setup} fills (listeners, servlets). */
+    static TomcatServer start(int maxThreads, String contextPath, Consumer<Context> setup) throws Exception {
+        return start(maxThreads, false, Map.of(contextPath, setup));
+    }
+
+    private static TomcatServer start(int maxThreads, boolean webSocket, Map<String, Consumer<Context>> setups)
+            throws Exception {
         // Tomcat wants a work directory even when it deploys nothing from disk.
         Path baseDir = Files.createTempDirectory("tomcat-test");
         Tomcat tomcat = new Tomcat();
@@ -45,18 +69,14 @@ final class TomcatServer implements Container.Running {
         tomcat.setConnector(connector);
         tomcat.getHost().setAutoDeploy(false);
         List<Context> contexts = new ArrayList<>();
-        int n = 0;
-        for (Container.Mount mount : mounts) {
+        for (Map.Entry<String, Consumer<Context>> setup : setups.entrySet()) {
             // Tomcat spells the root context "".
-            Context context = tomcat.addContext(mount.contextPath().equals("/") ? "" : mount.contextPath(), null);
+            Context context = tomcat.addContext(setup.getKey().equals("/") ? "" : setup.getKey(), null);
             if (webSocket) {
                 // What a WAR gets from the jar's ServletContainerInitializer; embedded, it is added by hand.
                 context.addServletContainerInitializer(new WsSci(), null);
             }
-            String name = "sm-" + n++;
-            Wrapper wrapper = Tomcat.addServlet(context, name, mount.servlet());
-            wrapper.setAsyncSupported(mount.asyncSupported());
-            context.addServletMapping(mount.mapping(), name);
+            setup.getValue().accept(context);
             contexts.add(context);
         }
         TomcatServer result = new TomcatServer(tomcat, connector, baseDir);
