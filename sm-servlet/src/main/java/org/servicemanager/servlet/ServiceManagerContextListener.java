@@ -12,7 +12,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Gives a web application a Service Manager for its lifetime. Subclass it, build the Service
  * Manager in {@link #createServiceManager}, and declare the subclass as a listener (in
- * {@code web.xml}, with {@code @WebListener}, or programmatically with the container's API):
+ * {@code web.xml}, with {@code @WebListener}, or by class name with the container's API, e.g.
+ * Tomcat's {@code Context.addApplicationListener}). A listener added as an object through
+ * {@code ServletContext.addListener} may not register servlets (Servlet 6, section 4.4), and
+ * Tomcat enforces that; register a {@link ServiceManagerServlet} yourself in that case:
  *
  * <pre>{@code
  * @WebListener
@@ -72,8 +75,10 @@ public abstract class ServiceManagerContextListener implements ServletContextLis
      * Builds the Service Manager, publishes it as a context attribute and registers the servlet.
      *
      * @throws IllegalStateException when {@link #createServiceManager} returns {@code null}, the
-     *                               servlet name is taken, or the mapping conflicts with another
-     *                               servlet's; the container then fails the deployment
+     *                               servlet name is taken, the mapping conflicts with another
+     *                               servlet's, or the container refuses this listener servlet
+     *                               registration (it was not declared); the container then fails
+     *                               the deployment
      */
     @Override
     public void contextInitialized(ServletContextEvent event) {
@@ -93,7 +98,15 @@ public abstract class ServiceManagerContextListener implements ServletContextLis
 
     private void register(ServletContext context, ServiceManager sm) {
         String mapping = mapping();
-        ServletRegistration.Dynamic registration = context.addServlet(SERVLET_NAME, new ServiceManagerServlet(sm));
+        ServletRegistration.Dynamic registration;
+        try {
+            registration = context.addServlet(SERVLET_NAME, new ServiceManagerServlet(sm));
+        } catch (UnsupportedOperationException e) {
+            // The container's own message quotes the spec but not what to do about it.
+            throw new IllegalStateException(getClass().getName() + " cannot register its servlet: the container "
+                    + "allows that only to listeners declared in web.xml, with @WebListener or by class name, "
+                    + "not to one added as an object; declare it, or register a ServiceManagerServlet yourself", e);
+        }
         if (registration == null) {
             throw new IllegalStateException("a servlet named '" + SERVLET_NAME + "' is already registered in context '"
                     + context.getContextPath() + "'");

@@ -60,7 +60,8 @@ import org.slf4j.LoggerFactory;
  * <p>{@code GET /v1/notifications} with {@code Upgrade: websocket} (the Service Broker Proxies'
  * feed) is upgraded through the container's Jakarta WebSocket 2.1 support, found in the servlet
  * context attribute {@code jakarta.websocket.server.ServerContainer} (Jetty 12:
- * {@code JakartaWebSocketServletContainerInitializer.configure(context, null)}); the Service
+ * {@code JakartaWebSocketServletContainerInitializer.configure(context, null)}; embedded Tomcat 11:
+ * {@code context.addServletContainerInitializer(new WsSci(), null)}); the Service
  * Manager checks the request first and its refusals (401, 403, 400, 410) are written as usual.
  * Without WebSocket support in the container the upgrade is answered 501.
  *

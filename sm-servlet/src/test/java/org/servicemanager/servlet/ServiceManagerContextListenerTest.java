@@ -7,9 +7,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.apache.catalina.Context;
 import org.apache.catalina.Wrapper;
+import org.apache.catalina.core.StandardContext;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -169,5 +175,45 @@ class ServiceManagerContextListenerTest {
         }
 
         assertThat(listener.store.isClosed()).isTrue();
+    }
+
+    @Test
+    @DisplayName("in Tomcat 11, added as an object it fails the context saying to declare it, and leaks no store")
+    void undeclaredInTomcat() throws Exception {
+        AppListener listener = new AppListener(true);
+        List<Throwable> logged = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getThrown() != null) {
+                    logged.add(record.getThrown());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        // Tomcat reports a listener's failure to its container log (java.util.logging) and fails the context.
+        Logger tomcatLog = Logger.getLogger("org.apache.catalina.core");
+        tomcatLog.addHandler(capture);
+        try (TomcatServer tomcat = TomcatServer.start(16, "/app",
+                context -> ((StandardContext) context).addApplicationLifecycleListener(listener))) {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(tomcat.uri("/app/api/v1/info"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(response.statusCode()).isEqualTo(404);
+            assertThat(listener.store.isClosed()).as("the store of the Service Manager that was built").isTrue();
+            assertThat(logged).anySatisfy(failure -> assertThat(failure)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("declare it, or register a ServiceManagerServlet yourself")
+                    .hasCauseInstanceOf(UnsupportedOperationException.class));
+        } finally {
+            tomcatLog.removeHandler(capture);
+        }
     }
 }
