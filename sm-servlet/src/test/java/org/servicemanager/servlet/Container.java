@@ -6,6 +6,7 @@ import java.util.List;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.ee10.websocket.jakarta.server.config.JakartaWebSocketServletContainerInitializer;
+import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 
@@ -32,11 +33,26 @@ enum Container {
             }
             return JettyServer.start(maxThreads, new ContextHandlerCollection(contexts));
         }
+
+        @Override
+        Running startLenient(int maxThreads, Mount mount) throws Exception {
+            ServletContextHandler context = new ServletContextHandler(mount.contextPath());
+            ServletHolder holder = new ServletHolder(mount.servlet());
+            holder.setAsyncSupported(mount.asyncSupported());
+            context.addServlet(holder, mount.mapping());
+            context.getServletHandler().setDecodeAmbiguousURIs(true);
+            return JettyServer.start(maxThreads, context, UriCompliance.UNSAFE);
+        }
     },
     TOMCAT_11 {
         @Override
         Running start(int maxThreads, boolean webSocket, List<Mount> mounts) throws Exception {
             return TomcatServer.start(maxThreads, webSocket, mounts);
+        }
+
+        @Override
+        Running startLenient(int maxThreads, Mount mount) throws Exception {
+            return TomcatServer.startLenient(maxThreads, mount);
         }
     };
 
@@ -61,6 +77,13 @@ enum Container {
      * context gets the container's Jakarta WebSocket server container.
      */
     abstract Running start(int maxThreads, boolean webSocket, List<Mount> mounts) throws Exception;
+
+    /**
+     * Starts one mount with the container's URI checks as lenient as it allows (encoded slashes,
+     * malformed UTF-8, empty segments let through where it can), as a host's settings may be, so
+     * tests see what the servlet and the core do with such paths.
+     */
+    abstract Running startLenient(int maxThreads, Mount mount) throws Exception;
 
     Running start(int maxThreads, Mount... mounts) throws Exception {
         return start(maxThreads, false, List.of(mounts));

@@ -14,15 +14,15 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.UUID;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
-import org.eclipse.jetty.http.UriCompliance;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.storage.memory.MemoryStore;
@@ -35,32 +35,35 @@ import org.servicemanager.test.broker.RecordedRequest;
  * under {@code /sm}: whatever the client's spelling, the broker gets the routed path, and an
  * id that cannot be forwarded as it was checked never reaches it. Jetty runs with lenient URI
  * compliance: by default it refuses encoded slashes, malformed UTF-8 and empty segments itself,
- * other containers (or a host's settings) may not, and then the Service Manager must.
+ * other containers (or a host's settings) may not, and then the Service Manager must. Tomcat runs
+ * with encoded slashes passed through and URIs decoded as ISO-8859-1 (by default it refuses
+ * malformed UTF-8 itself).
  */
+@ParameterizedClass(name = "in {0}")
+@EnumSource(Container.class)
 class ServiceManagerServletOsbPathTest {
     private static final String ADMIN = basic("admin", "admin-pass");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Declared so that JUnit passes it to the class-invocation methods below, too. */
+    @Parameter
+    Container container;
+
     private static ServiceManager sm;
-    private static JettyServer jetty;
+    private static Container.Running jetty;
     private static FakeBroker broker;
     private static String brokerId;
     private static String platform;
     private static String provisionBody;
 
-    @BeforeAll
-    static void start() throws Exception {
+    @BeforeParameterizedClassInvocation
+    static void start(Container container) throws Exception {
         broker = FakeBroker.start().withBasicAuth("u", "p");
         FakeOsbService.install(broker);
         sm = ServiceManager.builder().store(new MemoryStore())
                 .adminUserWithHash("admin", ServiceManager.Builder.hashPassword("admin-pass")).build();
-        ServletContextHandler context = new ServletContextHandler("/sm");
-        ServletHolder holder = new ServletHolder(new ServiceManagerServlet(sm));
-        holder.setAsyncSupported(true);
-        context.addServlet(holder, "/*");
-        context.getServletHandler().setDecodeAmbiguousURIs(true);
-        jetty = JettyServer.start(8, context, UriCompliance.UNSAFE);
+        jetty = container.startLenient(8, Container.Mount.of("/sm", "/*", new ServiceManagerServlet(sm)));
 
         JsonNode created = post("/sm/v1/platforms", "{\"name\":\"k8s\",\"type\":\"kubernetes\"}");
         platform = basic(created.at("/credentials/basic/username").asText(),
@@ -78,7 +81,7 @@ class ServiceManagerServletOsbPathTest {
                 + "\",\"organization_guid\":\"-\",\"space_guid\":\"-\"}";
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() {
         jetty.close();
         broker.close();

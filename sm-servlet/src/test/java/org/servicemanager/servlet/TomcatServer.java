@@ -47,16 +47,29 @@ final class TomcatServer implements Container.Running {
                 context.addServletMapping(mount.mapping(), name);
             });
         }
-        return start(maxThreads, webSocket, contexts);
+        return start(maxThreads, webSocket, contexts, false);
+    }
+
+    /**
+     * Starts Tomcat with one mount and its URI checks relaxed where it has settings for them:
+     * {@code %2F} passed through undecoded, backslashes allowed, and the URI decoded as ISO-8859-1
+     * so that malformed UTF-8 is not refused before the servlet sees it.
+     */
+    static TomcatServer startLenient(int maxThreads, Container.Mount mount) throws Exception {
+        return start(maxThreads, false, Map.of(mount.contextPath(), context -> {
+            Wrapper wrapper = Tomcat.addServlet(context, "sm", mount.servlet());
+            wrapper.setAsyncSupported(mount.asyncSupported());
+            context.addServletMapping(mount.mapping(), "sm");
+        }), true);
     }
 
     /** Starts Tomcat with one context at {@code contextPath} that {@code setup} fills (listeners, servlets). */
     static TomcatServer start(int maxThreads, String contextPath, Consumer<Context> setup) throws Exception {
-        return start(maxThreads, false, Map.of(contextPath, setup));
+        return start(maxThreads, false, Map.of(contextPath, setup), false);
     }
 
-    private static TomcatServer start(int maxThreads, boolean webSocket, Map<String, Consumer<Context>> setups)
-            throws Exception {
+    private static TomcatServer start(int maxThreads, boolean webSocket, Map<String, Consumer<Context>> setups,
+            boolean lenient) throws Exception {
         // Tomcat wants a work directory even when it deploys nothing from disk.
         Path baseDir = Files.createTempDirectory("tomcat-test");
         Tomcat tomcat = new Tomcat();
@@ -66,6 +79,12 @@ final class TomcatServer implements Container.Running {
         connector.setProperty("address", "127.0.0.1");
         connector.setProperty("maxThreads", Integer.toString(maxThreads));
         connector.setProperty("minSpareThreads", Integer.toString(Math.min(4, maxThreads)));
+        if (lenient) {
+            connector.setEncodedSolidusHandling("passthrough");
+            connector.setProperty("allowBackslash", "true");
+            // Every byte decodes in ISO-8859-1, so malformed UTF-8 reaches the servlet too.
+            connector.setURIEncoding("ISO-8859-1");
+        }
         tomcat.setConnector(connector);
         tomcat.getHost().setAutoDeploy(false);
         List<Context> contexts = new ArrayList<>();
