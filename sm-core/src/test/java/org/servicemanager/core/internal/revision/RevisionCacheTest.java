@@ -23,7 +23,7 @@ class RevisionCacheTest {
 
     private final Revision revision = new Revision(new RevisionTest.CountingStore(false));
     private final RevisionCache<String, String> cache =
-            new RevisionCache<>(revision, 1_000, String::length, Duration.ofMinutes(1));
+            new RevisionCache<>("test", revision, 1_000, String::length, Duration.ofMinutes(1));
     private final AtomicInteger reads = new AtomicInteger();
     private final ExecutorService pool = Executors.newCachedThreadPool();
     private final List<Thread> callers = new ArrayList<>();
