@@ -198,16 +198,23 @@ public final class BrokerClient {
             return sendUntimed(brokerName, credentials, request);
         }
         long start = System.nanoTime();
-        CompletableFuture<BrokerResponse> result = sendUntimed(brokerName, credentials, request);
-        result.whenComplete((response, failure) -> {
+        // A future of its own, completed after recording: the caller's next step (and the answer it
+        // makes) comes after the record, and the caller sees the failure itself, not wrapped.
+        CompletableFuture<BrokerResponse> timed = new CompletableFuture<>();
+        sendUntimed(brokerName, credentials, request).whenComplete((response, failure) -> {
             try {
                 metrics.brokerCall(brokerName, operation(request.method(), request.uri().getRawPath()),
                         outcome(response, failure), System.nanoTime() - start);
             } catch (RuntimeException e) {
                 LOG.warn("the metrics listener failed on a broker call: {}", e.toString());
             }
+            if (failure != null) {
+                timed.completeExceptionally(failure);
+            } else {
+                timed.complete(response);
+            }
         });
-        return result;
+        return timed;
     }
 
     /**
