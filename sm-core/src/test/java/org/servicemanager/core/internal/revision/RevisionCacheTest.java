@@ -182,4 +182,18 @@ class RevisionCacheTest {
         assertThat(read("k")).isEqualTo("fresh@2");
         assertThat(reads).hasValue(2);
     }
+
+    @Test
+    @DisplayName("counts look-ups answered at the current revision as hits and the others as misses, for metrics")
+    void countsHitsAndMisses() {
+        read("a");
+        read("a");
+        revision.bump();
+        read("a");
+
+        assertThat(cache.hits()).isEqualTo(1);
+        assertThat(cache.misses()).isEqualTo(2);
+        assertThat(cache.size()).isEqualTo(1);
+        assertThat(revision.caches()).extracting(c -> c.name()).containsExactly("test");
+    }
 }
