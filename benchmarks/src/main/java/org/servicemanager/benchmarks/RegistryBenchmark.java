@@ -1,6 +1,8 @@
 package org.servicemanager.benchmarks;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -29,6 +31,7 @@ import org.servicemanager.api.store.Store;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.core.SmRequest;
 import org.servicemanager.core.SmResponse;
+import org.servicemanager.micrometer.MicrometerMetrics;
 import org.servicemanager.oauth.BuiltInIssuer;
 import org.servicemanager.storage.memory.MemoryStore;
 
@@ -48,13 +51,28 @@ final class RegistryBenchmark {
     }
 
     static void run(int threads, int seconds, String serverKind) throws Exception {
+        String metrics = System.getProperty("bench.metrics", "off");
+        switch (metrics) {
+            case "off", "on" -> {
+            }
+            case "compare" -> {
+                compareMetrics(threads, seconds, serverKind);
+                return;
+            }
+            default -> throw new IllegalArgumentException("bench.metrics must be off, on or compare, was '" + metrics
+                    + "'");
+        }
         Store store = new MemoryStore();
         String password = "bench-" + UUID.randomUUID();
         // The built-in issuer signs RS256 tokens; its URL only names the issuer (the token is
         // fetched through handle(), not over the network), so the port need not be known yet.
         BuiltInIssuer issuer = BuiltInIssuer.builder().issuerUrl("http://127.0.0.1/oauth").build();
-        ServiceManager sm = ServiceManager.builder().store(store).adminUser("admin", password).tokenIssuer(issuer)
-                .build();
+        ServiceManager.Builder builder = ServiceManager.builder().store(store).adminUser("admin", password)
+                .tokenIssuer(issuer);
+        if (metrics.equals("on")) {
+            builder.metrics(prometheusMetrics());
+        }
+        ServiceManager sm = builder.build();
         // Seeded after the build: the start checks the encryption key against a stored broker's
         // credentials, and the seeded ones are not sealed (no broker is ever called).
         List<String> planIds = seed(store);
@@ -102,6 +120,79 @@ final class RegistryBenchmark {
             }
             System.out.printf("%nBearer p50 minus Basic p50 per round (sorted, ms):%s; median %+.3f ms%n", each,
                     differences[rounds / 2]);
+        }
+    }
+
+    /** The standalone server's set-up with SM_METRICS=prometheus: Micrometer over a Prometheus registry. */
+    private static MicrometerMetrics prometheusMetrics() {
+        return MicrometerMetrics.of(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    /**
+     * {@code -Dbench.metrics=compare}: two Service Managers over the same store, one without metrics and
+     * one with {@link #prometheusMetrics()}, each behind its own server of the same kind; the Basic
+     * scenarios run against each in turn, round after round, so that the shared machine's slower
+     * stretches hit both alike. Prints the throughput of "on" relative to "off" per round.
+     */
+    private static void compareMetrics(int threads, int seconds, String serverKind) throws Exception {
+        Store store = new MemoryStore();
+        String password = "bench-" + UUID.randomUUID();
+        ServiceManager off = ServiceManager.builder().store(store).adminUser("admin", password).build();
+        ServiceManager on = ServiceManager.builder().store(store).adminUser("admin", password)
+                .metrics(prometheusMetrics()).build();
+        List<String> planIds = seed(store);
+        try (Served offServer = Served.start(off, serverKind); Served onServer = Served.start(on, serverKind)) {
+            String basic = OsbBenchmark.basic("admin", password);
+            LoadRunner runner = new LoadRunner();
+            Duration warmup = Duration.ofSeconds(Math.max(2, seconds / 2));
+            Duration measure = Duration.ofSeconds(seconds);
+            int rounds = Integer.getInteger("bench.rounds", 3);
+            System.out.printf("registry, metrics off against on (Prometheus): %d plans; %d client threads on %d cores;"
+                            + " server %s; JDK %s; %d rounds%n", planIds.size(), threads,
+                    Runtime.getRuntime().availableProcessors(), serverKind, Runtime.version(), rounds);
+            Map<String, List<LoadRunner.Result>> results = new LinkedHashMap<>();
+            List<String> order = new ArrayList<>();
+            for (int round = 0; round < rounds; round++) {
+                // Alternating which goes first, so neither always follows the other's garbage.
+                List<Map.Entry<String, String>> bases = round % 2 == 0
+                        ? List.of(Map.entry("off", offServer.baseUrl()), Map.entry("on", onServer.baseUrl()))
+                        : List.of(Map.entry("on", onServer.baseUrl()), Map.entry("off", offServer.baseUrl()));
+                for (String scenario : List.of("visibilities page", "plan by id")) {
+                    for (Map.Entry<String, String> side : bases) {
+                        String base = side.getValue();
+                        IntFunction<List<HttpRequest>> requests = scenario.equals("plan by id")
+                                ? i -> List.of(get(base + "/v1/service_plans/" + planIds.get(Math.floorMod(i * 31,
+                                        planIds.size())), basic))
+                                : i -> List.of(get(base + "/v1/visibilities?max_items=50&labelQuery="
+                                        + URLEncoder.encode("organization_guid eq 'org-" + Math.floorMod(i, ORGS) + "'",
+                                        StandardCharsets.UTF_8), basic));
+                        String name = scenario + " [metrics " + side.getKey() + "]";
+                        if (!results.containsKey(name)) {
+                            order.add(name);
+                        }
+                        results.computeIfAbsent(name, k -> new ArrayList<>()).add(runner.run(name, threads,
+                                round == 0 ? warmup : Duration.ZERO, measure, requests));
+                    }
+                }
+            }
+            System.out.println();
+            order.forEach(name -> results.get(name).forEach(r -> System.out.println(r.line())));
+            for (String scenario : List.of("visibilities page", "plan by id")) {
+                List<LoadRunner.Result> offRuns = results.get(scenario + " [metrics off]");
+                List<LoadRunner.Result> onRuns = results.get(scenario + " [metrics on]");
+                double[] ratios = new double[rounds];
+                StringBuilder each = new StringBuilder();
+                for (int round = 0; round < rounds; round++) {
+                    ratios[round] = onRuns.get(round).throughput() / offRuns.get(round).throughput();
+                    each.append(String.format(" %.3f", ratios[round]));
+                }
+                Arrays.sort(ratios);
+                System.out.printf("%s: throughput on/off per round:%s; median %.3f%n", scenario, each,
+                        ratios[rounds / 2]);
+            }
+        } finally {
+            off.close();
+            on.close();
         }
     }
 

@@ -100,6 +100,7 @@ public final class ServiceManager implements AutoCloseable {
     /** {@code null} without a built-in issuer. */
     private final TokenIssuer tokenIssuer;
     private final List<Router.Route> routes;
+    private final List<ServiceManagerMetrics.CacheStatistics> caches;
 
     private ServiceManager(Builder b) {
         noteCommonPool();
@@ -117,7 +118,7 @@ public final class ServiceManager implements AutoCloseable {
         BrokerSecrets secrets = new BrokerSecrets(cipher);
         checkKey(b.store, secrets);
         this.brokers = new BrokerClient(b.brokerConnectTimeout, b.brokerReadTimeout,
-                b.maxBrokerResponseBytes, b.trustManagers);
+                b.maxBrokerResponseBytes, b.trustManagers, b.metrics);
         // Broker notifications reach a platform cut down to the plans it may see (as REST and OSB do).
         this.notificationHub = new NotificationHub(b.store, b.clock, b.notificationQueueSize,
                 b.maxNotificationStreamsPerPlatform, b.maxPingPeriod,
@@ -150,8 +151,12 @@ public final class ServiceManager implements AutoCloseable {
         }
         this.accessPolicy = new AccessPolicy(authenticator, b.authenticationDisabled);
         registerNotificationRoute(router, notificationHub, b.store, b.maxPingPeriod);
-        this.dispatcher = new Dispatcher(router, accessPolicy, b.maxRequestBodyBytes);
+        if (b.metricsText != null) {
+            registerMetricsRoute(router, b.metricsContentType, b.metricsText);
+        }
+        this.dispatcher = new Dispatcher(router, accessPolicy, b.maxRequestBodyBytes, b.metrics);
         this.routes = router.routes();
+        this.caches = revision.caches();
         this.sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "sm-placeholder-sweep");
             thread.setDaemon(true);
@@ -247,6 +252,17 @@ public final class ServiceManager implements AutoCloseable {
      * upgrade answer's headers (the JDK's WebSocket client hides them) learns the newest revision and
      * the ping period here, and can probe whether a revision is still available.
      */
+    /**
+     * {@code GET /metrics} for operators (role admin, or read-only: it is a read and holds no
+     * secret), through the same authentication as every route, so that a scraper needs credentials.
+     */
+    private static void registerMetricsRoute(Router router, String contentType, Supplier<String> text) {
+        router.add("GET", METRICS_PATH, Access.ADMIN, Handler.sync(call -> SmResponse.builder(200)
+                .header("Content-Type", contentType)
+                .body(text.get().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .build()));
+    }
+
     private static void registerNotificationRoute(Router router, NotificationHub hub, Store store,
                                                   Duration maxPingPeriod) {
         router.add("GET", "/v1/notifications", Access.PLATFORM, Handler.sync(call -> {
@@ -299,6 +315,17 @@ public final class ServiceManager implements AutoCloseable {
                         + "credentials were encrypted with (" + e.getMessage() + "); start with the original key");
             }
         }
+    }
+
+    /** Where {@link Builder#metricsEndpoint} serves its text. */
+    public static final String METRICS_PATH = "/metrics";
+
+    /**
+     * Live views of the Service Manager's internal caches (look-ups answered from memory against
+     * those that had to read the store or a broker), for metrics. Thread-safe.
+     */
+    public List<ServiceManagerMetrics.CacheStatistics> cacheStatistics() {
+        return caches;
     }
 
     public static Builder builder() {
@@ -509,8 +536,34 @@ public final class ServiceManager implements AutoCloseable {
         private boolean operationsInBackground = true;
         private int failedLoginsPerWindow;
         private Duration failedLoginWindow;
+        private ServiceManagerMetrics metrics = ServiceManagerMetrics.NONE;
+        private String metricsContentType;
+        private Supplier<String> metricsText;
 
         private Builder() {
+        }
+
+        /**
+         * Reports requests (by route pattern and status) and broker calls to {@code metrics}, and
+         * hands it the built Service Manager once ({@link ServiceManagerMetrics#bind}). The default,
+         * {@link ServiceManagerMetrics#NONE}, does not even read the clock.
+         */
+        public Builder metrics(ServiceManagerMetrics metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
+            return this;
+        }
+
+        /**
+         * Serves {@code text} (e.g. a Prometheus registry's scrape) at {@code GET /metrics} to
+         * operators: the admin role, or read-only. Off unless called.
+         *
+         * @param contentType the answer's Content-Type, e.g. Prometheus' text format 0.0.4
+         * @param text        called once per scrape, from a request thread
+         */
+        public Builder metricsEndpoint(String contentType, Supplier<String> text) {
+            this.metricsContentType = Objects.requireNonNull(contentType, "contentType");
+            this.metricsText = Objects.requireNonNull(text, "text");
+            return this;
         }
 
         /** The storage backend (required). The host owns it and closes it. */
@@ -889,7 +942,14 @@ public final class ServiceManager implements AutoCloseable {
                 throw new IllegalStateException("at least one user is required (adminUser(...) or user(...)), "
                         + "bearer tokens (bearerTokens(...) or tokenIssuer(...)), or call disableAuthentication()");
             }
-            return new ServiceManager(this);
+            ServiceManager built = new ServiceManager(this);
+            try {
+                metrics.bind(built);
+            } catch (RuntimeException e) {
+                built.close();
+                throw e;
+            }
+            return built;
         }
     }
 }

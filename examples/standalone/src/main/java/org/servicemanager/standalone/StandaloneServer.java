@@ -80,6 +80,8 @@ import org.slf4j.LoggerFactory;
  * {@code aud} (comma-separated values) tokens must carry</td></tr>
  * <tr><td>{@code SM_OIDC_SCOPE_PREFIX}</td><td>{@code service_manager}</td><td>scopes
  * {@code <prefix>.admin} and {@code <prefix>.read} give the roles</td></tr>
+ * <tr><td>{@code SM_METRICS}</td><td>{@code off}</td><td>{@code off} or {@code prometheus}: Prometheus text
+ * at {@code GET /metrics} for operators (admin or read-only credentials)</td></tr>
  * </table>
  *
  * <p>Bad configuration ends the process with exit code 2, a failure to start (e.g. the port is
@@ -183,6 +185,7 @@ public final class StandaloneServer {
         }
         StandaloneTokens tokens = StandaloneTokens.read(env);
 
+        StandaloneMetrics metrics = StandaloneMetrics.read(env);
         StandaloneStorage.Opened storage = StandaloneStorage.open(env);
         // Bound before the Service Manager is built: the built-in issuer's URL holds the port,
         // which with SM_PORT=0 is known only once bound.
@@ -231,6 +234,9 @@ public final class StandaloneServer {
                 builder.failedLoginLimit((int) failedLoginLimit, failedLoginWindow);
             }
             tokenLine = tokens.apply(builder, publicUrl, username, brokerTrust);
+            if (metrics != null) {
+                metrics.apply(builder, storage);
+            }
             sm = builder.build();
         } catch (ConfigurationException e) {
             closeQuietly(connector);

@@ -38,6 +38,11 @@ final class StandaloneStorage {
      * after the store: a connection pool, or the embedded database.
      */
     record Opened(Store store, byte[] encryptionKey, AutoCloseable pool, String description) {
+        /** The connection pool, for its metrics; {@code null} for the memory store. */
+        HikariDataSource hikari() {
+            return pool instanceof PooledH2 h2 ? h2.dataSource() : pool instanceof HikariDataSource hikari ? hikari : null;
+        }
+
         void close() {
             store.close();
             if (pool != null) {

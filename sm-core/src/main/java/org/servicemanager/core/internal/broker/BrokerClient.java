@@ -30,6 +30,9 @@ import javax.net.ssl.TrustManager;
 import org.servicemanager.api.BrokerException;
 import org.servicemanager.api.BrokerTimeoutException;
 import org.servicemanager.api.BrokerUnreachableException;
+import org.servicemanager.core.ServiceManagerMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.servicemanager.api.model.BrokerCredentials;
 
 /**
@@ -40,6 +43,11 @@ import org.servicemanager.api.model.BrokerCredentials;
 public final class BrokerClient {
     /** The OSB version the Service Manager speaks to brokers. */
     public static final String OSB_VERSION = "2.17";
+    private static final Logger LOG = LoggerFactory.getLogger(BrokerClient.class);
+
+    private final ServiceManagerMetrics metrics;
+    /** False for {@link ServiceManagerMetrics#NONE}, so that without metrics no clock is read. */
+    private final boolean timed;
 
     private final Duration connectTimeout;
     private final Duration readTimeout;
@@ -95,6 +103,13 @@ public final class BrokerClient {
 
     public BrokerClient(Duration connectTimeout, Duration readTimeout, int maxResponseBytes,
             TrustManager[] trustManagers) {
+        this(connectTimeout, readTimeout, maxResponseBytes, trustManagers, ServiceManagerMetrics.NONE);
+    }
+
+    public BrokerClient(Duration connectTimeout, Duration readTimeout, int maxResponseBytes,
+            TrustManager[] trustManagers, ServiceManagerMetrics metrics) {
+        this.metrics = metrics;
+        this.timed = metrics != ServiceManagerMetrics.NONE;
         this.connectTimeout = connectTimeout;
         this.readTimeout = readTimeout;
         this.maxResponseBytes = maxResponseBytes;
@@ -178,6 +193,88 @@ public final class BrokerClient {
      * (answer too large) naming {@code brokerName}.
      */
     public CompletableFuture<BrokerResponse> send(String brokerName, BrokerCredentials credentials,
+            BrokerRequest request) {
+        if (!timed) {
+            return sendUntimed(brokerName, credentials, request);
+        }
+        long start = System.nanoTime();
+        // A future of its own, completed after recording: the caller's next step (and the answer it
+        // makes) comes after the record, and the caller sees the failure itself, not wrapped.
+        CompletableFuture<BrokerResponse> timed = new CompletableFuture<>();
+        sendUntimed(brokerName, credentials, request).whenComplete((response, failure) -> {
+            try {
+                metrics.brokerCall(brokerName, operation(request.method(), request.uri().getRawPath()),
+                        outcome(response, failure), System.nanoTime() - start);
+            } catch (RuntimeException e) {
+                LOG.warn("the metrics listener failed on a broker call: {}", e.toString());
+            }
+            if (failure != null) {
+                timed.completeExceptionally(failure);
+            } else {
+                timed.complete(response);
+            }
+        });
+        return timed;
+    }
+
+    /**
+     * The OSB operation of a call, for metrics: a small fixed set of names, from the path after the
+     * broker URL's last {@code /v2/} (the URL may have a path prefix of its own).
+     */
+    static String operation(String method, String rawPath) {
+        int v2 = rawPath.lastIndexOf("/v2/");
+        String[] parts = (v2 < 0 ? rawPath : rawPath.substring(v2 + 4)).split("/", -1);
+        if (parts.length == 1 && parts[0].equals("catalog")) {
+            return "catalog";
+        }
+        if (parts.length >= 2 && parts[0].equals("service_instances")) {
+            if (parts.length == 2) {
+                return switch (method) {
+                    case "PUT" -> "provision";
+                    case "PATCH" -> "update";
+                    case "DELETE" -> "deprovision";
+                    case "GET" -> "fetch_instance";
+                    default -> "other";
+                };
+            }
+            if (parts.length == 3 && parts[2].equals("last_operation")) {
+                return "instance_last_operation";
+            }
+            if (parts.length >= 4 && parts[2].equals("service_bindings")) {
+                if (parts.length == 4) {
+                    return switch (method) {
+                        case "PUT" -> "bind";
+                        case "DELETE" -> "unbind";
+                        case "GET" -> "fetch_binding";
+                        default -> "other";
+                    };
+                }
+                if (parts.length == 5 && parts[4].equals("last_operation")) {
+                    return "binding_last_operation";
+                }
+            }
+        }
+        return "other";
+    }
+
+    static String outcome(BrokerResponse response, Throwable failure) {
+        if (failure == null) {
+            int status = response.status();
+            return status >= 200 && status < 300 ? "success" : status >= 400 && status < 500 ? "client_error"
+                    : "server_error";
+        }
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof BrokerTimeoutException) {
+            return "timeout";
+        }
+        if (cause instanceof BrokerUnreachableException) {
+            return "unreachable";
+        }
+        return "error";
+    }
+
+    private CompletableFuture<BrokerResponse> sendUntimed(String brokerName, BrokerCredentials credentials,
             BrokerRequest request) {
         // Error messages name the OSB path, not the broker's host: platforms read them too.
         String target = request.method() + " " + request.uri().getRawPath();

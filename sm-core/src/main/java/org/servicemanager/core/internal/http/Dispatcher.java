@@ -7,6 +7,7 @@ import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.PayloadTooLargeException;
 import org.servicemanager.core.SmRequest;
 import org.servicemanager.core.SmResponse;
+import org.servicemanager.core.ServiceManagerMetrics;
 import org.servicemanager.core.internal.notify.Correlation;
 import org.servicemanager.core.internal.security.Principal;
 import org.slf4j.Logger;
@@ -30,11 +31,16 @@ public final class Dispatcher {
     private final Router router;
     private final AccessPolicy access;
     private final long maxRequestBodyBytes;
+    private final ServiceManagerMetrics metrics;
+    /** False for {@link ServiceManagerMetrics#NONE}, so that without metrics no clock is read. */
+    private final boolean timed;
 
-    public Dispatcher(Router router, AccessPolicy access, long maxRequestBodyBytes) {
+    public Dispatcher(Router router, AccessPolicy access, long maxRequestBodyBytes, ServiceManagerMetrics metrics) {
         this.router = router;
         this.access = access;
         this.maxRequestBodyBytes = maxRequestBodyBytes;
+        this.metrics = metrics;
+        this.timed = metrics != ServiceManagerMetrics.NONE;
     }
 
     /**
@@ -42,6 +48,7 @@ public final class Dispatcher {
      * completed, becomes an error answer, and every answer carries the correlation id.
      */
     public CompletableFuture<SmResponse> dispatch(SmRequest request) {
+        long start = timed ? System.nanoTime() : 0;
         String correlationId = request.header(CORRELATION_HEADER)
                 .filter(id -> CORRELATION_ID.matcher(id).matches())
                 .orElseGet(() -> UUID.randomUUID().toString());
@@ -58,6 +65,9 @@ public final class Dispatcher {
             SmResponse answer = failure == null ? response : ErrorMapper.toResponse(failure, line);
             LOG.debug("{} -> {}", line, answer.status());
             AuditLog.record(request, routed.principal, routed.call, answer.status(), correlationId);
+            if (timed) {
+                record(request.method(), routed.route, answer.status(), System.nanoTime() - start);
+            }
             answer = answer.withHeader(CORRELATION_HEADER, correlationId);
             return head ? withoutBody(answer) : answer;
         });
@@ -70,6 +80,18 @@ public final class Dispatcher {
     private static final class Routed {
         Principal principal;
         Call call;
+        /** The matched route's pattern; {@code null} when none matched. */
+        String route;
+    }
+
+    /** A listener that throws must not turn an answer into a failure: metrics are best effort. */
+    private void record(String method, String route, int status, long nanos) {
+        try {
+            metrics.requestCompleted(method, route != null ? route : ServiceManagerMetrics.UNMATCHED_ROUTE, status,
+                    nanos);
+        } catch (RuntimeException e) {
+            LOG.warn("the metrics listener failed on a request: {}", e.toString());
+        }
     }
 
     private CompletableFuture<SmResponse> route(SmRequest request, String correlationId, Routed routed) {
@@ -81,6 +103,7 @@ public final class Dispatcher {
         if (!(match instanceof Router.Found found)) {
             throw new NotFoundException("there is no resource at " + request.path());
         }
+        routed.route = found.route().pattern();
         SmRequest served = request.method().equals("HEAD") ? asGet(request) : request;
         // Known before a 403, so that the audit line of a forbidden call names caller and resource.
         Principal principal = access.authorize(found.route().access(), served, known -> {

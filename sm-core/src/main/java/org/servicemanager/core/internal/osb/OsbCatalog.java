@@ -41,7 +41,7 @@ final class OsbCatalog {
 
     OsbCatalog(Context ctx) {
         this.ctx = ctx;
-        this.cache = new RevisionCache<>(ctx.revision(), 64L * 1024 * 1024, value -> value.length,
+        this.cache = new RevisionCache<>("osb.catalog", ctx.revision(), 64L * 1024 * 1024, value -> value.length,
                 Duration.ofMinutes(1));
     }
 

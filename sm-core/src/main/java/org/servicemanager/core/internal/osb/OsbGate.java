@@ -34,7 +34,7 @@ final class OsbGate {
     OsbGate(Context ctx, OsbRegistry registry) {
         this.ctx = ctx;
         this.registry = registry;
-        this.seesSomePlan = new RevisionCache<>(ctx.revision(), 8L * 1024 * 1024, v -> ENTRY_WEIGHT,
+        this.seesSomePlan = new RevisionCache<>("osb.gate", ctx.revision(), 8L * 1024 * 1024, v -> ENTRY_WEIGHT,
                 Duration.ofMinutes(1));
     }
 

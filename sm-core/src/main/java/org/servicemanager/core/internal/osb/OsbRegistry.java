@@ -59,8 +59,8 @@ final class OsbRegistry {
 
     OsbRegistry(Context ctx) {
         this.ctx = ctx;
-        this.brokers = new RevisionCache<>(ctx.revision(), MAX_BYTES, OsbRegistry::weight, EXPIRY);
-        this.visibilities = new RevisionCache<>(ctx.revision(), MAX_BYTES, byPlan -> byPlan.values().stream()
+        this.brokers = new RevisionCache<>("osb.brokers", ctx.revision(), MAX_BYTES, OsbRegistry::weight, EXPIRY);
+        this.visibilities = new RevisionCache<>("osb.visibilities", ctx.revision(), MAX_BYTES, byPlan -> byPlan.values().stream()
                 .mapToInt(list -> list.size() * ENTITY_OVERHEAD).sum() + ENTITY_OVERHEAD, EXPIRY);
     }
 

@@ -1,9 +1,12 @@
 package org.servicemanager.core.internal.revision;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.servicemanager.api.store.Store;
+import org.servicemanager.core.ServiceManagerMetrics;
 
 /**
  * A counter of registry changes. Whatever is derived from the registry (the OSB catalogs per
@@ -29,6 +32,8 @@ public final class Revision {
     private final LongSupplier nanoTime;
     /** The store's revision as last read, and when; {@code null} until the first read. */
     private volatile StoreRead lastRead;
+    /** The caches that depend on this revision, for {@code ServiceManager.cacheStatistics()}. */
+    private final List<ServiceManagerMetrics.CacheStatistics> caches = new CopyOnWriteArrayList<>();
 
     private record StoreRead(long revision, long readAtNanos) {
     }
@@ -49,6 +54,15 @@ public final class Revision {
 
     public void bump() {
         local.incrementAndGet();
+    }
+
+    void register(ServiceManagerMetrics.CacheStatistics cache) {
+        caches.add(cache);
+    }
+
+    /** Every cache made on this revision, in the order made. */
+    public List<ServiceManagerMetrics.CacheStatistics> caches() {
+        return List.copyOf(caches);
     }
 
     private long storeRevision() {

@@ -6,8 +6,10 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
+import org.servicemanager.core.ServiceManagerMetrics;
 
 /**
  * Values derived from the registry, one per key, each tagged with the {@link Revision} it was
@@ -21,7 +23,7 @@ import java.util.function.ToIntFunction;
  * the moment after a registry write would otherwise read it again). A read that fails fails for
  * the callers waiting on it and is not kept: the next caller reads again. Thread-safe.
  */
-public final class RevisionCache<K, V> {
+public final class RevisionCache<K, V> implements ServiceManagerMetrics.CacheStatistics {
     private record Entry<V>(long revision, V value) {
     }
 
@@ -29,23 +31,51 @@ public final class RevisionCache<K, V> {
     private record Flight<V>(long revision, CompletableFuture<V> value) {
     }
 
+    private final String name;
     private final Revision revision;
     private final Cache<K, Entry<V>> cache;
+    // Counted always: two uncontended adds per look-up cost less than a check whether anyone reads them.
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
     /** At most one read per key, the one for the newest revision asked for; removed when it ends. */
     private final ConcurrentHashMap<K, Flight<V>> flights = new ConcurrentHashMap<>();
 
     /**
+     * @param name          a short stable name for metrics, e.g. {@code osb.catalog}
      * @param maximumWeight the bound, in the units of {@code weigher}
      * @param weigher       a value's weight, e.g. its rough size in bytes
      * @param expiry        how long a value may be kept at all
      */
-    public RevisionCache(Revision revision, long maximumWeight, ToIntFunction<V> weigher, Duration expiry) {
+    public RevisionCache(String name, Revision revision, long maximumWeight, ToIntFunction<V> weigher,
+            Duration expiry) {
+        this.name = name;
         this.revision = revision;
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(maximumWeight)
                 .weigher((K key, Entry<V> entry) -> weigher.applyAsInt(entry.value()))
                 .expireAfterWrite(expiry)
                 .build();
+        revision.register(this);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long hits() {
+        return hits.sum();
+    }
+
+    @Override
+    public long misses() {
+        return misses.sum();
+    }
+
+    @Override
+    public long size() {
+        return cache.estimatedSize();
     }
 
     /**
@@ -58,8 +88,10 @@ public final class RevisionCache<K, V> {
         long now = revision.current();
         Entry<V> entry = cache.getIfPresent(key);
         if (entry != null && entry.revision() == now) {
+            hits.increment();
             return entry.value();
         }
+        misses.increment();
         Flight<V> mine = new Flight<>(now, new CompletableFuture<>());
         // A read for an older revision is replaced (its own callers still get its value); one for
         // a newer revision than this caller's is joined, since it is at least as fresh.

@@ -85,7 +85,7 @@ public final class Authenticator {
         this.verifier = verifier;
         this.users = Map.copyOf(users);
         this.store = store;
-        this.platforms = new RevisionCache<>(revision, 10_000, found -> 1, Duration.ofSeconds(10));
+        this.platforms = new RevisionCache<>("auth.platforms", revision, 10_000, found -> 1, Duration.ofSeconds(10));
         int iterations = this.users.values().stream().mapToInt(user -> PasswordHasher.iterations(user.passwordHash())).max()
                 .orElse(PasswordHasher.ADMIN_ITERATIONS);
         this.unknownUserHash = PasswordHasher.unmatchableHash(

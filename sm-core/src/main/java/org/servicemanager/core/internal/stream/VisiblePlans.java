@@ -39,7 +39,7 @@ final class VisiblePlans {
     /** @param read the ids of the plans a platform may see, read from the store */
     VisiblePlans(Revision revision, Function<String, Set<String>> read) {
         this.read = Objects.requireNonNull(read, "read");
-        this.cache = new RevisionCache<>(Objects.requireNonNull(revision, "revision"), 32L * 1024 * 1024,
+        this.cache = new RevisionCache<>("notifications.visible_plans", Objects.requireNonNull(revision, "revision"), 32L * 1024 * 1024,
                 ids -> BYTES_PER_ID * (1 + ids.size()), Duration.ofMinutes(1));
     }
 

@@ -23,7 +23,7 @@ class RevisionCacheTest {
 
     private final Revision revision = new Revision(new RevisionTest.CountingStore(false));
     private final RevisionCache<String, String> cache =
-            new RevisionCache<>(revision, 1_000, String::length, Duration.ofMinutes(1));
+            new RevisionCache<>("test", revision, 1_000, String::length, Duration.ofMinutes(1));
     private final AtomicInteger reads = new AtomicInteger();
     private final ExecutorService pool = Executors.newCachedThreadPool();
     private final List<Thread> callers = new ArrayList<>();
@@ -181,5 +181,19 @@ class RevisionCacheTest {
         assertThat(old.get(WAIT_SECONDS, TimeUnit.SECONDS)).isEqualTo("old");
         assertThat(read("k")).isEqualTo("fresh@2");
         assertThat(reads).hasValue(2);
+    }
+
+    @Test
+    @DisplayName("counts look-ups answered at the current revision as hits and the others as misses, for metrics")
+    void countsHitsAndMisses() {
+        read("a");
+        read("a");
+        revision.bump();
+        read("a");
+
+        assertThat(cache.hits()).isEqualTo(1);
+        assertThat(cache.misses()).isEqualTo(2);
+        assertThat(cache.size()).isEqualTo(1);
+        assertThat(revision.caches()).extracting(c -> c.name()).containsExactly("test");
     }
 }
