@@ -11,7 +11,6 @@ import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -27,10 +26,6 @@ import java.util.Map;
  * Thread-safe: logback calls it once; the static methods keep no state.
  */
 public final class StandaloneLogging extends ContextAwareBase implements Configurator {
-    static final String FORMAT = "SM_LOG_FORMAT";
-    static final String LEVEL = "SM_LOG_LEVEL";
-    static final String TEXT = "text";
-    static final String JSON = "json";
     /** slf4j-simple's layout as this server had it: ISO time with offset, level, short logger name. */
     static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %level %logger{0} - %msg%n";
 
@@ -44,12 +39,12 @@ public final class StandaloneLogging extends ContextAwareBase implements Configu
         boolean json;
         Level level;
         try {
-            json = json(env);
+            json = StandaloneVariables.jsonLogs(env);
         } catch (StandaloneServer.ConfigurationException e) {
             json = false;
         }
         try {
-            level = level(env);
+            level = Level.toLevel(StandaloneVariables.logLevel(env));
         } catch (StandaloneServer.ConfigurationException e) {
             level = Level.INFO;
         }
@@ -105,51 +100,5 @@ public final class StandaloneLogging extends ContextAwareBase implements Configu
         encoder.setWithThrowable(true);
         encoder.start();
         return encoder;
-    }
-
-    /**
-     * Whether {@code SM_LOG_FORMAT} asks for JSON.
-     *
-     * @throws StandaloneServer.ConfigurationException when it is neither {@code text} nor {@code json}
-     */
-    static boolean json(Map<String, String> env) {
-        String value = env.get(FORMAT);
-        if (value == null || value.isBlank() || value.trim().equalsIgnoreCase(TEXT)) {
-            return false;
-        }
-        if (value.trim().equalsIgnoreCase(JSON)) {
-            return true;
-        }
-        throw new StandaloneServer.ConfigurationException(FORMAT + " must be text or json, was '" + value + "'");
-    }
-
-    /**
-     * The level {@code SM_LOG_LEVEL} names, {@code info} by default.
-     *
-     * @throws StandaloneServer.ConfigurationException when it names no level
-     */
-    static Level level(Map<String, String> env) {
-        String value = env.get(LEVEL);
-        if (value == null || value.isBlank()) {
-            return Level.INFO;
-        }
-        return switch (value.trim().toLowerCase(Locale.ROOT)) {
-            case "error" -> Level.ERROR;
-            case "warn" -> Level.WARN;
-            case "info" -> Level.INFO;
-            case "debug" -> Level.DEBUG;
-            case "trace" -> Level.TRACE;
-            default -> throw new StandaloneServer.ConfigurationException(LEVEL
-                    + " must be error, warn, info, debug or trace, was '" + value + "'");
-        };
-    }
-
-    /** Whether a failed start should show its stack trace as well: at debug or trace, not by default. */
-    static boolean verbose(Map<String, String> env) {
-        try {
-            return !level(env).isGreaterOrEqual(Level.INFO);
-        } catch (StandaloneServer.ConfigurationException e) {
-            return false;
-        }
     }
 }

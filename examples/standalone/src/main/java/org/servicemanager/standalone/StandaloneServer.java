@@ -72,7 +72,7 @@ public final class StandaloneServer {
         try {
             running = start(env);
         } catch (RuntimeException e) {
-            System.exit(reportStartFailure(e, StandaloneLogging.verbose(env), System.err));
+            System.exit(reportStartFailure(e, StandaloneVariables.verbose(env), System.err));
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(running::close, "sm-shutdown"));
@@ -153,8 +153,8 @@ public final class StandaloneServer {
         Objects.requireNonNull(env, "env");
         Objects.requireNonNull(console, "console");
         // Logback read these itself when it started (falling back to the defaults); a typo is still an error.
-        StandaloneLogging.json(env);
-        StandaloneLogging.level(env);
+        StandaloneVariables.jsonLogs(env);
+        StandaloneVariables.logLevel(env);
         String host = value(env, "SM_HOST", "127.0.0.1");
         int port = port(value(env, "SM_PORT", "8080"));
         String username = value(env, "SM_ADMIN_USERNAME", "admin");

@@ -2,12 +2,15 @@ package org.servicemanager.standalone;
 
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * The one table of the environment variables the standalone server reads: {@code --help} prints
  * it, and {@code StandaloneVariablesTest} checks that every {@code SM_} name in the server's source
  * is in it and that the README's table names the same variables, so the three cannot drift apart.
- * Thread-safe: immutable.
+ * It also checks the logging variables, without logback's classes, so that a host that runs the
+ * server in-process on another SLF4J backend (the broker proxy's tests) can. Thread-safe: immutable.
  */
 final class StandaloneVariables {
     /** One variable: its name, its default as shown to people, and what it means. */
@@ -67,12 +70,56 @@ final class StandaloneVariables {
                     + "(comma-separated values)"),
             new Variable("SM_OIDC_SCOPE_PREFIX", "service_manager", "scopes <prefix>.admin and <prefix>.read give the "
                     + "roles"),
-            new Variable(StandaloneLogging.FORMAT, StandaloneLogging.TEXT, "text, or json: one JSON object per line "
+            new Variable("SM_LOG_FORMAT", "text", "text, or json: one JSON object per line "
                     + "(timestamp, level, logger, message, thread, mdc, throwable)"),
-            new Variable(StandaloneLogging.LEVEL, "info", "error, warn, info, debug or trace; debug also prints the "
+            new Variable("SM_LOG_LEVEL", "info", "error, warn, info, debug or trace; debug also prints the "
                     + "stack trace of a failed start"));
 
     private StandaloneVariables() {
+    }
+
+    /**
+     * Whether {@code SM_LOG_FORMAT} asks for JSON.
+     *
+     * @throws StandaloneServer.ConfigurationException when it is neither {@code text} nor {@code json}
+     */
+    static boolean jsonLogs(Map<String, String> env) {
+        String value = env.get("SM_LOG_FORMAT");
+        if (value == null || value.isBlank() || value.trim().equalsIgnoreCase("text")) {
+            return false;
+        }
+        if (value.trim().equalsIgnoreCase("json")) {
+            return true;
+        }
+        throw new StandaloneServer.ConfigurationException("SM_LOG_FORMAT must be text or json, was '" + value + "'");
+    }
+
+    /**
+     * The level {@code SM_LOG_LEVEL} names, lower case, {@code info} by default.
+     *
+     * @throws StandaloneServer.ConfigurationException when it names no level
+     */
+    static String logLevel(Map<String, String> env) {
+        String value = env.get("SM_LOG_LEVEL");
+        if (value == null || value.isBlank()) {
+            return "info";
+        }
+        String level = value.trim().toLowerCase(Locale.ROOT);
+        if (!List.of("error", "warn", "info", "debug", "trace").contains(level)) {
+            throw new StandaloneServer.ConfigurationException("SM_LOG_LEVEL must be error, warn, info, debug or "
+                    + "trace, was '" + value + "'");
+        }
+        return level;
+    }
+
+    /** Whether a failed start should show its stack trace as well: at debug or trace, not by default. */
+    static boolean verbose(Map<String, String> env) {
+        try {
+            String level = logLevel(env);
+            return level.equals("debug") || level.equals("trace");
+        } catch (StandaloneServer.ConfigurationException e) {
+            return false;
+        }
     }
 
     /** Prints the usage and every variable, with its default and meaning, for {@code --help}. */

@@ -129,8 +129,8 @@ class StandaloneCommandLineTest {
     @Test
     @DisplayName("SM_LOG_LEVEL=debug asks for stack traces, the default does not")
     void verboseSwitch() {
-        assertThat(StandaloneLogging.verbose(Map.of("SM_LOG_LEVEL", "debug"))).isTrue();
-        assertThat(StandaloneLogging.verbose(Map.of())).isFalse();
+        assertThat(StandaloneVariables.verbose(Map.of("SM_LOG_LEVEL", "debug"))).isTrue();
+        assertThat(StandaloneVariables.verbose(Map.of())).isFalse();
     }
 
     private static PrintStream print(ByteArrayOutputStream bytes) {

@@ -89,7 +89,7 @@ class StandaloneLoggingTest {
     @Test
     @DisplayName("SM_LOG_LEVEL=warn leaves info lines out")
     void level() {
-        Logger log = configure(false, StandaloneLogging.level(java.util.Map.of("SM_LOG_LEVEL", "WARN")));
+        Logger log = configure(false, Level.toLevel(StandaloneVariables.logLevel(java.util.Map.of("SM_LOG_LEVEL", "WARN"))));
 
         log.info("left out");
         log.warn("kept");
