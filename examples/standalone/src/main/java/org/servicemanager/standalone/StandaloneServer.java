@@ -27,65 +27,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The standalone Service Manager: Jetty 12 serving {@link ServiceManagerServlet} over an in-memory
- * store, configured by environment variables:
+ * The standalone Service Manager: Jetty 12 serving {@link ServiceManagerServlet}, configured by the
+ * environment variables of {@link StandaloneVariables#ALL} (the one table of them, which
+ * {@code --help} prints with their defaults and meanings). {@code --version} prints the version.
  *
- * <table>
- * <caption>Configuration</caption>
- * <tr><th>variable</th><th>default</th><th>meaning</th></tr>
- * <tr><td>{@code SM_HOST}</td><td>{@code 127.0.0.1}</td><td>address to listen on</td></tr>
- * <tr><td>{@code SM_PORT}</td><td>{@code 8080}</td><td>port, 0 to 65535; 0 picks a free one</td></tr>
- * <tr><td>{@code SM_ADMIN_USERNAME}</td><td>{@code admin}</td><td>the administrator's user name</td></tr>
- * <tr><td>{@code SM_ADMIN_PASSWORD}</td><td>generated</td><td>if unset, a random password is
- * generated and printed once to standard output</td></tr>
- * <tr><td>{@code SM_BROKER_TIMEOUT_SECONDS}</td><td>{@code 60}</td><td>connect and read timeout for
- * calls to brokers, a positive integer</td></tr>
- * <tr><td>{@code SM_NOTIFICATION_RETENTION_HOURS}</td><td>{@code 12}</td><td>how long notifications
- * for the Service Broker Proxies are kept, a positive integer</td></tr>
- * <tr><td>{@code SM_OPERATIONS_POLL_SECONDS}</td><td>{@code 4}</td><td>wait between {@code last_operation}
- * polls when the broker sends no {@code Retry-After}</td></tr>
- * <tr><td>{@code SM_OPERATIONS_RETRY_SECONDS}</td><td>{@code 10}</td><td>first wait before an orphan
- * mitigation is retried (doubling, up to 10 minutes)</td></tr>
- * <tr><td>{@code SM_OPERATIONS_MAX_POLLING_MINUTES}</td><td>{@code 1440}</td><td>longest an asynchronous
- * operation is polled (a plan's {@code maximum_polling_duration} may shorten it)</td></tr>
- * <tr><td>{@code SM_OPERATIONS_RETENTION_DAYS}</td><td>{@code 7}</td><td>how long finished operations
- * are kept</td></tr>
- * <tr><td>{@code SM_TLS_CERT_FILE}</td><td>none</td><td>PEM certificate (chain, server's first) to serve
- * HTTPS with; needs {@code SM_TLS_KEY_FILE}</td></tr>
- * <tr><td>{@code SM_TLS_KEY_FILE}</td><td>none</td><td>PEM private key of that certificate (PKCS#8 RSA or
- * EC, or PKCS#1 RSA)</td></tr>
- * <tr><td>{@code SM_BROKER_TRUST_FILE}</td><td>none</td><td>PEM certificates to trust, beside the JDK's
- * roots, when calling brokers over https</td></tr>
- * <tr><td>{@code SM_FAILED_LOGIN_LIMIT}</td><td>{@code 10}</td><td>wrong or unusable credentials
- * allowed per user name and per source address in one window; further wrong guesses get 429 (the
- * right password always works); {@code 0} switches the limit off</td></tr>
- * <tr><td>{@code SM_FAILED_LOGIN_WINDOW_SECONDS}</td><td>{@code 60}</td><td>the length of that
- * window, 1 to 86400</td></tr>
- * <tr><td>{@code SM_READ_ONLY_USERNAME}, {@code SM_READ_ONLY_PASSWORD}</td><td>none</td><td>a Basic user with
- * the role read-only (GET only); both or neither, the name differing from the admin's</td></tr>
- * <tr><td>{@code SM_PUBLIC_URL}</td><td>{@code http(s)://SM_HOST:PORT}</td><td>the base URL clients use
- * (behind a proxy, say); the built-in token issuer is this plus {@code /oauth}. With a wildcard
- * {@code SM_HOST} the default names {@code localhost}, with a warning</td></tr>
- * <tr><td>{@code SM_TOKEN_ISSUER}</td><td>{@code on}</td><td>{@code on} or {@code off}: the built-in token
- * issuer ({@code smctl login}) under {@code /oauth}; off, operators use Basic only</td></tr>
- * <tr><td>{@code SM_TOKEN_TTL_SECONDS}</td><td>{@code 900}</td><td>lifetime of the built-in issuer's access
- * tokens, 60 to 86400</td></tr>
- * <tr><td>{@code SM_TOKEN_ALGORITHM}</td><td>{@code RS256}</td><td>{@code RS256} or {@code ES256}: the
- * algorithm of the signing key the built-in issuer creates</td></tr>
- * <tr><td>{@code SM_TOKEN_CLIENTS}</td><td>none</td><td>client-credentials clients of the built-in issuer,
- * {@code id:secret:role,...}, role {@code admin} or {@code read-only}</td></tr>
- * <tr><td>{@code SM_OIDC_ISSUER_URL}</td><td>none</td><td>an external OpenID Connect issuer whose tokens
- * are accepted instead (the built-in issuer is then off); https trust as for brokers</td></tr>
- * <tr><td>{@code SM_OIDC_AUDIENCE}</td><td>none</td><td>required with {@code SM_OIDC_ISSUER_URL}: the
- * {@code aud} (comma-separated values) tokens must carry</td></tr>
- * <tr><td>{@code SM_OIDC_SCOPE_PREFIX}</td><td>{@code service_manager}</td><td>scopes
- * {@code <prefix>.admin} and {@code <prefix>.read} give the roles</td></tr>
- * <tr><td>{@code SM_METRICS}</td><td>{@code off}</td><td>{@code off} or {@code prometheus}: Prometheus text
- * at {@code GET /metrics} for operators (admin or read-only credentials)</td></tr>
- * </table>
- *
- * <p>Bad configuration ends the process with exit code 2, a failure to start (e.g. the port is
- * taken) with exit code 1. SIGTERM stops the server gracefully.
+ * <p>Bad configuration or an unknown argument ends the process with exit code 2, a failure to start
+ * (e.g. the port is taken) with exit code 1, each with one line on standard error and no stack trace
+ * (unless {@code SM_LOG_LEVEL} is {@code debug}). SIGTERM stops the server gracefully.
  * Thread-safe: {@link #start} may be called from any thread, and each call starts its own server.
  */
 public final class StandaloneServer {
@@ -108,23 +56,83 @@ public final class StandaloneServer {
     private StandaloneServer() {
     }
 
-    /** Starts the server from the process environment and runs until the JVM is stopped. */
+    /**
+     * Handles {@code --help} and {@code --version}, or starts the server from the process environment
+     * and runs until the JVM is stopped.
+     */
     public static void main(String[] args) {
+        int exit = arguments(args, System.out, System.err);
+        if (exit != START) {
+            System.exit(exit);
+            return;
+        }
         JvmTuning.sizeCommonPool();
+        Map<String, String> env = System.getenv();
         Running running;
         try {
-            running = start(System.getenv());
-        } catch (ConfigurationException e) {
-            System.err.println("Service Manager not started: " + e.getMessage());
-            System.exit(EXIT_BAD_CONFIGURATION);
-            return;
+            running = start(env);
         } catch (RuntimeException e) {
-            LOG.error("Service Manager not started: {}", e.getMessage(), e);
-            System.exit(EXIT_START_FAILED);
+            System.exit(reportStartFailure(e, StandaloneVariables.verbose(env), System.err));
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(running::close, "sm-shutdown"));
         running.join();
+    }
+
+    /** What {@link #arguments} returns when the server is to start. */
+    static final int START = -1;
+
+    /**
+     * Acts on the command-line arguments: prints the help or the version to {@code out} and returns
+     * 0, reports an unknown argument on {@code err} in one line and returns 2, or returns
+     * {@link #START} when there are none.
+     */
+    static int arguments(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            return START;
+        }
+        String first = args[0];
+        if (args.length == 1 && (first.equals("--help") || first.equals("-h"))) {
+            StandaloneVariables.printHelp(out);
+            return 0;
+        }
+        if (args.length == 1 && first.equals("--version")) {
+            out.println(StandaloneVersion.line());
+            out.flush();
+            return 0;
+        }
+        err.println("Service Manager not started: "
+                + (args.length == 1 ? "unknown argument '" + oneLine(first) + "'" : "too many arguments")
+                + "; it is configured by environment variables, see --help");
+        err.flush();
+        return EXIT_BAD_CONFIGURATION;
+    }
+
+    /**
+     * Prints why the server did not start as one line on {@code err} (with the stack trace after it
+     * only when {@code verbose}) and returns the exit code: 2 for bad configuration, 1 otherwise.
+     * Operators read the line; a stack trace of a taken port only hides it.
+     */
+    static int reportStartFailure(RuntimeException e, boolean verbose, PrintStream err) {
+        err.println("Service Manager not started: " + oneLine(describe(e)));
+        if (verbose) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return e instanceof ConfigurationException ? EXIT_BAD_CONFIGURATION : EXIT_START_FAILED;
+    }
+
+    private static String describe(Throwable e) {
+        String message = e.getMessage();
+        if (message == null || message.isBlank()) {
+            return e.getClass().getName() + (e.getCause() == null ? "" : ": " + describe(e.getCause()));
+        }
+        return message;
+    }
+
+    /** Line breaks (a driver's multi-line message, say) would make the one line several. */
+    private static String oneLine(String text) {
+        return text.strip().replaceAll("\\s*\\R\\s*", " ");
     }
 
     /**
@@ -144,6 +152,9 @@ public final class StandaloneServer {
     static Running start(Map<String, String> env, PrintStream console) {
         Objects.requireNonNull(env, "env");
         Objects.requireNonNull(console, "console");
+        // Logback read these itself when it started (falling back to the defaults); a typo is still an error.
+        StandaloneVariables.jsonLogs(env);
+        StandaloneVariables.logLevel(env);
         String host = value(env, "SM_HOST", "127.0.0.1");
         int port = port(value(env, "SM_PORT", "8080"));
         String username = value(env, "SM_ADMIN_USERNAME", "admin");
@@ -196,8 +207,7 @@ public final class StandaloneServer {
         } catch (Exception e) {
             closeQuietly(connector);
             storage.close();
-            throw new IllegalStateException("cannot start the Service Manager on " + host + ":" + port + ": "
-                    + e.getMessage(), e);
+            throw new IllegalStateException(bindFailure(host, port, e), e);
         }
         String publicUrl = tokens.configuredPublicUrl();
         if (publicUrl == null) {
@@ -273,6 +283,34 @@ public final class StandaloneServer {
         LOG.info("Service Manager listening on {}", running.baseUrl());
         LOG.info("{}", tokenLine);
         return running;
+    }
+
+    /**
+     * Why the listening socket could not be opened, in a line an operator can act on: Jetty's own
+     * message names the address but not the reason, which is the JDK's, in the cause.
+     */
+    static String bindFailure(String host, int port, Exception e) {
+        String address = (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
+        Throwable reason = e;
+        while (reason.getCause() != null && !(reason instanceof java.net.SocketException)) {
+            reason = reason.getCause();
+        }
+        if (reason instanceof java.nio.channels.UnresolvedAddressException) {
+            return "cannot listen on " + address + ": SM_HOST '" + host + "' is not a known host name or address";
+        }
+        String why = reason.getMessage() == null ? reason.getClass().getSimpleName() : reason.getMessage();
+        String hint;
+        String lower = why.toLowerCase(java.util.Locale.ROOT);
+        if (lower.contains("already in use")) {
+            hint = " (another process listens there; stop it, or set SM_PORT to a free port or 0)";
+        } else if (lower.contains("assign requested address")) {
+            hint = " (SM_HOST is not an address of this machine)";
+        } else if (lower.contains("permission denied") || lower.contains("access denied")) {
+            hint = " (ports below 1024 need privileges; set SM_PORT to 1024 or above)";
+        } else {
+            hint = "";
+        }
+        return "cannot listen on " + address + ": " + why + hint;
     }
 
     private static Server jetty(String host, int port, SslContextFactory.Server tls) {
