@@ -62,9 +62,19 @@ final class StandaloneStorage {
     record PooledH2(HikariDataSource dataSource) implements AutoCloseable {
         @Override
         public void close() throws java.sql.SQLException {
-            try (dataSource; Connection connection = dataSource.getConnection();
-                    Statement statement = connection.createStatement()) {
+            javax.sql.DataSource direct = dataSource.getDataSource();
+            // The pool first: shut down under it, the pool would refill itself with a fresh
+            // connection, which reopens the database (DB_CLOSE_DELAY=-1 keeps it open after that
+            // connection too) and leaves the file locked until the JVM ends.
+            dataSource.close();
+            try (Connection connection = direct.getConnection(); Statement statement = connection.createStatement()) {
                 statement.execute("SHUTDOWN");
+            } catch (java.sql.SQLException e) {
+                // Closing the statement and connection of a database just shut down reports it as
+                // closed: that is the shutdown having worked.
+                if (e.getErrorCode() != org.h2.api.ErrorCode.DATABASE_CALLED_AT_SHUTDOWN) {
+                    throw e;
+                }
             }
         }
     }
