@@ -11,10 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.servicemanager.api.model.Entity;
-import org.servicemanager.api.store.EntityType;
-import org.servicemanager.api.store.NotificationLog;
-import org.servicemanager.api.store.Repository;
+import org.servicemanager.api.store.ForwardingStore;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.storage.memory.MemoryStore;
@@ -150,14 +147,13 @@ class BindDeleteRaceTest extends PlatformApiTestBase {
      * A store that can hold the next transaction before it begins, to put another request's work
      * between a handler's checks and its transaction. Thread-safe.
      */
-    static final class PausingStore implements Store {
-        private final Store delegate;
+    static final class PausingStore extends ForwardingStore {
         private final AtomicBoolean armed = new AtomicBoolean();
         private volatile CountDownLatch paused = new CountDownLatch(1);
         private volatile CountDownLatch released = new CountDownLatch(0);
 
         PausingStore(Store delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         void pauseNextTransaction() {
@@ -175,11 +171,6 @@ class BindDeleteRaceTest extends PlatformApiTestBase {
         }
 
         @Override
-        public <T extends Entity> Repository<T> repository(EntityType<T> type) {
-            return delegate.repository(type);
-        }
-
-        @Override
         public <R> R inTransaction(Function<Store, R> work) {
             if (armed.compareAndSet(true, false)) {
                 paused.countDown();
@@ -192,37 +183,7 @@ class BindDeleteRaceTest extends PlatformApiTestBase {
                     throw new IllegalStateException(e);
                 }
             }
-            return delegate.inTransaction(work);
-        }
-
-        @Override
-        public long changeRevision() {
-            return delegate.changeRevision();
-        }
-
-        @Override
-        public NotificationLog notifications() {
-            return delegate.notifications();
-        }
-
-        @Override
-        public boolean supportsPersistence() {
-            return delegate.supportsPersistence();
-        }
-
-        @Override
-        public boolean isClustered() {
-            return delegate.isClustered();
-        }
-
-        @Override
-        public void ping() {
-            delegate.ping();
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
+            return super.inTransaction(work);
         }
     }
 }

@@ -52,28 +52,6 @@ class NameRacesApiTest extends PlatformApiTestBase {
     }
 
     /** Sends one PATCH per path at once and returns the answers. */
-    private List<ApiResponse> concurrentPatches(List<String> paths, String body) throws Exception {
-        CyclicBarrier start = new CyclicBarrier(paths.size());
-        ExecutorService pool = Executors.newFixedThreadPool(paths.size());
-        try {
-            List<Future<ApiResponse>> futures = new ArrayList<>();
-            for (String path : paths) {
-                Callable<ApiResponse> patch = () -> {
-                    start.await(10, TimeUnit.SECONDS);
-                    return admin.patch(path, body);
-                };
-                futures.add(pool.submit(patch));
-            }
-            List<ApiResponse> answers = new ArrayList<>();
-            for (Future<ApiResponse> future : futures) {
-                answers.add(future.get(30, TimeUnit.SECONDS));
-            }
-            return answers;
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
     private static void assertOneCreated(List<ApiResponse> answers) {
         assertThat(answers).extracting(ApiResponse::status).as(answers.toString())
                 .containsOnly(201, 409).filteredOn(s -> s == 201).hasSize(1);

@@ -4,7 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.servicemanager.api.model.Labels;
 import org.servicemanager.api.model.LastOperation;
 import org.servicemanager.api.model.Operation;
@@ -84,5 +91,31 @@ abstract class PlatformApiTestBase extends OsbTestBase {
     static void assertErrorNaming(ApiResponse response, int status, String error, String... fragments) {
         assertError(response, status, error);
         assertThat(description(response)).contains(fragments);
+    }
+
+    /**
+     * PATCHes each of {@code paths} with {@code body} from its own thread, all released at once, and
+     * returns the answers in the order of {@code paths}.
+     */
+    List<ApiResponse> concurrentPatches(List<String> paths, String body) throws Exception {
+        CyclicBarrier start = new CyclicBarrier(paths.size());
+        ExecutorService pool = Executors.newFixedThreadPool(paths.size());
+        try {
+            List<Future<ApiResponse>> futures = new ArrayList<>();
+            for (String path : paths) {
+                Callable<ApiResponse> patch = () -> {
+                    start.await(10, TimeUnit.SECONDS);
+                    return admin.patch(path, body);
+                };
+                futures.add(pool.submit(patch));
+            }
+            List<ApiResponse> answers = new ArrayList<>();
+            for (Future<ApiResponse> future : futures) {
+                answers.add(future.get(30, TimeUnit.SECONDS));
+            }
+            return answers;
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }

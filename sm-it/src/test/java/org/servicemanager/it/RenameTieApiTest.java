@@ -5,11 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BrokenBarrierException;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -129,24 +125,6 @@ class RenameTieApiTest extends PlatformApiTestBase {
     void configure(ServiceManager.Builder builder) {
         super.configure(builder);
         builder.store(gated);
-    }
-
-    private List<ApiResponse> concurrentPatches(List<String> paths, String body) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(paths.size());
-        try {
-            List<Future<ApiResponse>> futures = new ArrayList<>();
-            for (String path : paths) {
-                Callable<ApiResponse> patch = () -> admin.patch(path, body);
-                futures.add(pool.submit(patch));
-            }
-            List<ApiResponse> answers = new ArrayList<>();
-            for (Future<ApiResponse> future : futures) {
-                answers.add(future.get(30, TimeUnit.SECONDS));
-            }
-            return answers;
-        } finally {
-            pool.shutdownNow();
-        }
     }
 
     @Test

@@ -26,7 +26,10 @@ import java.util.Map;
  * Thread-safe: logback calls it once; the static methods keep no state.
  */
 public final class StandaloneLogging extends ContextAwareBase implements Configurator {
-    /** slf4j-simple's layout as this server had it: ISO time with offset, level, short logger name. */
+    /**
+     * slf4j-simple's layout as this server had it: ISO time with offset ({@code XXX} is the date
+     * pattern's ISO-8601 zone, e.g. {@code Z} or {@code +01:00}), level, short logger name.
+     */
     static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %level %logger{0} - %msg%n";
 
     /** For {@link java.util.ServiceLoader}. */
