@@ -83,12 +83,8 @@ final class OsbHandler implements HttpHandler {
                 exchange.getResponseBody().write(text);
                 return;
             }
-            Answer answer;
-            try {
-                answer = answer(exchange, path);
-            } catch (IllegalArgumentException e) {
-                answer = error(400, null, "malformed percent-encoding in the path or query");
-            }
+            // The server has parsed the URI already, so its percent-encoding is well-formed.
+            Answer answer = answer(exchange, path);
             byte[] body = JSON.writeValueAsBytes(answer.body());
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             exchange.sendResponseHeaders(answer.status(), body.length);

@@ -218,6 +218,14 @@ class DemoBrokerTest {
     }
 
     @Test
+    @DisplayName("answers 404 to a path outside the OSB API and 405 to a method it does not serve there")
+    void unknownPathAndMethod() throws Exception {
+        assertThat(call("GET", "/v2/unknown", null).statusCode()).isEqualTo(404);
+        assertThat(call("POST", "/v2/catalog", "{}").statusCode()).isEqualTo(405);
+        assertThat(call("POST", instance, SMALL).statusCode()).isEqualTo(405);
+    }
+
+    @Test
     @DisplayName("java -jar's code path prints its URL and a generated password once, which then works")
     void startFromEnvironment() throws Exception {
         ByteArrayOutputStream console = new ByteArrayOutputStream();
