@@ -1,0 +1,205 @@
+package org.servicemanager.spring;
+
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.servicemanager.api.store.Store;
+import org.servicemanager.core.ServiceManager;
+import org.servicemanager.servlet.ServiceManagerServlet;
+import org.servicemanager.storage.jdbc.JdbcStore;
+import org.servicemanager.storage.memory.MemoryStore;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+
+/**
+ * Builds a {@link ServiceManager} from {@code servicemanager.*} properties and serves it in the
+ * application's servlet web server:
+ *
+ * <ul>
+ *   <li>a {@link Store}: the JDBC store on the application's {@link DataSource} when there is one
+ *       (and {@code sm-storage-jdbc} is on the classpath; its schema is applied at startup), otherwise
+ *       a memory store;</li>
+ *   <li>the {@link ServiceManager} on it, with the configured users, encryption key, broker timeouts
+ *       and body limit, then every {@link ServiceManagerBuilderCustomizer}; closed when the context
+ *       closes (the store after it; the {@code DataSource} stays the application's);</li>
+ *   <li>a {@link ServiceManagerServlet} at {@code servicemanager.path}, async-supported. The
+ *       notifications WebSocket works where the web server has Jakarta WebSocket support, which
+ *       Spring Boot turns on for its embedded Tomcat ({@code tomcat-embed-websocket}).</li>
+ * </ul>
+ *
+ * <p>Each bean backs off when the application defines its own: a {@code Store} or a
+ * {@code ServiceManager} bean, or a registration bean named {@value #SERVLET_REGISTRATION}. Off
+ * entirely with {@code servicemanager.enabled=false}.
+ *
+ * <p>Spring calls it while the context starts, on one thread; the beans it makes are thread-safe.
+ */
+@AutoConfiguration(afterName = "org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration")
+@ConditionalOnClass(ServiceManager.class)
+@ConditionalOnProperty(prefix = "servicemanager", name = "enabled", havingValue = "true", matchIfMissing = true)
+@EnableConfigurationProperties(ServiceManagerProperties.class)
+@Import({ServiceManagerAutoConfiguration.JdbcStoreConfiguration.class,
+        ServiceManagerAutoConfiguration.MemoryStoreConfiguration.class})
+public class ServiceManagerAutoConfiguration {
+    /** The bean name of the servlet's registration; define a bean of that name to register it yourself. */
+    public static final String SERVLET_REGISTRATION = "serviceManagerServletRegistration";
+
+    private static final int KEY_BYTES = 32;
+
+    /** For Spring. */
+    public ServiceManagerAutoConfiguration() {
+    }
+
+    /** The JDBC store, first choice: an application with a database wants its registry to survive restarts. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.servicemanager.storage.jdbc.JdbcStore")
+    @ConditionalOnSingleCandidate(DataSource.class)
+    static class JdbcStoreConfiguration {
+        @Bean
+        @ConditionalOnMissingBean({Store.class, ServiceManager.class})
+        JdbcStore serviceManagerStore(DataSource dataSource) {
+            // Closing the store (when the context closes) leaves the application's DataSource open.
+            return JdbcStore.builder(dataSource).build();
+        }
+    }
+
+    /** The memory store, when there is no DataSource: the registry lives as long as the application. */
+    @Configuration(proxyBeanMethods = false)
+    static class MemoryStoreConfiguration {
+        @Bean
+        @ConditionalOnMissingBean({Store.class, ServiceManager.class})
+        MemoryStore serviceManagerStore() {
+            return new MemoryStore();
+        }
+    }
+
+    /**
+     * The Service Manager. Spring closes it when the context closes (its inferred {@code close}
+     * destroy method), before the store it depends on.
+     *
+     * @throws IllegalStateException naming the property, when one is missing or wrong
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    ServiceManager serviceManager(Store serviceManagerStore, ServiceManagerProperties properties,
+            ObjectProvider<ServiceManagerBuilderCustomizer> customizers) {
+        ServiceManager.Builder builder = ServiceManager.builder().store(serviceManagerStore);
+        List<ServiceManagerBuilderCustomizer> ordered = customizers.orderedStream().toList();
+        applyUsers(builder, properties.getUsers(), ordered.isEmpty());
+        applyEncryptionKey(builder, properties.getEncryptionKey(), serviceManagerStore, ordered.isEmpty());
+        ServiceManagerProperties.Broker broker = properties.getBroker();
+        try {
+            if (broker.getConnectTimeout() != null) {
+                builder.brokerConnectTimeout(broker.getConnectTimeout());
+            }
+            if (broker.getReadTimeout() != null) {
+                builder.brokerReadTimeout(broker.getReadTimeout());
+            }
+            if (properties.getMaxRequestBodySize() != null) {
+                builder.maxRequestBodyBytes(properties.getMaxRequestBodySize().toBytes());
+            }
+        } catch (IllegalArgumentException e) {
+            // The builder names its own setting; say which property that is.
+            throw new IllegalStateException("servicemanager.broker.* or servicemanager.max-request-body-size: "
+                    + e.getMessage(), e);
+        }
+        ordered.forEach(customizer -> customizer.customize(builder));
+        return builder.build();
+    }
+
+    private static void applyUsers(ServiceManager.Builder builder, Map<String, ServiceManagerProperties.User> users,
+            boolean noCustomizers) {
+        if (users.isEmpty() && noCustomizers) {
+            // A customizer may bring bearer tokens instead; the builder then decides.
+            throw new IllegalStateException("no Service Manager user is configured: set "
+                    + "servicemanager.users.<name>.password (or .password-hash), e.g. "
+                    + "servicemanager.users.admin.password=${SM_ADMIN_PASSWORD}");
+        }
+        users.forEach((name, user) -> {
+            boolean hasPassword = user.getPassword() != null && !user.getPassword().isEmpty();
+            boolean hasHash = user.getPasswordHash() != null && !user.getPasswordHash().isEmpty();
+            if (hasPassword == hasHash) {
+                throw new IllegalStateException("servicemanager.users." + name + " needs exactly one of password "
+                        + "and password-hash, " + (hasPassword ? "had both" : "had neither"));
+            }
+            try {
+                if (hasPassword) {
+                    builder.user(name, user.getPassword(), user.getRole());
+                } else {
+                    builder.userWithHash(name, user.getPasswordHash(), user.getRole());
+                }
+            } catch (IllegalArgumentException | NullPointerException e) {
+                throw new IllegalStateException("servicemanager.users." + name + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    private static void applyEncryptionKey(ServiceManager.Builder builder, String base64, Store store,
+            boolean noCustomizers) {
+        if (base64 == null || base64.isBlank()) {
+            if (store.supportsPersistence() && noCustomizers) {
+                throw new IllegalStateException("servicemanager.encryption-key is required with the persistent "
+                        + store.getClass().getSimpleName() + " (on the application's DataSource): it encrypts the "
+                        + "broker credentials kept there. Set it to base64 of " + KEY_BYTES + " random bytes "
+                        + "(e.g. openssl rand -base64 32), kept with the application's secrets");
+            }
+            return;
+        }
+        byte[] key;
+        try {
+            key = Base64.getDecoder().decode(base64.strip());
+        } catch (IllegalArgumentException e) {
+            // The value is a secret: the message names the property, never the value.
+            throw new IllegalStateException("servicemanager.encryption-key is not valid base64");
+        }
+        if (key.length != KEY_BYTES) {
+            throw new IllegalStateException("servicemanager.encryption-key must be base64 of " + KEY_BYTES
+                    + " bytes, was " + key.length + " bytes");
+        }
+        builder.encryptionKey(key);
+    }
+
+    /** Mounts the servlet; only in a servlet web application. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    @ConditionalOnClass(name = "jakarta.servlet.Servlet")
+    static class ServletConfiguration {
+        @Bean(name = SERVLET_REGISTRATION)
+        @ConditionalOnMissingBean(name = SERVLET_REGISTRATION)
+        ServletRegistrationBean<ServiceManagerServlet> serviceManagerServletRegistration(ServiceManager serviceManager,
+                ServiceManagerProperties properties) {
+            ServletRegistrationBean<ServiceManagerServlet> registration = new ServletRegistrationBean<>(
+                    new ServiceManagerServlet(serviceManager), urlMapping(properties.getPath()));
+            registration.setName("serviceManagerServlet");
+            // Broker calls complete on other threads; without async support each would hold a Tomcat thread.
+            registration.setAsyncSupported(true);
+            registration.setLoadOnStartup(1);
+            return registration;
+        }
+    }
+
+    /** "/sm" and "/sm/" become "/sm/*"; "/" and "" become "/*". */
+    static String urlMapping(String path) {
+        String p = path == null ? "" : path.strip();
+        if (!p.isEmpty() && !p.startsWith("/")) {
+            throw new IllegalStateException("servicemanager.path must start with '/', was '" + path + "'");
+        }
+        if (p.contains("*") || p.contains("?") || p.contains("#") || p.contains("//")) {
+            throw new IllegalStateException("servicemanager.path must be a plain path like /sm, was '" + path + "'");
+        }
+        while (p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        return p + "/*";
+    }
+}
