@@ -3,18 +3,14 @@ package org.servicemanager.spring;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import javax.sql.DataSource;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.servlet.ServiceManagerServlet;
-import org.servicemanager.storage.jdbc.JdbcStore;
-import org.servicemanager.storage.memory.MemoryStore;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
@@ -27,7 +23,7 @@ import org.springframework.context.annotation.Import;
  * application's servlet web server:
  *
  * <ul>
- *   <li>a {@link Store}: the JDBC store on the application's {@link DataSource} when there is one
+ *   <li>a {@link Store}: the JDBC store on the application's {@code DataSource} when there is one
  *       (and {@code sm-storage-jdbc} is on the classpath; its schema is applied at startup), otherwise
  *       a memory store;</li>
  *   <li>the {@link ServiceManager} on it, with the configured users, encryption key, broker timeouts
@@ -48,8 +44,9 @@ import org.springframework.context.annotation.Import;
 @ConditionalOnClass(ServiceManager.class)
 @ConditionalOnProperty(prefix = "servicemanager", name = "enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(ServiceManagerProperties.class)
-@Import({ServiceManagerAutoConfiguration.JdbcStoreConfiguration.class,
-        ServiceManagerAutoConfiguration.MemoryStoreConfiguration.class})
+// In this order: the JDBC store is the first choice. The store configurations live in another class
+// because Spring processes a configuration's own nested classes in no defined order.
+@Import({StoreConfigurations.Jdbc.class, StoreConfigurations.Memory.class})
 public class ServiceManagerAutoConfiguration {
     /** The bean name of the servlet's registration; define a bean of that name to register it yourself. */
     public static final String SERVLET_REGISTRATION = "serviceManagerServletRegistration";
@@ -58,29 +55,6 @@ public class ServiceManagerAutoConfiguration {
 
     /** For Spring. */
     public ServiceManagerAutoConfiguration() {
-    }
-
-    /** The JDBC store, first choice: an application with a database wants its registry to survive restarts. */
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnClass(name = "org.servicemanager.storage.jdbc.JdbcStore")
-    @ConditionalOnSingleCandidate(DataSource.class)
-    static class JdbcStoreConfiguration {
-        @Bean
-        @ConditionalOnMissingBean({Store.class, ServiceManager.class})
-        JdbcStore serviceManagerStore(DataSource dataSource) {
-            // Closing the store (when the context closes) leaves the application's DataSource open.
-            return JdbcStore.builder(dataSource).build();
-        }
-    }
-
-    /** The memory store, when there is no DataSource: the registry lives as long as the application. */
-    @Configuration(proxyBeanMethods = false)
-    static class MemoryStoreConfiguration {
-        @Bean
-        @ConditionalOnMissingBean({Store.class, ServiceManager.class})
-        MemoryStore serviceManagerStore() {
-            return new MemoryStore();
-        }
     }
 
     /**
@@ -111,7 +85,7 @@ public class ServiceManagerAutoConfiguration {
         } catch (IllegalArgumentException e) {
             // The builder names its own setting; say which property that is.
             throw new IllegalStateException("servicemanager.broker.* or servicemanager.max-request-body-size: "
-                    + e.getMessage(), e);
+                    + e.getMessage());
         }
         ordered.forEach(customizer -> customizer.customize(builder));
         return builder.build();
@@ -139,7 +113,7 @@ public class ServiceManagerAutoConfiguration {
                     builder.userWithHash(name, user.getPasswordHash(), user.getRole());
                 }
             } catch (IllegalArgumentException | NullPointerException e) {
-                throw new IllegalStateException("servicemanager.users." + name + ": " + e.getMessage(), e);
+                throw new IllegalStateException("servicemanager.users." + name + ": " + e.getMessage());
             }
         });
     }
