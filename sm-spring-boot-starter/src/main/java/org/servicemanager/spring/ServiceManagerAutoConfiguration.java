@@ -61,7 +61,7 @@ public class ServiceManagerAutoConfiguration {
      * The Service Manager. Spring closes it when the context closes (its inferred {@code close}
      * destroy method), before the store it depends on.
      *
-     * @throws IllegalStateException naming the property, when one is missing or wrong
+     * @throws ServiceManagerPropertiesException naming the property, when one is missing or wrong
      */
     @Bean
     @ConditionalOnMissingBean
@@ -84,7 +84,7 @@ public class ServiceManagerAutoConfiguration {
             }
         } catch (IllegalArgumentException e) {
             // The builder names its own setting; say which property that is.
-            throw new IllegalStateException("servicemanager.broker.* or servicemanager.max-request-body-size: "
+            throw new ServiceManagerPropertiesException("servicemanager.broker.* or servicemanager.max-request-body-size: "
                     + e.getMessage());
         }
         ordered.forEach(customizer -> customizer.customize(builder));
@@ -95,7 +95,7 @@ public class ServiceManagerAutoConfiguration {
             boolean noCustomizers) {
         if (users.isEmpty() && noCustomizers) {
             // A customizer may bring bearer tokens instead; the builder then decides.
-            throw new IllegalStateException("no Service Manager user is configured: set "
+            throw new ServiceManagerPropertiesException("no Service Manager user is configured: set "
                     + "servicemanager.users.<name>.password (or .password-hash), e.g. "
                     + "servicemanager.users.admin.password=${SM_ADMIN_PASSWORD}");
         }
@@ -103,7 +103,7 @@ public class ServiceManagerAutoConfiguration {
             boolean hasPassword = user.getPassword() != null && !user.getPassword().isEmpty();
             boolean hasHash = user.getPasswordHash() != null && !user.getPasswordHash().isEmpty();
             if (hasPassword == hasHash) {
-                throw new IllegalStateException("servicemanager.users." + name + " needs exactly one of password "
+                throw new ServiceManagerPropertiesException("servicemanager.users." + name + " needs exactly one of password "
                         + "and password-hash, " + (hasPassword ? "had both" : "had neither"));
             }
             try {
@@ -113,7 +113,7 @@ public class ServiceManagerAutoConfiguration {
                     builder.userWithHash(name, user.getPasswordHash(), user.getRole());
                 }
             } catch (IllegalArgumentException | NullPointerException e) {
-                throw new IllegalStateException("servicemanager.users." + name + ": " + e.getMessage());
+                throw new ServiceManagerPropertiesException("servicemanager.users." + name + ": " + e.getMessage());
             }
         });
     }
@@ -122,7 +122,7 @@ public class ServiceManagerAutoConfiguration {
             boolean noCustomizers) {
         if (base64 == null || base64.isBlank()) {
             if (store.supportsPersistence() && noCustomizers) {
-                throw new IllegalStateException("servicemanager.encryption-key is required with the persistent "
+                throw new ServiceManagerPropertiesException("servicemanager.encryption-key is required with the persistent "
                         + store.getClass().getSimpleName() + " (on the application's DataSource): it encrypts the "
                         + "broker credentials kept there. Set it to base64 of " + KEY_BYTES + " random bytes "
                         + "(e.g. openssl rand -base64 32), kept with the application's secrets");
@@ -134,10 +134,10 @@ public class ServiceManagerAutoConfiguration {
             key = Base64.getDecoder().decode(base64.strip());
         } catch (IllegalArgumentException e) {
             // The value is a secret: the message names the property, never the value.
-            throw new IllegalStateException("servicemanager.encryption-key is not valid base64");
+            throw new ServiceManagerPropertiesException("servicemanager.encryption-key is not valid base64");
         }
         if (key.length != KEY_BYTES) {
-            throw new IllegalStateException("servicemanager.encryption-key must be base64 of " + KEY_BYTES
+            throw new ServiceManagerPropertiesException("servicemanager.encryption-key must be base64 of " + KEY_BYTES
                     + " bytes, was " + key.length + " bytes");
         }
         builder.encryptionKey(key);
@@ -166,10 +166,10 @@ public class ServiceManagerAutoConfiguration {
     static String urlMapping(String path) {
         String p = path == null ? "" : path.strip();
         if (!p.isEmpty() && !p.startsWith("/")) {
-            throw new IllegalStateException("servicemanager.path must start with '/', was '" + path + "'");
+            throw new ServiceManagerPropertiesException("servicemanager.path must start with '/', was '" + path + "'");
         }
         if (p.contains("*") || p.contains("?") || p.contains("#") || p.contains("//")) {
-            throw new IllegalStateException("servicemanager.path must be a plain path like /sm, was '" + path + "'");
+            throw new ServiceManagerPropertiesException("servicemanager.path must be a plain path like /sm, was '" + path + "'");
         }
         while (p.endsWith("/")) {
             p = p.substring(0, p.length() - 1);
