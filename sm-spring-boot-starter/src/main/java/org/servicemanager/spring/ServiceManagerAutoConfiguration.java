@@ -47,7 +47,7 @@ import org.springframework.context.annotation.Import;
 // In this order: the JDBC store is the first choice. The store configurations live in another class
 // because Spring processes a configuration's own nested classes in no defined order.
 @Import({StoreConfigurations.Jdbc.class, StoreConfigurations.Memory.class})
-public class ServiceManagerAutoConfiguration {
+public final class ServiceManagerAutoConfiguration {
     /** The bean name of the servlet's registration; define a bean of that name to register it yourself. */
     public static final String SERVLET_REGISTRATION = "serviceManagerServletRegistration";
 
@@ -147,7 +147,7 @@ public class ServiceManagerAutoConfiguration {
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
     @ConditionalOnClass(name = "jakarta.servlet.Servlet")
-    static class ServletConfiguration {
+    static final class ServletConfiguration {
         @Bean(name = SERVLET_REGISTRATION)
         @ConditionalOnMissingBean(name = SERVLET_REGISTRATION)
         ServletRegistrationBean<ServiceManagerServlet> serviceManagerServletRegistration(ServiceManager serviceManager,

@@ -24,7 +24,7 @@ final class StoreConfigurations {
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "org.servicemanager.storage.jdbc.JdbcStore")
     @ConditionalOnSingleCandidate(DataSource.class)
-    static class Jdbc {
+    static final class Jdbc {
         /** Applies the schema scripts the database lacks; closing the store leaves the DataSource open. */
         @Bean
         @ConditionalOnMissingBean({Store.class, ServiceManager.class})
@@ -35,7 +35,7 @@ final class StoreConfigurations {
 
     /** The memory store, when there is no DataSource: the registry lives as long as the application. */
     @Configuration(proxyBeanMethods = false)
-    static class Memory {
+    static final class Memory {
         @Bean
         @ConditionalOnMissingBean({Store.class, ServiceManager.class})
         MemoryStore serviceManagerStore() {

@@ -17,6 +17,7 @@ import org.servicemanager.core.ServiceManager;
 import org.servicemanager.core.SmRequest;
 import org.servicemanager.storage.jdbc.JdbcStore;
 import org.servicemanager.storage.memory.MemoryStore;
+import org.servicemanager.test.broker.FakeBroker;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -231,6 +232,42 @@ class ContextStarterTest {
             try (Connection connection = dataSource.getConnection()) {
                 assertThat(connection.isValid(1)).isTrue();
             }
+        }
+    }
+
+    @Test
+    @DisplayName("closing the context closes the Service Manager: it calls no broker afterwards")
+    void closesServiceManager() {
+        try (FakeBroker broker = FakeBroker.start()) {
+            ServiceManager[] sm = new ServiceManager[1];
+            web.withUserConfiguration(StoreNobodyCloses.class).run(context -> {
+                sm[0] = context.getBean(ServiceManager.class);
+                assertThat(sm[0].store()).isSameAs(context.getBean("storeNobodyCloses"));
+            });
+            SmRequest register = SmRequest.builder("POST", "/v1/service_brokers")
+                    .header("Authorization", "Basic " + Base64.getEncoder()
+                            .encodeToString("admin:admin-secret".getBytes(StandardCharsets.UTF_8)))
+                    .header("Content-Type", "application/json")
+                    .body(("{\"name\":\"late\",\"broker_url\":\"" + broker.url() + "\",\"credentials\":{\"basic\":"
+                            + "{\"username\":\"u\",\"password\":\"p\"}}}").getBytes(StandardCharsets.UTF_8))
+                    .build();
+            int status;
+            try {
+                status = sm[0].handle(register).status();
+            } catch (RuntimeException refused) {
+                status = -1;
+            }
+            assertThat(status).isNotEqualTo(201);
+            assertThat(broker.catalogCalls()).isZero();
+        }
+    }
+
+    /** A store the context does not close, so that only the Service Manager's own closing is seen. */
+    @Configuration(proxyBeanMethods = false)
+    static class StoreNobodyCloses {
+        @Bean(destroyMethod = "")
+        Store storeNobodyCloses() {
+            return new MemoryStore();
         }
     }
 
