@@ -3,6 +3,7 @@ package org.servicemanager.spring;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import org.servicemanager.api.security.BearerTokenVerifier;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.servlet.ServiceManagerServlet;
@@ -29,6 +30,9 @@ import org.springframework.context.annotation.Import;
  *   <li>the {@link ServiceManager} on it, with the configured users, encryption key, broker timeouts
  *       and body limit, then every {@link ServiceManagerBuilderCustomizer}; closed when the context
  *       closes (the store after it; the {@code DataSource} stays the application's);</li>
+ *   <li>bearer tokens of the OpenID Connect issuer at {@code servicemanager.oidc.issuer-url} (with
+ *       {@code sm-oauth} on the classpath), or of the application's own {@link BearerTokenVerifier}
+ *       bean;</li>
  *   <li>a {@link ServiceManagerServlet} at {@code servicemanager.path}, async-supported. The
  *       notifications WebSocket works where the web server has Jakarta WebSocket support, which
  *       Spring Boot turns on for its embedded Tomcat ({@code tomcat-embed-websocket}).</li>
@@ -46,7 +50,7 @@ import org.springframework.context.annotation.Import;
 @EnableConfigurationProperties(ServiceManagerProperties.class)
 // In this order: the JDBC store is the first choice. The store configurations live in another class
 // because Spring processes a configuration's own nested classes in no defined order.
-@Import({StoreConfigurations.Jdbc.class, StoreConfigurations.Memory.class})
+@Import({StoreConfigurations.Jdbc.class, StoreConfigurations.Memory.class, OidcConfiguration.class})
 public final class ServiceManagerAutoConfiguration {
     /** The bean name of the servlet's registration; define a bean of that name to register it yourself. */
     public static final String SERVLET_REGISTRATION = "serviceManagerServletRegistration";
@@ -66,10 +70,15 @@ public final class ServiceManagerAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     ServiceManager serviceManager(Store serviceManagerStore, ServiceManagerProperties properties,
-            ObjectProvider<ServiceManagerBuilderCustomizer> customizers) {
+            ObjectProvider<BearerTokenVerifier> bearerTokens, ObjectProvider<ServiceManagerBuilderCustomizer> customizers) {
         ServiceManager.Builder builder = ServiceManager.builder().store(serviceManagerStore);
         List<ServiceManagerBuilderCustomizer> ordered = customizers.orderedStream().toList();
-        applyUsers(builder, properties.getUsers(), ordered.isEmpty());
+        BearerTokenVerifier verifier = bearerTokens.getIfUnique();
+        if (verifier != null) {
+            builder.bearerTokens(verifier);
+        }
+        // Bearer tokens, or a customizer (which may bring them), let a Service Manager do without users.
+        applyUsers(builder, properties.getUsers(), ordered.isEmpty() && verifier == null);
         applyEncryptionKey(builder, properties.getEncryptionKey(), serviceManagerStore, ordered.isEmpty());
         ServiceManagerProperties.Broker broker = properties.getBroker();
         try {
@@ -92,9 +101,8 @@ public final class ServiceManagerAutoConfiguration {
     }
 
     private static void applyUsers(ServiceManager.Builder builder, Map<String, ServiceManagerProperties.User> users,
-            boolean noCustomizers) {
-        if (users.isEmpty() && noCustomizers) {
-            // A customizer may bring bearer tokens instead; the builder then decides.
+            boolean usersRequired) {
+        if (users.isEmpty() && usersRequired) {
             throw new ServiceManagerPropertiesException("no Service Manager user is configured: set "
                     + "servicemanager.users.<name>.password (or .password-hash), e.g. "
                     + "servicemanager.users.admin.password=${SM_ADMIN_PASSWORD}");

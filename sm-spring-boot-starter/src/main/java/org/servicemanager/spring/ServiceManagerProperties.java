@@ -1,7 +1,9 @@
 package org.servicemanager.spring;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.servicemanager.api.security.Role;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -46,6 +48,9 @@ public final class ServiceManagerProperties {
     /** How the Service Manager calls service brokers. */
     private final Broker broker = new Broker();
 
+    /** Bearer tokens of an external OpenID Connect issuer (needs sm-oauth on the classpath). */
+    private final Oidc oidc = new Oidc();
+
     /** The largest request body accepted; larger ones are answered 413. Default 1MB. */
     private DataSize maxRequestBodySize;
 
@@ -83,6 +88,10 @@ public final class ServiceManagerProperties {
 
     public Broker getBroker() {
         return broker;
+    }
+
+    public Oidc getOidc() {
+        return oidc;
     }
 
     public DataSize getMaxRequestBodySize() {
@@ -164,6 +173,48 @@ public final class ServiceManagerProperties {
 
         public void setReadTimeout(Duration readTimeout) {
             this.readTimeout = readTimeout;
+        }
+    }
+
+    /**
+     * Bearer tokens of an external OpenID Connect issuer, accepted besides the users' Basic
+     * credentials. Bound once at startup; not thread-safe while being bound.
+     */
+    public static final class Oidc {
+        /**
+         * The issuer's URL (its discovery document is read at startup, which fails if it cannot be);
+         * https, or http on loopback. Unset: no bearer tokens.
+         */
+        private String issuerUrl;
+
+        /** What tokens must carry in aud for the Service Manager (required with issuer-url). */
+        private List<String> audience = new ArrayList<>();
+
+        /** The prefix of the scopes that give a role: <prefix>.admin and <prefix>.read. Default service_manager. */
+        private String scopePrefix;
+
+        public String getIssuerUrl() {
+            return issuerUrl;
+        }
+
+        public void setIssuerUrl(String issuerUrl) {
+            this.issuerUrl = issuerUrl;
+        }
+
+        public List<String> getAudience() {
+            return audience;
+        }
+
+        public void setAudience(List<String> audience) {
+            this.audience = audience;
+        }
+
+        public String getScopePrefix() {
+            return scopePrefix;
+        }
+
+        public void setScopePrefix(String scopePrefix) {
+            this.scopePrefix = scopePrefix;
         }
     }
 }

@@ -3,6 +3,8 @@ package org.servicemanager.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.util.Base64;
@@ -168,6 +170,28 @@ class ContextStarterTest {
                             assertThat(rootCause(context.getStartupFailure()))
                                     .hasMessageContaining("servicemanager.users.admin needs exactly one of password "
                                             + "and password-hash, had both"));
+        }
+
+        @Test
+        @DisplayName("servicemanager.oidc.issuer-url without an audience fails startup, naming the property")
+        void oidcWithoutAudience() {
+            web.withPropertyValues("servicemanager.oidc.issuer-url=http://127.0.0.1:1").run(context ->
+                    assertThat(rootCause(context.getStartupFailure()))
+                            .hasMessageContaining("servicemanager.oidc.audience is required"));
+        }
+
+        @Test
+        @DisplayName("an OpenID Connect issuer that cannot be reached fails startup, naming servicemanager.oidc")
+        void oidcUnreachable() throws Exception {
+            int closedPort;
+            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                closedPort = socket.getLocalPort();
+            }
+            web.withPropertyValues("servicemanager.oidc.issuer-url=http://127.0.0.1:" + closedPort,
+                    "servicemanager.oidc.audience=service-manager").run(context ->
+                            assertThat(rootCause(context.getStartupFailure()))
+                                    .isInstanceOf(ServiceManagerPropertiesException.class)
+                                    .hasMessageStartingWith("servicemanager.oidc: "));
         }
 
         @Test
