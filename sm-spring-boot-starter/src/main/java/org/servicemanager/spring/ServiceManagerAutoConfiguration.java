@@ -74,6 +74,12 @@ public final class ServiceManagerAutoConfiguration {
         ServiceManager.Builder builder = ServiceManager.builder().store(serviceManagerStore);
         List<ServiceManagerBuilderCustomizer> ordered = customizers.orderedStream().toList();
         BearerTokenVerifier verifier = bearerTokens.getIfUnique();
+        String issuerUrl = properties.getOidc().getIssuerUrl();
+        if (verifier == null && issuerUrl != null && !issuerUrl.isBlank()) {
+            // Only possible without sm-oauth: ignoring the setting would leave every token refused, silently.
+            throw new ServiceManagerPropertiesException("servicemanager.oidc.issuer-url is set, but sm-oauth "
+                    + "(org.servicemanager:sm-oauth) is not on the classpath: add it, or remove the property");
+        }
         if (verifier != null) {
             builder.bearerTokens(verifier);
         }

@@ -17,11 +17,13 @@ import org.junit.jupiter.api.Test;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.core.SmRequest;
+import org.servicemanager.oauth.OidcBearerVerifier;
 import org.servicemanager.storage.jdbc.JdbcStore;
 import org.servicemanager.storage.memory.MemoryStore;
 import org.servicemanager.test.broker.FakeBroker;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
@@ -232,6 +234,25 @@ class ContextStarterTest {
                 assertThat(context).hasSingleBean(ServiceManager.class);
                 assertThat(context).doesNotHaveBean(ServiceManagerAutoConfiguration.SERVLET_REGISTRATION);
             });
+        }
+
+        @Test
+        @DisplayName("without sm-storage-jdbc on the classpath, an application with a DataSource gets a memory store")
+        void withoutJdbcModule() {
+            JdbcDataSource dataSource = new JdbcDataSource();
+            dataSource.setURL(h2Url());
+            web.withClassLoader(new FilteredClassLoader(JdbcStore.class)).withBean(DataSource.class, () -> dataSource)
+                    .run(context -> assertThat(context.getBean(Store.class)).isInstanceOf(MemoryStore.class));
+        }
+
+        @Test
+        @DisplayName("servicemanager.oidc.issuer-url without sm-oauth on the classpath fails startup, saying so")
+        void oidcWithoutModule() {
+            web.withClassLoader(new FilteredClassLoader(OidcBearerVerifier.class))
+                    .withPropertyValues("servicemanager.oidc.issuer-url=https://issuer.example.com",
+                            "servicemanager.oidc.audience=service-manager")
+                    .run(context -> assertThat(rootCause(context.getStartupFailure()))
+                            .hasMessageContaining("servicemanager.oidc.issuer-url is set, but sm-oauth"));
         }
 
         @Test
