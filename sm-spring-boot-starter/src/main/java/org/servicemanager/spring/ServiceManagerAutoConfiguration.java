@@ -71,6 +71,12 @@ public final class ServiceManagerAutoConfiguration {
     @ConditionalOnMissingBean
     ServiceManager serviceManager(Store serviceManagerStore, ServiceManagerProperties properties,
             ObjectProvider<BearerTokenVerifier> bearerTokens, ObjectProvider<ServiceManagerBuilderCustomizer> customizers) {
+        boolean jdbcRequired = properties.getStore() == ServiceManagerProperties.StoreType.JDBC;
+        if (jdbcRequired && !serviceManagerStore.supportsPersistence()) {
+            throw new ServiceManagerPropertiesException("servicemanager.store=jdbc needs a single DataSource bean and "
+                    + "sm-storage-jdbc (org.servicemanager:sm-storage-jdbc) on the classpath; the store is "
+                    + serviceManagerStore.getClass().getSimpleName());
+        }
         ServiceManager.Builder builder = ServiceManager.builder().store(serviceManagerStore);
         List<ServiceManagerBuilderCustomizer> ordered = customizers.orderedStream().toList();
         BearerTokenVerifier verifier = bearerTokens.getIfUnique();

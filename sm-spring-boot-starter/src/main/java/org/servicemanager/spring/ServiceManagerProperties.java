@@ -34,6 +34,12 @@ public final class ServiceManagerProperties {
     private String path = "/sm";
 
     /**
+     * Where the registry is kept: auto (the JDBC store on the application's DataSource when there is
+     * one, else memory), jdbc (the DataSource is required) or memory (even with a DataSource).
+     */
+    private StoreType store = StoreType.AUTO;
+
+    /**
      * The operators allowed in with HTTP Basic, by user name: each with a password (hashed at
      * startup) or a password hash made by ServiceManager.Builder.hashPassword, and a role.
      */
@@ -68,6 +74,14 @@ public final class ServiceManagerProperties {
 
     public void setPath(String path) {
         this.path = path;
+    }
+
+    public StoreType getStore() {
+        return store;
+    }
+
+    public void setStore(StoreType store) {
+        this.store = store;
     }
 
     public Map<String, User> getUsers() {
@@ -105,8 +119,18 @@ public final class ServiceManagerProperties {
     /** Never shows the encryption key or passwords: Spring may print the properties object. */
     @Override
     public String toString() {
-        return "ServiceManagerProperties[enabled=" + enabled + ", path=" + path + ", users=" + users.keySet()
+        return "ServiceManagerProperties[enabled=" + enabled + ", path=" + path + ", store=" + store + ", users=" + users.keySet()
                 + ", encryptionKey=" + (encryptionKey == null ? "unset" : "set") + "]";
+    }
+
+    /** Where the registry is kept ({@code servicemanager.store}). */
+    public enum StoreType {
+        /** The JDBC store on the application's DataSource when there is one, else a memory store. */
+        AUTO,
+        /** The JDBC store on the application's DataSource, which must exist. */
+        JDBC,
+        /** A memory store, even when the application has a DataSource. */
+        MEMORY
     }
 
     /** One operator. Bound once at startup; not thread-safe while being bound. */

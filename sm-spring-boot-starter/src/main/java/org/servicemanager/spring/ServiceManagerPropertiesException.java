@@ -11,4 +11,8 @@ final class ServiceManagerPropertiesException extends IllegalStateException {
     ServiceManagerPropertiesException(String message) {
         super(message);
     }
+
+    ServiceManagerPropertiesException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -197,6 +197,26 @@ class ContextStarterTest {
         }
 
         @Test
+        @DisplayName("servicemanager.store=jdbc without a DataSource fails startup, saying what is missing")
+        void jdbcWithoutDataSource() {
+            web.withPropertyValues("servicemanager.store=jdbc").run(context ->
+                    assertThat(rootCause(context.getStartupFailure()))
+                            .hasMessageContaining("servicemanager.store=jdbc needs a single DataSource bean"));
+        }
+
+        @Test
+        @DisplayName("a DataSource the JDBC store cannot use fails startup, pointing to servicemanager.store=memory")
+        void unusableDataSource() {
+            JdbcDataSource unreachable = new JdbcDataSource();
+            unreachable.setURL("jdbc:h2:tcp://127.0.0.1:1/nothing");
+            web.withBean(DataSource.class, () -> unreachable).withPropertyValues("servicemanager.encryption-key=" + KEY)
+                    .run(context -> assertThat(context.getStartupFailure())
+                            .hasStackTraceContaining("ServiceManagerPropertiesException: the JDBC store cannot be built "
+                                    + "on the application's DataSource (cannot connect to detect the database")
+                            .hasStackTraceContaining("set servicemanager.store=memory to keep the registry in memory"));
+        }
+
+        @Test
         @DisplayName("a servicemanager.path without a leading slash fails startup")
         void relativePath() {
             web.withPropertyValues("servicemanager.path=sm").run(context ->
@@ -253,6 +273,15 @@ class ContextStarterTest {
                             "servicemanager.oidc.audience=service-manager")
                     .run(context -> assertThat(rootCause(context.getStartupFailure()))
                             .hasMessageContaining("servicemanager.oidc.issuer-url is set, but sm-oauth"));
+        }
+
+        @Test
+        @DisplayName("servicemanager.store=memory keeps the registry in memory even with a DataSource")
+        void memoryDespiteDataSource() {
+            JdbcDataSource dataSource = new JdbcDataSource();
+            dataSource.setURL(h2Url());
+            web.withBean(DataSource.class, () -> dataSource).withPropertyValues("servicemanager.store=memory")
+                    .run(context -> assertThat(context.getBean(Store.class)).isInstanceOf(MemoryStore.class));
         }
 
         @Test
