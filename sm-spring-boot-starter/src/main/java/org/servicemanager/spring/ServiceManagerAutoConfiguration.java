@@ -70,7 +70,8 @@ public final class ServiceManagerAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     ServiceManager serviceManager(Store serviceManagerStore, ServiceManagerProperties properties,
-            ObjectProvider<BearerTokenVerifier> bearerTokens, ObjectProvider<ServiceManagerBuilderCustomizer> customizers) {
+            ObjectProvider<BearerTokenVerifier> bearerTokens,
+            ObjectProvider<ServiceManagerBuilderCustomizer> customizers) {
         boolean jdbcRequired = properties.getStore() == ServiceManagerProperties.StoreType.JDBC;
         if (jdbcRequired && !serviceManagerStore.supportsPersistence()) {
             throw new ServiceManagerPropertiesException("servicemanager.store=jdbc needs a single DataSource bean and "
@@ -105,8 +106,8 @@ public final class ServiceManagerAutoConfiguration {
             }
         } catch (IllegalArgumentException e) {
             // The builder names its own setting; say which property that is.
-            throw new ServiceManagerPropertiesException("servicemanager.broker.* or servicemanager.max-request-body-size: "
-                    + e.getMessage());
+            throw new ServiceManagerPropertiesException("servicemanager.broker.* or "
+                    + "servicemanager.max-request-body-size: " + e.getMessage());
         }
         ordered.forEach(customizer -> customizer.customize(builder));
         return builder.build();
@@ -123,8 +124,9 @@ public final class ServiceManagerAutoConfiguration {
             boolean hasPassword = user.getPassword() != null && !user.getPassword().isEmpty();
             boolean hasHash = user.getPasswordHash() != null && !user.getPasswordHash().isEmpty();
             if (hasPassword == hasHash) {
-                throw new ServiceManagerPropertiesException("servicemanager.users." + name + " needs exactly one of password "
-                        + "and password-hash, " + (hasPassword ? "had both" : "had neither"));
+                throw new ServiceManagerPropertiesException("servicemanager.users." + name
+                        + " needs exactly one of password and password-hash, "
+                        + (hasPassword ? "had both" : "had neither"));
             }
             try {
                 if (hasPassword) {
@@ -142,10 +144,10 @@ public final class ServiceManagerAutoConfiguration {
             boolean noCustomizers) {
         if (base64 == null || base64.isBlank()) {
             if (store.supportsPersistence() && noCustomizers) {
-                throw new ServiceManagerPropertiesException("servicemanager.encryption-key is required with the persistent "
-                        + store.getClass().getSimpleName() + " (on the application's DataSource): it encrypts the "
-                        + "broker credentials kept there. Set it to base64 of " + KEY_BYTES + " random bytes "
-                        + "(e.g. openssl rand -base64 32), kept with the application's secrets");
+                throw new ServiceManagerPropertiesException("servicemanager.encryption-key is required with the "
+                        + "persistent " + store.getClass().getSimpleName() + " (on the application's DataSource): "
+                        + "it encrypts the broker credentials kept there. Set it to base64 of " + KEY_BYTES
+                        + " random bytes (e.g. openssl rand -base64 32), kept with the application's secrets");
             }
             return;
         }
@@ -189,7 +191,8 @@ public final class ServiceManagerAutoConfiguration {
             throw new ServiceManagerPropertiesException("servicemanager.path must start with '/', was '" + path + "'");
         }
         if (p.contains("*") || p.contains("?") || p.contains("#") || p.contains("//")) {
-            throw new ServiceManagerPropertiesException("servicemanager.path must be a plain path like /sm, was '" + path + "'");
+            throw new ServiceManagerPropertiesException("servicemanager.path must be a plain path like /sm, was '"
+                    + path + "'");
         }
         while (p.endsWith("/")) {
             p = p.substring(0, p.length() - 1);

@@ -119,7 +119,8 @@ public final class ServiceManagerProperties {
     /** Never shows the encryption key or passwords: Spring may print the properties object. */
     @Override
     public String toString() {
-        return "ServiceManagerProperties[enabled=" + enabled + ", path=" + path + ", store=" + store + ", users=" + users.keySet()
+        return "ServiceManagerProperties[enabled=" + enabled + ", path=" + path + ", store=" + store
+                + ", users=" + users.keySet()
                 + ", encryptionKey=" + (encryptionKey == null ? "unset" : "set") + "]";
     }
 

@@ -19,8 +19,9 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
 /**
  * The store choices of {@link ServiceManagerAutoConfiguration}, imported in order: the first whose
  * conditions hold defines the {@code serviceManagerStore} bean ({@code servicemanager.store=memory}
- * skips the JDBC store; {@code =jdbc} is checked where the Service Manager is built). Neither applies when the application
- * has its own {@link Store} or {@link ServiceManager} bean. Stateless; Spring calls it on one thread.
+ * skips the JDBC store; {@code =jdbc} is checked where the Service Manager is built). Neither
+ * applies when the application has its own {@link Store} or {@link ServiceManager} bean.
+ * Stateless; Spring calls it on one thread.
  */
 final class StoreConfigurations {
     private StoreConfigurations() {
