@@ -348,16 +348,21 @@ public final class BrokerClient {
         return builder.build();
     }
 
+    /** A timeout for a message: whole seconds where exact, else milliseconds, so 300 ms never reads "0 s". */
+    private static String seconds(Duration timeout) {
+        return timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + " s" : timeout.toMillis() + " ms";
+    }
+
     private RuntimeException translate(String brokerName, String target, Throwable failure) {
         Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         String who = "service broker '" + brokerName + "'";
         if (t instanceof HttpConnectTimeoutException) {
             return new BrokerUnreachableException(who + " could not be reached within "
-                    + connectTimeout.toSeconds() + " s (" + target + ")", false);
+                    + seconds(connectTimeout) + " (" + target + ")", false);
         }
         if (t instanceof HttpTimeoutException || t instanceof TimeoutException) {
-            return new BrokerTimeoutException(who + " did not answer within " + readTimeout.toSeconds()
-                    + " s (" + target + ")");
+            return new BrokerTimeoutException(who + " did not answer within " + seconds(readTimeout)
+                    + " (" + target + ")");
         }
         if (t instanceof TooLarge) {
             return new BrokerException(who + " answered " + target + " with more than " + maxResponseBytes

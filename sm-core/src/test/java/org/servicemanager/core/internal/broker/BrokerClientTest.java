@@ -143,7 +143,9 @@ class BrokerClientTest {
         assertThatThrownBy(() -> get(client, "/v2/trickle").get(10, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class)
                 .cause().isInstanceOf(BrokerTimeoutException.class)
-                .hasMessageContaining("'fake'").hasMessageContaining("GET /v2/trickle");
+                .hasMessageContaining("'fake'").hasMessageContaining("GET /v2/trickle")
+                // A timeout under a second is given in milliseconds, never rounded to "0 s".
+                .hasMessageContaining("within 300 ms");
     }
 
     @Test
