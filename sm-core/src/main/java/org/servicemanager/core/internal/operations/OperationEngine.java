@@ -210,7 +210,8 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         ServiceInstance record = new ServiceInstance(instance.id(), instance.name(), instance.servicePlanId(),
                 Platform.SERVICE_MANAGER_ID, Json.text(context), instance.dashboardUrl(),
                 instance.maintenanceInfo() != null ? instance.maintenanceInfo() : t.plan().maintenanceInfo(),
-                instance.usable(), lastOperation(op), null, null, instance.labels(), now, now, false, 0);
+                instance.usable(), lastOperation(op), null, null, instance.labels(), now, now, false, 0)
+                .withReferencedInstanceId(instance.referencedInstanceId());
         Operation stored = insert(op, s -> {
             s.repository(EntityTypes.SERVICE_INSTANCES).create(record);
             return s.repository(EntityTypes.OPERATIONS).create(op);
@@ -325,7 +326,9 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                 .and(Query.fieldEquals("service_instance_id", record.serviceInstanceId())), record.id(), stored,
                 "service instance '" + record.serviceInstanceId() + "' already has a service binding named '"
                         + record.name() + "'");
-        return firstCall(stored, new Target(t.broker(), t.offering(), t.plan(), instance[0], record),
+        // A reference's binding is the shared instance's at the broker (t names that one already).
+        ServiceInstance atBroker = instance[0].isReference() ? t.instance() : instance[0];
+        return firstCall(stored, new Target(t.broker(), t.offering(), t.plan(), atBroker, record),
                 () -> calls.bind(t, parameters, caller.correlationId(), caller.originatingIdentity()));
     }
 
@@ -1455,7 +1458,20 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                 .orElseThrow(() -> new NotFoundException("service plan '" + planId + "' not found"));
     }
 
+    /**
+     * What a call on {@code instance} (or its {@code binding}) addresses at the broker, on plan
+     * {@code planId}. A reference instance's bindings are made on the shared instance it references
+     * and that instance's plan: the broker knows no reference. (A reference itself is never sent:
+     * {@link BrokerCalls} answers its provision and deprovision.)
+     */
     private Target target(ServiceInstance instance, ServiceBinding binding, String planId) {
+        if (binding != null && instance.isReference()) {
+            ServiceInstance shared = ctx.store().repository(EntityTypes.SERVICE_INSTANCES)
+                    .get(instance.referencedInstanceId()).orElseThrow(() -> new NotFoundException("service instance '"
+                            + instance.referencedInstanceId() + "' referenced by service instance '" + instance.id()
+                            + "' not found"));
+            return target(shared, binding, shared.servicePlanId());
+        }
         ServicePlan plan = plan(planId);
         ServiceOffering offering = ctx.store().repository(EntityTypes.SERVICE_OFFERINGS)
                 .getWithoutLabels(plan.serviceOfferingId()).orElseThrow(() -> new NotFoundException("service offering '"
