@@ -225,7 +225,7 @@ class InstanceSharingTest extends OsbTestBase {
 
             ApiResponse refresh = admin.patch("/v1/service_brokers/" + s.brokerId, "{}");
 
-            assertThat(refresh.status()).as(refresh.body()).isBetween(400, 499);
+            assertThat(refresh.status()).as(refresh.body()).isEqualTo(409);
             assertThat(referencePlans(s, "ydb")).hasSize(1);
         }
 
@@ -760,6 +760,25 @@ class InstanceSharingTest extends OsbTestBase {
             assertThat(response.status()).as(response.body()).isEqualTo(409);
             assertThat(response.text("description")).contains(reference);
             assertThat(cascade.status()).as(cascade.body()).isEqualTo(409);
+            assertThat(brokerCalls()).isEmpty();
+        }
+
+        @Test
+        @DisplayName("a platform whose shared instance has references cannot be deleted with cascade: 409 naming them")
+        void platformCascadeRefused() {
+            ApiResponse created = admin.post("/v1/platforms", json("name", unique("k8s"), "type", "kubernetes"));
+            ApiClient client = osbClient(created.json());
+            String shared = unique("k-instance");
+            assertThat(client.put(sharing.instance(shared), k8sProvision("sdb", "shareable", "p")).status())
+                    .isEqualTo(201);
+            assertThat(share(shared, true).status()).isEqualTo(200);
+            String reference = referenceOnSm(shared);
+            sharing.broker.clearRequests();
+
+            ApiResponse response = admin.delete("/v1/platforms/" + platformId(created.json()) + "?cascade=true");
+
+            assertThat(response.status()).as(response.body()).isEqualTo(409);
+            assertThat(response.text("description")).contains(reference);
             assertThat(brokerCalls()).isEmpty();
         }
 

@@ -7,6 +7,8 @@ import org.servicemanager.api.BadRequestException;
 import org.servicemanager.api.ExistingReferenceException;
 import org.servicemanager.api.model.ServiceInstance;
 import org.servicemanager.api.model.ServicePlan;
+import org.servicemanager.api.query.PageRequest;
+import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.core.internal.sharing.ReferencePlans;
 import org.servicemanager.core.internal.sharing.References;
@@ -130,6 +132,20 @@ final class InstanceSharing {
     void checkDeletable(ServiceInstance instance) {
         if (instance.shared()) {
             references.requireUnreferenced(instance, "deleted", ExistingReferenceException::new);
+        }
+    }
+
+    /**
+     * 409 naming them when shared instances of the platform {@code platformId} have references: a
+     * cascade delete of the platform would deprovision them at the broker under their references.
+     */
+    static void checkPlatformDeletable(Context ctx, String platformId) {
+        References references = new References(ctx);
+        for (ServiceInstance shared : ctx.store().repository(EntityTypes.SERVICE_INSTANCES).list(
+                Query.fieldEquals("platform_id", platformId).and(Query.fieldEquals(SHARED, true)),
+                PageRequest.unbounded()).items()) {
+            references.requireUnreferenced(shared, "deleted with its platform '" + platformId + "'",
+                    ExistingReferenceException::new);
         }
     }
 
