@@ -55,6 +55,7 @@ import org.servicemanager.core.internal.json.Text;
 import org.servicemanager.core.internal.operations.BrokerCalls.Answer;
 import org.servicemanager.core.internal.operations.BrokerCalls.Target;
 import org.servicemanager.core.internal.registry.Context;
+import org.servicemanager.core.internal.sharing.References;
 import org.servicemanager.core.internal.registry.PlatformOperations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -213,6 +214,9 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                 instance.usable(), lastOperation(op), null, null, instance.labels(), now, now, false, 0)
                 .withReferencedInstanceId(instance.referencedInstanceId());
         Operation stored = insert(op, s -> {
+            if (record.isReference()) {
+                References.holdShared(s, record.referencedInstanceId());
+            }
             s.repository(EntityTypes.SERVICE_INSTANCES).create(record);
             return s.repository(EntityTypes.OPERATIONS).create(op);
         });
@@ -278,6 +282,10 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             if (bindings > 0) {
                 throw new ExistingReferenceException("service instance '" + instance.id() + "' has " + bindings
                         + " service binding(s); delete them first, or delete with cascade=true");
+            }
+            if (fresh.shared()) {
+                // Likewise for references: one stored since the caller's check wrote this row (References.holdShared).
+                new References(ctx).requireUnreferenced(fresh, "deleted", ExistingReferenceException::new);
             }
             Operation delete = interrupting(op, fresh.lastOperation());
             repo.update(fresh.withOperation(lastOperation(delete), now));

@@ -10,6 +10,8 @@ import java.util.function.Function;
 import org.servicemanager.api.BadRequestException;
 import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.ServiceManagerException;
+import org.servicemanager.api.model.LastOperation;
+import org.servicemanager.api.model.OperationType;
 import org.servicemanager.api.model.ServiceInstance;
 import org.servicemanager.api.model.ServicePlan;
 import org.servicemanager.api.query.Criterion;
@@ -17,6 +19,8 @@ import org.servicemanager.api.query.Operator;
 import org.servicemanager.api.query.PageRequest;
 import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityTypes;
+import org.servicemanager.api.store.Repository;
+import org.servicemanager.api.store.Store;
 import org.servicemanager.core.internal.query.QueryParser;
 import org.servicemanager.core.internal.registry.Context;
 
@@ -199,6 +203,27 @@ public final class References {
                     + " reference instance(s) use it: " + describe(references.subList(0, Math.min(NAMED,
                     references.size()))) + (count > NAMED ? " and more" : "") + "; delete them first");
         }
+    }
+
+    /**
+     * In the transaction {@code tx} that stores a new reference to {@code sharedId}: checks again that
+     * the shared instance is still shared and not being deleted, and writes its row back unchanged
+     * (version-checked). An unshare or a deprovision of it writes that row too after its own check
+     * for references, so of the two one fails on the version and, retried, sees the other: no
+     * reference is ever left on an unshared or deleted instance.
+     */
+    public static void holdShared(Store tx, String sharedId) {
+        Repository<ServiceInstance> instances = tx.repository(EntityTypes.SERVICE_INSTANCES);
+        ServiceInstance shared = instances.get(sharedId).orElseThrow(() -> new NotFoundException(
+                "shared service instance '" + sharedId + "' (" + REFERENCED_INSTANCE_ID + ") not found"));
+        if (!shared.shared()) {
+            throw new BadRequestException("service instance '" + sharedId + "' is not shared (any more)");
+        }
+        LastOperation last = shared.lastOperation();
+        if (last.inProgress() && last.type() == OperationType.DELETE) {
+            throw new BadRequestException("service instance '" + sharedId + "' is being deleted");
+        }
+        instances.update(shared);
     }
 
     /** The shared instance behind {@code reference}, or empty if it is gone (it cannot be, while referenced). */
