@@ -36,7 +36,7 @@ final class OsbSharing {
 
     OsbSharing(Context ctx) {
         this.ctx = ctx;
-        this.references = new References(ctx);
+        this.references = new References(ctx.store());
     }
 
     /** What the Service Manager answers for the broker when the broker must not be asked. */

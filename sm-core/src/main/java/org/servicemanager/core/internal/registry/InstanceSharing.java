@@ -27,7 +27,7 @@ final class InstanceSharing {
 
     InstanceSharing(Context ctx) {
         this.ctx = ctx;
-        this.references = new References(ctx);
+        this.references = new References(ctx.store());
     }
 
     /**
@@ -140,7 +140,7 @@ final class InstanceSharing {
      * cascade delete of the platform would deprovision them at the broker under their references.
      */
     static void checkPlatformDeletable(Context ctx, String platformId) {
-        References references = new References(ctx);
+        References references = new References(ctx.store());
         for (ServiceInstance shared : ctx.store().repository(EntityTypes.SERVICE_INSTANCES).list(
                 Query.fieldEquals("platform_id", platformId).and(Query.fieldEquals(SHARED, true)),
                 PageRequest.unbounded()).items()) {
@@ -166,9 +166,9 @@ final class InstanceSharing {
         if (!instance.isReference()) {
             return Plans.ofInstance(ctx, instance);
         }
-        ServiceInstance shared = new References(ctx).sharedOf(instance).orElseThrow(() -> new BadRequestException(
-                "service instance '" + instance.referencedInstanceId() + "', which service instance '" + instance.id()
-                        + "' references, no longer exists"));
+        ServiceInstance shared = new References(ctx.store()).sharedOf(instance).orElseThrow(
+                () -> new BadRequestException("service instance '" + instance.referencedInstanceId()
+                        + "', which service instance '" + instance.id() + "' references, no longer exists"));
         return Plans.ofInstance(ctx, shared);
     }
 

@@ -22,13 +22,12 @@ import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.Repository;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.core.internal.query.QueryParser;
-import org.servicemanager.core.internal.registry.Context;
 
 /**
  * Reference instances: which shared instance a new reference stands for (by id or by selectors),
  * the references of a shared instance, and the shared instance behind a reference. The same rules
  * hold for the REST API and the OSB face, which is why they are here. Stateless apart from the
- * context; thread-safe.
+ * store; thread-safe.
  */
 public final class References {
     public static final String REFERENCED_INSTANCE_ID = "referenced_instance_id";
@@ -44,10 +43,11 @@ public final class References {
     /** More plans than any offering has: the plans of one offering are read in one page. */
     private static final int MAX_PLANS = 1000;
 
-    private final Context ctx;
+    private final Store store;
 
-    public References(Context ctx) {
-        this.ctx = ctx;
+    /** References in {@code store} (the Service Manager's, whose writes notify). */
+    public References(Store store) {
+        this.store = store;
     }
 
     /**
@@ -83,7 +83,7 @@ public final class References {
             throw new BadRequestException("parameter '" + REFERENCED_INSTANCE_ID + "' must be a non-empty string");
         }
         String id = value.asText();
-        return ctx.store().repository(EntityTypes.SERVICE_INSTANCES).get(id).orElseThrow(
+        return store.repository(EntityTypes.SERVICE_INSTANCES).get(id).orElseThrow(
                 () -> new NotFoundException("shared service instance '" + id + "' (" + REFERENCED_INSTANCE_ID
                         + ") not found"));
     }
@@ -101,7 +101,7 @@ public final class References {
         }
         String planName = text(selectors, PLAN_NAME_SELECTOR);
         List<Object> planIds = new ArrayList<>();
-        for (ServicePlan plan : ctx.store().repository(EntityTypes.SERVICE_PLANS).list(
+        for (ServicePlan plan : store.repository(EntityTypes.SERVICE_PLANS).list(
                 Query.fieldEquals("service_offering_id", offeringId), PageRequest.first(MAX_PLANS)).items()) {
             if (ReferencePlans.isShareable(plan) && (planName == null || planName.equals(plan.name()))) {
                 planIds.add(plan.id());
@@ -121,7 +121,7 @@ public final class References {
         if (labels != null) {
             query = query.and(labelQuery(labels));
         }
-        List<ServiceInstance> found = ctx.store().repository(EntityTypes.SERVICE_INSTANCES)
+        List<ServiceInstance> found = store.repository(EntityTypes.SERVICE_INSTANCES)
                 .list(query, PageRequest.first(NAMED + 1)).items();
         if (found.isEmpty()) {
             throw new NotFoundException("no " + what);
@@ -171,7 +171,7 @@ public final class References {
         if (!shared.ready()) {
             throw new BadRequestException(what + " is not ready, so it cannot be referenced yet");
         }
-        ServicePlan plan = ctx.store().repository(EntityTypes.SERVICE_PLANS).getWithoutLabels(shared.servicePlanId())
+        ServicePlan plan = store.repository(EntityTypes.SERVICE_PLANS).getWithoutLabels(shared.servicePlanId())
                 .orElseThrow(() -> new BadRequestException("the plan of " + what + " no longer exists"));
         if (!plan.serviceOfferingId().equals(offeringId)) {
             throw new BadRequestException(what + " is an instance of another service offering ('"
@@ -185,7 +185,7 @@ public final class References {
 
     /** Up to {@code limit} reference instances of {@code sharedId}, and how many there are in all. */
     public List<ServiceInstance> referencesOf(String sharedId, int limit) {
-        return ctx.store().repository(EntityTypes.SERVICE_INSTANCES).list(
+        return store.repository(EntityTypes.SERVICE_INSTANCES).list(
                 Query.fieldEquals(REFERENCED_INSTANCE_ID, sharedId), PageRequest.first(limit)).items();
     }
 
@@ -197,7 +197,7 @@ public final class References {
             Function<String, ? extends ServiceManagerException> error) {
         List<ServiceInstance> references = referencesOf(shared.id(), NAMED + 1);
         if (!references.isEmpty()) {
-            long count = ctx.store().repository(EntityTypes.SERVICE_INSTANCES)
+            long count = store.repository(EntityTypes.SERVICE_INSTANCES)
                     .count(Query.fieldEquals(REFERENCED_INSTANCE_ID, shared.id()));
             throw error.apply("service instance '" + shared.id() + "' cannot be " + action + ": " + count
                     + " reference instance(s) use it: " + describe(references.subList(0, Math.min(NAMED,
@@ -228,7 +228,7 @@ public final class References {
 
     /** The shared instance behind {@code reference}, or empty if it is gone (it cannot be, while referenced). */
     public Optional<ServiceInstance> sharedOf(ServiceInstance reference) {
-        return ctx.store().repository(EntityTypes.SERVICE_INSTANCES).get(reference.referencedInstanceId());
+        return store.repository(EntityTypes.SERVICE_INSTANCES).get(reference.referencedInstanceId());
     }
 
     static String describe(List<ServiceInstance> instances) {
