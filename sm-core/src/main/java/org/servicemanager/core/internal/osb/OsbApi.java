@@ -90,7 +90,8 @@ final class OsbApi {
         sharing.checkDeprovision(instance);
         Operation op = records.operation(osb, OperationType.DELETE);
         boolean reference = instance.isPresent() && instance.get().isReference();
-        return (reference ? OsbSharing.answered(200, Json.object()) : forwarder.forward(osb)).handle((answer, failure) -> {
+        CompletableFuture<Answer> sent = reference ? OsbSharing.answered(200, Json.object()) : forwarder.forward(osb);
+        return sent.handle((answer, failure) -> {
             records.deprovisioned(osb, instance, answer, failure, op);
             return toPlatform(answer, failure);
         });
@@ -111,7 +112,8 @@ final class OsbApi {
         Optional<ServiceInstance> instance = checks.knownInstance(osb);
         if (instance.isPresent() && instance.get().isReference()) {
             // Created at once, never in progress: nothing to ask the broker.
-            return OsbSharing.answered(200, Json.object().put("state", "succeeded")).thenApply(OsbForwarder::toPlatform);
+            return OsbSharing.answered(200, Json.object().put("state", "succeeded"))
+                    .thenApply(OsbForwarder::toPlatform);
         }
         return forwarder.forward(osb).thenApply(answer -> {
             instance.ifPresentOrElse(i -> records.followInstance(i.id(), answer),
@@ -141,7 +143,8 @@ final class OsbApi {
         Operation op = records.operation(b.osb(), OperationType.CREATE);
         ServiceBinding placeholder = records.placeholder(b, op);
         return create(b.osb(), records.bindings(), OsbRecords.bindingKey(placeholder.id()), placeholder, op,
-                reserved -> forwarder.forward(forwarded, forwardedBody), existing -> checks.requireReusable(b.osb(), existing),
+                reserved -> forwarder.forward(forwarded, forwardedBody),
+                existing -> checks.requireReusable(b.osb(), existing),
                 (reserved, answer) -> records.bound(b, placeholder, reserved,
                         reserved == null ? op : reserved.operation(), answer));
     }

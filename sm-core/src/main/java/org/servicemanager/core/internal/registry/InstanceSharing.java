@@ -116,7 +116,7 @@ final class InstanceSharing {
         }
     }
 
-    /** 400 when an instance is to move to the reference plan, or a shared one to a plan that does not support sharing. */
+    /** 400 when an instance is to move to the reference plan, or a shared one to a plan without sharing. */
     void checkPlanChange(ServiceInstance current, ServicePlan newPlan) {
         if (ReferencePlans.isReferencePlan(newPlan)) {
             throw new BadRequestException("an instance cannot move to plan '" + ReferencePlans.NAME + "'; create a "
