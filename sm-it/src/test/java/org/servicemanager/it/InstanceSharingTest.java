@@ -9,6 +9,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.servicemanager.api.model.ServiceInstance;
+import org.servicemanager.api.store.EntityTypes;
+import org.servicemanager.api.store.Repository;
 import org.servicemanager.test.broker.Catalogs;
 import org.servicemanager.test.broker.RecordedRequest;
 import org.servicemanager.test.http.ApiClient;
@@ -722,6 +725,37 @@ class InstanceSharingTest extends OsbTestBase {
             assertThat(response.status()).as(response.body()).isEqualTo(200);
             assertThat(brokerCalls()).isEmpty();
             assertThat(instanceRecord(reference).status()).isEqualTo(404);
+        }
+
+        @Test
+        @DisplayName("a reference with bindings cannot be deleted without cascade: 409 naming them, no broker call")
+        void deleteWithBindings() {
+            String reference = referenceOnSm(sharedOnK("db-37"));
+            String bindingId = admin.post("/v1/service_bindings", json("name", unique("b"), "service_instance_id",
+                    reference)).json().get("id").asText();
+            sharing.broker.clearRequests();
+
+            ApiResponse response = admin.delete("/v1/service_instances/" + reference);
+
+            assertThat(response.status()).as(response.body()).isEqualTo(409);
+            assertThat(response.text("description")).contains(bindingId);
+            assertThat(brokerCalls()).isEmpty();
+        }
+
+        @Test
+        @DisplayName("a shared instance that is not ready cannot be referenced: 400")
+        void sharedNotReady() {
+            String shared = sharedOnK("db-38");
+            Repository<ServiceInstance> instances = server.sm().store().repository(EntityTypes.SERVICE_INSTANCES);
+            ServiceInstance i = instances.get(shared).orElseThrow();
+            instances.update(new ServiceInstance(i.id(), i.name(), i.servicePlanId(), i.platformId(), i.context(),
+                    i.dashboardUrl(), i.maintenanceInfo(), i.usable(), i.lastOperation(), i.pendingPlanId(),
+                    i.pendingContext(), i.labels(), i.createdAt(), i.updatedAt(), false, i.version(), true, null));
+
+            ApiResponse response = createOnSm(referencePlanId, map("referenced_instance_id", shared));
+
+            assertThat(response.status()).as(response.body()).isEqualTo(400);
+            assertThat(response.text("description")).contains("not ready");
         }
 
         @Test
