@@ -23,8 +23,9 @@ import org.servicemanager.test.http.ApiResponse;
  * Service Manager itself) creates a reference instance to it and binds it; the broker only ever
  * sees the shared instance.
  *
- * <p>The catalog: offering {@code sdb} with plans {@code shareable} and {@code shared-too}
- * (catalog metadata {@code supportsInstanceSharing: true}) and {@code plain}; offering
+ * <p>The catalog: offering {@code sdb} with plans {@code shareable}, {@code shared-too} and
+ * {@code shared-nobind} (not bindable), all with catalog metadata {@code supportsInstanceSharing:
+ * true}, and {@code plain}; offering
  * {@code odb} with the shareable plan {@code other}; offering {@code nodb} with plan {@code only}.
  * Broker plans are public; the reference plans are visible to C and {@code service-manager} only.
  */
@@ -47,6 +48,7 @@ class InstanceSharingTest extends OsbTestBase {
                         .set("bindings_retrievable", true)
                         .plan(Catalogs.plan("shareable").setJson("metadata", SHARING))
                         .plan(Catalogs.plan("shared-too").setJson("metadata", SHARING))
+                        .plan(Catalogs.plan("shared-nobind").setJson("metadata", SHARING).bindable(false))
                         .plan(Catalogs.plan("plain")),
                 Catalogs.offering("odb").plan(Catalogs.plan("other").setJson("metadata", SHARING)),
                 Catalogs.offering("nodb").plan(Catalogs.plan("only")));
@@ -534,6 +536,37 @@ class InstanceSharingTest extends OsbTestBase {
         }
 
         @Test
+        @DisplayName("fetching a reference's binding reaches the broker on the shared instance")
+        void fetchBinding() {
+            String shared = sharedOnK("db-21");
+            String reference = referencedFromC(shared);
+            String bindingId = unique("binding");
+            assertThat(osbC.put(sharing.binding(reference, bindingId), referenceBindBody()).status()).isEqualTo(201);
+            sharing.broker.clearRequests();
+
+            ApiResponse response = osbC.get(sharing.binding(reference, bindingId));
+
+            assertThat(response.status()).as(response.body()).isEqualTo(200);
+            assertThat(brokerCalls()).extracting(RecordedRequest::path)
+                    .containsExactly("/v2/service_instances/" + shared + "/service_bindings/" + bindingId);
+        }
+
+        @Test
+        @DisplayName("a bind on a reference whose shared instance's plan is not bindable: 400, no broker call")
+        void bindNotBindable() {
+            String shared = provisionedOnK("shared-nobind", "db-22");
+            assertThat(share(shared, true).status()).isEqualTo(200);
+            String reference = referencedFromC(shared);
+            sharing.broker.clearRequests();
+
+            ApiResponse response = osbC.put(sharing.binding(reference, unique("binding")), referenceBindBody());
+
+            assertOsbError(response, 400);
+            assertThat(response.text("description")).contains("not bindable");
+            assertThat(brokerCalls()).isEmpty();
+        }
+
+        @Test
         @DisplayName("an unbind of a reference's binding reaches the broker on the shared instance, and removes the record")
         void unbind() {
             String shared = sharedOnK("db-14");
@@ -712,6 +745,22 @@ class InstanceSharingTest extends OsbTestBase {
             assertThat(unbind.method()).isEqualTo("DELETE");
             assertThat(unbind.path()).isEqualTo("/v2/service_instances/" + shared + "/service_bindings/" + bindingId);
             assertThat(unbind.query()).contains("plan_id=shareable-id");
+        }
+
+        @Test
+        @DisplayName("a binding of a reference whose shared instance's plan is not bindable: 400, no broker call")
+        void bindNotBindable() {
+            String shared = provisionedOnK("shared-nobind", "db-39");
+            assertThat(share(shared, true).status()).isEqualTo(200);
+            String reference = referenceOnSm(shared);
+            sharing.broker.clearRequests();
+
+            ApiResponse response = admin.post("/v1/service_bindings", json("name", unique("b"), "service_instance_id",
+                    reference));
+
+            assertThat(response.status()).as(response.body()).isEqualTo(400);
+            assertThat(response.text("description")).contains("not bindable");
+            assertThat(brokerCalls()).isEmpty();
         }
 
         @Test
