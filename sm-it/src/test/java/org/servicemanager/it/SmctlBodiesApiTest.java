@@ -29,11 +29,11 @@ class SmctlBodiesApiTest extends PlatformApiTestBase {
     }
 
     @Test
-    @DisplayName("POST with shared true is 400 saying sharing is not supported, and provisions nothing")
+    @DisplayName("POST with shared true is 400 saying sharing is a PATCH of its own, and provisions nothing")
     void provisionShared() {
         String name = unique("i");
         assertErrorNaming(admin.post("/v1/service_instances", json("name", name, "service_plan_id",
-                stage.plan("small"), "shared", true)), 400, "BadRequest", "'shared'", "not supported");
+                stage.plan("small"), "shared", true)), 400, "BadRequest", "'shared'", "PATCH");
         assertThat(stage.osbCalls()).isEmpty();
         assertThat(items("/v1/service_instances?fieldQuery=" + q("name eq '" + name + "'"))).isEmpty();
     }

@@ -99,6 +99,8 @@ public final class EntityTypes {
             .field("platform_id", FieldType.STRING, ServiceInstance::platformId)
             .field("dashboard_url", FieldType.STRING, ServiceInstance::dashboardUrl)
             .field("usable", FieldType.BOOLEAN, ServiceInstance::usable)
+            .field("shared", FieldType.BOOLEAN, ServiceInstance::shared)
+            .field("referenced_instance_id", FieldType.STRING, ServiceInstance::referencedInstanceId)
             .reference("service_plan_id", "service_plans", RESTRICT)
             .reference("platform_id", "platforms", RESTRICT)
             .build();

@@ -866,6 +866,35 @@ public abstract class StoreContractTest {
             assertThat(ids(instances().list(Query.of(label("env", Operator.EQ, "prod")), PageRequest.unbounded())))
                     .containsExactly(mine.id());
         }
+
+        @Test
+        @DisplayName("a shared instance and a reference come back as stored, and are found by shared and referenced_instance_id")
+        void sharingKept() {
+            ServiceInstance shared = instances().create(fresh().withShared(true, fixtures.tick()));
+            ServiceInstance reference = instances().create(fresh().withReferencedInstanceId(shared.id()));
+            ServiceInstance plain = stored();
+
+            assertThat(instances().get(shared.id())).contains(shared);
+            assertThat(instances().get(reference.id())).contains(reference);
+            assertThat(shared.shared()).isTrue();
+            assertThat(reference.referencedInstanceId()).isEqualTo(shared.id());
+            assertThat(ids(instances().list(Query.of(field("referenced_instance_id", Operator.EQ, shared.id())),
+                    PageRequest.unbounded()))).containsExactly(reference.id());
+            assertThat(ids(instances().list(Query.of(field("shared", Operator.EQ, true)), PageRequest.unbounded())))
+                    .containsExactly(shared.id());
+            assertThat(instances().get(plain.id()).orElseThrow().referencedInstanceId()).isNull();
+        }
+
+        @Test
+        @DisplayName("unsharing an instance is stored like any update")
+        void unshareKept() {
+            ServiceInstance shared = instances().create(fresh().withShared(true, fixtures.tick()));
+
+            ServiceInstance unshared = instances().update(shared.withShared(false, fixtures.tick()));
+
+            assertThat(instances().get(shared.id())).contains(unshared);
+            assertThat(unshared.shared()).isFalse();
+        }
     }
 
     @Nested

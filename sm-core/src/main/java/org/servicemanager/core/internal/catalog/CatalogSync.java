@@ -16,12 +16,14 @@ import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.Repository;
 import org.servicemanager.api.store.Store;
+import org.servicemanager.core.internal.sharing.ReferencePlans;
 
 /**
  * Makes the stored offerings and plans of a broker match its catalog. The catalog id is the only
  * key: an offering or plan whose catalog id remains keeps its Service Manager id, labels and
  * visibilities, even when a plan moves to another offering; new ones are added; vanished ones are
- * deleted with their visibilities (a dependent that restricts deletion aborts the whole sync).
+ * deleted with their visibilities (a dependent that restricts deletion aborts the whole sync). An
+ * offering with a shareable plan gets the {@link ReferencePlans reference plan} too.
  * Runs inside the caller's transaction.
  */
 public final class CatalogSync {
@@ -45,9 +47,20 @@ public final class CatalogSync {
         for (Catalog.Offering spec : catalog.offerings()) {
             ServiceOffering old = oldOfferings.remove(spec.catalogId());
             ServiceOffering offering = upsert(offerings, old, toOffering(spec, brokerId, old, now));
+            boolean shareable = spec.plans().stream().anyMatch(p -> ReferencePlans.isShareable(p.metadata()));
+            if (shareable) {
+                ReferencePlans.checkNoClash(spec.name(), offering.id(), spec.plans().stream()
+                        .map(Catalog.Plan::name).toList(), spec.plans().stream().map(Catalog.Plan::catalogId).toList());
+            }
             for (Catalog.Plan planSpec : spec.plans()) {
                 ServicePlan oldPlan = oldPlans.remove(planSpec.catalogId());
                 upsert(plans, oldPlan, toPlan(planSpec, offering.id(), oldPlan, now));
+            }
+            if (shareable) {
+                // Kept like a broker plan (id, labels, visibilities); left in oldPlans, it goes with the
+                // last shareable plan, which the store refuses while reference instances use it.
+                ServicePlan oldReference = oldPlans.remove(ReferencePlans.catalogId(offering.id()));
+                upsert(plans, oldReference, ReferencePlans.plan(offering, oldReference, now));
             }
         }
         oldPlans.values().forEach(p -> plans.delete(p.id()));

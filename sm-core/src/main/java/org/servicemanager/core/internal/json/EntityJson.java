@@ -105,8 +105,10 @@ public final class EntityJson {
         putOptional(node, "dashboard_url", i.dashboardUrl());
         putJson(node, "maintenance_info", i.maintenanceInfo());
         node.put("usable", i.usable());
-        // Instance sharing across platforms is not offered; the field is there because clients expect it.
-        node.put("shared", false);
+        node.put("shared", i.shared());
+        if (i.referencedInstanceId() != null) {
+            node.put("referenced_instance_id", i.referencedInstanceId());
+        }
         return common(node, i);
     }
 

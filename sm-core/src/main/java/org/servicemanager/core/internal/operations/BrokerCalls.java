@@ -118,9 +118,21 @@ final class BrokerCalls {
         return context;
     }
 
+    /**
+     * What the Service Manager answers itself for a reference instance, which the broker never
+     * knows: its provision and deprovision succeed at once, and the rest of the engine treats them
+     * like any broker's synchronous answer.
+     */
+    private static CompletableFuture<Answer> answeredForReference(int status) {
+        return CompletableFuture.completedFuture(new Answer(status, Json.object(), Map.of()));
+    }
+
     /** PUT of a provision. */
     CompletableFuture<Answer> provision(Target t, ObjectNode context, JsonNode parameters, String correlationId,
             String originatingIdentity) {
+        if (t.instance().isReference()) {
+            return answeredForReference(201);
+        }
         ObjectNode body = Json.object().put("service_id", t.offering().catalogId())
                 .put("plan_id", t.plan().catalogId()).put("organization_guid", "-").put("space_guid", "-");
         body.set("context", context);
@@ -173,6 +185,9 @@ final class BrokerCalls {
 
     /** DELETE of the instance or binding (deprovision, unbind, orphan mitigation). */
     CompletableFuture<Answer> delete(Target t, String correlationId, String originatingIdentity) {
+        if (t.binding() == null && t.instance().isReference()) {
+            return answeredForReference(200);
+        }
         return send(t, "DELETE", t.path(), "accepts_incomplete=true&" + t.idsQuery(), null, correlationId,
                 originatingIdentity);
     }

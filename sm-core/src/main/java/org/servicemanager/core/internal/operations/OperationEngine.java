@@ -55,6 +55,7 @@ import org.servicemanager.core.internal.json.Text;
 import org.servicemanager.core.internal.operations.BrokerCalls.Answer;
 import org.servicemanager.core.internal.operations.BrokerCalls.Target;
 import org.servicemanager.core.internal.registry.Context;
+import org.servicemanager.core.internal.sharing.References;
 import org.servicemanager.core.internal.registry.PlatformOperations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -210,8 +211,12 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
         ServiceInstance record = new ServiceInstance(instance.id(), instance.name(), instance.servicePlanId(),
                 Platform.SERVICE_MANAGER_ID, Json.text(context), instance.dashboardUrl(),
                 instance.maintenanceInfo() != null ? instance.maintenanceInfo() : t.plan().maintenanceInfo(),
-                instance.usable(), lastOperation(op), null, null, instance.labels(), now, now, false, 0);
+                instance.usable(), lastOperation(op), null, null, instance.labels(), now, now, false, 0)
+                .withReferencedInstanceId(instance.referencedInstanceId());
         Operation stored = insert(op, s -> {
+            if (record.isReference()) {
+                References.holdShared(s, record.referencedInstanceId());
+            }
             s.repository(EntityTypes.SERVICE_INSTANCES).create(record);
             return s.repository(EntityTypes.OPERATIONS).create(op);
         });
@@ -278,6 +283,10 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                 throw new ExistingReferenceException("service instance '" + instance.id() + "' has " + bindings
                         + " service binding(s); delete them first, or delete with cascade=true");
             }
+            if (fresh.shared()) {
+                // Likewise for references: one stored since the caller's check wrote this row (References.holdShared).
+                new References(ctx.store()).requireUnreferenced(fresh, "deleted", ExistingReferenceException::new);
+            }
             Operation delete = interrupting(op, fresh.lastOperation());
             repo.update(fresh.withOperation(lastOperation(delete), now));
             return s.repository(EntityTypes.OPERATIONS).create(delete);
@@ -325,7 +334,9 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                 .and(Query.fieldEquals("service_instance_id", record.serviceInstanceId())), record.id(), stored,
                 "service instance '" + record.serviceInstanceId() + "' already has a service binding named '"
                         + record.name() + "'");
-        return firstCall(stored, new Target(t.broker(), t.offering(), t.plan(), instance[0], record),
+        // A reference's binding is the shared instance's at the broker (t names that one already).
+        ServiceInstance atBroker = instance[0].isReference() ? t.instance() : instance[0];
+        return firstCall(stored, new Target(t.broker(), t.offering(), t.plan(), atBroker, record),
                 () -> calls.bind(t, parameters, caller.correlationId(), caller.originatingIdentity()));
     }
 
@@ -1455,7 +1466,20 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                 .orElseThrow(() -> new NotFoundException("service plan '" + planId + "' not found"));
     }
 
+    /**
+     * What a call on {@code instance} (or its {@code binding}) addresses at the broker, on plan
+     * {@code planId}. A reference instance's bindings are made on the shared instance it references
+     * and that instance's plan: the broker knows no reference. (A reference itself is never sent:
+     * {@link BrokerCalls} answers its provision and deprovision.)
+     */
     private Target target(ServiceInstance instance, ServiceBinding binding, String planId) {
+        if (binding != null && instance.isReference()) {
+            ServiceInstance shared = ctx.store().repository(EntityTypes.SERVICE_INSTANCES)
+                    .get(instance.referencedInstanceId()).orElseThrow(() -> new NotFoundException("service instance '"
+                            + instance.referencedInstanceId() + "' referenced by service instance '" + instance.id()
+                            + "' not found"));
+            return target(shared, binding, shared.servicePlanId());
+        }
         ServicePlan plan = plan(planId);
         ServiceOffering offering = ctx.store().repository(EntityTypes.SERVICE_OFFERINGS)
                 .getWithoutLabels(plan.serviceOfferingId()).orElseThrow(() -> new NotFoundException("service offering '"

@@ -6,6 +6,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import org.servicemanager.api.BadRequestException;
 import org.servicemanager.api.BrokerException;
 import org.servicemanager.api.BrokerUnreachableException;
 import org.servicemanager.api.model.Entity;
@@ -21,7 +23,9 @@ import org.servicemanager.core.internal.osb.OsbChecks.Bind;
 import org.servicemanager.core.internal.osb.OsbChecks.OsbCall;
 import org.servicemanager.core.internal.osb.OsbChecks.Provision;
 import org.servicemanager.core.internal.osb.OsbChecks.Update;
+import org.servicemanager.core.internal.json.Json;
 import org.servicemanager.core.internal.osb.OsbForwarder.Answer;
+import org.servicemanager.core.internal.osb.OsbRegistry.PlanRef;
 import org.servicemanager.core.internal.registry.Context;
 
 /**
@@ -34,12 +38,14 @@ final class OsbApi {
     private final OsbChecks checks;
     private final OsbRecords records;
     private final OsbForwarder forwarder;
+    private final OsbSharing sharing;
 
     OsbApi(Context ctx, OsbChecks checks, OsbRecords records) {
         this.catalog = new OsbCatalog(ctx);
         this.checks = checks;
         this.records = records;
         this.forwarder = new OsbForwarder(ctx.brokers(), ctx.secrets());
+        this.sharing = new OsbSharing(ctx);
     }
 
     SmResponse catalog(Call call) {
@@ -52,16 +58,25 @@ final class OsbApi {
 
     CompletableFuture<SmResponse> provision(Call call) {
         Provision p = checks.provision(checks.check(call));
+        String referenced = sharing.referenceFor(p);
         Operation op = records.operation(p.osb(), OperationType.CREATE);
-        ServiceInstance placeholder = records.placeholder(p, op);
+        ServiceInstance placeholder = records.placeholder(p, op).withReferencedInstanceId(referenced);
+        // A reference is the Service Manager's own: created at once, 200 when it existed already (OSB).
+        Function<OsbRecords.Reserved<ServiceInstance>, CompletableFuture<Answer>> send = referenced == null
+                ? reserved -> forwarder.forward(p.osb())
+                : reserved -> OsbSharing.answered(reserved == null ? 200 : 201, Json.object());
         return create(p.osb(), records.instances(), OsbRecords.instanceKey(placeholder.id()), placeholder, op,
-                existing -> checks.requireReusable(p.osb(), existing),
+                send, existing -> {
+                    checks.requireReusable(p.osb(), existing);
+                    OsbSharing.requireSameReference(existing, referenced);
+                },
                 (reserved, answer) -> records.provisioned(p, placeholder, reserved,
                         reserved == null ? op : reserved.operation(), answer));
     }
 
     CompletableFuture<SmResponse> update(Call call) {
         Update u = checks.update(checks.check(call));
+        OsbSharing.checkUpdate(u);
         Operation op = records.operation(u.osb(), OperationType.UPDATE);
         return forwarder.forward(u.osb()).handle((answer, failure) -> {
             records.updated(u, answer, failure, op);
@@ -72,8 +87,11 @@ final class OsbApi {
     CompletableFuture<SmResponse> deprovision(Call call) {
         OsbCall osb = checks.check(call);
         Optional<ServiceInstance> instance = checks.deprovision(osb);
+        sharing.checkDeprovision(instance);
         Operation op = records.operation(osb, OperationType.DELETE);
-        return forwarder.forward(osb).handle((answer, failure) -> {
+        boolean reference = instance.isPresent() && instance.get().isReference();
+        CompletableFuture<Answer> sent = reference ? OsbSharing.answered(200, Json.object()) : forwarder.forward(osb);
+        return sent.handle((answer, failure) -> {
             records.deprovisioned(osb, instance, answer, failure, op);
             return toPlatform(answer, failure);
         });
@@ -81,6 +99,10 @@ final class OsbApi {
 
     CompletableFuture<SmResponse> fetchInstance(Call call) {
         OsbCall osb = checks.check(call);
+        if (checks.ownedInstance(osb).isReference()) {
+            throw new BadRequestException("service instance '" + osb.instanceId() + "' is a reference to a shared "
+                    + "instance; the broker has no instance of that id to fetch");
+        }
         checks.fetchInstance(osb);
         return forwarder.forward(osb).thenApply(OsbForwarder::toPlatform);
     }
@@ -88,6 +110,11 @@ final class OsbApi {
     CompletableFuture<SmResponse> instanceLastOperation(Call call) {
         OsbCall osb = checks.check(call);
         Optional<ServiceInstance> instance = checks.knownInstance(osb);
+        if (instance.isPresent() && instance.get().isReference()) {
+            // Created at once, never in progress: nothing to ask the broker.
+            return OsbSharing.answered(200, Json.object().put("state", "succeeded"))
+                    .thenApply(OsbForwarder::toPlatform);
+        }
         return forwarder.forward(osb).thenApply(answer -> {
             instance.ifPresentOrElse(i -> records.followInstance(i.id(), answer),
                     () -> records.followUnrecorded(osb, answer));
@@ -99,9 +126,24 @@ final class OsbApi {
 
     CompletableFuture<SmResponse> bind(Call call) {
         Bind b = checks.bind(checks.check(call));
+        OsbCall toBroker = b.osb();
+        byte[] body = null;
+        if (b.instance().isReference()) {
+            // Made at the broker on the shared instance and its plan, recorded under the reference.
+            PlanRef sharedPlan = checks.planOf(b.osb().view(), sharing.shared(b.instance()));
+            if (!sharedPlan.bindable()) {
+                throw new BadRequestException("plan '" + sharedPlan.plan().catalogName() + "' of the shared instance "
+                        + "that service instance '" + b.instance().id() + "' references is not bindable");
+            }
+            toBroker = sharing.towardsShared(b.osb(), b.instance(), b.plan(), sharedPlan);
+            body = OsbSharing.bindBody(b.osb(), sharedPlan);
+        }
+        OsbCall forwarded = toBroker;
+        byte[] forwardedBody = body;
         Operation op = records.operation(b.osb(), OperationType.CREATE);
         ServiceBinding placeholder = records.placeholder(b, op);
         return create(b.osb(), records.bindings(), OsbRecords.bindingKey(placeholder.id()), placeholder, op,
+                reserved -> forwarder.forward(forwarded, forwardedBody),
                 existing -> checks.requireReusable(b.osb(), existing),
                 (reserved, answer) -> records.bound(b, placeholder, reserved,
                         reserved == null ? op : reserved.operation(), answer));
@@ -111,7 +153,7 @@ final class OsbApi {
         OsbCall osb = checks.check(call);
         Optional<ServiceBinding> binding = checks.unbind(osb);
         Operation op = records.operation(osb, OperationType.DELETE);
-        return forwarder.forward(osb).handle((answer, failure) -> {
+        return forwarder.forward(towardsBroker(osb)).handle((answer, failure) -> {
             records.unbound(osb, binding, answer, failure, op);
             return toPlatform(answer, failure);
         });
@@ -120,17 +162,28 @@ final class OsbApi {
     CompletableFuture<SmResponse> fetchBinding(Call call) {
         OsbCall osb = checks.check(call);
         checks.fetchBinding(osb);
-        return forwarder.forward(osb).thenApply(OsbForwarder::toPlatform);
+        return forwarder.forward(towardsBroker(osb)).thenApply(OsbForwarder::toPlatform);
     }
 
     CompletableFuture<SmResponse> bindingLastOperation(Call call) {
         OsbCall osb = checks.check(call);
         Optional<ServiceBinding> binding = checks.knownBinding(osb);
-        return forwarder.forward(osb).thenApply(answer -> {
+        return forwarder.forward(towardsBroker(osb)).thenApply(answer -> {
             binding.ifPresentOrElse(b -> records.followBinding(b.id(), answer),
                     () -> records.followUnrecorded(osb, answer));
             return OsbForwarder.toPlatform(answer);
         });
+    }
+
+    /** A call on a binding, addressed as the broker knows it: a reference's bindings are the shared instance's. */
+    private OsbCall towardsBroker(OsbCall osb) {
+        Optional<ServiceInstance> instance = checks.knownInstance(osb);
+        if (instance.isEmpty() || !instance.get().isReference()) {
+            return osb;
+        }
+        ServiceInstance reference = instance.get();
+        return sharing.towardsShared(osb, reference, checks.planOf(osb.view(), reference),
+                checks.planOf(osb.view(), sharing.shared(reference)));
     }
 
     // ---- creates -------------------------------------------------------------------------------
@@ -149,7 +202,8 @@ final class OsbApi {
      * the placeholder stays after an answer we cannot read: the sweep ends it when it resolves the record.
      */
     private <T extends Entity> CompletableFuture<SmResponse> create(OsbCall osb, Repository<T> repo, String key,
-            T placeholder, Operation op, Consumer<T> onExisting, BiConsumer<OsbRecords.Reserved<T>, Answer> record) {
+            T placeholder, Operation op, Function<OsbRecords.Reserved<T>, CompletableFuture<Answer>> send,
+            Consumer<T> onExisting, BiConsumer<OsbRecords.Reserved<T>, Answer> record) {
         if (!records.forwarding(key)) {
             return heldBySweep();
         }
@@ -166,7 +220,7 @@ final class OsbApi {
             records.settled(key);
             throw e;
         }
-        return forwarder.forward(osb).handle((answer, failure) -> {
+        return send.apply(reserved).handle((answer, failure) -> {
             try {
                 if (failure == null && created(answer)) {
                     record.accept(reserved, answer);

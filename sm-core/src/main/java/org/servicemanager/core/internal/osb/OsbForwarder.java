@@ -48,14 +48,22 @@ final class OsbForwarder {
      * future exceptionally, so callers clean up on one path.
      */
     CompletableFuture<Answer> forward(OsbChecks.OsbCall osb) {
+        return forward(osb, null);
+    }
+
+    /**
+     * Forwards the call with {@code body} instead of the platform's ({@code null}: the platform's):
+     * a reference instance's bind names the shared instance's plan, not the reference plan.
+     */
+    CompletableFuture<Answer> forward(OsbChecks.OsbCall osb, byte[] body) {
         try {
-            return send(osb.call(), osb.broker(), osb.target());
+            return send(osb.call(), osb.broker(), osb.target(), body);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
     }
 
-    private CompletableFuture<Answer> send(Call call, ServiceBroker broker, OsbTarget checked) {
+    private CompletableFuture<Answer> send(Call call, ServiceBroker broker, OsbTarget checked, byte[] bodyToSend) {
         SmRequest request = call.request();
         Map<String, String> headers = new HashMap<>();
         headers.put("X-Broker-API-Version", request.header("X-Broker-API-Version").orElseThrow());
@@ -72,7 +80,8 @@ final class OsbForwarder {
         } catch (IllegalArgumentException e) {
             throw new BadRequestException("the request path or query cannot be forwarded: " + e.getMessage());
         }
-        byte[] body = request.method().equals("PUT") || request.method().equals("PATCH") ? request.body() : null;
+        byte[] body = !request.method().equals("PUT") && !request.method().equals("PATCH") ? null
+                : bodyToSend != null ? bodyToSend : request.body();
         String target = request.method() + " " + checked.path();
         return client.send(broker.name(), secrets.open(broker.credentials()),
                 new BrokerClient.BrokerRequest(request.method(), uri, headers, body))

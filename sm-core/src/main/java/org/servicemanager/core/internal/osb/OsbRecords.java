@@ -29,6 +29,7 @@ import org.servicemanager.core.internal.osb.OsbChecks.Provision;
 import org.servicemanager.core.internal.osb.OsbChecks.Update;
 import org.servicemanager.core.internal.osb.OsbForwarder.Answer;
 import org.servicemanager.core.internal.registry.Context;
+import org.servicemanager.core.internal.sharing.References;
 
 /**
  * The instance and binding records the OSB face keeps from the brokers' answers (OSB.md, "What we
@@ -170,6 +171,9 @@ final class OsbRecords {
     <T extends Entity> Reserved<T> reserve(Repository<T> repo, T placeholder, Operation op, Consumer<T> onExisting) {
         try {
             return ctx.store().inTransaction(tx -> {
+                if (placeholder instanceof ServiceInstance i && i.isReference()) {
+                    References.holdShared(tx, i.referencedInstanceId());
+                }
                 T record = tx.repository(repo.type()).create(placeholder);
                 return new Reserved<>(record, OsbOperations.put(tx, op));
             });

@@ -105,7 +105,7 @@ final class BindingsApi extends ResourceApi<ServiceBinding> {
                     + InstancesApi.notReadyReason(instance) + ")";
             throw last.inProgress() ? new ConcurrentModificationException(reason) : new BadRequestException(reason);
         }
-        Plans.PlanOf plan = Plans.ofInstance(ctx, instance);
+        Plans.PlanOf plan = InstanceSharing.planAtBroker(ctx, instance);
         if (!plan.bindable()) {
             throw new BadRequestException("service plan '" + plan.plan().id() + "' (" + plan.plan().name()
                     + ") of service instance '" + instanceId + "' is not bindable");

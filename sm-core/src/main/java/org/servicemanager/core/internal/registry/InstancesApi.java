@@ -48,11 +48,13 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
 
     private final PlatformOperations operations;
     private final OperationsApi operationsApi;
+    private final InstanceSharing sharing;
 
     InstancesApi(Context ctx, PlatformOperations operations, OperationsApi operationsApi) {
         super(ctx, EntityTypes.SERVICE_INSTANCES);
         this.operations = operations;
         this.operationsApi = operationsApi;
+        this.sharing = new InstanceSharing(ctx);
     }
 
     @Override
@@ -85,6 +87,11 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
         }
         Plans.checkVisibleToServiceManager(ctx, target.plan());
         JsonNode parameters = parameters(in);
+        String referenced = sharing.referenceFor(target, parameters);
+        if (referenced != null) {
+            // They named the shared instance; no broker ever sees them.
+            parameters = null;
+        }
         String maintenanceInfo = maintenanceInfo(in, target);
         Labels labels = LabelRules.parseObject(in);
         // The name is checked by the engine once the record is stored (race-safe, 409 alike), so
@@ -93,7 +100,8 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
         ServiceInstance instance = new ServiceInstance(ctx.newId(), name, target.plan().id(),
                 Platform.SERVICE_MANAGER_ID, Plans.context(name), null,
                 maintenanceInfo != null ? maintenanceInfo : target.plan().maintenanceInfo(), true,
-                LastOperation.inProgress(OperationType.CREATE, null), null, null, labels, now, now, false, 0);
+                LastOperation.inProgress(OperationType.CREATE, null), null, null, labels, now, now, false, 0)
+                .withReferencedInstanceId(referenced);
         PlatformOperations.Started started = operations.provision(instance, target.plan(), target.offering(),
                 parameters, Modes.caller(call));
         return Modes.answer(call, async, started, path(instance.id()), op -> Responses.json(201, current(instance.id())));
@@ -103,11 +111,15 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
         String id = call.pathParam("id");
         boolean async = Modes.async(call);
         ObjectNode body = call.jsonBody();
+        if (body.has(InstanceSharing.SHARED) && sharing.isSharePatch(body, require(id))) {
+            return CompletableFuture.completedFuture(share(call, id, body));
+        }
         dropSmctlDefaults(body);
         rejectReadOnly(body);
         JsonInput in = JsonInput.of(body).allowOnly(PATCH_FIELDS);
         checkIdUnchanged(body, id);
         ServiceInstance current = require(id);
+        sharing.checkUpdate(current, body);
         if (!Platform.SERVICE_MANAGER_ID.equals(current.platformId())) {
             return CompletableFuture.completedFuture(patchLabelsOfForeign(call, current, body));
         }
@@ -134,6 +146,7 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
                         + "' is not plan_updateable; its plan cannot be changed");
             }
             Plans.checkVisibleToServiceManager(ctx, newPlan.plan());
+            sharing.checkPlanChange(current, newPlan.plan());
             plan = newPlan;
             target = target.withPlan(planId, target.context()).withMaintenanceInfo(newPlan.plan().maintenanceInfo());
         }
@@ -165,6 +178,28 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
         return Modes.answer(call, async, started, path(id), op -> Responses.json(200, current(id)));
     }
 
+    /**
+     * {@code {"shared": bool}} alone: synchronous, never a broker call, for an instance of any
+     * platform. Asking for what is already so changes nothing; a change is recorded as an update
+     * operation, which does not become the instance's last operation (its platform, or an update in
+     * progress, owns that).
+     */
+    private SmResponse share(Call call, String id, ObjectNode body) {
+        boolean wanted = sharing.wanted(body);
+        checkIdUnchanged(body, id);
+        ServiceInstance current = require(id);
+        sharing.checkShare(current, wanted);
+        if (current.shared() == wanted) {
+            return Responses.json(200, toJson(current));
+        }
+        ServiceInstance updated = updateAsOperation(call, id, Operation.SERVICE_INSTANCES, i -> {
+            // Again on the record this write is based on: a reference may have appeared meanwhile.
+            sharing.checkShare(i, wanted);
+            return i.withShared(wanted, ctx.now());
+        }, null);
+        return Responses.json(200, toJson(updated));
+    }
+
     /** Instances of other platforms are theirs: only labels may change here, directly, without a broker call. */
     private SmResponse patchLabelsOfForeign(Call call, ServiceInstance current, ObjectNode body) {
         for (String field : List.of("name", "service_plan_id", "parameters", "maintenance_info")) {
@@ -187,6 +222,7 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
         if (!Platform.SERVICE_MANAGER_ID.equals(instance.platformId())) {
             throw ownedElsewhere(instance, "it can only be deleted by that platform");
         }
+        sharing.checkDeletable(instance);
         if (cascade) {
             // Always asynchronous: a tree of broker calls has no single synchronous answer.
             PlatformOperations.Started started = operations.cascadeDelete(instance, Modes.caller(call));
@@ -216,6 +252,7 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
     /** {@code GET /v1/service_instances/{id}/parameters}: the broker's view, if the offering offers it. */
     CompletableFuture<SmResponse> parameters(Call call) {
         ServiceInstance instance = require(call.pathParam("id"));
+        InstanceSharing.checkParameters(instance);
         Plans.PlanOf plan = Plans.ofInstance(ctx, instance);
         if (!plan.offering().instancesRetrievable()) {
             throw new BadRequestException("service offering '" + plan.offering().name() + "' of service instance '"
@@ -294,12 +331,12 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
      * from 2020 to 2021 always {@code "ready": false, "usable": false}, some 2021 ones always
      * {@code "shared": false}. Those say nothing (they are what a new instance is anyway) and are
      * dropped; {@code true} would ask for something the Service Manager sets itself, or for
-     * sharing, which it does not offer yet: 400 (by {@link #rejectReadOnly}).
+     * sharing, which is a PATCH of its own: 400 (by {@link #rejectReadOnly}).
      */
     private static void dropSmctlDefaults(ObjectNode body) {
         if (body.path("shared").isBoolean() && body.get("shared").asBoolean()) {
-            throw new BadRequestException("field 'shared': sharing service instances is not supported yet; leave it "
-                    + "out or send false");
+            throw new BadRequestException("field 'shared' cannot be given with other fields; share an instance "
+                    + "once it exists with a PATCH of {\"shared\": true} alone");
         }
         for (String field : List.of("ready", "usable", "shared")) {
             JsonNode value = body.get(field);

@@ -97,7 +97,8 @@ final class Mappings {
                     r.string("platform_id"), r.string("context"), r.string("dashboard_url"),
                     r.string("maintenance_info"), r.bool("usable"),
                     lastOperation(r), r.string("pending_plan_id"), r.string("pending_context"), labels,
-                    r.instant("created_at"), r.instant("updated_at"), r.bool("ready"), r.longValue("version")));
+                    r.instant("created_at"), r.instant("updated_at"), r.bool("ready"), r.longValue("version"),
+                    r.bool("shared"), r.string("referenced_instance_id")));
 
     static final TableMapping<ServiceBinding> SERVICE_BINDINGS = lastOperation(
             TableMapping.of(EntityTypes.SERVICE_BINDINGS), ServiceBinding::lastOperation)

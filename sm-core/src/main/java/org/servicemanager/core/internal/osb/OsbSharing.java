@@ -1,0 +1,142 @@
+package org.servicemanager.core.internal.osb;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.servicemanager.api.BadRequestException;
+import org.servicemanager.api.ConflictException;
+import org.servicemanager.api.NotFoundException;
+import org.servicemanager.api.model.ServiceBinding;
+import org.servicemanager.api.model.ServiceInstance;
+import org.servicemanager.api.query.PageRequest;
+import org.servicemanager.api.query.Query;
+import org.servicemanager.api.store.EntityTypes;
+import org.servicemanager.core.internal.http.UriCoding;
+import org.servicemanager.core.internal.json.Json;
+import org.servicemanager.core.internal.osb.OsbForwarder.Answer;
+import org.servicemanager.core.internal.osb.OsbRegistry.PlanRef;
+import org.servicemanager.core.internal.registry.Context;
+import org.servicemanager.core.internal.sharing.ReferencePlans;
+import org.servicemanager.core.internal.sharing.References;
+
+/**
+ * Instance sharing on the OSB face (README, "Sharing instances"). A platform provisions the
+ * reference plan: the Service Manager answers itself (201, no broker call) and records a reference
+ * instance; its deprovision likewise (200). Bindings of a reference, and their unbind, polling and
+ * fetch, go to the broker addressed to the shared instance on the shared instance's plan, and are
+ * recorded under the reference. A shared instance that references use cannot be deprovisioned
+ * (400 naming them: OSB has no 409 for a deprovision, and 400 makes a platform neither retry nor
+ * start orphan mitigation). Stateless apart from the context; thread-safe.
+ */
+final class OsbSharing {
+    private final Context ctx;
+    private final References references;
+
+    OsbSharing(Context ctx) {
+        this.ctx = ctx;
+        this.references = new References(ctx.store());
+    }
+
+    /** What the Service Manager answers for the broker when the broker must not be asked. */
+    static CompletableFuture<Answer> answered(int status, ObjectNode json) {
+        return CompletableFuture.completedFuture(new Answer(status, json, Json.bytes(json), Map.of()));
+    }
+
+    /**
+     * The shared instance a provision of the reference plan references ({@code null} for any other
+     * plan), resolved from the provision's {@code parameters} as the REST API does.
+     */
+    String referenceFor(OsbChecks.Provision p) {
+        if (!ReferencePlans.isReferencePlan(p.plan().plan())) {
+            return null;
+        }
+        return references.resolve(p.plan().offering().id(), p.osb().call().jsonBody().get("parameters")).id();
+    }
+
+    /** A provision of an id that is already recorded must be the same reference (409 otherwise). */
+    static void requireSameReference(ServiceInstance existing, String referenced) {
+        if (!java.util.Objects.equals(existing.referencedInstanceId(), referenced)) {
+            throw new ConflictException("service instance '" + existing.id() + "' already exists with other "
+                    + "parameters");
+        }
+    }
+
+    /** 400 for an update of a reference, a move to the reference plan, or a shared instance's move off sharing. */
+    static void checkUpdate(OsbChecks.Update u) {
+        if (u.instance().isReference()) {
+            throw new BadRequestException("service instance '" + u.instance().id() + "' is a reference to a shared "
+                    + "instance, which is not updateable");
+        }
+        if (!u.target().plan().id().equals(u.instance().servicePlanId())) {
+            if (ReferencePlans.isReferencePlan(u.target().plan())) {
+                throw new BadRequestException("an instance cannot move to plan '" + ReferencePlans.NAME + "'; "
+                        + "provision a reference instance instead");
+            }
+            if (u.instance().shared() && !ReferencePlans.isShareable(u.target().plan())) {
+                throw new BadRequestException("service instance '" + u.instance().id() + "' is shared, and plan '"
+                        + u.target().plan().catalogName() + "' does not support instance sharing");
+            }
+        }
+    }
+
+    /**
+     * 400 for a deprovision that would leave something behind: a shared instance that references
+     * use, or a reference that still has bindings (those are the shared instance's at the broker, and
+     * would be left there).
+     */
+    void checkDeprovision(Optional<ServiceInstance> instance) {
+        if (instance.isEmpty()) {
+            return;
+        }
+        ServiceInstance i = instance.get();
+        if (i.shared()) {
+            references.requireUnreferenced(i, "deleted", BadRequestException::new);
+        }
+        if (i.isReference()) {
+            List<ServiceBinding> bindings = ctx.store().repository(EntityTypes.SERVICE_BINDINGS)
+                    .list(Query.fieldEquals("service_instance_id", i.id()), PageRequest.first(References.NAMED))
+                    .items();
+            if (!bindings.isEmpty()) {
+                throw new BadRequestException("service instance '" + i.id() + "' still has service binding(s) "
+                        + bindings.stream().map(b -> "'" + b.id() + "'").toList() + "; unbind them first");
+            }
+        }
+    }
+
+    /** The shared instance behind a reference (it cannot go while referenced; 404 if it did). */
+    ServiceInstance shared(ServiceInstance reference) {
+        return references.sharedOf(reference).orElseThrow(() -> new NotFoundException("service instance '"
+                + reference.referencedInstanceId() + "', which service instance '" + reference.id()
+                + "' references, not found"));
+    }
+
+    /**
+     * The call as the broker must see it when it addresses a binding of {@code reference}: the path
+     * names the shared instance, and {@code plan_id} in the query the shared instance's plan.
+     */
+    OsbChecks.OsbCall towardsShared(OsbChecks.OsbCall osb, ServiceInstance reference, PlanRef referencePlan,
+            PlanRef sharedPlan) {
+        ServiceInstance shared = shared(reference);
+        String prefix = "/v2/service_instances/" + UriCoding.encode(reference.id());
+        String path = osb.target().path();
+        if (!path.startsWith(prefix)) {
+            throw new IllegalStateException("not a path of instance " + reference.id() + ": " + path);
+        }
+        path = "/v2/service_instances/" + UriCoding.encode(shared.id()) + path.substring(prefix.length());
+        String query = osb.target().query();
+        if (query != null) {
+            query = query.replace("plan_id=" + UriCoding.encode(referencePlan.plan().catalogId()),
+                    "plan_id=" + UriCoding.encode(sharedPlan.plan().catalogId()));
+        }
+        return new OsbChecks.OsbCall(osb.call(), osb.view(), osb.platform(), new OsbTarget(path, query));
+    }
+
+    /** A bind body for the broker: the platform's, on the shared instance's plan. */
+    static byte[] bindBody(OsbChecks.OsbCall osb, PlanRef sharedPlan) {
+        ObjectNode body = osb.call().jsonBody().deepCopy();
+        body.put("plan_id", sharedPlan.plan().catalogId());
+        return Json.bytes(body);
+    }
+}

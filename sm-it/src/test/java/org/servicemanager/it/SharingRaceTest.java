@@ -1,0 +1,108 @@
+package org.servicemanager.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.servicemanager.core.ServiceManager;
+import org.servicemanager.storage.memory.MemoryStore;
+import org.servicemanager.test.broker.Catalogs;
+import org.servicemanager.test.http.ApiResponse;
+
+/**
+ * A new reference racing an unshare or a delete of its shared instance: never both succeed, so no
+ * reference is left on an instance that is no longer shared or no longer there. The reference's
+ * transaction writes the shared instance's row after checking it again; unshare and delete write
+ * that row after their own check for references (the delete repeats it in its transaction).
+ */
+@DisplayName("a reference instance racing an unshare or a delete of its shared instance")
+class SharingRaceTest extends OsbTestBase {
+    private BindDeleteRaceTest.PausingStore pausing;
+    private Stage sharing;
+
+    @Override
+    void configure(ServiceManager.Builder builder) {
+        pausing = new BindDeleteRaceTest.PausingStore(new MemoryStore());
+        builder.store(pausing).operationsInBackground(false);
+    }
+
+    @BeforeAll
+    void sharingStage() {
+        sharing = new Stage(Catalogs.of(Catalogs.offering("sdb").plan(Catalogs.plan("shareable")
+                .setJson("metadata", "{\"supportsInstanceSharing\":true}"))));
+        sharing.planIds.values().forEach(this::createPublicVisibility);
+    }
+
+    private String sharedInstance() {
+        ApiResponse created = admin.post("/v1/service_instances", json("name", unique("db"), "service_plan_id",
+                sharing.plan("shareable")));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String id = created.json().get("id").asText();
+        assertThat(admin.patch("/v1/service_instances/" + id, json("shared", true)).status()).isEqualTo(200);
+        return id;
+    }
+
+    private ApiResponse reference(String sharedId) {
+        return admin.post("/v1/service_instances", json("name", unique("ref"), "service_plan_id",
+                sharing.plan("reference-instance"), "parameters", map("referenced_instance_id", sharedId)));
+    }
+
+    private long references(String sharedId) {
+        return items("/v1/service_instances?fieldQuery=" + q("referenced_instance_id eq '" + sharedId + "'")).size();
+    }
+
+    @Test
+    @DisplayName("a reference stored after an unshare checked for references, before its write, makes the unshare 400 naming it")
+    void referenceBetweenUnshareCheckAndWrite() throws Exception {
+        String shared = sharedInstance();
+        pausing.pauseNextTransaction();
+        CompletableFuture<ApiResponse> unshare = CompletableFuture.supplyAsync(
+                () -> admin.patch("/v1/service_instances/" + shared, json("shared", false)));
+        assertThat(pausing.awaitPaused()).as("the unshare reached its transaction").isTrue();
+        ApiResponse reference = reference(shared);
+        pausing.release();
+
+        assertThat(reference.status()).as(reference.body()).isEqualTo(201);
+        ApiResponse unshared = unshare.get(20, TimeUnit.SECONDS);
+        assertThat(unshared.status()).as(unshared.body()).isEqualTo(400);
+        assertThat(unshared.text("description")).contains(reference.json().get("id").asText());
+        assertThat(instanceRecord(shared).json().get("shared").asBoolean()).isTrue();
+    }
+
+    @Test
+    @DisplayName("an unshare between a reference's check and its transaction makes the reference 400 and leaves none")
+    void unshareBetweenReferenceCheckAndWrite() throws Exception {
+        String shared = sharedInstance();
+        pausing.pauseNextTransaction();
+        CompletableFuture<ApiResponse> reference = CompletableFuture.supplyAsync(() -> reference(shared));
+        assertThat(pausing.awaitPaused()).as("the reference reached its transaction").isTrue();
+        ApiResponse unshared = admin.patch("/v1/service_instances/" + shared, json("shared", false));
+        pausing.release();
+
+        assertThat(unshared.status()).as(unshared.body()).isEqualTo(200);
+        ApiResponse created = reference.get(20, TimeUnit.SECONDS);
+        assertThat(created.status()).as(created.body()).isEqualTo(400);
+        assertThat(references(shared)).isZero();
+    }
+
+    @Test
+    @DisplayName("a reference stored after a DELETE checked for references, before its transaction, makes the DELETE 409")
+    void referenceBetweenDeleteCheckAndWrite() throws Exception {
+        String shared = sharedInstance();
+        pausing.pauseNextTransaction();
+        CompletableFuture<ApiResponse> delete = CompletableFuture.supplyAsync(
+                () -> admin.delete("/v1/service_instances/" + shared));
+        assertThat(pausing.awaitPaused()).as("the DELETE reached its transaction").isTrue();
+        ApiResponse reference = reference(shared);
+        pausing.release();
+
+        assertThat(reference.status()).as(reference.body()).isEqualTo(201);
+        ApiResponse deleted = delete.get(20, TimeUnit.SECONDS);
+        assertThat(deleted.status()).as(deleted.body()).isEqualTo(409);
+        assertThat(deleted.text("description")).contains(reference.json().get("id").asText());
+        assertThat(sharing.osb.instanceIds()).contains(shared);
+    }
+}
