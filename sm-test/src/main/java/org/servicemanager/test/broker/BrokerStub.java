@@ -133,10 +133,12 @@ public final class BrokerStub implements AutoCloseable {
         WireMockServer server = new WireMockServer(wireMockConfig()
                 .bindAddress("127.0.0.1")
                 .dynamicPort()
-                // Jetty's minimum that still serves a few concurrent calls; fewer threads start faster.
-                .containerThreads(6)
+                // Few threads start faster. Delayed answers wait on the scheduler's threads, not
+                // Jetty's, so slow calls in parallel do not queue behind each other.
+                .containerThreads(8)
                 .jettyAcceptors(1)
-                .asynchronousResponseEnabled(false)
+                .asynchronousResponseEnabled(true)
+                .asynchronousResponseThreads(2)
                 .templatingEnabled(false)
                 .globalTemplating(false)
                 .extensionScanningEnabled(false)
