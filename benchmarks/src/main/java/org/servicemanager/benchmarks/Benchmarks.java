@@ -5,7 +5,7 @@ import java.util.Arrays;
 /**
  * Entry point: {@code java -jar benchmarks/target/sm-benchmarks.jar <registry|osb|instances> [threads] [seconds] [jetty|jdk]},
  * or {@code proxy-fanout [proxies] [changes] [store]} and {@code proxy-resync [brokers] [plans] [store]},
- * or {@code operations [count] [pollMillis]}
+ * or {@code operations [count] [pollMillis]}, or {@code fixture [iterations] [warmup]}
  * (defaults: 2 client threads, 10 measured seconds per scenario after a warm-up of half that, the
  * Service Manager on Jetty 12 with the servlet as the standalone server runs it).
  */
@@ -29,6 +29,15 @@ public final class Benchmarks {
                     args.length > 2 ? Long.parseLong(args[2]) : 1000);
             return;
         }
+        if (which.equals("fixture")) {
+            // The fixture's own lines (a Service Manager started and stopped hundreds of times) are not measured.
+            if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+                System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+            }
+            FixtureBenchmark.run(args.length > 1 ? Integer.parseInt(args[1]) : 200,
+                    args.length > 2 ? Integer.parseInt(args[2]) : 100);
+            return;
+        }
         if (which.startsWith("proxy-")) {
             proxyBenchmark(which, args);
             return;
@@ -42,7 +51,7 @@ public final class Benchmarks {
             case "instances" -> InstancesBenchmark.run(threads, seconds, server);
             default -> {
                 System.err.println("unknown benchmark '" + which + "' in " + Arrays.toString(args)
-                        + "; use registry, osb, instances, operations, proxy-fanout or proxy-resync");
+                        + "; use registry, osb, instances, operations, fixture, proxy-fanout or proxy-resync");
                 System.exit(2);
             }
         }

@@ -17,14 +17,20 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.servicemanager.proxy.memory.InMemoryPlatform;
 import org.servicemanager.test.broker.FakeBroker;
+import org.servicemanager.test.junit.ServiceManagerExtension;
+import org.servicemanager.test.junit.ServiceManagerRuntimeInfo;
 import org.servicemanager.test.time.MutableClock;
 
 @DisplayName("BrokerProxy against a real Service Manager (REST) and a scripted notification stream")
 class BrokerProxyTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final String ORG = "organization_guid";
+
+    @RegisterExtension
+    ServiceManagerExtension fixture = ServiceManagerExtension.newInstance().build();
 
     private SmFixture sm;
     private NotificationServer stream;
@@ -34,8 +40,8 @@ class BrokerProxyTest {
     private FakeBroker handMade;
 
     @BeforeEach
-    void setUp() {
-        sm = new SmFixture();
+    void setUp(ServiceManagerRuntimeInfo info) {
+        sm = new SmFixture(info);
         stream = NotificationServer.start();
         platform = new InMemoryPlatform(ORG);
         clock = new MutableClock(Instant.parse("2026-11-29T08:00:00Z"));
@@ -50,7 +56,6 @@ class BrokerProxyTest {
             handMade.close();
         }
         stream.close();
-        sm.close();
     }
 
     private BrokerProxy startProxy() throws InterruptedException {

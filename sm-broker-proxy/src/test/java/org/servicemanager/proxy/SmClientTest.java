@@ -9,19 +9,25 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.servicemanager.proxy.internal.SmClient;
 import org.servicemanager.proxy.internal.SmModel;
+import org.servicemanager.test.junit.ServiceManagerExtension;
+import org.servicemanager.test.junit.ServiceManagerRuntimeInfo;
 
 @DisplayName("The proxy's Service Manager REST client")
 class SmClientTest {
-    private final SmFixture sm = new SmFixture();
+    @RegisterExtension
+    ServiceManagerExtension fixture = ServiceManagerExtension.newInstance().build();
 
-    @AfterEach
-    void tearDown() {
-        sm.close();
+    private SmFixture sm;
+
+    @BeforeEach
+    void setUp(ServiceManagerRuntimeInfo info) {
+        sm = new SmFixture(info);
     }
 
     private SmClient client(String user, String password, int pageSize) {

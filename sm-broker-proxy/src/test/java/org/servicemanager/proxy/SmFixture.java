@@ -6,64 +6,56 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.servicemanager.core.ServiceManager;
-import org.servicemanager.core.jdk.SmHttpServer;
-import org.servicemanager.storage.memory.MemoryStore;
+import org.servicemanager.test.broker.BrokerStub;
 import org.servicemanager.test.broker.Catalogs;
-import org.servicemanager.test.broker.FakeBroker;
 import org.servicemanager.test.http.ApiClient;
 import org.servicemanager.test.http.ApiResponse;
+import org.servicemanager.test.junit.ServiceManagerRuntimeInfo;
+import org.servicemanager.test.junit.TestPlatform;
 
 /**
- * A real Service Manager (memory store, JDK HTTP server on loopback) with one registered platform,
- * plus helpers that register brokers and visibilities through its REST API and build the
+ * The proxy tests' steps on the Service Manager that sm-test's {@code ServiceManagerExtension}
+ * started (memory store, JDK HTTP server on loopback): one registered platform, brokers as
+ * WireMock stubs (stopped with the fixture), visibilities through its REST API, and the
  * notifications (in the format README's "Notifications WebSocket" gives) the Service Manager would send for them, from its own REST answers.
  * Not thread-safe.
  */
-final class SmFixture implements AutoCloseable {
-    static final String ADMIN = "admin";
-    static final String ADMIN_PASSWORD = "admin-secret";
+final class SmFixture {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private final ServiceManager sm;
-    private final SmHttpServer http;
+    private final ServiceManagerRuntimeInfo info;
     private final ApiClient admin;
-    private final List<FakeBroker> brokers = new ArrayList<>();
+    private final List<BrokerStub> brokers = new ArrayList<>();
     final String platformId;
     final String platformUser;
     final String platformPassword;
 
-    SmFixture() {
-        sm = ServiceManager.builder().store(new MemoryStore()).adminUser(ADMIN, ADMIN_PASSWORD).build();
-        http = SmHttpServer.start(sm, new InetSocketAddress("127.0.0.1", 0));
-        admin = new ApiClient(http.baseUrl()).withCredentials(ADMIN, ADMIN_PASSWORD);
-        JsonNode platform = ok(admin.post("/v1/platforms", "{\"name\":\"cf-test\",\"type\":\"cloudfoundry\"}"), 201);
-        platformId = platform.get("id").asText();
-        platformUser = platform.at("/credentials/basic/username").asText();
-        platformPassword = platform.at("/credentials/basic/password").asText();
+    SmFixture(ServiceManagerRuntimeInfo info) {
+        this.info = info;
+        admin = info.admin();
+        TestPlatform platform = info.registerPlatform("cf-test", "cloudfoundry");
+        platformId = platform.id();
+        platformUser = platform.username();
+        platformPassword = platform.password();
     }
 
     String baseUrl() {
-        return http.baseUrl();
+        return info.baseUrl();
     }
 
     ApiClient admin() {
         return admin;
     }
 
-    /** Starts a fake broker with one offering {@code <name>-svc} and these plans, and registers it. Returns the SM broker id. */
+    /** Starts a broker stub with one offering {@code <name>-svc} and these plans, and registers it. Returns the SM broker id. */
     String registerBroker(String name, String... plans) {
-        FakeBroker broker = FakeBroker.start().withBasicAuth("broker-user", "broker-pass");
+        BrokerStub broker = info.brokerStub().catalog(catalog(name, plans));
         brokers.add(broker);
-        broker.catalog(catalog(name, plans));
-        ObjectNode body = MAPPER.createObjectNode().put("name", name).put("broker_url", broker.url());
-        body.putObject("credentials").putObject("basic").put("username", "broker-user").put("password", "broker-pass");
-        return ok(admin.post("/v1/service_brokers", body.toString()), 201).get("id").asText();
+        return info.registerBroker(name, broker);
     }
 
     /** Gives the broker (by its index of registration) a new catalog, and refreshes it in the SM. */
@@ -173,13 +165,5 @@ final class SmFixture implements AutoCloseable {
     private static JsonNode ok(ApiResponse response, int status) {
         assertThat(response.status()).as("%s", response).isEqualTo(status);
         return response.json();
-    }
-
-    @Override
-    public void close() {
-        brokers.forEach(FakeBroker::close);
-        http.close();
-        sm.close();
-        sm.store().close();
     }
 }

@@ -8,53 +8,42 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.servicemanager.core.ServiceManager;
-import org.servicemanager.core.jdk.SmHttpServer;
-import org.servicemanager.storage.memory.MemoryStore;
-import org.servicemanager.test.broker.FakeBroker;
-import org.servicemanager.test.broker.Reply;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.servicemanager.test.broker.BrokerStub;
+import org.servicemanager.test.broker.BrokerStub.OsbCall;
 import org.servicemanager.test.http.ApiClient;
 import org.servicemanager.test.http.ApiResponse;
+import org.servicemanager.test.junit.ServiceManagerExtension;
+import org.servicemanager.test.junit.ServiceManagerRuntimeInfo;
 
 @DisplayName("MicrometerMetrics over real HTTP calls")
 class MicrometerMetricsTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private FakeBroker broker;
-    private SmHttpServer server;
+
+    /** One Service Manager per test, reporting to this test's registry. */
+    @RegisterExtension
+    ServiceManagerExtension sm = ServiceManagerExtension.newInstance()
+            .configure(builder -> builder.metrics(MicrometerMetrics.of(registry)))
+            .build();
+
+    private ServiceManagerRuntimeInfo info;
+    private BrokerStub broker;
     private ApiClient admin;
 
     @BeforeEach
-    void start() {
-        broker = FakeBroker.start();
-        ServiceManager sm = ServiceManager.builder().store(MemoryStore.create())
-                .encryptionKey(new byte[32])
-                .adminUser("admin", "admin-pw")
-                .metrics(MicrometerMetrics.of(registry))
-                .build();
-        server = SmHttpServer.start(sm, new InetSocketAddress("127.0.0.1", 0));
-        admin = new ApiClient(server.baseUrl()).withCredentials("admin", "admin-pw");
+    void start(ServiceManagerRuntimeInfo info) {
+        this.info = info;
+        broker = info.brokerStub();
+        admin = info.admin();
     }
 
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-        broker.close();
-    }
-
-    private String registerBroker(String name, String url) {
-        ApiResponse created = admin.post("/v1/service_brokers", "{\"name\":\"" + name + "\",\"broker_url\":\"" + url
-                + "\",\"credentials\":{\"basic\":{\"username\":\"u\",\"password\":\"p\"}}}");
-        assertThat(created.status()).as(created.body()).isEqualTo(201);
-        return created.json().get("id").asText();
+    private String registerBroker(String name) {
+        return info.registerBroker(name, broker);
     }
 
     /** A platform's OSB client, with a visibility of the fake broker's plan small. */
@@ -70,7 +59,7 @@ class MicrometerMetricsTest {
         ApiResponse visibility = admin.post("/v1/visibilities", "{\"service_plan_id\":\"" + planId
                 + "\",\"platform_id\":\"" + platform.get("id").asText() + "\"}");
         assertThat(visibility.status()).as(visibility.body()).isEqualTo(201);
-        return new ApiClient(server.baseUrl()).withCredentials(platform.at("/credentials/basic/username").asText(),
+        return info.anonymous().withCredentials(platform.at("/credentials/basic/username").asText(),
                         platform.at("/credentials/basic/password").asText())
                 .withHeader("X-Broker-API-Version", "2.17");
     }
@@ -88,7 +77,7 @@ class MicrometerMetricsTest {
     @Test
     @DisplayName("times requests by route pattern, method and status, never by raw path")
     void requestsByRoute() {
-        String id = registerBroker("b1", broker.url());
+        String id = registerBroker("b1");
         admin.get("/v1/service_brokers/" + id);
         admin.get("/v1/service_brokers/" + id);
         admin.get("/v1/service_brokers/no-such-id");
@@ -106,7 +95,7 @@ class MicrometerMetricsTest {
     @Test
     @DisplayName("counts unauthenticated calls and paths without a route, under their status")
     void unauthenticatedAndUnmatched() {
-        new ApiClient(server.baseUrl()).get("/v1/platforms");
+        info.anonymous().get("/v1/platforms");
         admin.get("/v1/nothing-here/42");
 
         assertThat(request("GET", "/v1/platforms", 401).count()).isEqualTo(1);
@@ -116,8 +105,8 @@ class MicrometerMetricsTest {
     @Test
     @DisplayName("times broker calls by broker, operation and outcome, so errors show per broker")
     void brokerCallsAndErrors() {
-        String id = registerBroker("good", broker.url());
-        broker.failCatalogCalls(Reply.json(500, "{}"));
+        String id = registerBroker("good");
+        broker.catalogFails(500, null, "the catalog is down");
         admin.patch("/v1/service_brokers/" + id, "{}");
 
         assertThat(brokerCall("good", "catalog", "success").count()).isEqualTo(1);
@@ -141,10 +130,10 @@ class MicrometerMetricsTest {
     @Test
     @DisplayName("names OSB operations forwarded for a platform, with the broker's error outcome")
     void forwardedOperation() {
-        String brokerId = registerBroker("osb", broker.url());
+        String brokerId = registerBroker("osb");
         ApiClient osb = platformSeeingSmallPlan("p1");
 
-        // The fake broker has no route for provisions: it answers 404.
+        broker.fail(OsbCall.PROVISION, 404, null, "no such route");
         osb.put("/v1/osb/" + brokerId + "/v2/service_instances/i1", "{\"service_id\":\"fake-service-id\","
                 + "\"plan_id\":\"small-id\",\"organization_guid\":\"o\",\"space_guid\":\"s\"}");
 
@@ -155,7 +144,7 @@ class MicrometerMetricsTest {
     @Test
     @DisplayName("exposes hit and miss counts and the size of every internal cache")
     void caches() {
-        String brokerId = registerBroker("cached", broker.url());
+        String brokerId = registerBroker("cached");
         ApiClient osb = platformSeeingSmallPlan("p2");
         assertThat(osb.get("/v1/osb/" + brokerId + "/v2/catalog").status()).isEqualTo(200);
         assertThat(osb.get("/v1/osb/" + brokerId + "/v2/catalog").status()).isEqualTo(200);

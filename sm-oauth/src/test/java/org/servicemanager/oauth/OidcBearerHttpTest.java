@@ -27,10 +27,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.servicemanager.api.security.Role;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.core.jdk.SmHttpServer;
 import org.servicemanager.storage.memory.MemoryStore;
+import org.servicemanager.test.junit.ServiceManagerExtension;
+import org.servicemanager.test.junit.ServiceManagerRuntimeInfo;
 
 /**
  * The tokens issue 11 lists, presented to a Service Manager (JDK HTTP server) that verifies them
@@ -43,15 +46,31 @@ class OidcBearerHttpTest {
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final Instant now = Instant.now();
-    private TestOidcIssuer issuer;
+    /** Started before the fixture's Service Manager, whose verifier needs its address. */
+    private final TestOidcIssuer issuer = startIssuer();
+
+    @RegisterExtension
+    ServiceManagerExtension sm = ServiceManagerExtension.newInstance().adminUser("admin", "admin-pw")
+            .configure(builder -> builder.bearerTokens(verifier().build()))
+            .build();
+
+    /** A Service Manager of the test's own, for a verifier with other timings than the fixture's. */
     private SmHttpServer server;
     private String base;
 
+    private static TestOidcIssuer startIssuer() {
+        try {
+            TestOidcIssuer issuer = new TestOidcIssuer();
+            issuer.publish(KEY);
+            return issuer;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @BeforeEach
-    void start() throws Exception {
-        issuer = new TestOidcIssuer();
-        issuer.publish(KEY);
-        serve(verifier().build());
+    void start(ServiceManagerRuntimeInfo info) {
+        base = info.baseUrl();
     }
 
     private OidcBearerVerifier.Builder verifier() {
@@ -60,17 +79,14 @@ class OidcBearerHttpTest {
     }
 
     private void serve(OidcBearerVerifier verifier) throws Exception {
-        if (server != null) {
-            server.close();
-        }
         int port;
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort();
         }
         base = "http://127.0.0.1:" + port;
-        ServiceManager sm = ServiceManager.builder().store(MemoryStore.create()).encryptionKey(new byte[32])
+        ServiceManager own = ServiceManager.builder().store(MemoryStore.create()).encryptionKey(new byte[32])
                 .user("admin", "admin-pw", Role.ADMIN).bearerTokens(verifier).build();
-        server = SmHttpServer.start(sm, new InetSocketAddress("127.0.0.1", port));
+        server = SmHttpServer.start(own, new InetSocketAddress("127.0.0.1", port));
     }
 
     @AfterEach

@@ -13,11 +13,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.servicemanager.proxy.BrokerProxy;
 import org.servicemanager.proxy.PlanAccess;
+import org.servicemanager.storage.jdbc.JdbcStore;
 import org.servicemanager.storage.jdbc.PostgresDatabases;
 import org.servicemanager.test.broker.Catalogs;
-import org.servicemanager.test.broker.FakeBroker;
+import org.servicemanager.test.broker.BrokerStub;
+import org.servicemanager.test.junit.ServiceManagerExtension;
+import org.servicemanager.test.junit.ServiceManagerRuntimeInfo;
 import org.servicemanager.test.http.ApiClient;
 import org.servicemanager.test.http.ApiResponse;
 
@@ -32,8 +36,21 @@ abstract class ProxyScenarioTest {
 
     final PostgresDatabases databases = new PostgresDatabases();
     DataSource dataSource;
+
+    /** The first node's Service Manager, on a fresh PostgreSQL database; the test serves it in Jetty. */
+    @RegisterExtension
+    ServiceManagerExtension fixture = ServiceManagerExtension.newInstance()
+            .adminUser("admin", SmNode.ADMIN_PASSWORD)
+            .store(() -> {
+                dataSource = databases.fresh();
+                return JdbcStore.builder(dataSource).build();
+            })
+            .configure(builder -> builder.encryptionKey(SmNode.KEY))
+            .http(false)
+            .build();
+
     SmNode node;
-    FakeBroker broker;
+    BrokerStub broker;
     PlatformProbe probe;
     String platformId;
     String platformUser;
@@ -44,10 +61,9 @@ abstract class ProxyScenarioTest {
     abstract PlatformProbe newPlatform() throws Exception;
 
     @BeforeEach
-    void startEverything() throws Exception {
-        dataSource = databases.fresh();
-        node = SmNode.start(dataSource, b -> { });
-        broker = FakeBroker.start().withBasicAuth("broker-user", "broker-pass").catalog(Catalogs.of(
+    void startEverything(ServiceManagerRuntimeInfo info) throws Exception {
+        node = SmNode.serve(info.serviceManager(), (JdbcStore) info.serviceManager().store());
+        broker = info.brokerStub().withBasicAuth("broker-user", "broker-pass").catalog(Catalogs.of(
                 Catalogs.offering("db").plan(Catalogs.plan("small")).plan(Catalogs.plan("large"))));
         probe = newPlatform();
         JsonNode platform = node.admin().post("/v1/platforms",
@@ -63,7 +79,7 @@ abstract class ProxyScenarioTest {
             proxy.close();
         }
         probe.close();
-        broker.close();
+        // Before the fixture's own stop: the databases cannot be dropped while the store holds connections.
         node.close();
         databases.dropAll();
     }

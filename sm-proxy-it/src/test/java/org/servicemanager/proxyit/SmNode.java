@@ -24,7 +24,7 @@ final class SmNode implements AutoCloseable {
     /** Hashed once: PBKDF2 is slow on purpose. */
     private static final String ADMIN_HASH = ServiceManager.Builder.hashPassword(ADMIN_PASSWORD);
     /** Every node of a cluster must seal broker secrets with the same key. */
-    private static final byte[] KEY = "0123456789abcdef0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    static final byte[] KEY = "0123456789abcdef0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     final ServiceManager sm;
     final JdbcStore store;
@@ -43,7 +43,14 @@ final class SmNode implements AutoCloseable {
         ServiceManager.Builder builder = ServiceManager.builder().store(store).encryptionKey(KEY)
                 .adminUserWithHash("admin", ADMIN_HASH);
         config.accept(builder);
-        ServiceManager sm = builder.build();
+        return serve(builder.build(), store);
+    }
+
+    /**
+     * Serves a Service Manager built elsewhere (say by sm-test's fixture) on its JDBC store; {@link #close}
+     * stops Jetty, the Service Manager and the store, all of which tolerate a second close.
+     */
+    static SmNode serve(ServiceManager sm, JdbcStore store) throws Exception {
         QueuedThreadPool threads = new QueuedThreadPool(32, 4);
         threads.setDaemon(true);
         Server jetty = new Server(threads);

@@ -7,26 +7,25 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.servicemanager.servlet.Container.Mount;
-import org.servicemanager.core.ServiceManager;
-import org.servicemanager.storage.memory.MemoryStore;
-import org.servicemanager.test.broker.FakeBroker;
-import org.servicemanager.test.broker.FakeOsbService;
+import org.servicemanager.test.broker.BrokerStub;
+import org.servicemanager.test.broker.BrokerStub.OsbCall;
+import org.servicemanager.test.junit.ServiceManagerExtension;
+import org.servicemanager.test.junit.ServiceManagerRuntimeInfo;
 
 /**
  * OSB calls forwarded to a slow broker run asynchronously in the servlet: with only a few
@@ -36,7 +35,6 @@ import org.servicemanager.test.broker.FakeOsbService;
 @ParameterizedClass(name = "in {0}")
 @EnumSource(Container.class)
 class ServiceManagerServletOsbTest {
-    private static final String ADMIN = basic("admin", "admin-pass");
     private static final int SLOW_PROVISIONS = 6;
     private static final int FAST_REQUESTS = 10;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -46,38 +44,29 @@ class ServiceManagerServletOsbTest {
     @Parameter
     Container container;
 
-    private static ServiceManager sm;
+    /** One Service Manager for the class; each container serves it with a broker stub of its own. */
+    @RegisterExtension
+    static ServiceManagerExtension fixture = ServiceManagerExtension.newInstance().http(false).build();
+
     private static Container.Running server;
-    private static FakeBroker broker;
-    private static FakeOsbService service;
+    private static BrokerStub broker;
     private static String brokerId;
     private static String platform;
 
     @BeforeParameterizedClassInvocation
     static void start(Container container) throws Exception {
-        broker = FakeBroker.start().withBasicAuth("u", "p");
-        service = FakeOsbService.install(broker);
-        sm = ServiceManager.builder().store(new MemoryStore())
-                .adminUserWithHash("admin", ServiceManager.Builder.hashPassword("admin-pass")).build();
-        server = container.start(8, Mount.of("/", "/*", new ServiceManagerServlet(sm)));
-
-        JsonNode created = post("/v1/platforms", "{\"name\":\"k8s\",\"type\":\"kubernetes\"}");
-        platform = basic(created.at("/credentials/basic/username").asText(),
-                created.at("/credentials/basic/password").asText());
-        brokerId = post("/v1/service_brokers", "{\"name\":\"osb-broker\",\"broker_url\":\"" + broker.url()
-                + "\",\"credentials\":{\"basic\":{\"username\":\"u\",\"password\":\"p\"}}}").get("id").asText();
-        JsonNode plans = JSON.readTree(send(HttpRequest.newBuilder(server.uri("/v1/service_plans"))
-                .header("Authorization", ADMIN).build()).body());
-        for (JsonNode plan : plans.get("items")) {
-            post("/v1/visibilities", "{\"service_plan_id\":\"" + plan.get("id").asText() + "\"}");
-        }
+        ServiceManagerRuntimeInfo info = fixture.runtimeInfo();
+        ServiceManagerRuntimeInfo.RegisteredBroker registered = info.registerBrokerStub("osb-broker-" + container);
+        broker = registered.stub();
+        brokerId = registered.id();
+        info.makePlansVisible(brokerId);
+        platform = info.registerPlatform("k8s-" + container).authorization();
+        server = container.start(8, Mount.of("/", "/*", new ServiceManagerServlet(info.serviceManager())));
     }
 
     @AfterParameterizedClassInvocation
     static void stop() {
         server.close();
-        broker.close();
-        sm.store().close();
     }
 
     @Test
@@ -86,8 +75,8 @@ class ServiceManagerServletOsbTest {
         JsonNode catalog = JSON.readTree(send(osb("/v2/catalog").GET().build()).body());
         String serviceId = catalog.at("/services/0/id").asText();
         String planId = catalog.at("/services/0/plans/0/id").asText();
-        service.slowness(Duration.ofSeconds(1)).failAllCalls(FakeOsbService.Failure.TIMEOUT);
-        broker.clearRequests();
+        broker.delay(OsbCall.PROVISION, Duration.ofSeconds(1));
+        broker.resetRequests();
         List<CompletableFuture<long[]>> provisions = new ArrayList<>();
         for (int i = 0; i < SLOW_PROVISIONS; i++) {
             provisions.add(timed(osb("/v2/service_instances/" + UUID.randomUUID())
@@ -96,10 +85,10 @@ class ServiceManagerServletOsbTest {
                             + planId + "\",\"organization_guid\":\"-\",\"space_guid\":\"-\"}")).build()));
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (broker.requests().size() < SLOW_PROVISIONS && System.nanoTime() < deadline) {
+        while (provisionsReceived() < SLOW_PROVISIONS && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        assertThat(broker.requests()).as("every provision reached the broker").hasSize(SLOW_PROVISIONS);
+        assertThat(provisionsReceived()).as("every provision reached the broker").isEqualTo(SLOW_PROVISIONS);
 
         List<CompletableFuture<long[]>> fast = new ArrayList<>();
         for (int i = 0; i < FAST_REQUESTS; i++) {
@@ -108,23 +97,20 @@ class ServiceManagerServletOsbTest {
         List<long[]> fastDone = join(fast);
         List<long[]> slowDone = join(provisions);
         assertThat(fastDone).allSatisfy(r -> assertThat(r[0]).isEqualTo(200));
-        assertThat(slowDone).allSatisfy(r -> assertThat(r[0]).isEqualTo(200));
+        assertThat(slowDone).allSatisfy(r -> assertThat(r[0]).isEqualTo(201));
         long lastFast = fastDone.stream().mapToLong(r -> r[1]).max().orElseThrow();
         long firstSlow = slowDone.stream().mapToLong(r -> r[1]).min().orElseThrow();
         assertThat(lastFast).as("the last fast answer came before the first provision's").isLessThan(firstSlow);
-        service.reset();
+        broker.succeed(OsbCall.PROVISION);
+    }
+
+    private static int provisionsReceived() {
+        return broker.server().countRequestsMatching(OsbCall.PROVISION.requested().build()).getCount();
     }
 
     private static HttpRequest.Builder osb(String path) {
         return HttpRequest.newBuilder(server.uri("/v1/osb/" + brokerId + path)).timeout(Duration.ofSeconds(30))
                 .header("Authorization", platform).header("X-Broker-API-Version", "2.17");
-    }
-
-    private static JsonNode post(String path, String body) throws Exception {
-        HttpResponse<String> response = send(HttpRequest.newBuilder(server.uri(path)).header("Authorization", ADMIN)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
-        return JSON.readTree(response.body());
     }
 
     private static HttpResponse<String> send(HttpRequest request) throws Exception {
@@ -144,7 +130,4 @@ class ServiceManagerServletOsbTest {
         return result;
     }
 
-    private static String basic(String user, String password) {
-        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
-    }
 }

@@ -16,16 +16,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.proxy.BrokerRegistration;
 import org.servicemanager.proxy.PlanAccess;
 import org.servicemanager.proxy.cf.fake.FakeCloudFoundry;
 import org.servicemanager.proxy.memory.InMemoryPlatform;
 import org.servicemanager.servlet.ServiceManagerServlet;
-import org.servicemanager.storage.memory.MemoryStore;
-import org.servicemanager.test.broker.FakeBroker;
+import org.servicemanager.test.broker.BrokerStub;
 import org.servicemanager.test.http.ApiClient;
 import org.servicemanager.test.http.ApiResponse;
+import org.servicemanager.test.junit.ServiceManagerExtension;
+import org.servicemanager.test.junit.ServiceManagerRuntimeInfo;
 
 /**
  * The configured proxy, in memory mode, against a real Service Manager: sm-core over the memory
@@ -37,15 +39,19 @@ class BrokerProxyMainTest {
     private static final String ADMIN_PASSWORD = "admin-secret";
     private static final Duration WAIT = Duration.ofSeconds(20);
 
-    private ServiceManager sm;
+    /** The Service Manager and the broker stub; the test serves it in Jetty, for the notification WebSocket. */
+    @RegisterExtension
+    ServiceManagerExtension fixture = ServiceManagerExtension.newInstance().adminUser("admin", ADMIN_PASSWORD)
+            .http(false).build();
+
     private Server jetty;
     private String baseUrl;
     private ApiClient admin;
-    private FakeBroker broker;
+    private BrokerStub broker;
 
     @BeforeEach
-    void startServiceManager() throws Exception {
-        sm = ServiceManager.builder().store(new MemoryStore()).adminUser("admin", ADMIN_PASSWORD).build();
+    void startServiceManager(ServiceManagerRuntimeInfo info) throws Exception {
+        ServiceManager sm = info.serviceManager();
         jetty = new Server();
         ServerConnector connector = new ServerConnector(jetty);
         connector.setHost("127.0.0.1");
@@ -60,14 +66,12 @@ class BrokerProxyMainTest {
         jetty.start();
         baseUrl = "http://127.0.0.1:" + connector.getLocalPort();
         admin = new ApiClient(baseUrl).withCredentials("admin", ADMIN_PASSWORD);
-        broker = FakeBroker.start().withBasicAuth("broker-user", "broker-pass");
+        broker = info.brokerStub().withBasicAuth("broker-user", "broker-pass");
     }
 
     @AfterEach
     void stop() throws Exception {
-        broker.close();
         jetty.stop();
-        sm.close();
     }
 
     @Test
