@@ -8,6 +8,7 @@ import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.Operation;
 import io.swagger.v3.oas.models.PathItem;
 import io.swagger.v3.oas.models.SpecVersion;
+import io.swagger.v3.oas.models.media.Schema;
 import io.swagger.v3.oas.models.parameters.Parameter;
 import io.swagger.v3.parser.OpenAPIV3Parser;
 import io.swagger.v3.parser.core.models.ParseOptions;
@@ -132,7 +133,7 @@ class OpenApiDocumentTest extends OsbTestBase {
             });
         }
         assertThat(others).isEmpty();
-        io.swagger.v3.oas.models.media.Schema<?> error = api.getComponents().getSchemas().get("Error");
+        Schema<?> error = api.getComponents().getSchemas().get("Error");
         List<String> required = error.getRequired();
         assertThat(required).containsExactlyInAnyOrder("error", "description");
     }
@@ -151,6 +152,25 @@ class OpenApiDocumentTest extends OsbTestBase {
     private static String catchAllPrefix(RouteTable.Entry route) {
         return route.pattern().endsWith(CATCH_ALL)
                 ? route.pattern().substring(0, route.pattern().lastIndexOf('/') + 1) : route.pattern() + "/";
+    }
+
+    @Test
+    @DisplayName("Every required field of a schema is one of its properties (the parser drops any other silently)")
+    void requiredFieldsAreProperties() throws IOException {
+        JsonNode schemas = MAPPER.readTree(resourceText()).at("/components/schemas");
+        List<String> strays = new ArrayList<>();
+        schemas.properties().forEach(entry -> {
+            JsonNode schema = entry.getValue();
+            if (schema.has("required") && schema.has("properties")) {
+                schema.get("required").forEach(name -> {
+                    if (!schema.get("properties").has(name.asText())) {
+                        strays.add(entry.getKey() + "." + name.asText());
+                    }
+                });
+            }
+        });
+        assertThat(schemas.size()).isGreaterThan(30);
+        assertThat(strays).isEmpty();
     }
 
     @Test
@@ -287,10 +307,12 @@ class OpenApiDocumentTest extends OsbTestBase {
     }
 
     /** A value for each required query parameter (OSB deletes); an unknown one fails the test. */
-    private static String requiredQuery(Operation operation) {
+    private static String requiredQuery(OpenAPI api, Operation operation) {
         StringBuilder query = new StringBuilder();
-        for (Parameter parameter : operation.getParameters() == null ? List.<Parameter>of()
+        for (Parameter given : operation.getParameters() == null ? List.<Parameter>of()
                 : operation.getParameters()) {
+            Parameter parameter = given.get$ref() == null ? given
+                    : api.getComponents().getParameters().get(refName(given.get$ref()));
             if ("query".equals(parameter.getIn()) && Boolean.TRUE.equals(parameter.getRequired())) {
                 String value = switch (parameter.getName()) {
                     case "service_id" -> "db-id";
@@ -335,28 +357,114 @@ class OpenApiDocumentTest extends OsbTestBase {
 
     @Test
     @DisplayName("Every documented operation, called with real ids, answers something other than 404 or 405, "
-            + "with a status the document lists for it")
+            + "with a status the document lists for it and the fields its schema names")
     void everyDocumentedOperationIsServed() {
         Ids ids = new Ids();
-        List<Documented> operations = new ArrayList<>(documented(parse(true).getOpenAPI()));
+        OpenAPI api = parse(false).getOpenAPI();
+        List<Documented> operations = new ArrayList<>(documented(api));
         operations.sort(Comparator.comparingInt(OpenApiDocumentTest::order));
         List<String> unserved = new ArrayList<>();
         List<String> undocumented = new ArrayList<>();
+        List<String> wrongFields = new ArrayList<>();
         for (Documented d : operations) {
             Matcher placeholders = PLACEHOLDER.matcher(d.path());
             String path = placeholders.replaceAll(m -> Matcher.quoteReplacement(
                     ApiClient.encode(ids.value(d.path(), m.group(1)))));
-            ApiResponse response = call(d, clientFor(d.operation()), path + requiredQuery(d.operation()));
+            ApiResponse response = call(d, clientFor(d.operation()), path + requiredQuery(api, d.operation()));
             String line = d.method() + " " + path + " -> " + response.status() + " " + response.body();
             if (response.status() == 404 || response.status() == 405 || response.status() >= 500) {
                 unserved.add(line);
             } else if (!d.operation().getResponses().containsKey(Integer.toString(response.status()))) {
                 undocumented.add(line);
+            } else if (response.status() / 100 == 2) {
+                checkFields(api, d.method() + " " + d.path() + " " + response.status(),
+                        d.operation().getResponses().get(Integer.toString(response.status())), response, wrongFields);
             }
         }
         assertThat(operations).hasSizeGreaterThan(50);
         assertThat(unserved).as("documented operations not served").isEmpty();
         assertThat(undocumented).as("answers with a status the document does not list").isEmpty();
+        assertThat(wrongFields).as("answers whose fields the document does not describe").isEmpty();
+    }
+
+    /** The component name a {@code $ref} names. */
+    private static String refName(String ref) {
+        return ref.substring(ref.lastIndexOf('/') + 1);
+    }
+
+    /** The schema itself, following {@code $ref}s to the components. */
+    private static Schema<?> deref(OpenAPI api, Schema<?> schema) {
+        Schema<?> current = schema;
+        while (current != null && current.get$ref() != null) {
+            current = api.getComponents().getSchemas().get(refName(current.get$ref()));
+        }
+        return current;
+    }
+
+    /** Required fields of a schema and of every part of its {@code allOf}. */
+    private static List<String> required(OpenAPI api, Schema<?> schema) {
+        Schema<?> s = deref(api, schema);
+        List<String> result = new ArrayList<>(s.getRequired() == null ? List.of() : s.getRequired());
+        if (s.getAllOf() != null) {
+            s.getAllOf().forEach(part -> result.addAll(required(api, part)));
+        }
+        return result;
+    }
+
+    /** Properties of a schema and of every part of its {@code allOf}. */
+    private static Map<String, Schema<?>> properties(OpenAPI api, Schema<?> schema) {
+        Schema<?> s = deref(api, schema);
+        Map<String, Schema<?>> result = new java.util.LinkedHashMap<>();
+        if (s.getProperties() != null) {
+            s.getProperties().forEach(result::put);
+        }
+        if (s.getAllOf() != null) {
+            s.getAllOf().forEach(part -> result.putAll(properties(api, part)));
+        }
+        return result;
+    }
+
+    /**
+     * The fields of a JSON answer against its documented schema: every required field is there, and
+     * where the schema lists its properties, no field is missing from the list. A page's items are
+     * checked against the item schema. Objects the schema leaves open (a broker's answer,
+     * parameters) are not looked into.
+     */
+    private static void checkFields(OpenAPI api, String where, io.swagger.v3.oas.models.responses.ApiResponse given,
+            ApiResponse response, List<String> problems) {
+        var documented = given.get$ref() == null ? given
+                : api.getComponents().getResponses().get(refName(given.get$ref()));
+        var content = documented.getContent() == null ? null : documented.getContent().get("application/json");
+        if (content == null || content.getSchema() == null) {
+            return;
+        }
+        checkObject(api, where, content.getSchema(), response.json(), problems);
+    }
+
+    private static void checkObject(OpenAPI api, String where, Schema<?> schema, JsonNode value,
+            List<String> problems) {
+        if (!value.isObject()) {
+            return;
+        }
+        for (String field : required(api, schema)) {
+            if (!value.has(field)) {
+                problems.add(where + ": required field '" + field + "' is missing from " + value);
+            }
+        }
+        Map<String, Schema<?>> properties = properties(api, schema);
+        if (properties.isEmpty()) {
+            return;
+        }
+        value.fieldNames().forEachRemaining(field -> {
+            if (!properties.containsKey(field)) {
+                problems.add(where + ": field '" + field + "' is not in the schema's properties "
+                        + properties.keySet());
+            }
+        });
+        Schema<?> items = properties.get("items") == null ? null : deref(api, properties.get("items")).getItems();
+        if (items != null && value.path("items").isArray()) {
+            value.get("items").forEach(item -> checkObject(api, where + " item", items, item, problems));
+        }
     }
 
     @Test
@@ -392,7 +500,7 @@ class OpenApiDocumentTest extends OsbTestBase {
     }
 
     @Test
-    @DisplayName("The document names the path prefix of every route family it leaves optional, and says when it is there")
+    @DisplayName("The optional paths (built-in issuer, metrics) say that they are present only when configured")
     void optionalPathsSayWhenTheyArePresent() {
         Map<String, PathItem> paths = parse(false).getOpenAPI().getPaths();
         for (String path : List.of("/oauth/token", "/oauth/token_keys", "/oauth/.well-known/openid-configuration",
