@@ -273,6 +273,18 @@ class ServiceManagerServletTest {
             String next = link.substring(1, link.indexOf('>'));
             assertThat(send(request(next).GET().build()).statusCode()).isEqualTo(200);
         }
+
+        @Test
+        @DisplayName("the OpenAPI document served through the mount names the mount point as its server")
+        void openApiServer() throws Exception {
+            HttpResponse<String> mounted = send(get("/sm/api/v1/openapi.json").build());
+            HttpResponse<String> atRoot = send(get("/v1/openapi.json").build());
+
+            assertThat(mounted.statusCode()).isEqualTo(200);
+            assertThat(mounted.body()).contains("\"servers\":[{\"url\":\"/sm/api\"");
+            assertThat(atRoot.body()).contains("\"servers\":[{\"url\":\"/\"");
+            assertThat(mounted.headers().firstValue("ETag")).isNotEqualTo(atRoot.headers().firstValue("ETag"));
+        }
     }
 
     @Nested

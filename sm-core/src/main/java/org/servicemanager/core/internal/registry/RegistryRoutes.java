@@ -26,6 +26,10 @@ public final class RegistryRoutes {
         SystemApi system = new SystemApi(ctx, verifier);
         router.add("GET", "/v1/info", PUBLIC, sync(system::info));
         router.add("GET", "/v1/monitor/health", PUBLIC_IDENTIFIED, sync(system::health));
+        // Public like /v1/info: it describes the API, which is public knowledge, and holds no secret
+        // and nothing of the registry; tools (client generators, API browsers) fetch it without
+        // credentials, and the version in it is the one /v1/info tells anyone anyway.
+        router.add("GET", "/v1/openapi.json", PUBLIC, sync(new OpenApiDocument(ctx.version())::serve));
 
         OperationsApi operationsApi = new OperationsApi(ctx);
         router.add("GET", "/v1/operations", ADMIN, sync(operationsApi::list));
