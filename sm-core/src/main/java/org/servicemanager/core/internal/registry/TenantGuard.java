@@ -12,6 +12,7 @@ import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.model.Entity;
 import org.servicemanager.api.model.Labels;
 import org.servicemanager.api.model.Operation;
+import org.servicemanager.api.model.Platform;
 import org.servicemanager.api.model.ServiceOffering;
 import org.servicemanager.api.model.ServicePlan;
 import org.servicemanager.api.store.EntityType;
@@ -194,11 +195,13 @@ final class TenantGuard {
             JsonNode platform = body.get("platform_id");
             if (create && (platform == null || platform.isNull())) {
                 throw new BadRequestException("a tenant's visibility needs a platform_id: one of the tenant's "
-                        + "platforms (a visibility for every platform would reach other tenants)");
+                        + "platforms or service-manager (a visibility for every platform would reach other tenants)");
             }
             if (platform != null && platform.isTextual()) {
-                boolean own = ctx.store().repository(EntityTypes.PLATFORMS).get(platform.asText())
-                        .filter(p -> tenancy.belongsTo(p.labels(), tenant)).isPresent();
+                // The Service Manager's own platform is everyone's: a tenant makes its plans usable there.
+                boolean own = Platform.SERVICE_MANAGER_ID.equals(platform.asText())
+                        || ctx.store().repository(EntityTypes.PLATFORMS).get(platform.asText())
+                                .filter(p -> tenancy.belongsTo(p.labels(), tenant)).isPresent();
                 if (!own) {
                     throw new BadRequestException("platform '" + platform.asText() + "' (platform_id) does not exist");
                 }
