@@ -144,7 +144,22 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
             Optional<LabelCriterion> driver = Criteria.pageDriver(query);
             Sql sql;
             String order;
-            if (driver.isPresent()) {
+            Query rest = driver.isPresent() ? without(query, driver.get()) : query;
+            if (driver.isPresent() && !rest.isEmpty()
+                    && database.dialect() == org.servicemanager.storage.jdbc.Dialect.POSTGRESQL) {
+                // The label drives and other criteria (a tenant's label with the caller's field query)
+                // filter: each label row in list order is checked against its entity, until a page is
+                // full. OFFSET 0 keeps PostgreSQL from flattening the check into a join that collects
+                // every match and sorts them, which it prefers when it takes the criteria to be
+                // independent; a tenant's own plans are used by that tenant alone, so they are not
+                // (measured: 95 ms for the join, under 1 ms for the walk, 10,000 matches). The count
+                // has already answered how many match: none means no walk at all.
+                sql = new Sql("SELECT " + prefixed("e") + " FROM " + mapping.labelsTable() + " l CROSS JOIN LATERAL "
+                        + "(SELECT * FROM " + mapping.table() + " m WHERE m.id = l.entity_id AND ")
+                        .append(Criteria.where(mapping, "m", rest)).append(" OFFSET 0) e WHERE l.label_key = ")
+                        .param(driver.get().key()).append(" AND l.label_value = ").param(driver.get().values().get(0));
+                order = "l";
+            } else if (driver.isPresent()) {
                 // Read the page from the label index in list order (its rows carry created_at) and stop
                 // after a page, instead of collecting every entity that holds the label and sorting.
                 sql = new Sql("SELECT " + prefixed("e") + " FROM " + mapping.labelsTable() + " l JOIN "
@@ -152,7 +167,7 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
                         .param(driver.get().key()).append(" AND l.label_value = ").param(driver.get().values().get(0))
                         // The driving label is already the join; repeating it as EXISTS misleads the planner
                         // into collecting and sorting every match (measured: 37 ms instead of 0.2 ms).
-                        .append(" AND ").append(Criteria.where(mapping, "e", without(query, driver.get())));
+                        .append(" AND ").append(Criteria.where(mapping, "e", rest));
                 order = "l";
             } else {
                 sql = new Sql("SELECT " + prefixed("e") + " FROM " + mapping.table() + " e WHERE ").append(where);

@@ -1,0 +1,3 @@
+-- Reserved: version 7 is instance sharing's script (branch i13-share). This branch only keeps the
+-- numbering continuous for its version 8; when the branches merge, instance sharing's V7 replaces
+-- this file.
