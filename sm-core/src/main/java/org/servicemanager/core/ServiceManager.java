@@ -570,7 +570,8 @@ public final class ServiceManager implements AutoCloseable {
         /**
          * Label keys that only global administrators (no tenant) may set, change or remove; for
          * anyone else such a change is a 400 naming the key. With multitenancy on, the tenant label
-         * is always protected from tenants. Empty by default.
+         * is always protected from tenants. Without multitenancy every administrator is global, so
+         * the list then refuses nobody. Empty by default.
          */
         public Builder protectedLabels(Set<String> keys) {
             Objects.requireNonNull(keys, "keys");

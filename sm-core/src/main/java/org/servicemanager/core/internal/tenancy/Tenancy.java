@@ -186,6 +186,14 @@ public final class Tenancy {
         return tenant == null ? Labels.empty() : Labels.of(key, tenant);
     }
 
+    /**
+     * Whether two records belong to the same tenant (both global counts as the same); always true
+     * when multitenancy is off. For checks across records, such as a reference to a shared instance.
+     */
+    public boolean sameTenant(Labels a, Labels b) {
+        return tenantOf(a).equals(tenantOf(b));
+    }
+
     /** The tenant label of {@code owner}'s labels, for what belongs to it (empty when it has none). */
     public Labels inherited(Labels owner) {
         return key == null || !owner.containsKey(key) ? Labels.empty() : Labels.of(key, owner.get(key).get(0));
