@@ -70,8 +70,11 @@ final class InstancesBenchmark {
                     INSTANCES, INSTANCES * 3L, loadSeconds);
 
             String password = "bench-" + UUID.randomUUID();
+            // Multitenancy on, keyed by the data set's own tenant label: the Basic admin is global (the
+            // scenarios above it measure what they always did), the bearer token acts for tenant-42.
             ServiceManager sm = ServiceManager.builder().store(store).adminUser("admin", password)
-                    .encryptionKey(new byte[32]).build();
+                    .encryptionKey(new byte[32]).tenantLabelKey("tenant").bearerTokens(new TenantToken())
+                    .build();
             try (Served server = Served.start(sm, serverKind)) {
                 String base = server.baseUrl();
                 String auth = OsbBenchmark.basic("admin", password);
@@ -92,8 +95,29 @@ final class InstancesBenchmark {
                         measure, i -> List.of(RegistryBenchmark.get(deep, auth))));
                 results.add(runner.run("fieldQuery service_plan_id eq '...', first page", threads, warmup,
                         measure, i -> List.of(RegistryBenchmark.get(base + fieldPath, auth))));
+                // The same queries as tenant-42's administrator: the store adds the tenant's label predicate.
+                String tenantAuth = "Bearer " + TenantToken.TOKEN;
+                String tenantPath = "/v1/service_instances?max_items=50";
+                String tenantDeep = deepPage(base + tenantPath, tenantAuth, 100);
+                String byName = tenantPath + "&fieldQuery=" + URLEncoder.encode("name eq 'instance-4242'",
+                        StandardCharsets.UTF_8);
+                String byPlan = tenantPath + "&fieldQuery=" + URLEncoder.encode("service_plan_id eq '"
+                        + planIds.get(42) + "'", StandardCharsets.UTF_8);
+                String byOwner = tenantPath + "&labelQuery=" + URLEncoder.encode("owner eq 'owner-4242'",
+                        StandardCharsets.UTF_8);
+                results.add(runner.run("tenant-42 token, no query, first page", threads, warmup, measure,
+                        i -> List.of(RegistryBenchmark.get(base + tenantPath, tenantAuth))));
+                results.add(runner.run("tenant-42 token, page 101 (token)", threads, warmup, measure,
+                        i -> List.of(RegistryBenchmark.get(tenantDeep, tenantAuth))));
+                results.add(runner.run("tenant-42 token, fieldQuery name eq (1 match)", threads, warmup, measure,
+                        i -> List.of(RegistryBenchmark.get(base + byName, tenantAuth))));
+                results.add(runner.run("tenant-42 token, fieldQuery service_plan_id eq", threads, warmup, measure,
+                        i -> List.of(RegistryBenchmark.get(base + byPlan, tenantAuth))));
+                results.add(runner.run("tenant-42 token, labelQuery owner eq (10 matches)", threads, warmup,
+                        measure, i -> List.of(RegistryBenchmark.get(base + byOwner, tenantAuth))));
                 System.out.println();
                 results.forEach(r -> System.out.println(r.line()));
+                explainTenantQueries(pool, planIds.get(42));
             } finally {
                 store.close();
             }
@@ -152,6 +176,76 @@ final class InstancesBenchmark {
             try (Statement statement = connection.createStatement()) {
                 statement.execute("VACUUM ANALYZE service_instances");
                 statement.execute("VACUUM ANALYZE service_instances_labels");
+            }
+        }
+    }
+
+    /** A bearer token of tenant-42's administrator. Immutable. */
+    private static final class TenantToken implements org.servicemanager.api.security.BearerTokenVerifier {
+        static final String TOKEN = "tenant-42-admin";
+
+        @Override
+        public org.servicemanager.api.security.VerifiedToken verify(String token) {
+            if (!TOKEN.equals(token)) {
+                throw new org.servicemanager.api.InvalidBearerTokenException("the token is malformed");
+            }
+            return new org.servicemanager.api.security.VerifiedToken("tenant-42-admin", "tenant-42-admin", null,
+                    org.servicemanager.api.security.Role.ADMIN, Instant.parse("2100-01-01T00:00:00Z"),
+                    java.util.Optional.of("tenant-42"));
+        }
+
+        @Override
+        public String issuerUrl() {
+            return "https://issuer.invalid";
+        }
+    }
+
+    /**
+     * {@code EXPLAIN ANALYZE} of the statements the JDBC store issues for the tenant's queries (the
+     * user's criteria first, then the tenant's label; the first single-value label {@code eq} drives
+     * the page), so the plans show that the tenant predicate is answered from an index.
+     */
+    private static void explainTenantQueries(HikariDataSource pool, String planId) throws Exception {
+        String page = "SELECT e.* FROM service_instances_labels l JOIN service_instances e ON e.id = l.entity_id "
+                + "WHERE l.label_key = 'tenant' AND l.label_value = 'tenant-42' AND 1 = 1";
+        // With further criteria and more than 500 matches the store checks each label row's entity in a
+        // LATERAL subquery.
+        String walk = "SELECT e.* FROM service_instances_labels l CROSS JOIN LATERAL (SELECT * FROM service_instances m "
+                + "WHERE m.id = l.entity_id AND %s OFFSET 0) e WHERE l.label_key = '%s' AND l.label_value = '%s'";
+        String tenantExists = "EXISTS (SELECT 1 FROM service_instances_labels l WHERE l.entity_id = %s.id "
+                + "AND l.label_key = 'tenant' AND l.label_value IN ('tenant-42'))";
+        String order = " ORDER BY l.created_at, l.entity_id LIMIT 51";
+        String[][] statements = {
+            {"tenant page", page + order},
+            {"tenant count", "SELECT COUNT(DISTINCT entity_id) FROM (SELECT entity_id FROM service_instances_labels "
+                    + "WHERE label_key = 'tenant' AND label_value IN ('tenant-42')) x"},
+            // One match (at most 500): the store joins and lets PostgreSQL start from the name index.
+            {"tenant + name page", "SELECT e.* FROM service_instances_labels l JOIN service_instances e ON e.id = "
+                    + "l.entity_id WHERE l.label_key = 'tenant' AND l.label_value = 'tenant-42' AND e.name IN "
+                    + "('instance-4242')" + order},
+            {"tenant + name count", "SELECT COUNT(*) FROM service_instances e WHERE e.name IN ('instance-4242') AND "
+                    + String.format(tenantExists, "e")},
+            {"tenant + plan page", String.format(walk, "m.service_plan_id IN ('" + planId + "')", "tenant",
+                    "tenant-42") + order},
+            {"tenant + plan count", "SELECT COUNT(*) FROM service_instances e WHERE e.service_plan_id IN ('" + planId
+                    + "') AND " + String.format(tenantExists, "e")},
+            {"owner + tenant page", "SELECT e.* FROM service_instances_labels l JOIN service_instances e ON e.id = "
+                    + "l.entity_id WHERE l.label_key = 'owner' AND l.label_value = 'owner-4242' AND "
+                    + String.format(tenantExists, "e") + order},
+            {"owner + tenant count", "SELECT COUNT(*) FROM (SELECT entity_id FROM service_instances_labels WHERE "
+                    + "label_key = 'owner' AND label_value IN ('owner-4242') INTERSECT SELECT entity_id FROM "
+                    + "service_instances_labels WHERE label_key = 'tenant' AND label_value IN ('tenant-42')) x"},
+        };
+        try (Connection connection = pool.getConnection(); Statement statement = connection.createStatement()) {
+            statement.execute("SET max_parallel_workers_per_gather = 0");
+            for (String[] s : statements) {
+                System.out.println();
+                System.out.println("-- " + s[0] + ": " + s[1]);
+                try (ResultSet rs = statement.executeQuery("EXPLAIN (ANALYZE, COSTS OFF) " + s[1])) {
+                    while (rs.next()) {
+                        System.out.println(rs.getString(1));
+                    }
+                }
             }
         }
     }

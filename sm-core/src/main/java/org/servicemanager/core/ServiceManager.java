@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
@@ -53,6 +54,8 @@ import org.servicemanager.core.internal.registry.PlatformView;
 import org.servicemanager.core.internal.registry.RegistryRoutes;
 import org.servicemanager.core.internal.revision.Revision;
 import org.servicemanager.core.internal.revision.RevisionedStore;
+import org.servicemanager.core.internal.tenancy.TenantLabels;
+import org.servicemanager.core.internal.tenancy.Tenancy;
 import org.servicemanager.core.internal.security.AesGcmCipher;
 import org.servicemanager.core.internal.security.Authenticator;
 import org.servicemanager.core.internal.security.FailedLoginLimit;
@@ -110,8 +113,11 @@ public final class ServiceManager implements AutoCloseable {
         // Everything inside writes through this view, so every registry write moves the revision.
         // ... and every broker or visibility change appends its notification in the same transaction.
         // Committed notifications wake this node's hub at once (other nodes find them by polling).
-        Store registry = new RevisionedStore(new NotifyingStore(b.store, b.clock, this::wakeNotificationHub),
+        Store revisioned = new RevisionedStore(new NotifyingStore(b.store, b.clock, this::wakeNotificationHub),
                 revision);
+        Tenancy tenancy = Tenancy.of(b.tenantLabelKey, b.protectedLabels);
+        // Operations and bindings get the tenant label of what they belong to, whichever path writes them.
+        Store registry = tenancy.enabled() ? new TenantLabels(revisioned, tenancy) : revisioned;
         BearerTokenVerifier verifier = b.tokenIssuer != null ? b.tokenIssuer : b.bearerVerifier;
         Authenticator authenticator = new Authenticator(b.users, registry, revision, b.failedLoginLimit(), verifier);
         SecretCipher cipher = b.secretCipher();
@@ -122,7 +128,7 @@ public final class ServiceManager implements AutoCloseable {
         // Broker notifications reach a platform cut down to the plans it may see (as REST and OSB do).
         this.notificationHub = new NotificationHub(b.store, b.clock, b.notificationQueueSize,
                 b.maxNotificationStreamsPerPlatform, b.maxPingPeriod,
-                b.notificationRetention, revision, new PlatformView(b.store)::planIds);
+                b.notificationRetention, revision, new PlatformView(b.store, tenancy)::planIds);
         NotificationHub hub = notificationHub;
         Context ctx = new Context(registry, b.clock, brokers, secrets, b.ids, version(), revision,
                 b.maxCatalogPlans, new Context.PlatformChanges() {
@@ -135,7 +141,7 @@ public final class ServiceManager implements AutoCloseable {
                     public void anyChanged() {
                         hub.platformsChanged();
                     }
-                });
+                }, tenancy);
         ServiceManagerPlatform.ensure(ctx);
         Duration lease = b.operationLease != null ? b.operationLease : b.brokerReadTimeout.plus(Duration.ofMinutes(1));
         this.operations = new OperationEngine(ctx, new EngineOptions(b.operationsPollInterval,
@@ -539,8 +545,49 @@ public final class ServiceManager implements AutoCloseable {
         private ServiceManagerMetrics metrics = ServiceManagerMetrics.NONE;
         private String metricsContentType;
         private Supplier<String> metricsText;
+        private String tenantLabelKey;
+        private Set<String> protectedLabels = Set.of();
 
         private Builder() {
+        }
+
+        /**
+         * Turns multitenancy on: records belong to the tenant named by their label {@code key} (for
+         * example {@code tenant_id}). A caller's tenant is what its bearer token says
+         * ({@link org.servicemanager.api.security.VerifiedToken#tenant()}) or, for a platform, the value
+         * of {@code key} in its labels; Basic users and platforms without the label are global. A tenant
+         * caller sees, changes and deletes only its own tenant's platforms, brokers, visibilities,
+         * instances, bindings and operations (another tenant's by id: 404), its creates get the label,
+         * and it cannot change it. Offerings and plans of global brokers are everyone's. Off by default.
+         */
+        public Builder tenantLabelKey(String key) {
+            Objects.requireNonNull(key, "key");
+            checkLabelKey("tenantLabelKey", key);
+            this.tenantLabelKey = key;
+            return this;
+        }
+
+        /**
+         * Label keys that only global administrators (no tenant) may set, change or remove; for
+         * anyone else such a change is a 400 naming the key. With multitenancy on, the tenant label
+         * is always protected from tenants. Without multitenancy every administrator is global, so
+         * the list then refuses nobody. Empty by default.
+         */
+        public Builder protectedLabels(Set<String> keys) {
+            Objects.requireNonNull(keys, "keys");
+            for (String key : keys) {
+                checkLabelKey("protectedLabels", Objects.requireNonNull(key, "a protected label key"));
+            }
+            this.protectedLabels = Set.copyOf(keys);
+            return this;
+        }
+
+        private static void checkLabelKey(String what, String key) {
+            if (key.isEmpty() || key.length() > 100 || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f
+                    && c != '=' && c != ',' && c != '\'' && c != '"' && c != '(' && c != ')')) {
+                throw new IllegalArgumentException(what + ": '" + key + "' is not a label key (1 to 100 visible "
+                        + "ASCII characters, no '=', ',', quotes or parentheses)");
+            }
         }
 
         /**

@@ -121,8 +121,24 @@ public final class OidcBearerVerifier implements BearerTokenVerifier {
         private Duration jwksCacheTime = Duration.ofMinutes(5);
         private Duration jwksOutageTolerance = Duration.ofHours(1);
         private boolean allowInsecureHttp;
+        private String tenantClaim;
 
         private Builder() {
+        }
+
+        /**
+         * The claim that names the token holder's tenant (for example UAA's {@code zid}), for a
+         * Service Manager with multitenancy on ({@code ServiceManager.Builder.tenantLabelKey}). A
+         * token without the claim is global (sees every tenant); one whose claim is not a non-empty
+         * string is invalid (401). Default: none, every holder is global.
+         */
+        public Builder tenantClaim(String claim) {
+            Objects.requireNonNull(claim, "claim");
+            if (claim.isBlank()) {
+                throw new IllegalArgumentException("tenantClaim must not be blank");
+            }
+            this.tenantClaim = claim;
+            return this;
         }
 
         /**
@@ -297,7 +313,8 @@ public final class OidcBearerVerifier implements BearerTokenVerifier {
                         + ") could not be read: " + e.getMessage(), e);
             }
             // Tokens carry the issuer exactly as published (some issuers publish a trailing slash).
-            AccessTokenVerifier tokens = new AccessTokenVerifier(keys, published, audiences, clockSkew, scopePrefix, clock);
+            AccessTokenVerifier tokens = new AccessTokenVerifier(keys, published, audiences, clockSkew, scopePrefix, clock,
+                    tenantClaim);
             return new OidcBearerVerifier(issuer, tokenBasicAuth, tokens);
         }
 

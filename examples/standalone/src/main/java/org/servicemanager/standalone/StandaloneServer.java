@@ -195,6 +195,16 @@ public final class StandaloneServer {
                     + readOnlyUser + "'");
         }
         StandaloneTokens tokens = StandaloneTokens.read(env);
+        String tenantLabelKey = value(env, "SM_TENANT_LABEL_KEY", null);
+        if (tokens.tenantClaim() != null && tenantLabelKey == null) {
+            throw new ConfigurationException("SM_OIDC_TENANT_CLAIM needs SM_TENANT_LABEL_KEY (multitenancy on)");
+        }
+        java.util.Set<String> protectedLabels = new java.util.LinkedHashSet<>();
+        for (String key : value(env, "SM_PROTECTED_LABELS", "").split(",")) {
+            if (!key.isBlank()) {
+                protectedLabels.add(key.trim());
+            }
+        }
 
         StandaloneMetrics metrics = StandaloneMetrics.read(env);
         StandaloneStorage.Opened storage = StandaloneStorage.open(env);
@@ -243,6 +253,10 @@ public final class StandaloneServer {
                 // On here (embedders opt in): a server on its own has nobody else slowing guessers down.
                 builder.failedLoginLimit((int) failedLoginLimit, failedLoginWindow);
             }
+            if (tenantLabelKey != null) {
+                builder.tenantLabelKey(tenantLabelKey);
+            }
+            builder.protectedLabels(protectedLabels);
             tokenLine = tokens.apply(builder, publicUrl, username, brokerTrust);
             if (metrics != null) {
                 metrics.apply(builder, storage);

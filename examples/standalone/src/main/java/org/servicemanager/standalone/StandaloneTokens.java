@@ -39,6 +39,7 @@ final class StandaloneTokens {
     static final String OIDC_ISSUER = "SM_OIDC_ISSUER_URL";
     static final String OIDC_AUDIENCE = "SM_OIDC_AUDIENCE";
     static final String OIDC_SCOPE_PREFIX = "SM_OIDC_SCOPE_PREFIX";
+    static final String OIDC_TENANT_CLAIM = "SM_OIDC_TENANT_CLAIM";
     /** Where the built-in issuer is served, below the server's root. */
     static final String ISSUER_PATH = "/oauth";
 
@@ -63,9 +64,11 @@ final class StandaloneTokens {
     private final String oidcIssuer;
     private final String[] oidcAudience;
     private final String oidcScopePrefix;
+    private final String oidcTenantClaim;
 
     private StandaloneTokens(Mode mode, String publicUrl, Duration ttl, String algorithm, List<Client> clients,
-            String oidcIssuer, String[] oidcAudience, String oidcScopePrefix) {
+            String oidcIssuer, String[] oidcAudience, String oidcScopePrefix, String oidcTenantClaim) {
+        this.oidcTenantClaim = oidcTenantClaim;
         this.mode = mode;
         this.publicUrl = publicUrl;
         this.ttl = ttl;
@@ -98,7 +101,7 @@ final class StandaloneTokens {
             mode = issuerSwitch != null && issuerSwitch.equalsIgnoreCase("off") ? Mode.OFF : Mode.BUILT_IN;
         }
         if (mode != Mode.EXTERNAL) {
-            for (String name : List.of(OIDC_AUDIENCE, OIDC_SCOPE_PREFIX)) {
+            for (String name : List.of(OIDC_AUDIENCE, OIDC_SCOPE_PREFIX, OIDC_TENANT_CLAIM)) {
                 if (blankToNull(env.get(name)) != null) {
                     throw new ConfigurationException(name + " needs " + OIDC_ISSUER);
                 }
@@ -154,11 +157,21 @@ final class StandaloneTokens {
                 throw new ConfigurationException(OIDC_SCOPE_PREFIX + " must be one word, was '" + scopePrefix + "'");
             }
         }
-        return new StandaloneTokens(mode, publicUrl, ttl, algorithm, clients, oidcIssuer, audience, scopePrefix);
+        String tenantClaim = mode == Mode.EXTERNAL ? blankToNull(env.get(OIDC_TENANT_CLAIM)) : null;
+        if (tenantClaim != null && tenantClaim.chars().anyMatch(Character::isWhitespace)) {
+            throw new ConfigurationException(OIDC_TENANT_CLAIM + " must be one claim name, was '" + tenantClaim + "'");
+        }
+        return new StandaloneTokens(mode, publicUrl, ttl, algorithm, clients, oidcIssuer, audience, scopePrefix,
+                tenantClaim);
     }
 
     Mode mode() {
         return mode;
+    }
+
+    /** {@code SM_OIDC_TENANT_CLAIM}, or {@code null}. */
+    String tenantClaim() {
+        return oidcTenantClaim;
     }
 
     /** {@code SM_PUBLIC_URL} without a trailing slash, or {@code null} when it is not set. */
@@ -183,6 +196,9 @@ final class StandaloneTokens {
                     verifier.issuer(oidcIssuer).audience(oidcAudience);
                     if (oidcScopePrefix != null) {
                         verifier.scopePrefix(oidcScopePrefix);
+                    }
+                    if (oidcTenantClaim != null) {
+                        verifier.tenantClaim(oidcTenantClaim);
                     }
                 } catch (IllegalArgumentException e) {
                     // E.g. a plain-http issuer off loopback, whose keys anyone on the path could replace.

@@ -70,6 +70,12 @@ final class StandaloneVariables {
                     + "(comma-separated values)"),
             new Variable("SM_OIDC_SCOPE_PREFIX", "service_manager", "scopes <prefix>.admin and <prefix>.read give the "
                     + "roles"),
+            new Variable("SM_OIDC_TENANT_CLAIM", "none", "with SM_OIDC_ISSUER_URL and SM_TENANT_LABEL_KEY: the token "
+                    + "claim naming the caller's tenant (e.g. zid); tokens without it are global"),
+            new Variable("SM_TENANT_LABEL_KEY", "none", "turns multitenancy on: records belong to the tenant named by "
+                    + "this label (e.g. tenant_id); a tenant caller sees only its own"),
+            new Variable("SM_PROTECTED_LABELS", "none", "comma-separated label keys only global administrators may "
+                    + "set, change or remove"),
             new Variable("SM_METRICS", "off", "off, or prometheus: Prometheus text at GET /metrics for operators "
                     + "(admin or read-only credentials)"),
             new Variable("SM_LOG_FORMAT", "text", "text, or json: one JSON object per line "

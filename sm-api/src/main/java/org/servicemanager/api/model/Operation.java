@@ -101,6 +101,13 @@ public record Operation(
                 brokerOperation, pollUntil, attempts, details, labels, createdAt, updatedAt, ready, newVersion);
     }
 
+    /** A copy with {@code newLabels}; {@code updatedAt} stays (labels are the Service Manager's own bookkeeping). */
+    public Operation withLabels(Labels newLabels) {
+        return new Operation(id, type, state, resourceId, resourceType, platformId, correlationId, description,
+                errors, deletionScheduled, parentId, cascadeRootId, step, nextAttemptAt, leaseOwner, leaseUntil,
+                brokerOperation, pollUntil, attempts, details, newLabels, createdAt, updatedAt, ready, version);
+    }
+
     /** A new operation in progress at step {@link Step#CALL}, leased to {@code node} until {@code leaseUntil}. */
     public static Operation start(String id, OperationType type, String resourceId, String resourceType,
             String platformId, String correlationId, String node, Instant leaseUntil, Instant now) {

@@ -38,6 +38,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import org.servicemanager.api.InvalidBearerTokenException;
 import org.servicemanager.api.ServiceUnavailableException;
@@ -78,6 +79,8 @@ public final class AccessTokenVerifier {
     public static final String MISSING_CLAIM = "the token lacks a required claim (exp, iss, aud or sub)";
     public static final String NOT_AN_ACCESS_TOKEN = "the token is not an access token";
     public static final String TOO_LONG = "the token is too long";
+    public static final String BAD_TENANT = "the token's tenant claim is not a tenant name (a non-empty string "
+            + "of at most 255 characters without line breaks)";
     /** Not a verdict on the token: the message of the 503 when the issuer's keys cannot be read. */
     public static final String KEYS_UNAVAILABLE = "the token issuer's signing keys could not be fetched; retry shortly";
     /** Seconds a client should wait after {@link #KEYS_UNAVAILABLE}. */
@@ -109,6 +112,8 @@ public final class AccessTokenVerifier {
     private final Duration clockSkew;
     private final Scopes scopes;
     private final Clock clock;
+    /** The claim naming the holder's tenant, or {@code null}: every holder is global. */
+    private final String tenantClaim;
     private final DefaultJWTProcessor<SecurityContext> processor;
     private final Cache<CacheKey, VerifiedToken> verified;
 
@@ -123,7 +128,18 @@ public final class AccessTokenVerifier {
      */
     public AccessTokenVerifier(JWKSource<SecurityContext> keys, String issuer, Set<String> audiences,
             Duration clockSkew, String scopePrefix, Clock clock) {
+        this(keys, issuer, audiences, clockSkew, scopePrefix, clock, null);
+    }
+
+    /**
+     * Like the other constructor; {@code tenantClaim} names the claim that carries the holder's
+     * tenant ({@link VerifiedToken#tenant()}), {@code null} for none. A token without the claim is
+     * global; one whose claim is not a tenant name is invalid, never global.
+     */
+    public AccessTokenVerifier(JWKSource<SecurityContext> keys, String issuer, Set<String> audiences,
+            Duration clockSkew, String scopePrefix, Clock clock, String tenantClaim) {
         Objects.requireNonNull(keys, "keys");
+        this.tenantClaim = tenantClaim;
         this.issuer = requireText(issuer, "issuer");
         this.audiences = Set.copyOf(Objects.requireNonNull(audiences, "audiences"));
         Objects.requireNonNull(clockSkew, "clockSkew");
@@ -260,7 +276,19 @@ public final class AccessTokenVerifier {
         String name = firstString(claims, "user_name", "client_id", "cid");
         String subject = claims.getSubject();
         return new VerifiedToken(subject, name == null ? subject : name, clientId, role,
-                claims.getExpirationTime().toInstant());
+                claims.getExpirationTime().toInstant(), tenant(claims));
+    }
+
+    /** A malformed tenant claim fails the token: reading it as absent would make its holder global. */
+    private Optional<String> tenant(JWTClaimsSet claims) {
+        if (tenantClaim == null || claims.getClaim(tenantClaim) == null) {
+            return Optional.empty();
+        }
+        if (claims.getClaim(tenantClaim) instanceof String s && !s.isEmpty() && s.length() <= 255
+                && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
+            return Optional.of(s);
+        }
+        throw new InvalidBearerTokenException(BAD_TENANT);
     }
 
     /** {@code scope} as a JSON array (UAA) or a space-separated string (RFC 9068), and {@code scp}. */

@@ -41,7 +41,8 @@ class MigrationTest {
     private static final String[] ALL_SCRIPTS = {"1 registry V1__registry.sql",
         "2 change_revision V2__change_revision.sql", "3 label_pages V3__label_pages.sql",
         "4 notifications V4__notifications.sql", "5 operations V5__operations.sql",
-        "6 signing_keys V6__signing_keys.sql", "7 instance_sharing V7__instance_sharing.sql"};
+        "6 signing_keys V6__signing_keys.sql", "7 instance_sharing V7__instance_sharing.sql",
+        "8 tenant_pages V8__tenant_pages.sql"};
     /** The last version before operations were stored: the schema an upgrade starts from. */
     private static final int BEFORE_OPERATIONS = 4;
     private static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");

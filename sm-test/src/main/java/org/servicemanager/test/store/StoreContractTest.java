@@ -2051,6 +2051,25 @@ public abstract class StoreContractTest {
             assertThat(pageThrough(platforms(), query, 2, expected.size())).containsExactlyElementsOf(expected);
         }
 
+        @Test
+        @DisplayName("a label query with further criteria and many matches is paged through in list order")
+        void pagingManyCombinedMatches() {
+            // Enough matches for a store to walk the label in list order (as the JDBC store does on
+            // PostgreSQL above 500), and every third entity of the label not matching the field.
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < 780; i++) {
+                Platform platform = fixtures.platform((i % 3 == 0 ? "special-" : "plain-") + i);
+                platform = platforms().create(Fixtures.withLabels(platform, Labels.of("tenant", "t1")));
+                if (i % 3 != 0) {
+                    expected.add(platform.id());
+                }
+            }
+            platforms().create(Fixtures.withLabels(fixtures.platform("plain-other"), Labels.of("tenant", "t2")));
+            Query query = Query.of(field("name", Operator.CONTAINS, "plain"), label("tenant", Operator.EQ, "t1"));
+
+            assertThat(pageThrough(platforms(), query, 200, expected.size())).containsExactlyElementsOf(expected);
+        }
+
         /** Lists every page of {@code query}, checking totalItems on each; returns the ids seen. */
         private <T extends Entity> List<String> pageThrough(Repository<T> repository, Query query, int pageSize,
                 long expectedTotal) {

@@ -50,7 +50,7 @@ final class OsbCatalog {
     }
 
     private ObjectNode build(String brokerId, String platformId) {
-        Set<String> visiblePlans = new PlatformView(ctx.store()).planIds(platformId);
+        Set<String> visiblePlans = new PlatformView(ctx.store(), ctx.tenancy()).planIds(platformId);
         List<ServiceOffering> offerings = ctx.store().repository(EntityTypes.SERVICE_OFFERINGS)
                 .list(Query.fieldEquals("broker_id", brokerId), PageRequest.unbounded()).items();
         Map<String, List<ServicePlan>> plansByOffering = new HashMap<>();

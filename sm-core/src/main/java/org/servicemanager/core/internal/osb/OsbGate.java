@@ -16,6 +16,7 @@ import org.servicemanager.core.internal.revision.RevisionCache;
  * deprovisioning what it has. Any other broker does not exist for the platform: the same 404 as an
  * unknown id, for the catalog and every forwarded call alike, so neither the broker nor its
  * answers (such as {@code last_operation}) are reachable through another platform's visibility.
+ * With multitenancy on, a platform of a tenant reaches only global brokers and its own tenant's.
  * The request's own shape ({@link OsbTarget}) is checked first, so a malformed request gets the
  * same 400 whether or not the broker is reachable. Thread-safe.
  */
@@ -48,6 +49,7 @@ final class OsbGate {
         String brokerId = call.pathParam("broker_id");
         Optional<OsbRegistry.BrokerView> view = registry.broker(brokerId);
         if (view.isEmpty()
+                || !ctx.tenancy().mayUse(ctx.tenancy().tenantOf(platform.labels()), view.get().broker())
                 || !(seesSomePlan(platform, view.get()) || ownsAddressedInstance(call, platform, view.get()))) {
             throw new NotFoundException("service broker '" + brokerId + "' not found");
         }

@@ -11,7 +11,6 @@ import org.servicemanager.api.ConcurrentModificationException;
 import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.UniqueViolationException;
 import org.servicemanager.api.model.Entity;
-import org.servicemanager.api.model.Labels;
 import org.servicemanager.api.model.LastOperation;
 import org.servicemanager.api.model.Operation;
 import org.servicemanager.api.model.OperationState;
@@ -129,13 +128,16 @@ final class OsbRecords {
 
     // ---- reserve and drop ----------------------------------------------------------------------
 
-    /** The placeholder of a provision: not ready, a create in progress without a broker operation yet. */
+    /**
+     * The placeholder of a provision: not ready, a create in progress without a broker operation yet.
+     * With multitenancy on it carries the tenant label (the platform's tenant, else the context's).
+     */
     ServiceInstance placeholder(Provision p, Operation op) {
         Instant now = op.createdAt();
         return new ServiceInstance(p.osb().instanceId(), OsbChecks.text(p.context(), "instance_name"),
                 p.plan().plan().id(), p.osb().platform().id(), jsonText(p.context()), null, null, false,
                 LastOperation.inProgress(OperationType.CREATE, null).withOperationId(op.id()), null, null,
-                Labels.empty(), now, now, false, 0);
+                ctx.tenancy().forOsbInstance(p.osb().platform(), p.context()), now, now, false, 0);
     }
 
     /** The placeholder of a bind, like {@link #placeholder(Provision)}. */
@@ -143,8 +145,8 @@ final class OsbRecords {
         Instant now = op.createdAt();
         return new ServiceBinding(b.osb().bindingId(), OsbChecks.text(b.context(), "binding_name"),
                 b.instance().id(), b.osb().platform().id(), jsonText(b.context()), jsonText(b.bindResource()), null,
-                LastOperation.inProgress(OperationType.CREATE, null).withOperationId(op.id()), Labels.empty(), now, now,
-                false, 0);
+                LastOperation.inProgress(OperationType.CREATE, null).withOperationId(op.id()),
+                ctx.tenancy().inherited(b.instance().labels()), now, now, false, 0);
     }
 
     /** The operation of a platform's call on an instance or binding, in progress, not stored yet. */

@@ -50,7 +50,7 @@ final class BrokersApi extends ResourceApi<ServiceBroker> {
     @Override
     Scope scopeFor(Principal principal) {
         return principal instanceof Principal.PlatformCaller p
-                ? Scope.fieldIn("id", new PlatformView(ctx.store()).brokerIds(p.platformId()))
+                ? Scope.fieldIn("id", new PlatformView(ctx.store(), ctx.tenancy()).brokerIds(p.platformId()))
                 : Scope.ALL;
     }
 

@@ -53,7 +53,8 @@ final class CatalogApis {
         @Override
         Scope scopeFor(Principal principal) {
             return principal instanceof Principal.PlatformCaller p
-                    ? Scope.fieldIn("id", visibleIds.apply(new PlatformView(ctx.store()), p.platformId()))
+                    ? Scope.fieldIn("id", visibleIds.apply(new PlatformView(ctx.store(), ctx.tenancy()),
+                            p.platformId()))
                     : Scope.ALL;
         }
 

@@ -9,16 +9,18 @@ import org.servicemanager.api.store.Store;
 import org.servicemanager.core.internal.broker.BrokerClient;
 import org.servicemanager.core.internal.revision.Revision;
 import org.servicemanager.core.internal.security.BrokerSecrets;
+import org.servicemanager.core.internal.tenancy.Tenancy;
 
 /**
  * What every resource handler needs. Broker credentials are stored sealed by {@code secrets} and
  * opened only to call the broker. Timestamps are cut to microseconds because that is what
  * databases keep: an entity must read back exactly as it was written, whatever the store.
  * {@code maxCatalogPlans} bounds the catalog a broker may register. {@code platformChanges} is told
- * when platforms are deleted or get new credentials.
+ * when platforms are deleted or get new credentials. {@code tenancy} holds the multitenancy and
+ * protected-label rules ({@link Tenancy#OFF} when not configured).
  */
 public record Context(Store store, Clock clock, BrokerClient brokers, BrokerSecrets secrets, Supplier<String> ids,
-        String version, Revision revision, int maxCatalogPlans, PlatformChanges platformChanges) {
+        String version, Revision revision, int maxCatalogPlans, PlatformChanges platformChanges, Tenancy tenancy) {
 
     /**
      * Told after a platform was deleted or got new credentials, so that what was opened with the

@@ -80,6 +80,7 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
         JsonInput in = JsonInput.of(body).allowOnly(CREATE_FIELDS);
         String name = in.requiredName("name");
         Plans.PlanOf target = plan(in);
+        TenantGuard.checkPlanUsable(ctx, call.principal(), target.plan());
         String serviceId = in.optionalString("service_id");
         if (serviceId != null && !serviceId.equals(target.offering().id())) {
             throw new BadRequestException("service_id '" + serviceId + "' is not the service offering of service plan '"

@@ -2,7 +2,9 @@ package org.servicemanager.core.internal.registry;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import org.servicemanager.core.internal.tenancy.Tenancy;
 import org.servicemanager.api.model.ServiceOffering;
 import org.servicemanager.api.model.ServicePlan;
 import org.servicemanager.api.model.Visibility;
@@ -22,9 +24,11 @@ public final class PlatformView {
     public static final String ORG_LABEL = "organization_guid";
 
     private final Store store;
+    private final Tenancy tenancy;
 
-    public PlatformView(Store store) {
+    public PlatformView(Store store, Tenancy tenancy) {
         this.store = store;
+        this.tenancy = tenancy;
     }
 
     /** Visibilities for this platform or for all platforms ({@code platform_id en P}). */
@@ -32,11 +36,22 @@ public final class PlatformView {
         return Query.of(new Criterion.FieldCriterion("platform_id", Operator.EN, List.of(platformId)));
     }
 
+    /**
+     * The plans visible to the platform; with multitenancy on, a platform of a tenant sees only
+     * plans of global brokers and of its own tenant's brokers, whatever visibilities say.
+     */
     public Set<String> planIds(String platformId) {
         Set<String> ids = new HashSet<>();
         for (Visibility v : store.repository(EntityTypes.VISIBILITIES)
                 .list(visibilitiesOf(platformId), PageRequest.unbounded()).items()) {
             ids.add(v.servicePlanId());
+        }
+        if (tenancy.enabled() && !ids.isEmpty()) {
+            Optional<String> tenant = store.repository(EntityTypes.PLATFORMS).get(platformId)
+                    .flatMap(p -> tenancy.tenantOf(p.labels()));
+            if (tenant.isPresent()) {
+                ids.retainAll(TenantPlans.planIds(store, tenancy, tenant.get()));
+            }
         }
         return ids;
     }

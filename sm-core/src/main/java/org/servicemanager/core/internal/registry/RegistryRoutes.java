@@ -9,6 +9,7 @@ import static org.servicemanager.core.internal.http.Handler.sync;
 
 import org.servicemanager.api.model.ServiceOffering;
 import org.servicemanager.api.model.ServicePlan;
+import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.core.internal.http.Handler;
 import org.servicemanager.core.internal.http.Router;
 
@@ -31,61 +32,91 @@ public final class RegistryRoutes {
         // credentials, and the version in it is the one /v1/info tells anyone anyway.
         router.add("GET", "/v1/openapi.json", PUBLIC, sync(new OpenApiDocument(ctx.version())::serve));
 
+        // Multitenancy: the wrappers check the addressed record's tenant, or label a create (no-ops when off).
+        TenantGuard tenants = new TenantGuard(ctx);
         OperationsApi operationsApi = new OperationsApi(ctx);
         router.add("GET", "/v1/operations", ADMIN, sync(operationsApi::list));
 
         PlatformsApi platforms = new PlatformsApi(ctx, operations, operationsApi);
         router.add("GET", "/v1/platforms", ADMIN, sync(platforms::list));
-        router.add("POST", "/v1/platforms", ADMIN, syncOnly("platforms", sync(platforms::create)));
+        router.add("POST", "/v1/platforms", ADMIN,
+                tenants.create(EntityTypes.PLATFORMS, syncOnly("platforms", sync(platforms::create))));
         router.add("DELETE", "/v1/platforms", ADMIN, syncOnly("platforms", sync(platforms::bulkDelete)));
-        router.add("GET", "/v1/platforms/{id}", ADMIN, sync(platforms::get));
-        router.add("PATCH", "/v1/platforms/{id}", ADMIN, syncOnly("platforms", sync(platforms::patch)));
-        router.add("DELETE", "/v1/platforms/{id}", ADMIN, sync(platforms::deleteMaybeCascading));
-        router.add("GET", "/v1/platforms/{id}/operations/{op_id}", ADMIN, sync(platforms::operation));
+        router.add("GET", "/v1/platforms/{id}", ADMIN, tenants.byId(EntityTypes.PLATFORMS, sync(platforms::get)));
+        router.add("PATCH", "/v1/platforms/{id}", ADMIN,
+                tenants.byId(EntityTypes.PLATFORMS, syncOnly("platforms", sync(platforms::patch))));
+        router.add("DELETE", "/v1/platforms/{id}", ADMIN,
+                tenants.byId(EntityTypes.PLATFORMS, sync(platforms::deleteMaybeCascading)));
+        router.add("GET", "/v1/platforms/{id}/operations/{op_id}", ADMIN,
+                tenants.operation(sync(platforms::operation)));
 
         BrokersApi brokers = new BrokersApi(ctx);
         router.add("GET", "/v1/service_brokers", ADMIN_OR_PLATFORM, sync(brokers::list));
-        router.add("POST", "/v1/service_brokers", ADMIN, syncOnly("service brokers", brokers::create));
+        router.add("POST", "/v1/service_brokers", ADMIN,
+                tenants.create(EntityTypes.SERVICE_BROKERS, syncOnly("service brokers", brokers::create)));
         router.add("DELETE", "/v1/service_brokers", ADMIN, syncOnly("service brokers", sync(brokers::bulkDelete)));
-        router.add("GET", "/v1/service_brokers/{id}", ADMIN_OR_PLATFORM, sync(brokers::get));
-        router.add("PATCH", "/v1/service_brokers/{id}", ADMIN, syncOnly("service brokers", brokers::patch));
-        router.add("DELETE", "/v1/service_brokers/{id}", ADMIN, syncOnly("service brokers", sync(brokers::delete)));
+        router.add("GET", "/v1/service_brokers/{id}", ADMIN_OR_PLATFORM,
+                tenants.byId(EntityTypes.SERVICE_BROKERS, sync(brokers::get)));
+        router.add("PATCH", "/v1/service_brokers/{id}", ADMIN,
+                tenants.byId(EntityTypes.SERVICE_BROKERS, syncOnly("service brokers", brokers::patch)));
+        router.add("DELETE", "/v1/service_brokers/{id}", ADMIN,
+                tenants.byId(EntityTypes.SERVICE_BROKERS, syncOnly("service brokers", sync(brokers::delete))));
 
         CatalogApis.LabelsOnly<ServiceOffering> offerings = CatalogApis.offerings(ctx);
         router.add("GET", "/v1/service_offerings", ADMIN_OR_PLATFORM, sync(offerings::list));
-        router.add("GET", "/v1/service_offerings/{id}", ADMIN_OR_PLATFORM, sync(offerings::get));
-        router.add("PATCH", "/v1/service_offerings/{id}", ADMIN, sync(offerings::patch));
+        router.add("GET", "/v1/service_offerings/{id}", ADMIN_OR_PLATFORM,
+                tenants.byId(EntityTypes.SERVICE_OFFERINGS, sync(offerings::get)));
+        router.add("PATCH", "/v1/service_offerings/{id}", ADMIN,
+                tenants.byId(EntityTypes.SERVICE_OFFERINGS, sync(offerings::patch)));
 
         CatalogApis.LabelsOnly<ServicePlan> plans = CatalogApis.plans(ctx);
         router.add("GET", "/v1/service_plans", ADMIN_OR_PLATFORM, sync(plans::list));
-        router.add("GET", "/v1/service_plans/{id}", ADMIN_OR_PLATFORM, sync(plans::get));
-        router.add("PATCH", "/v1/service_plans/{id}", ADMIN, sync(plans::patch));
+        router.add("GET", "/v1/service_plans/{id}", ADMIN_OR_PLATFORM,
+                tenants.byId(EntityTypes.SERVICE_PLANS, sync(plans::get)));
+        router.add("PATCH", "/v1/service_plans/{id}", ADMIN,
+                tenants.byId(EntityTypes.SERVICE_PLANS, sync(plans::patch)));
 
         VisibilitiesApi visibilities = new VisibilitiesApi(ctx);
         router.add("GET", "/v1/visibilities", ADMIN_OR_PLATFORM, sync(visibilities::list));
-        router.add("POST", "/v1/visibilities", ADMIN, syncOnly("visibilities", sync(visibilities::create)));
+        router.add("POST", "/v1/visibilities", ADMIN,
+                tenants.create(EntityTypes.VISIBILITIES, syncOnly("visibilities", sync(visibilities::create))));
         router.add("DELETE", "/v1/visibilities", ADMIN, syncOnly("visibilities", sync(visibilities::bulkDelete)));
-        router.add("GET", "/v1/visibilities/{id}", ADMIN_OR_PLATFORM, sync(visibilities::get));
-        router.add("PATCH", "/v1/visibilities/{id}", ADMIN, syncOnly("visibilities", sync(visibilities::patch)));
-        router.add("DELETE", "/v1/visibilities/{id}", ADMIN, syncOnly("visibilities", sync(visibilities::delete)));
+        router.add("GET", "/v1/visibilities/{id}", ADMIN_OR_PLATFORM,
+                tenants.byId(EntityTypes.VISIBILITIES, sync(visibilities::get)));
+        router.add("PATCH", "/v1/visibilities/{id}", ADMIN,
+                tenants.byId(EntityTypes.VISIBILITIES, syncOnly("visibilities", sync(visibilities::patch))));
+        router.add("DELETE", "/v1/visibilities/{id}", ADMIN,
+                tenants.byId(EntityTypes.VISIBILITIES, syncOnly("visibilities", sync(visibilities::delete))));
 
         InstancesApi instances = new InstancesApi(ctx, operations, operationsApi);
         router.add("GET", "/v1/service_instances", ADMIN, sync(instances::list));
-        router.add("POST", "/v1/service_instances", ADMIN, instances::create);
-        router.add("GET", "/v1/service_instances/{id}", ADMIN, sync(instances::get));
-        router.add("PATCH", "/v1/service_instances/{id}", ADMIN, instances::patch);
-        router.add("DELETE", "/v1/service_instances/{id}", ADMIN, instances::deprovision);
-        router.add("GET", "/v1/service_instances/{id}/parameters", ADMIN_ROLE, instances::parameters);
-        router.add("GET", "/v1/service_instances/{id}/operations/{op_id}", ADMIN, sync(instances::operation));
+        router.add("POST", "/v1/service_instances", ADMIN,
+                tenants.create(EntityTypes.SERVICE_INSTANCES, instances::create));
+        router.add("GET", "/v1/service_instances/{id}", ADMIN,
+                tenants.byId(EntityTypes.SERVICE_INSTANCES, sync(instances::get)));
+        router.add("PATCH", "/v1/service_instances/{id}", ADMIN,
+                tenants.byId(EntityTypes.SERVICE_INSTANCES, instances::patch));
+        router.add("DELETE", "/v1/service_instances/{id}", ADMIN,
+                tenants.byId(EntityTypes.SERVICE_INSTANCES, instances::deprovision));
+        router.add("GET", "/v1/service_instances/{id}/parameters", ADMIN_ROLE,
+                tenants.byId(EntityTypes.SERVICE_INSTANCES, instances::parameters));
+        router.add("GET", "/v1/service_instances/{id}/operations/{op_id}", ADMIN,
+                tenants.operation(sync(instances::operation)));
 
         BindingsApi bindings = new BindingsApi(ctx, operations, operationsApi);
         router.add("GET", "/v1/service_bindings", ADMIN, sync(bindings::list));
-        router.add("POST", "/v1/service_bindings", ADMIN, bindings::create);
-        router.add("GET", "/v1/service_bindings/{id}", ADMIN, sync(bindings::get));
-        router.add("PATCH", "/v1/service_bindings/{id}", ADMIN, sync(bindings::patch));
-        router.add("DELETE", "/v1/service_bindings/{id}", ADMIN, bindings::unbind);
-        router.add("GET", "/v1/service_bindings/{id}/parameters", ADMIN_ROLE, bindings::parameters);
-        router.add("GET", "/v1/service_bindings/{id}/operations/{op_id}", ADMIN, sync(bindings::operation));
+        router.add("POST", "/v1/service_bindings", ADMIN,
+                tenants.create(EntityTypes.SERVICE_BINDINGS, bindings::create));
+        router.add("GET", "/v1/service_bindings/{id}", ADMIN,
+                tenants.byId(EntityTypes.SERVICE_BINDINGS, sync(bindings::get)));
+        router.add("PATCH", "/v1/service_bindings/{id}", ADMIN,
+                tenants.byId(EntityTypes.SERVICE_BINDINGS, sync(bindings::patch)));
+        router.add("DELETE", "/v1/service_bindings/{id}", ADMIN,
+                tenants.byId(EntityTypes.SERVICE_BINDINGS, bindings::unbind));
+        router.add("GET", "/v1/service_bindings/{id}/parameters", ADMIN_ROLE,
+                tenants.byId(EntityTypes.SERVICE_BINDINGS, bindings::parameters));
+        router.add("GET", "/v1/service_bindings/{id}/operations/{op_id}", ADMIN,
+                tenants.operation(sync(bindings::operation)));
     }
 
     private static Handler syncOnly(String what, Handler handler) {

@@ -71,6 +71,11 @@ abstract class ResourceApi<T extends Entity> {
         return Scope.ALL;
     }
 
+    /** What {@code principal} may see: the type's own scope and, with multitenancy on, its tenant's part. */
+    final Scope visibleTo(Principal principal) {
+        return scopeFor(principal).and(TenantGuard.scope(ctx, principal, type));
+    }
+
     Repository<T> repo() {
         return ctx.store().repository(type);
     }
@@ -86,7 +91,7 @@ abstract class ResourceApi<T extends Entity> {
 
     SmResponse get(Call call) {
         String id = call.pathParam("id");
-        Scope scope = scopeFor(call.principal());
+        Scope scope = visibleTo(call.principal());
         if (scope.nothing()) {
             throw notFound(id);
         }
@@ -102,7 +107,7 @@ abstract class ResourceApi<T extends Entity> {
         int maxItems = maxItems(call);
         Cursor after = call.query("token").filter(t -> !t.isEmpty())
                 .map(t -> PageTokens.decode(type.name(), t)).orElse(null);
-        Scope scope = scopeFor(call.principal());
+        Scope scope = visibleTo(call.principal());
         Page<T> page = scope.nothing()
                 ? new Page<>(List.of(), 0, false)
                 : repo().list(query.and(scope.query()), new PageRequest(maxItems, after));
@@ -171,7 +176,8 @@ abstract class ResourceApi<T extends Entity> {
             throw new BadRequestException("deleting " + type.name() + " in bulk needs a fieldQuery or labelQuery; "
                     + "to delete one, use DELETE /v1/" + type.name() + "/{id}");
         }
-        int deleted = repo().deleteAll(parseQueries(call).and(scopeFor(call.principal()).query()));
+        Scope scope = visibleTo(call.principal());
+        int deleted = scope.nothing() ? 0 : repo().deleteAll(parseQueries(call).and(scope.query()));
         if (deleted == 0) {
             throw new NotFoundException("no " + type.name() + " match the query");
         }

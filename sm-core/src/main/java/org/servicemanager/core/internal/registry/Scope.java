@@ -12,6 +12,14 @@ record Scope(Query query, boolean nothing) {
     static final Scope ALL = new Scope(Query.all(), false);
     static final Scope NONE = new Scope(Query.all(), true);
 
+    /** What both scopes let see. */
+    Scope and(Scope other) {
+        if (other == ALL) {
+            return this;
+        }
+        return this == ALL ? other : new Scope(query.and(other.query), nothing || other.nothing);
+    }
+
     /** Only the entities whose {@code field} is one of {@code values}. */
     static Scope fieldIn(String field, Collection<String> values) {
         if (values.isEmpty()) {

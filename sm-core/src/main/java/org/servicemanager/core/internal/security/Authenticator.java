@@ -181,7 +181,8 @@ public final class Authenticator {
             failed(null, source, "invalid bearer token (" + FailedLogins.sanitize(String.valueOf(e.getMessage())) + ")");
             throw e;
         }
-        return new Principal.Operator(verified.name(), verified.role(), Principal.Via.BEARER, verified.subject());
+        return new Principal.Operator(verified.name(), verified.role(), Principal.Via.BEARER, verified.subject(),
+                verified.tenant().orElse(null));
     }
 
     /**

@@ -26,12 +26,18 @@ public sealed interface Principal permits Principal.Operator, Principal.Platform
      * bearer token. {@code role} is {@code null} for a valid token that grants no Service Manager
      * role (such a caller may call nothing that needs one). {@code subject} is who the credentials
      * really name: a token's {@code sub}, which the audit log shows beside a display name the
-     * token's issuer may let its holder choose; for a Basic user, the user name.
+     * token's issuer may let its holder choose; for a Basic user, the user name. {@code tenant} is
+     * the tenant a bearer token acts for, {@code null} for a global operator.
      */
-    record Operator(String name, Role role, Via via, String subject) implements Principal {
-        /** An operator whose name is its subject (Basic users). */
+    record Operator(String name, Role role, Via via, String subject, String tenant) implements Principal {
+        /** An operator whose name is its subject (Basic users), global. */
         public Operator(String name, Role role, Via via) {
-            this(name, role, via, name);
+            this(name, role, via, name, null);
+        }
+
+        /** A global operator. */
+        public Operator(String name, Role role, Via via, String subject) {
+            this(name, role, via, subject, null);
         }
 
         /** Whether this operator may do what {@code needed} may. */

@@ -123,12 +123,28 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
         }, Database::unexpected);
     }
 
+    /** How many matches make a label-driven walk cheaper than collecting and sorting them all. */
+    private static final long WALK_MIN_MATCHES = 500;
+
     @Override
     public Page<T> list(Query query, PageRequest page) {
         Objects.requireNonNull(query, "query");
         Objects.requireNonNull(page, "page");
         Sql where = Criteria.where(mapping, "e", query);
+        boolean postgres = database.dialect() == org.servicemanager.storage.jdbc.Dialect.POSTGRESQL;
+        Optional<LabelCriterion> driver = Criteria.pageDriver(query);
+        Query rest = driver.isPresent() ? without(query, driver.get()) : query;
         return database.read(c -> {
+            if (postgres && driver.isPresent() && !rest.isEmpty()) {
+                // A label with further criteria (a tenant's label and the caller's query): how many rows
+                // match depends on the values far more than a generic plan of the prepared statement
+                // assumes (a tenant's own plans are used by that tenant alone), so PostgreSQL plans
+                // these statements for their values (measured: a count of 10,000 matches took 59 ms
+                // with the generic plan, 15 ms with its own).
+                try (Statement statement = c.createStatement()) {
+                    statement.execute("SET LOCAL plan_cache_mode = force_custom_plan");
+                }
+            }
             long total = count(c, query, where);
             if (total == 0) {
                 // An empty page (most scans for due work) costs the count alone.
@@ -141,10 +157,24 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
                     statement.execute("SET LOCAL max_parallel_workers_per_gather = 0");
                 }
             }
-            Optional<LabelCriterion> driver = Criteria.pageDriver(query);
             Sql sql;
             String order;
-            if (driver.isPresent()) {
+            if (driver.isPresent() && !rest.isEmpty() && postgres && total > WALK_MIN_MATCHES) {
+                // The label drives and other criteria (a tenant's label with the caller's field query)
+                // filter, and many rows match: each label row in list order is checked against its
+                // entity until a page is full, which with many matches ends soon. OFFSET 0 keeps
+                // PostgreSQL from flattening the check into a join that collects every match and sorts
+                // them, which it prefers when it takes the criteria to be independent; a tenant's own
+                // plans are used by that tenant alone, so they are not (measured: 95 ms for the join,
+                // 4.5 ms for the walk, 10,000 matches). With few matches the walk would pass most of
+                // the label's rows (36 ms for one match of 10,000), and the join below is the better
+                // plan: PostgreSQL then starts from the selective criterion (0.05 ms).
+                sql = new Sql("SELECT " + prefixed("e") + " FROM " + mapping.labelsTable() + " l CROSS JOIN LATERAL "
+                        + "(SELECT * FROM " + mapping.table() + " m WHERE m.id = l.entity_id AND ")
+                        .append(Criteria.where(mapping, "m", rest)).append(" OFFSET 0) e WHERE l.label_key = ")
+                        .param(driver.get().key()).append(" AND l.label_value = ").param(driver.get().values().get(0));
+                order = "l";
+            } else if (driver.isPresent()) {
                 // Read the page from the label index in list order (its rows carry created_at) and stop
                 // after a page, instead of collecting every entity that holds the label and sorting.
                 sql = new Sql("SELECT " + prefixed("e") + " FROM " + mapping.labelsTable() + " l JOIN "
@@ -152,7 +182,7 @@ public final class JdbcRepository<T extends Entity> implements Repository<T> {
                         .param(driver.get().key()).append(" AND l.label_value = ").param(driver.get().values().get(0))
                         // The driving label is already the join; repeating it as EXISTS misleads the planner
                         // into collecting and sorting every match (measured: 37 ms instead of 0.2 ms).
-                        .append(" AND ").append(Criteria.where(mapping, "e", without(query, driver.get())));
+                        .append(" AND ").append(Criteria.where(mapping, "e", rest));
                 order = "l";
             } else {
                 sql = new Sql("SELECT " + prefixed("e") + " FROM " + mapping.table() + " e WHERE ").append(where);

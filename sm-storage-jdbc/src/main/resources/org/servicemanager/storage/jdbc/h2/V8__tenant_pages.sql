@@ -1,0 +1,4 @@
+-- Multitenancy's index change (tenant pages with a field query, see the PostgreSQL script) is
+-- PostgreSQL's alone: H2 keeps its indexes (they back its foreign keys, so they cannot be replaced
+-- in place), and an embedded single-node registry is not the million-instance case. The version
+-- exists so that both dialects count alike.
