@@ -376,4 +376,20 @@ class MultitenancyApiTest extends OsbTestBase {
         assertThat(tenantOf(ok(a.api.get("/v1/service_bindings/" + binding)))).containsExactly("a");
         assertError(b.api.get("/v1/service_instances/" + id), 404, "NotFound");
     }
+
+    @Test
+    @DisplayName("a tenant's calls are audited with its tenant, a global admin's without one")
+    void auditNamesTheTenant() {
+        try (LogCapture log = LogCapture.start()) {
+            String tenantCall = unique("audit-a");
+            String globalCall = unique("audit-global");
+            a.api.withHeader("X-Correlation-ID", tenantCall).patch("/v1/platforms/" + a.platformId(), "{}");
+            global.withHeader("X-Correlation-ID", globalCall).patch("/v1/platforms/" + a.platformId(), "{}");
+
+            assertThat(log.text().lines().filter(line -> line.contains(" correlation_id=" + tenantCall + " ")))
+                    .singleElement().asString().contains(" tenant=a method=PATCH ");
+            assertThat(log.text().lines().filter(line -> line.contains(" correlation_id=" + globalCall + " ")))
+                    .singleElement().asString().doesNotContain("tenant=");
+        }
+    }
 }

@@ -16,14 +16,15 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * audit event=call|auth_failure|forbidden principal=operator:NAME|platform:ID|anonymous|-
- *   [role=admin|read-only|none via=basic|bearer|none [sub=SUBJECT]] [claimed_user=NAME]
+ *   [role=admin|read-only|none via=basic|bearer|none [sub=SUBJECT] [tenant=TENANT]] [claimed_user=NAME]
  *   method=M path=P resource_type=T resource_id=ID|- status=S correlation_id=C source=ADDR|-
  * </pre>
  *
  * {@code role} and {@code via} follow an operator only: its role ({@code none} for a token that
  * grants none) and how it authenticated ({@code none} when authentication is disabled);
  * {@code sub} follows a bearer operator whose token subject differs from its name, so that a
- * name the token's holder may have chosen never stands alone.
+ * name the token's holder may have chosen never stands alone; {@code tenant} follows an operator
+ * acting for one tenant (multitenancy), so a tenant's calls can be told from a global admin's.
  * {@code principal=-} means the call ended before its caller was established (404, 405, 413, 401);
  * {@code claimed_user} appears on authentication failures with Basic credentials only. The path is
  * the one requested, without the query string; resource type and id come from the matched route
@@ -105,8 +106,10 @@ public final class AuditLog {
                     + (operator.role() == null ? "none" : operator.role().wireName()) + " via="
                     + operator.via().wireName();
             // A token's display name may be the holder's choice; its subject is the issuer's.
-            return operator.subject() == null || operator.subject().equals(operator.name()) ? who
-                    : who + " sub=" + safe(operator.subject());
+            if (operator.subject() != null && !operator.subject().equals(operator.name())) {
+                who += " sub=" + safe(operator.subject());
+            }
+            return operator.tenant() == null ? who : who + " tenant=" + safe(operator.tenant());
         } else if (principal instanceof Principal.PlatformCaller platform) {
             return "platform:" + safe(platform.platformId());
         } else if (principal instanceof Principal.Anonymous) {
