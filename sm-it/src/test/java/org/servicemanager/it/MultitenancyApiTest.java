@@ -392,4 +392,26 @@ class MultitenancyApiTest extends OsbTestBase {
                     .singleElement().asString().doesNotContain("tenant=");
         }
     }
+
+    @Test
+    @DisplayName("a plan given by names resolves among the brokers the tenant may use: another tenant's broker is neither a candidate nor named")
+    void planByNamesStaysInTheTenant() {
+        String brokerOfB = ok(global.get("/v1/service_brokers/" + b.brokerId)).get("name").asText();
+        String brokerOfA = ok(global.get("/v1/service_brokers/" + a.brokerId)).get("name").asText();
+
+        ApiResponse ambiguous = a.api.post("/v1/service_instances", json("name", unique("by-names"),
+                "service_offering_name", "db", "service_plan_name", "small"));
+        ApiResponse otherBroker = a.api.post("/v1/service_instances", json("name", unique("by-names"),
+                "service_offering_name", "db", "service_plan_name", "small", "broker_name", brokerOfB));
+        ApiResponse ownBroker = a.api.post("/v1/service_instances", json("name", unique("by-names"),
+                "service_offering_name", "db", "service_plan_name", "small", "broker_name", brokerOfA));
+
+        // The stage's global broker has the same offering and plan, so the names alone are ambiguous.
+        assertThat(ambiguous.status()).as(ambiguous.body()).isEqualTo(400);
+        assertThat(ambiguous.body()).contains(brokerOfA).doesNotContain(brokerOfB);
+        assertThat(otherBroker.status()).isEqualTo(400);
+        assertThat(otherBroker.body()).contains("service broker '" + brokerOfB + "' (broker_name) does not exist")
+                .doesNotContain(b.plans.get("small"));
+        assertThat(created(ownBroker).at("/labels/" + KEY + "/0").asText()).isEqualTo("a");
+    }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.servicemanager.api.BadRequestException;
@@ -79,7 +80,7 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
         rejectReadOnly(body);
         JsonInput in = JsonInput.of(body).allowOnly(CREATE_FIELDS);
         String name = in.requiredName("name");
-        Plans.PlanOf target = plan(in);
+        Plans.PlanOf target = plan(in, TenantGuard.operatorTenant(ctx, call.principal()));
         TenantGuard.checkPlanUsable(ctx, call.principal(), target.plan());
         String serviceId = in.optionalString("service_id");
         if (serviceId != null && !serviceId.equals(target.offering().id())) {
@@ -266,7 +267,7 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
         return operationsApi.ofResource(call, Operation.SERVICE_INSTANCES);
     }
 
-    private Plans.PlanOf plan(JsonInput in) {
+    private Plans.PlanOf plan(JsonInput in, Optional<String> tenant) {
         String planId = in.optionalString("service_plan_id");
         String offeringName = in.optionalString("service_offering_name");
         String planName = in.optionalString("service_plan_name");
@@ -282,7 +283,7 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
             throw new BadRequestException("field 'service_plan_id', or both 'service_offering_name' and "
                     + "'service_plan_name', are required");
         }
-        return Plans.byNames(ctx, offeringName, planName, brokerName);
+        return Plans.byNames(ctx, tenant, offeringName, planName, brokerName);
     }
 
     /** {@code parameters}: an object, or absent. */

@@ -2,6 +2,8 @@ package org.servicemanager.core.internal.registry;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import org.servicemanager.api.BadRequestException;
 import org.servicemanager.api.model.Platform;
 import org.servicemanager.api.model.ServiceBroker;
@@ -61,13 +63,22 @@ final class Plans {
     /**
      * The one plan named {@code planName} of an offering named {@code offeringName} (of the broker
      * named {@code brokerName}, if given); 400 when none or several match, naming the candidates.
+     * For a tenant's caller only the brokers it may use count (global ones and its own), so that
+     * another tenant's broker of the same names neither makes the names ambiguous nor is named.
      */
-    static PlanOf byNames(Context ctx, String offeringName, String planName, String brokerName) {
+    static PlanOf byNames(Context ctx, Optional<String> tenant, String offeringName, String planName,
+            String brokerName) {
         Query offeringQuery = Query.fieldEquals("name", offeringName);
         String where = "service offering '" + offeringName + "'";
+        Set<String> usable = tenant.map(t -> TenantPlans.brokerIds(ctx.store(), ctx.tenancy(), t)).orElse(null);
+        if (usable != null) {
+            offeringQuery = offeringQuery.and(Query.of(new Criterion.FieldCriterion("broker_id", Operator.IN,
+                    new ArrayList<>(usable))));
+        }
         if (brokerName != null) {
             List<ServiceBroker> brokers = ctx.store().repository(EntityTypes.SERVICE_BROKERS)
-                    .list(Query.fieldEquals("name", brokerName), PageRequest.first(1)).items();
+                    .list(Query.fieldEquals("name", brokerName), PageRequest.first(1)).items().stream()
+                    .filter(broker -> usable == null || usable.contains(broker.id())).toList();
             if (brokers.isEmpty()) {
                 throw new BadRequestException("service broker '" + brokerName + "' (broker_name) does not exist");
             }

@@ -43,11 +43,6 @@ final class TenantGuard {
         this.tenancy = ctx.tenancy();
     }
 
-    /** The tenant of an operator acting for one; platforms are scoped by {@link PlatformView} instead. */
-    private Optional<String> operatorTenant(Principal principal) {
-        return principal instanceof Principal.Operator ? tenancy.tenantOf(principal) : Optional.empty();
-    }
-
     /** What of {@code type} the caller's tenant may see: all for global callers. */
     static Scope scope(Context ctx, Principal principal, EntityType<?> type) {
         Tenancy tenancy = ctx.tenancy();
@@ -101,7 +96,7 @@ final class TenantGuard {
             return handler;
         }
         return call -> {
-            Optional<String> tenant = operatorTenant(call.principal());
+            Optional<String> tenant = operatorTenant(ctx, call.principal());
             if (tenant.isPresent()) {
                 String opId = call.pathParam("op_id");
                 Optional<Operation> op = ctx.store().repository(EntityTypes.OPERATIONS).get(opId);
@@ -118,12 +113,18 @@ final class TenantGuard {
      * tenant's plan does not exist for it. For creates that name their plan by id or by names.
      */
     static void checkPlanUsable(Context ctx, Principal principal, ServicePlan plan) {
-        Tenancy tenancy = ctx.tenancy();
-        Optional<String> tenant = principal instanceof Principal.Operator ? tenancy.tenantOf(principal)
-                : Optional.empty();
-        if (tenant.isPresent() && !TenantPlans.planIds(ctx.store(), tenancy, tenant.get()).contains(plan.id())) {
+        Optional<String> tenant = operatorTenant(ctx, principal);
+        if (tenant.isPresent() && !TenantPlans.planIds(ctx.store(), ctx.tenancy(), tenant.get()).contains(plan.id())) {
             throw new BadRequestException("service plan '" + plan.id() + "' (service_plan_id) does not exist");
         }
+    }
+
+    /**
+     * The tenant an operator acts for; empty for a global operator, and for platforms, which
+     * {@link PlatformView} scopes instead.
+     */
+    static Optional<String> operatorTenant(Context ctx, Principal principal) {
+        return principal instanceof Principal.Operator ? ctx.tenancy().tenantOf(principal) : Optional.empty();
     }
 
     private void checkById(Call call, EntityType<? extends Entity> type) {
@@ -133,7 +134,7 @@ final class TenantGuard {
             return; // the handler answers 404 as always
         }
         Entity entity = found.get();
-        Optional<String> tenant = operatorTenant(call.principal());
+        Optional<String> tenant = operatorTenant(ctx, call.principal());
         boolean patch = call.request().method().equals("PATCH");
         if (tenant.isPresent()) {
             if (type == EntityTypes.SERVICE_OFFERINGS || type == EntityTypes.SERVICE_PLANS) {
@@ -182,7 +183,7 @@ final class TenantGuard {
             }
             body.set("labels", json);
         }
-        Optional<String> tenant = operatorTenant(call.principal());
+        Optional<String> tenant = operatorTenant(ctx, call.principal());
         if (tenant.isPresent()) {
             checkReferences(call, type, body, tenant.get(), true);
         }
