@@ -1,6 +1,7 @@
 package org.servicemanager.test.broker;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.request;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
@@ -50,9 +51,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * }
  * }</pre>
  *
- * <p>A fresh stub already answers: the catalog {@link FakeBroker#defaultCatalog()} and every
- * instance and binding call synchronously with success, so registering it and provisioning work at
- * once; each helper replaces the answer of one call (WireMock serves the newest matching stub).
+ * <p>A fresh stub already answers: the catalog {@link FakeBroker#defaultCatalog()}, every
+ * instance and binding call synchronously with success, and the broker's {@code GET} of an instance
+ * ({@code {}}) and of a binding (the bind's credentials), so registering it, provisioning and
+ * finishing an asynchronous bind work at once; each helper replaces the answer of one call (WireMock serves the newest matching stub).
  * It demands HTTP Basic credentials ({@link #username()}, {@link #password()}, fixed unless
  * {@link #withBasicAuth} changes them) and answers 401 without them, as a real broker does.
  *
@@ -155,6 +157,10 @@ public final class BrokerStub implements AutoCloseable {
             for (OsbCall call : OsbCall.values()) {
                 stub.succeed(call);
             }
+            // After an asynchronous provision or bind succeeds (and for GET .../parameters) the
+            // Service Manager fetches the instance or binding; without these it would retry 404s.
+            server.stubFor(get(urlPathMatching(INSTANCE)).willReturn(json(200, "{}")));
+            server.stubFor(get(urlPathMatching(BINDING)).willReturn(json(200, OsbCall.BIND.successBody)));
         } catch (RuntimeException e) {
             server.stop();
             throw e;
@@ -236,6 +242,10 @@ public final class BrokerStub implements AutoCloseable {
         if (delay.isNegative()) {
             throw new IllegalArgumentException("delay must not be negative, was " + delay);
         }
+        if (delay.toMillis() > Integer.MAX_VALUE) {
+            // WireMock takes an int of milliseconds.
+            throw new IllegalArgumentException("delay must be at most " + Integer.MAX_VALUE + " ms, was " + delay);
+        }
         ResponseDefinitionBuilder answer = json(status, jsonBody);
         if (!delay.isZero()) {
             answer = answer.withFixedDelay(Math.toIntExact(delay.toMillis()));
@@ -282,6 +292,7 @@ public final class BrokerStub implements AutoCloseable {
             body.put("state", states[i]);
             body.put("description", "stubbed " + states[i]);
             ScenarioMappingBuilder poll = get(urlPathMatching(call.lastOperationPathRegex()))
+                    .withQueryParam("operation", equalTo(operation))
                     .inScenario(scenario)
                     .whenScenarioStateIs(i == 0 ? Scenario.STARTED : "poll " + i);
             if (i < states.length - 1) {
