@@ -59,8 +59,10 @@ import org.servicemanager.test.http.ApiClient;
  * is a test password and protects nothing.
  *
  * <p>Stopping closes, in order: what the test registered with the runtime info (broker stubs),
- * the HTTP server, the Service Manager, the store. Not thread-safe to build; the built extension
- * is driven by JUnit, one class at a time (not for concurrent test classes sharing a static field).
+ * the HTTP server, the Service Manager, the store; one that fails to close does not keep the others
+ * open. If starting fails, whatever was already started is closed. Not thread-safe to build; the
+ * built extension is thread-safe: its callbacks are synchronized, so {@code @Nested} classes run
+ * concurrently share the one Service Manager, which stops after the last of them and the outer class.
  */
 public final class ServiceManagerExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback,
         AfterEachCallback, ParameterResolver {
@@ -112,7 +114,7 @@ public final class ServiceManagerExtension implements BeforeAllCallback, AfterAl
      *
      * @throws IllegalStateException outside the tests it serves
      */
-    public ServiceManagerRuntimeInfo runtimeInfo() {
+    public synchronized ServiceManagerRuntimeInfo runtimeInfo() {
         if (runtimeInfo == null) {
             throw new IllegalStateException("the Service Manager is not running: it runs during the tests of the "
                     + "class that registers the extension");
@@ -136,7 +138,7 @@ public final class ServiceManagerExtension implements BeforeAllCallback, AfterAl
     }
 
     @Override
-    public void beforeAll(ExtensionContext context) {
+    public synchronized void beforeAll(ExtensionContext context) {
         if (runtimeInfo != null) {
             classDepth++;
             return;
@@ -151,14 +153,14 @@ public final class ServiceManagerExtension implements BeforeAllCallback, AfterAl
     }
 
     @Override
-    public void afterAll(ExtensionContext context) throws Exception {
+    public synchronized void afterAll(ExtensionContext context) throws Exception {
         if (classDepth > 0 && --classDepth == 0) {
             stop();
         }
     }
 
     @Override
-    public void beforeEach(ExtensionContext context) {
+    public synchronized void beforeEach(ExtensionContext context) {
         if (runtimeInfo == null) {
             // Registered in an instance field: JUnit calls no class callbacks, so one per test.
             start(http);
@@ -167,7 +169,7 @@ public final class ServiceManagerExtension implements BeforeAllCallback, AfterAl
     }
 
     @Override
-    public void afterEach(ExtensionContext context) throws Exception {
+    public synchronized void afterEach(ExtensionContext context) throws Exception {
         if (perTest) {
             perTest = false;
             stop();
@@ -197,42 +199,53 @@ public final class ServiceManagerExtension implements BeforeAllCallback, AfterAl
                 baseUrl = server.baseUrl();
             }
             runtimeInfo = new ServiceManagerRuntimeInfo(serviceManager, baseUrl, adminUsername, adminPassword);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Whatever failed (an Error from the configuration included), what was started is closed.
             try {
                 stop();
-            } catch (Exception suppressed) {
+            } catch (Throwable suppressed) {
                 e.addSuppressed(suppressed);
             }
             throw e;
         }
     }
 
+    /** Closes everything in order; one that fails does not keep the others open. The first failure is thrown. */
     private void stop() throws Exception {
-        Exception failure = null;
         ServiceManagerRuntimeInfo info = runtimeInfo;
+        SmHttpServer httpServer = server;
+        ServiceManager manager = serviceManager;
+        Store closedStore = store;
         runtimeInfo = null;
-        if (info != null) {
-            try {
-                info.closeResources();
-            } catch (Exception e) {
-                failure = e;
+        server = null;
+        serviceManager = null;
+        store = null;
+        Throwable failure = null;
+        failure = closeQuietly(info == null ? null : info::closeResources, failure);
+        failure = closeQuietly(httpServer, failure);
+        failure = closeQuietly(manager, failure);
+        failure = closeQuietly(closedStore, failure);
+        if (failure instanceof Exception e) {
+            throw e;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+    }
+
+    private static Throwable closeQuietly(AutoCloseable closeable, Throwable failure) {
+        if (closeable == null) {
+            return failure;
+        }
+        try {
+            closeable.close();
+        } catch (Throwable e) {
+            if (failure == null) {
+                return e;
             }
+            failure.addSuppressed(e);
         }
-        if (server != null) {
-            server.close();
-            server = null;
-        }
-        if (serviceManager != null) {
-            serviceManager.close();
-            serviceManager = null;
-        }
-        if (store != null) {
-            store.close();
-            store = null;
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        return failure;
     }
 
     /** A PBKDF2 hash in the builder's {@code pbkdf2-sha256$iterations$salt$hash} form, one per password and JVM. */
@@ -255,7 +268,7 @@ public final class ServiceManagerExtension implements BeforeAllCallback, AfterAl
     }
 
     @Override
-    public String toString() {
+    public synchronized String toString() {
         return "ServiceManagerExtension[" + (runtimeInfo == null ? "stopped" : runtimeInfo) + "]";
     }
 
