@@ -24,15 +24,14 @@ import com.github.tomakehurst.wiremock.stubbing.StubMapping;
 import com.github.tomakehurst.wiremock.stubbing.StubMappings;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.servicemanager.test.http.ApiClient;
 
 /**
  * An Open Service Broker stubbed with <a href="https://wiremock.org">WireMock</a> on
@@ -131,7 +130,7 @@ public final class BrokerStub implements AutoCloseable {
 
     /** Starts a stub on {@code 127.0.0.1} with a free port, answering everything with success. */
     public static BrokerStub start() {
-        AtomicReference<String> expected = new AtomicReference<>(basic(DEFAULT_USERNAME, DEFAULT_PASSWORD));
+        AtomicReference<String> expected = new AtomicReference<>(ApiClient.basicAuthorization(DEFAULT_USERNAME, DEFAULT_PASSWORD));
         WireMockServer server = new WireMockServer(wireMockConfig()
                 .bindAddress("127.0.0.1")
                 .dynamicPort()
@@ -192,7 +191,7 @@ public final class BrokerStub implements AutoCloseable {
         Objects.requireNonNull(username, "username");
         Objects.requireNonNull(password, "password");
         credentials.set(new String[] {username, password});
-        expectedAuthorization.set(basic(username, password));
+        expectedAuthorization.set(ApiClient.basicAuthorization(username, password));
         return this;
     }
 
@@ -364,11 +363,6 @@ public final class BrokerStub implements AutoCloseable {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static String basic(String username, String password) {
-        return "Basic " + Base64.getEncoder().encodeToString(
-                (username + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     /** Answers 401 before any stub when credentials are demanded and the request lacks them. */

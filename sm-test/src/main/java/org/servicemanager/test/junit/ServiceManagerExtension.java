@@ -2,17 +2,11 @@ package org.servicemanager.test.junit;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import javax.crypto.SecretKeyFactory;
-import javax.crypto.spec.PBEKeySpec;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -73,7 +67,6 @@ public final class ServiceManagerExtension implements BeforeAllCallback, AfterAl
     /** Enough to exercise the real hash code; a test password needs no protection. */
     private static final int TEST_HASH_ITERATIONS = 1_000;
     private static final Map<String, String> HASHES = new ConcurrentHashMap<>();
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final String adminUsername;
     private final String adminPassword;
@@ -248,23 +241,9 @@ public final class ServiceManagerExtension implements BeforeAllCallback, AfterAl
         return failure;
     }
 
-    /** A PBKDF2 hash in the builder's {@code pbkdf2-sha256$iterations$salt$hash} form, one per password and JVM. */
+    /** One hash per password and JVM, with few iterations (see the class comment). */
     private static String testHash(String password) {
-        return HASHES.computeIfAbsent(password, p -> {
-            byte[] salt = new byte[16];
-            RANDOM.nextBytes(salt);
-            PBEKeySpec spec = new PBEKeySpec(p.toCharArray(), salt, TEST_HASH_ITERATIONS, 256);
-            try {
-                byte[] derived = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
-                Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
-                return "pbkdf2-sha256$" + TEST_HASH_ITERATIONS + "$" + b64.encodeToString(salt) + "$"
-                        + b64.encodeToString(derived);
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("PBKDF2WithHmacSHA256 is required by every Java 17 runtime", e);
-            } finally {
-                spec.clearPassword();
-            }
-        });
+        return HASHES.computeIfAbsent(password, p -> ServiceManager.Builder.hashPassword(p, TEST_HASH_ITERATIONS));
     }
 
     @Override
