@@ -667,6 +667,22 @@ public final class ServiceManager implements AutoCloseable {
             return PasswordHasher.hash(Objects.requireNonNull(password, "password"), PasswordHasher.ADMIN_ITERATIONS);
         }
 
+        /**
+         * Like {@link #hashPassword(String)} with {@code iterations} PBKDF2 iterations instead of the
+         * production strength (600,000, about a third of a second per hash). Only for tests and
+         * low-value secrets: fewer iterations make a stolen hash cheaper to guess. The test fixture
+         * uses it so that each Service Manager it starts does not pay for a strong hash.
+         *
+         * @throws IllegalArgumentException if {@code iterations} is not positive
+         */
+        public static String hashPassword(String password, int iterations) {
+            Objects.requireNonNull(password, "password");
+            if (iterations < 1) {
+                throw new IllegalArgumentException("iterations must be positive, was " + iterations);
+            }
+            return PasswordHasher.hash(password, iterations);
+        }
+
         private void checkUser(String username, Role role) {
             Objects.requireNonNull(username, "username");
             Objects.requireNonNull(role, "role");

@@ -97,4 +97,36 @@ class SmHttpServerCloseTest {
         assertThat(took).isLessThan(Duration.ofMillis(900));
         assertThatThrownBy(() -> client.get("/v1/info")).isInstanceOf(UncheckedIOException.class);
     }
+
+    @Test
+    @DisplayName("answers requests that arrive while it waits for those in flight with 503 and Connection: close")
+    void refusesNewRequestsWhileClosing(ServiceManagerRuntimeInfo info) throws Exception {
+        TestPlatform k8s = info.registerPlatform("k8s");
+        TestPlatform served = new TestPlatform(k8s.id(), k8s.name(), k8s.username(), k8s.password(), server.baseUrl());
+        broker.delay(OsbCall.PROVISION, Duration.ofMillis(800));
+        CompletableFuture<ApiResponse> provision = CompletableFuture.supplyAsync(() -> served.client().put(
+                TestPlatform.osbPath(brokerId) + "/v2/service_instances/i1", PROVISION));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (broker.server().countRequestsMatching(OsbCall.PROVISION.requested().build()).getCount() == 0
+                && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        SmHttpServer closing = server;
+        server = null;
+        CompletableFuture<Void> closed = CompletableFuture.runAsync(closing::close);
+
+        // Until close begins new requests are served as usual; the first one that is not must be a 503.
+        ApiClient client = new ApiClient(closing.baseUrl());
+        ApiResponse refused = client.get("/v1/info");
+        while (refused.status() == 200 && System.nanoTime() < deadline) {
+            refused = client.get("/v1/info");
+        }
+
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.header("Connection")).hasValueSatisfying(v -> assertThat(v).isEqualToIgnoringCase("close"));
+        assertThat(refused.text("error")).isEqualTo("ServiceUnavailable");
+        assertThat(refused.text("description")).isNotBlank();
+        assertThat(provision.get(10, TimeUnit.SECONDS).status()).isEqualTo(201);
+        closed.get(10, TimeUnit.SECONDS);
+    }
 }

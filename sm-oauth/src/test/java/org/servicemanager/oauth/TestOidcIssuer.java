@@ -34,9 +34,10 @@ import javax.net.ssl.SSLContext;
 /**
  * An OpenID Connect issuer on loopback for tests: discovery and JWKS over real HTTP (JDK server),
  * keys that can be added later (rotation), and a count of JWKS requests. Its issuer URL ends in
- * {@code /oauth/token} like UAA's, so path handling is exercised. Thread-safe.
+ * {@code /oauth/token} like UAA's, so path handling is exercised. Other modules' tests use it
+ * through sm-oauth's test jar ({@code <type>test-jar</type>}). Thread-safe.
  */
-final class TestOidcIssuer implements AutoCloseable {
+public final class TestOidcIssuer implements AutoCloseable {
     private final HttpServer server;
     private final String scheme;
     private final String issuer;
@@ -45,12 +46,12 @@ final class TestOidcIssuer implements AutoCloseable {
     private volatile String discoveryIssuer;
     private volatile String discoveryBody;
 
-    TestOidcIssuer() throws IOException {
+    public TestOidcIssuer() throws IOException {
         this(null);
     }
 
     /** Serves HTTPS with the given context, plain HTTP when null. */
-    TestOidcIssuer(SSLContext tls) throws IOException {
+    public TestOidcIssuer(SSLContext tls) throws IOException {
         InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         if (tls == null) {
             server = HttpServer.create(loopback, 0);
@@ -68,25 +69,25 @@ final class TestOidcIssuer implements AutoCloseable {
         server.start();
     }
 
-    String issuer() {
+    public String issuer() {
         return issuer;
     }
 
-    int jwksRequests() {
+    public int jwksRequests() {
         return jwksRequests.get();
     }
 
     /** Makes discovery name another issuer than the URL it is served under. */
-    void discoveryIssuer(String value) {
+    public void discoveryIssuer(String value) {
         this.discoveryIssuer = value;
     }
 
     /** Replaces the whole discovery answer. */
-    void discoveryBody(String body) {
+    public void discoveryBody(String body) {
         this.discoveryBody = body;
     }
 
-    static RSAKey newRsaKey(String kid) {
+    public static RSAKey newRsaKey(String kid) {
         try {
             return new RSAKeyGenerator(2048).keyID(kid).keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.RS256).generate();
         } catch (JOSEException e) {
@@ -94,7 +95,7 @@ final class TestOidcIssuer implements AutoCloseable {
         }
     }
 
-    static ECKey newEcKey(String kid) {
+    public static ECKey newEcKey(String kid) {
         try {
             return new ECKeyGenerator(Curve.P_256).keyID(kid).keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.ES256).generate();
         } catch (JOSEException e) {
@@ -103,13 +104,13 @@ final class TestOidcIssuer implements AutoCloseable {
     }
 
     /** Publishes the key's public part in the JWKS from now on. */
-    <K extends JWK> K publish(K key) {
+    public <K extends JWK> K publish(K key) {
         published.add(key);
         return key;
     }
 
     /** A compact JWS with the key's kid, {@code typ} as given (null: absent). */
-    static String sign(JWK key, JOSEObjectType typ, JWTClaimsSet claims) {
+    public static String sign(JWK key, JOSEObjectType typ, JWTClaimsSet claims) {
         try {
             JWSAlgorithm alg = key instanceof ECKey ? JWSAlgorithm.ES256 : JWSAlgorithm.RS256;
             JWSSigner signer = key instanceof ECKey ec ? new ECDSASigner(ec) : new RSASSASigner((RSAKey) key);

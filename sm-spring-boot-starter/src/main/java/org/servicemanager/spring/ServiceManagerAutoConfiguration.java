@@ -81,6 +81,14 @@ public final class ServiceManagerAutoConfiguration {
         ServiceManager.Builder builder = ServiceManager.builder().store(serviceManagerStore);
         List<ServiceManagerBuilderCustomizer> ordered = customizers.orderedStream().toList();
         BearerTokenVerifier verifier = bearerTokens.getIfUnique();
+        if (verifier == null) {
+            long count = bearerTokens.stream().count();
+            if (count > 1) {
+                // Picking one would be a guess, and ignoring all would leave every token refused.
+                throw new ServiceManagerPropertiesException("there are " + count + " BearerTokenVerifier beans and "
+                        + "none is @Primary: keep one, or mark the one the Service Manager should use @Primary");
+            }
+        }
         String issuerUrl = properties.getOidc().getIssuerUrl();
         if (verifier == null && issuerUrl != null && !issuerUrl.isBlank()) {
             // Only possible without sm-oauth: ignoring the setting would leave every token refused, silently.

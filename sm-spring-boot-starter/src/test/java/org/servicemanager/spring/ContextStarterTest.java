@@ -15,6 +15,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.servicemanager.api.store.Store;
+import org.servicemanager.api.security.BearerTokenVerifier;
+import org.servicemanager.api.InvalidBearerTokenException;
+import org.servicemanager.api.security.VerifiedToken;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.core.SmRequest;
 import org.servicemanager.oauth.OidcBearerVerifier;
@@ -180,6 +183,29 @@ class ContextStarterTest {
             web.withPropertyValues("servicemanager.oidc.issuer-url=http://127.0.0.1:1").run(context ->
                     assertThat(rootCause(context.getStartupFailure()))
                             .hasMessageContaining("servicemanager.oidc.audience is required"));
+        }
+
+        @Test
+        @DisplayName("a blank servicemanager.oidc.issuer-url (an unset ${VAR:}) counts as unset: the start succeeds with users")
+        void blankIssuerUrl() {
+            web.withPropertyValues("servicemanager.oidc.issuer-url=  ").run(context -> {
+                assertThat(context).hasNotFailed();
+                assertThat(context).doesNotHaveBean(BearerTokenVerifier.class);
+                assertThat(status(context.getBean(ServiceManager.class), "GET", "/v1/platforms", "admin",
+                        "admin-secret")).isEqualTo(200);
+            });
+        }
+
+        @Test
+        @DisplayName("two BearerTokenVerifier beans, none @Primary, fail startup saying there are several")
+        void twoVerifiers() {
+            web.withBean("firstVerifier", BearerTokenVerifier.class, RefusingVerifier::new)
+                    .withBean("secondVerifier", BearerTokenVerifier.class, RefusingVerifier::new)
+                    .withPropertyValues("servicemanager.oidc.issuer-url=http://127.0.0.1:1")
+                    .run(context -> assertThat(rootCause(context.getStartupFailure()))
+                            .isInstanceOf(ServiceManagerPropertiesException.class)
+                            .hasMessageContaining("2 BearerTokenVerifier beans")
+                            .hasMessageNotContaining("sm-oauth"));
         }
 
         @Test
@@ -409,5 +435,18 @@ class ContextStarterTest {
     /** Any servlet will do: the test checks which registration survives. */
     static final class ServiceManagerServletStandIn extends jakarta.servlet.http.HttpServlet {
         private static final long serialVersionUID = 1L;
+    }
+
+    /** A verifier of the application's own, which accepts no token. */
+    static final class RefusingVerifier implements BearerTokenVerifier {
+        @Override
+        public VerifiedToken verify(String token) {
+            throw new InvalidBearerTokenException("this application accepts no token");
+        }
+
+        @Override
+        public String issuerUrl() {
+            return "http://127.0.0.1:1";
+        }
     }
 }

@@ -1,7 +1,10 @@
 package org.servicemanager.spring;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.github.tomakehurst.wiremock.client.BasicCredentials;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -13,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.storage.jdbc.Dialect;
 import org.servicemanager.storage.jdbc.JdbcStore;
-import org.servicemanager.test.broker.FakeBroker;
+import org.servicemanager.test.broker.BrokerStub;
 import org.servicemanager.test.http.ApiClient;
 import org.servicemanager.test.http.ApiResponse;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -30,7 +33,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
                 "servicemanager.encryption-key=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="})
 class JdbcStoreStarterTest {
     private static final String BROKER_PASSWORD = "broker-password-" + UUID.randomUUID();
-    private static FakeBroker broker;
+    private static BrokerStub broker;
 
     @LocalServerPort
     int port;
@@ -43,7 +46,7 @@ class JdbcStoreStarterTest {
 
     @BeforeAll
     static void startBroker() {
-        broker = FakeBroker.start().withBasicAuth("broker-user", BROKER_PASSWORD);
+        broker = BrokerStub.start().withBasicAuth("broker-user", BROKER_PASSWORD);
     }
 
     @AfterAll
@@ -79,5 +82,7 @@ class JdbcStoreStarterTest {
         assertThat(new JdbcTemplate(dataSource).queryForObject(
                 "SELECT COUNT(*) FROM service_plans p JOIN service_offerings o ON p.service_offering_id = o.id "
                         + "WHERE o.broker_id = ?", Integer.class, registered.text("id"))).isEqualTo(2);
+        broker.verify(getRequestedFor(urlPathEqualTo("/v2/catalog"))
+                .withBasicAuth(new BasicCredentials("broker-user", BROKER_PASSWORD)));
     }
 }

@@ -79,6 +79,11 @@ public final class SmHttpServer implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     /** Ends the requests whose body is late. */
     private final ScheduledThreadPoolExecutor deadlines;
+    /**
+     * Set when {@link #close} begins: from then on new requests are refused with 503, so the
+     * requests in flight can finish and close need not wait out its grace period under steady traffic.
+     */
+    private volatile boolean closing;
     /** Read what is left of refused bodies, see {@link #refuseTooLarge}. */
     private final java.util.concurrent.ThreadPoolExecutor drains;
 
@@ -159,6 +164,10 @@ public final class SmHttpServer implements AutoCloseable {
      * the server from answering anything else.
      */
     private void serve(HttpExchange exchange) {
+        if (closing) {
+            refuseWhileClosing(exchange);
+            return;
+        }
         String rawPath = rawPath(exchange.getRequestURI());
         SmRequest.Builder builder = SmRequest.builder(exchange.getRequestMethod(), rawPath)
                 .query(exchange.getRequestURI().getRawQuery());
@@ -215,6 +224,26 @@ public final class SmHttpServer implements AutoCloseable {
                 answered();
             }
         });
+    }
+
+    /**
+     * Answers 503 and closes the connection: the server is stopping, so the client should retry,
+     * elsewhere or after a restart. The body, if any, is not read.
+     */
+    private static void refuseWhileClosing(HttpExchange exchange) {
+        byte[] body = "{\"error\":\"ServiceUnavailable\",\"description\":\"the server is shutting down\"}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (exchange) {
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.getResponseHeaders().set("Connection", "close");
+            exchange.getResponseHeaders().set("Retry-After", "1");
+            exchange.sendResponseHeaders(503, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        } catch (IOException e) {
+            LOG.debug("client connection failed: {}", e.getMessage());
+        }
     }
 
     private void answered() {
@@ -363,12 +392,14 @@ public final class SmHttpServer implements AutoCloseable {
 
     /**
      * Lets the requests the Service Manager is answering finish for up to a second, then stops
-     * (requests whose body is still arriving are cut off). Not the JDK server's own grace period:
+     * (requests whose body is still arriving are cut off). Requests that arrive meanwhile are
+     * answered 503 with {@code Connection: close}, so steady traffic does not keep the server open. Not the JDK server's own grace period:
      * on Java 17 {@code stop(1)} waits the whole second even when nothing runs, which made every
      * test fixture cost a second.
      */
     @Override
     public void close() {
+        closing = true;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         synchronized (inFlight) {
             long left;

@@ -1,6 +1,7 @@
 package org.servicemanager.test.broker;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.request;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
@@ -23,15 +24,14 @@ import com.github.tomakehurst.wiremock.stubbing.StubMapping;
 import com.github.tomakehurst.wiremock.stubbing.StubMappings;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.servicemanager.test.http.ApiClient;
 
 /**
  * An Open Service Broker stubbed with <a href="https://wiremock.org">WireMock</a> on
@@ -50,9 +50,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * }
  * }</pre>
  *
- * <p>A fresh stub already answers: the catalog {@link FakeBroker#defaultCatalog()} and every
- * instance and binding call synchronously with success, so registering it and provisioning work at
- * once; each helper replaces the answer of one call (WireMock serves the newest matching stub).
+ * <p>A fresh stub already answers: the catalog {@link FakeBroker#defaultCatalog()}, every
+ * instance and binding call synchronously with success, and the broker's {@code GET} of an instance
+ * ({@code {}}) and of a binding (the bind's credentials), so registering it, provisioning and
+ * finishing an asynchronous bind work at once; each helper replaces the answer of one call (WireMock serves the newest matching stub).
  * It demands HTTP Basic credentials ({@link #username()}, {@link #password()}, fixed unless
  * {@link #withBasicAuth} changes them) and answers 401 without them, as a real broker does.
  *
@@ -129,7 +130,7 @@ public final class BrokerStub implements AutoCloseable {
 
     /** Starts a stub on {@code 127.0.0.1} with a free port, answering everything with success. */
     public static BrokerStub start() {
-        AtomicReference<String> expected = new AtomicReference<>(basic(DEFAULT_USERNAME, DEFAULT_PASSWORD));
+        AtomicReference<String> expected = new AtomicReference<>(ApiClient.basicAuthorization(DEFAULT_USERNAME, DEFAULT_PASSWORD));
         WireMockServer server = new WireMockServer(wireMockConfig()
                 .bindAddress("127.0.0.1")
                 .dynamicPort()
@@ -155,6 +156,10 @@ public final class BrokerStub implements AutoCloseable {
             for (OsbCall call : OsbCall.values()) {
                 stub.succeed(call);
             }
+            // After an asynchronous provision or bind succeeds (and for GET .../parameters) the
+            // Service Manager fetches the instance or binding; without these it would retry 404s.
+            server.stubFor(get(urlPathMatching(INSTANCE)).willReturn(json(200, "{}")));
+            server.stubFor(get(urlPathMatching(BINDING)).willReturn(json(200, OsbCall.BIND.successBody)));
         } catch (RuntimeException e) {
             server.stop();
             throw e;
@@ -186,7 +191,7 @@ public final class BrokerStub implements AutoCloseable {
         Objects.requireNonNull(username, "username");
         Objects.requireNonNull(password, "password");
         credentials.set(new String[] {username, password});
-        expectedAuthorization.set(basic(username, password));
+        expectedAuthorization.set(ApiClient.basicAuthorization(username, password));
         return this;
     }
 
@@ -236,6 +241,10 @@ public final class BrokerStub implements AutoCloseable {
         if (delay.isNegative()) {
             throw new IllegalArgumentException("delay must not be negative, was " + delay);
         }
+        if (delay.toMillis() > Integer.MAX_VALUE) {
+            // WireMock takes an int of milliseconds.
+            throw new IllegalArgumentException("delay must be at most " + Integer.MAX_VALUE + " ms, was " + delay);
+        }
         ResponseDefinitionBuilder answer = json(status, jsonBody);
         if (!delay.isZero()) {
             answer = answer.withFixedDelay(Math.toIntExact(delay.toMillis()));
@@ -282,6 +291,7 @@ public final class BrokerStub implements AutoCloseable {
             body.put("state", states[i]);
             body.put("description", "stubbed " + states[i]);
             ScenarioMappingBuilder poll = get(urlPathMatching(call.lastOperationPathRegex()))
+                    .withQueryParam("operation", equalTo(operation))
                     .inScenario(scenario)
                     .whenScenarioStateIs(i == 0 ? Scenario.STARTED : "poll " + i);
             if (i < states.length - 1) {
@@ -353,11 +363,6 @@ public final class BrokerStub implements AutoCloseable {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static String basic(String username, String password) {
-        return "Basic " + Base64.getEncoder().encodeToString(
-                (username + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     /** Answers 401 before any stub when credentials are demanded and the request lacks them. */

@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -23,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.servicemanager.test.http.ApiClient;
 
 /**
  * A small Open Service Broker on {@code 127.0.0.1} with a free port, for tests of the Service
@@ -113,8 +113,7 @@ public final class FakeBroker implements AutoCloseable {
     public FakeBroker withBasicAuth(String username, String password) {
         Objects.requireNonNull(username, "username");
         Objects.requireNonNull(password, "password");
-        String pair = username + ":" + password;
-        expectedAuthorization.set("Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)));
+        expectedAuthorization.set(ApiClient.basicAuthorization(username, password));
         return this;
     }
 

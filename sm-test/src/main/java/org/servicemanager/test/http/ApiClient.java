@@ -59,8 +59,17 @@ public final class ApiClient {
     public ApiClient withCredentials(String username, String password) {
         Objects.requireNonNull(username, "username");
         Objects.requireNonNull(password, "password");
-        String pair = username + ":" + password;
-        return withAuthorization("Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)));
+        return withAuthorization(basicAuthorization(username, password));
+    }
+
+    /**
+     * The HTTP Basic {@code Authorization} header value of these credentials (UTF-8), the one the
+     * fixture's clients send and its broker stubs demand.
+     */
+    public static String basicAuthorization(String username, String password) {
+        Objects.requireNonNull(username, "username");
+        Objects.requireNonNull(password, "password");
+        return "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     /** A copy that sends this {@code Authorization} header verbatim ({@code null}: none). */

@@ -2,17 +2,11 @@ package org.servicemanager.test.junit;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import javax.crypto.SecretKeyFactory;
-import javax.crypto.spec.PBEKeySpec;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -59,8 +53,10 @@ import org.servicemanager.test.http.ApiClient;
  * is a test password and protects nothing.
  *
  * <p>Stopping closes, in order: what the test registered with the runtime info (broker stubs),
- * the HTTP server, the Service Manager, the store. Not thread-safe to build; the built extension
- * is driven by JUnit, one class at a time (not for concurrent test classes sharing a static field).
+ * the HTTP server, the Service Manager, the store; one that fails to close does not keep the others
+ * open. If starting fails, whatever was already started is closed. Not thread-safe to build; the
+ * built extension is thread-safe: its callbacks are synchronized, so {@code @Nested} classes run
+ * concurrently share the one Service Manager, which stops after the last of them and the outer class.
  */
 public final class ServiceManagerExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback,
         AfterEachCallback, ParameterResolver {
@@ -71,7 +67,6 @@ public final class ServiceManagerExtension implements BeforeAllCallback, AfterAl
     /** Enough to exercise the real hash code; a test password needs no protection. */
     private static final int TEST_HASH_ITERATIONS = 1_000;
     private static final Map<String, String> HASHES = new ConcurrentHashMap<>();
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final String adminUsername;
     private final String adminPassword;
@@ -112,7 +107,7 @@ public final class ServiceManagerExtension implements BeforeAllCallback, AfterAl
      *
      * @throws IllegalStateException outside the tests it serves
      */
-    public ServiceManagerRuntimeInfo runtimeInfo() {
+    public synchronized ServiceManagerRuntimeInfo runtimeInfo() {
         if (runtimeInfo == null) {
             throw new IllegalStateException("the Service Manager is not running: it runs during the tests of the "
                     + "class that registers the extension");
@@ -136,7 +131,7 @@ public final class ServiceManagerExtension implements BeforeAllCallback, AfterAl
     }
 
     @Override
-    public void beforeAll(ExtensionContext context) {
+    public synchronized void beforeAll(ExtensionContext context) {
         if (runtimeInfo != null) {
             classDepth++;
             return;
@@ -151,14 +146,14 @@ public final class ServiceManagerExtension implements BeforeAllCallback, AfterAl
     }
 
     @Override
-    public void afterAll(ExtensionContext context) throws Exception {
+    public synchronized void afterAll(ExtensionContext context) throws Exception {
         if (classDepth > 0 && --classDepth == 0) {
             stop();
         }
     }
 
     @Override
-    public void beforeEach(ExtensionContext context) {
+    public synchronized void beforeEach(ExtensionContext context) {
         if (runtimeInfo == null) {
             // Registered in an instance field: JUnit calls no class callbacks, so one per test.
             start(http);
@@ -167,7 +162,7 @@ public final class ServiceManagerExtension implements BeforeAllCallback, AfterAl
     }
 
     @Override
-    public void afterEach(ExtensionContext context) throws Exception {
+    public synchronized void afterEach(ExtensionContext context) throws Exception {
         if (perTest) {
             perTest = false;
             stop();
@@ -197,65 +192,62 @@ public final class ServiceManagerExtension implements BeforeAllCallback, AfterAl
                 baseUrl = server.baseUrl();
             }
             runtimeInfo = new ServiceManagerRuntimeInfo(serviceManager, baseUrl, adminUsername, adminPassword);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Whatever failed (an Error from the configuration included), what was started is closed.
             try {
                 stop();
-            } catch (Exception suppressed) {
+            } catch (Throwable suppressed) {
                 e.addSuppressed(suppressed);
             }
             throw e;
         }
     }
 
+    /** Closes everything in order; one that fails does not keep the others open. The first failure is thrown. */
     private void stop() throws Exception {
-        Exception failure = null;
         ServiceManagerRuntimeInfo info = runtimeInfo;
+        SmHttpServer httpServer = server;
+        ServiceManager manager = serviceManager;
+        Store closedStore = store;
         runtimeInfo = null;
-        if (info != null) {
-            try {
-                info.closeResources();
-            } catch (Exception e) {
-                failure = e;
-            }
+        server = null;
+        serviceManager = null;
+        store = null;
+        Throwable failure = null;
+        failure = closeQuietly(info == null ? null : info::closeResources, failure);
+        failure = closeQuietly(httpServer, failure);
+        failure = closeQuietly(manager, failure);
+        failure = closeQuietly(closedStore, failure);
+        if (failure instanceof Exception e) {
+            throw e;
         }
-        if (server != null) {
-            server.close();
-            server = null;
-        }
-        if (serviceManager != null) {
-            serviceManager.close();
-            serviceManager = null;
-        }
-        if (store != null) {
-            store.close();
-            store = null;
-        }
-        if (failure != null) {
-            throw failure;
+        if (failure instanceof Error e) {
+            throw e;
         }
     }
 
-    /** A PBKDF2 hash in the builder's {@code pbkdf2-sha256$iterations$salt$hash} form, one per password and JVM. */
-    private static String testHash(String password) {
-        return HASHES.computeIfAbsent(password, p -> {
-            byte[] salt = new byte[16];
-            RANDOM.nextBytes(salt);
-            PBEKeySpec spec = new PBEKeySpec(p.toCharArray(), salt, TEST_HASH_ITERATIONS, 256);
-            try {
-                byte[] derived = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
-                Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
-                return "pbkdf2-sha256$" + TEST_HASH_ITERATIONS + "$" + b64.encodeToString(salt) + "$"
-                        + b64.encodeToString(derived);
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("PBKDF2WithHmacSHA256 is required by every Java 17 runtime", e);
-            } finally {
-                spec.clearPassword();
+    private static Throwable closeQuietly(AutoCloseable closeable, Throwable failure) {
+        if (closeable == null) {
+            return failure;
+        }
+        try {
+            closeable.close();
+        } catch (Throwable e) {
+            if (failure == null) {
+                return e;
             }
-        });
+            failure.addSuppressed(e);
+        }
+        return failure;
+    }
+
+    /** One hash per password and JVM, with few iterations (see the class comment). */
+    private static String testHash(String password) {
+        return HASHES.computeIfAbsent(password, p -> ServiceManager.Builder.hashPassword(p, TEST_HASH_ITERATIONS));
     }
 
     @Override
-    public String toString() {
+    public synchronized String toString() {
         return "ServiceManagerExtension[" + (runtimeInfo == null ? "stopped" : runtimeInfo) + "]";
     }
 

@@ -3,9 +3,7 @@ package org.servicemanager.test.junit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -102,7 +100,7 @@ public final class ServiceManagerRuntimeInfo {
             query = path.substring(question + 1);
         }
         SmRequest.Builder request = SmRequest.builder(method, rawPath).query(query)
-                .header("Authorization", basic(adminUsername, adminPassword));
+                .header("Authorization", ApiClient.basicAuthorization(adminUsername, adminPassword));
         if (json != null) {
             request.jsonBody(json);
         }
@@ -217,10 +215,6 @@ public final class ServiceManagerRuntimeInfo {
         } catch (java.io.IOException e) {
             throw new IllegalStateException(method + " " + path + " answered no JSON: " + response.bodyAsString(), e);
         }
-    }
-
-    static String basic(String username, String password) {
-        return "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

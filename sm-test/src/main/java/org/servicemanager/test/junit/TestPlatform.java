@@ -37,7 +37,7 @@ public record TestPlatform(String id, String name, String username, String passw
 
     /** The {@code Authorization} header value of this platform, for {@code SmRequest}s sent directly. */
     public String authorization() {
-        return ServiceManagerRuntimeInfo.basic(username, password);
+        return ApiClient.basicAuthorization(username, password);
     }
 
     @Override

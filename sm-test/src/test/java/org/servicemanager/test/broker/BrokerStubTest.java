@@ -106,4 +106,51 @@ class BrokerStubTest {
         assertThatThrownBy(() -> stub.delay(OsbCall.PROVISION, java.time.Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PT-1S");
     }
+
+    @Test
+    @DisplayName("answers the broker's GET of an instance with {} and of a binding with the bind's credentials")
+    void fetchByDefault() {
+        ApiResponse instance = client.get("/v2/service_instances/i1");
+        assertThat(instance.status()).isEqualTo(200);
+        assertThat(instance.body()).isEqualTo("{}");
+        ApiResponse binding = client.get("/v2/service_instances/i1/service_bindings/b1");
+        assertThat(binding.status()).isEqualTo(200);
+        assertThat(binding.json().at("/credentials/username").asText()).isEqualTo("stub-user");
+    }
+
+    @Test
+    @DisplayName("keeps the last_operation answers of two asynchronous calls apart by their operation")
+    void asyncCallsDoNotLeak() {
+        stub.async(OsbCall.PROVISION, "in progress", "succeeded");
+        stub.async(OsbCall.DEPROVISION, "failed");
+        String poll = "/v2/service_instances/i1/last_operation?operation=";
+
+        assertThat(client.get(poll + "provision-operation").text("state")).isEqualTo("in progress");
+        assertThat(client.get(poll + "deprovision-operation").text("state")).isEqualTo("failed");
+        assertThat(client.get(poll + "provision-operation").text("state")).isEqualTo("succeeded");
+    }
+
+    @Test
+    @DisplayName("stubs asynchronous bind: 202 with its operation, then the binding's last_operation states")
+    void asyncBind() {
+        stub.async(OsbCall.BIND, "in progress", "succeeded");
+
+        ApiResponse accepted = client.put("/v2/service_instances/i1/service_bindings/b1", "{}");
+
+        assertThat(accepted.status()).isEqualTo(202);
+        assertThat(accepted.text("operation")).isEqualTo("bind-operation");
+        String poll = "/v2/service_instances/i1/service_bindings/b1/last_operation?operation=bind-operation";
+        assertThat(client.get(poll).text("state")).isEqualTo("in progress");
+        assertThat(client.get(poll).text("state")).isEqualTo("succeeded");
+    }
+
+    @Test
+    @DisplayName("refuses a delay longer than Integer.MAX_VALUE milliseconds, naming it")
+    void delayTooLong() {
+        java.time.Duration tooLong = java.time.Duration.ofMillis(Integer.MAX_VALUE + 1L);
+
+        assertThatThrownBy(() -> stub.delay(OsbCall.PROVISION, tooLong))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(tooLong.toString());
+    }
 }

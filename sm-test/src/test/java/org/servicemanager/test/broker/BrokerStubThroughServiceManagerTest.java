@@ -88,6 +88,50 @@ class BrokerStubThroughServiceManagerTest {
     }
 
     @Test
+    @DisplayName("async bind through the API: the binding becomes ready with the broker's credentials")
+    void asyncBindThroughTheApi() throws InterruptedException {
+        String instanceId = provisionThroughTheApi().text("id");
+        broker.async(OsbCall.BIND, "in progress", "succeeded");
+
+        ApiResponse accepted = info.admin().post("/v1/service_bindings",
+                "{\"name\":\"b1\",\"service_instance_id\":\"" + instanceId + "\"}");
+
+        assertThat(accepted.status()).as(accepted.body()).isEqualTo(202);
+        assertThat(awaitState(accepted.header("Location").orElseThrow())).isEqualTo("succeeded");
+        String bindingId = accepted.header("Location").orElseThrow().replaceAll("^/v1/service_bindings/([^/]+)/.*", "$1");
+        ApiResponse binding = info.admin().get("/v1/service_bindings/" + bindingId);
+        assertThat(binding.json().path("ready").asBoolean()).as(binding.body()).isTrue();
+        assertThat(binding.json().at("/credentials/username").asText()).isEqualTo("stub-user");
+    }
+
+    @Test
+    @DisplayName("async deprovision through the API: the instance is gone after the broker's last_operation succeeds")
+    void asyncDeprovisionThroughTheApi() throws InterruptedException {
+        String instanceId = provisionThroughTheApi().text("id");
+        broker.async(OsbCall.DEPROVISION, "in progress", "succeeded");
+
+        ApiResponse accepted = info.admin().delete("/v1/service_instances/" + instanceId);
+
+        assertThat(accepted.status()).as(accepted.body()).isEqualTo(202);
+        assertThat(awaitState(accepted.header("Location").orElseThrow())).isEqualTo("succeeded");
+        assertThat(info.admin().get("/v1/service_instances/" + instanceId).status()).isEqualTo(404);
+    }
+
+    @Test
+    @DisplayName("instance parameters through the API: the stub answers the broker's GET of the instance")
+    void instanceParametersThroughTheApi() {
+        broker.catalog(Catalogs.offering("fake-service").set("instances_retrievable", true)
+                .plan(Catalogs.plan("small")));
+        ApiResponse refreshed = info.admin().patch("/v1/service_brokers/" + brokerId, "{}");
+        assertThat(refreshed.status()).as(refreshed.body()).isEqualTo(200);
+        String instanceId = provisionThroughTheApi().text("id");
+
+        ApiResponse parameters = info.admin().get("/v1/service_instances/" + instanceId + "/parameters");
+
+        assertThat(parameters.status()).as(parameters.body()).isEqualTo(200);
+    }
+
+    @Test
     @DisplayName("error: the API reports the broker's 400 as a BrokerError with the broker's description")
     void errorThroughTheApi() {
         broker.fail(OsbCall.PROVISION, 400, "BadRequest", "the stub refuses small plans");

@@ -2,6 +2,7 @@ package org.servicemanager.test.junit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -20,6 +21,13 @@ class ServiceManagerExtensionNestedTest {
         outerBaseUrl = info.baseUrl();
     }
 
+    /** Runs after every nested class: a nested class's class callbacks must not have stopped the Service Manager. */
+    @AfterAll
+    static void stillRunningAfterTheNestedClasses() {
+        assertThat(sm.baseUrl()).isEqualTo(outerBaseUrl);
+        assertThat(sm.admin().get("/v1/info").status()).isEqualTo(200);
+    }
+
     @Test
     @DisplayName("serves the outer class")
     void outer(ServiceManagerRuntimeInfo info) {
@@ -31,6 +39,17 @@ class ServiceManagerExtensionNestedTest {
     class Inner {
         @Test
         @DisplayName("is the same Service Manager, still running after the nested class's own class callbacks")
+        void sameServiceManager(ServiceManagerRuntimeInfo info) {
+            assertThat(info.baseUrl()).isEqualTo(outerBaseUrl);
+            assertThat(info.admin().get("/v1/info").status()).isEqualTo(200);
+        }
+    }
+
+    @Nested
+    @DisplayName("in a second nested class, after the first one's class callbacks")
+    class Second {
+        @Test
+        @DisplayName("is still the same running Service Manager")
         void sameServiceManager(ServiceManagerRuntimeInfo info) {
             assertThat(info.baseUrl()).isEqualTo(outerBaseUrl);
             assertThat(info.admin().get("/v1/info").status()).isEqualTo(200);
