@@ -674,6 +674,35 @@ class InstanceSharingTest extends OsbTestBase {
         }
 
         @Test
+        @DisplayName("a bind on a reference whose shared instance's plan no longer supports sharing: 400, no broker call")
+        void bindAfterSharingLost() {
+            Stage s = new Stage(Catalogs.of(Catalogs.offering("vdb").plan(Catalogs.plan("v1").setJson("metadata",
+                    SHARING)).plan(Catalogs.plan("v2").setJson("metadata", SHARING))));
+            s.planIds.values().forEach(InstanceSharingTest.this::createPublicVisibility);
+            ApiResponse created = admin.post("/v1/service_instances", json("name", unique("v"), "service_plan_id",
+                    s.plan("v1")));
+            assertThat(created.status()).as(created.body()).isEqualTo(201);
+            String shared = created.json().get("id").asText();
+            assertThat(share(shared, true).status()).isEqualTo(200);
+            String referenceCatalog = referencePlans(s, "vdb").get(0).get("catalog_id").asText();
+            String reference = unique("c-reference");
+            ApiResponse provisioned = osbC.put(s.instance(reference), json("service_id", "vdb-id", "plan_id",
+                    referenceCatalog, "context", map("platform", "cloudfoundry"), "parameters",
+                    map("referenced_instance_id", shared)));
+            assertThat(provisioned.status()).as(provisioned.body()).isEqualTo(201);
+            s.broker.catalog(Catalogs.of(Catalogs.offering("vdb").plan(Catalogs.plan("v1"))
+                    .plan(Catalogs.plan("v2").setJson("metadata", SHARING))));
+            assertThat(admin.patch("/v1/service_brokers/" + s.brokerId, "{}").status()).isEqualTo(200);
+            s.broker.clearRequests();
+
+            ApiResponse response = osbC.put(s.binding(reference, unique("binding")), json("service_id", "vdb-id",
+                    "plan_id", referenceCatalog, "context", map("platform", "cloudfoundry")));
+
+            assertOsbError(response, 400);
+            assertThat(s.osbCalls()).isEmpty();
+        }
+
+        @Test
         @DisplayName("fetching a reference instance: 200 with its service_id and plan_id, no broker call")
         void fetchInstance() {
             String reference = referencedFromC(sharedOnK("db-24"));
