@@ -2,6 +2,8 @@ package org.servicemanager.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -10,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.storage.memory.MemoryStore;
 import org.servicemanager.test.broker.Catalogs;
+import org.servicemanager.test.broker.FakeOsbService;
 import org.servicemanager.test.http.ApiClient;
 import org.servicemanager.test.http.ApiResponse;
 
@@ -197,5 +200,43 @@ class SharingRaceTest extends OsbTestBase {
         assertThat(deprovisioned.status()).as(deprovisioned.body()).isEqualTo(200);
         assertThat(sharing.osb.instanceIds()).doesNotContain(platform.id());
         assertThat(instanceRecord(platform.id()).status()).isEqualTo(404);
+    }
+
+    @Test
+    @DisplayName("a reference made while a platform's OSB deprovision of its shared instance waits for the broker: 400, and the deprovision goes on")
+    void referenceDuringOsbDeprovisionAtBroker() throws Exception {
+        OnPlatform platform = sharedOnPlatform();
+        sharing.osb.slowness(Duration.ofSeconds(1)).failNextCall(FakeOsbService.Failure.TIMEOUT);
+        CompletableFuture<ApiResponse> deprovision = CompletableFuture.supplyAsync(() -> platform.client().delete(
+                sharing.instance(platform.id()) + "?service_id=sdb-id&plan_id=shareable-id"));
+        Instant deadline = Instant.now().plusSeconds(10);
+        while (!instanceRecord(platform.id()).json().at("/last_operation/state").asText().equals("in progress")) {
+            assertThat(Instant.now()).as("the deprovision marked the instance").isBefore(deadline);
+            Thread.onSpinWait();
+        }
+
+        ApiResponse reference = reference(platform.id());
+
+        assertThat(reference.status()).as(reference.body()).isEqualTo(400);
+        assertThat(reference.text("description")).contains("being deleted");
+        ApiResponse deprovisioned = deprovision.get(20, TimeUnit.SECONDS);
+        assertThat(deprovisioned.status()).as(deprovisioned.body()).isEqualTo(200);
+        assertThat(references(platform.id())).isZero();
+        assertThat(instanceRecord(platform.id()).status()).isEqualTo(404);
+    }
+
+    @Test
+    @DisplayName("a platform's OSB deprovision of a shared instance that the broker refuses leaves the instance as it was, open to references")
+    void osbDeprovisionRefusedByBroker() {
+        OnPlatform platform = sharedOnPlatform();
+        String before = instanceRecord(platform.id()).json().get("last_operation").toString();
+        sharing.osb.failNextCall(FakeOsbService.Failure.SERVER_ERROR);
+
+        ApiResponse deprovisioned = platform.client().delete(sharing.instance(platform.id())
+                + "?service_id=sdb-id&plan_id=shareable-id");
+
+        assertThat(deprovisioned.status()).as(deprovisioned.body()).isEqualTo(500);
+        assertThat(instanceRecord(platform.id()).json().get("last_operation").toString()).isEqualTo(before);
+        assertThat(reference(platform.id()).status()).isEqualTo(201);
     }
 }
