@@ -94,12 +94,13 @@ final class OsbApi {
         LastOperation before = sharing.markDeleting(instance, op);
         CompletableFuture<Answer> sent = reference ? OsbSharing.answered(200, Json.object()) : forwarder.forward(osb);
         return sent.handle((answer, failure) -> {
-            records.deprovisioned(osb, instance, answer, failure, op);
+            // Not deleted (refused, failed, unanswered): the shared instance is as it was, open to references.
             boolean deleting = failure == null && (answer.status() == 200 || answer.status() == 202
                     || answer.status() == 410);
             if (before != null && !deleting) {
                 sharing.unmark(osb.instanceId(), op, before);
             }
+            records.deprovisioned(osb, instance, answer, failure, op);
             return toPlatform(answer, failure);
         });
     }
