@@ -124,12 +124,10 @@ public final class References {
         if (planIds.isEmpty()) {
             throw new BadRequestException(NO_MATCH);
         }
-        List<ServiceInstance> found = store.repository(EntityTypes.SERVICE_INSTANCES).list(
-                sharedOf(planIds).and(Query.fieldEquals("id", id)), PageRequest.first(1)).items();
-        if (found.isEmpty()) {
-            throw new BadRequestException(NO_MATCH);
-        }
-        return found.get(0);
+        // The selectors' query (shared, of one of these plans), applied to the one record the id names.
+        return store.repository(EntityTypes.SERVICE_INSTANCES).get(id)
+                .filter(i -> i.shared() && planIds.contains(i.servicePlanId()))
+                .orElseThrow(() -> new BadRequestException(NO_MATCH));
     }
 
     private static Query sharedOf(List<Object> planIds) {
