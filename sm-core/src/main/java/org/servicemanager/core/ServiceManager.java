@@ -128,7 +128,8 @@ public final class ServiceManager implements AutoCloseable {
         // Broker notifications reach a platform cut down to the plans it may see (as REST and OSB do).
         this.notificationHub = new NotificationHub(b.store, b.clock, b.notificationQueueSize,
                 b.maxNotificationStreamsPerPlatform, b.maxPingPeriod,
-                b.notificationRetention, revision, new PlatformView(b.store, tenancy)::planIds);
+                b.notificationRetention, revision, new PlatformView(b.store, tenancy)::planIds,
+                new PlatformView(b.store, tenancy)::usableBrokerIds);
         NotificationHub hub = notificationHub;
         Context ctx = new Context(registry, b.clock, brokers, secrets, b.ids, version(), revision,
                 b.maxCatalogPlans, new Context.PlatformChanges() {
@@ -155,7 +156,7 @@ public final class ServiceManager implements AutoCloseable {
             registerIssuerRoutes(router, tokenIssuer);
             tokenIssuer.start(issuerContext(registry, cipher, authenticator, b.clock));
         }
-        this.accessPolicy = new AccessPolicy(authenticator, b.authenticationDisabled);
+        this.accessPolicy = new AccessPolicy(authenticator, b.authenticationDisabled, tenancy.enabled());
         registerNotificationRoute(router, notificationHub, b.store, b.maxPingPeriod);
         if (b.metricsText != null) {
             registerMetricsRoute(router, b.metricsContentType, b.metricsText);

@@ -81,7 +81,7 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
         JsonInput in = JsonInput.of(body).allowOnly(CREATE_FIELDS);
         String name = in.requiredName("name");
         Plans.PlanOf target = plan(in, TenantGuard.operatorTenant(ctx, call.principal()));
-        TenantGuard.checkPlanUsable(ctx, call.principal(), target.plan());
+        TenantGuard.checkPlanUsable(ctx, call.principal(), target);
         String serviceId = in.optionalString("service_id");
         if (serviceId != null && !serviceId.equals(target.offering().id())) {
             throw new BadRequestException("service_id '" + serviceId + "' is not the service offering of service plan '"
