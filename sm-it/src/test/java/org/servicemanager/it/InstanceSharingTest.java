@@ -31,6 +31,7 @@ import org.servicemanager.test.http.ApiResponse;
  */
 class InstanceSharingTest extends OsbTestBase {
     private static final String SHARING = "{\"supportsInstanceSharing\":true}";
+    private static final String NO_MATCH = "no shared instance of this offering matches";
 
     Stage sharing;
     JsonNode platformK;
@@ -455,14 +456,17 @@ class InstanceSharingTest extends OsbTestBase {
         }
 
         @Test
-        @DisplayName("selectors that match no shared instance: 404")
+        @DisplayName("selectors that match no shared instance: the one 400 for any reference that matches nothing")
         void selectorsNone() {
-            assertOsbError(referenceOnC(unique("c-reference"), map("selectors", map("instance_name_selector",
-                    unique("nothing")))), 404);
+            ApiResponse response = referenceOnC(unique("c-reference"), map("selectors", map("instance_name_selector",
+                    unique("nothing"))));
+
+            assertOsbError(response, 400);
+            assertThat(response.text("description")).isEqualTo(NO_MATCH);
         }
 
         @Test
-        @DisplayName("selectors that match several shared instances: 400 naming them")
+        @DisplayName("selectors that match several shared instances: 400 with their count, not their ids, names or platforms")
         void selectorsSeveral() {
             String name = unique("twin");
             String first = sharedOnK(name);
@@ -472,28 +476,33 @@ class InstanceSharingTest extends OsbTestBase {
                     name)));
 
             assertOsbError(response, 400);
-            assertThat(response.text("description")).contains(first).contains(second);
+            assertThat(response.text("description")).contains("2 shared instances").doesNotContain(first)
+                    .doesNotContain(second).doesNotContain(platformId(platformK));
         }
 
         @Test
-        @DisplayName("an unknown referenced_instance_id: 404")
+        @DisplayName("an unknown referenced_instance_id: the one 400 (OSB has no 404 for a provision)")
         void unknownId() {
-            assertOsbError(referenceOnC(unique("c-reference"), map("referenced_instance_id", unique("nothing"))), 404);
+            ApiResponse response = referenceOnC(unique("c-reference"), map("referenced_instance_id",
+                    unique("nothing")));
+
+            assertOsbError(response, 400);
+            assertThat(response.text("description")).isEqualTo(NO_MATCH);
         }
 
         @Test
-        @DisplayName("an instance that is not shared cannot be referenced: 400")
+        @DisplayName("another platform's instance that is not shared: the same 400 as an unknown id, so its existence does not show")
         void notShared() {
             String instance = provisionedOnK("shareable", "db-11");
 
             ApiResponse response = referenceOnC(unique("c-reference"), map("referenced_instance_id", instance));
 
             assertOsbError(response, 400);
-            assertThat(response.text("description")).contains("not shared");
+            assertThat(response.text("description")).isEqualTo(NO_MATCH);
         }
 
         @Test
-        @DisplayName("a shared instance of another offering cannot be referenced: 400")
+        @DisplayName("a shared instance of another offering: the same 400, naming no offering")
         void otherOffering() {
             String other = unique("k-instance");
             assertThat(osbK.put(sharing.instance(other), k8sProvision("odb", "other", "o")).status()).isEqualTo(201);
@@ -502,7 +511,41 @@ class InstanceSharingTest extends OsbTestBase {
             ApiResponse response = referenceOnC(unique("c-reference"), map("referenced_instance_id", other));
 
             assertOsbError(response, 400);
-            assertThat(response.text("description")).contains("another service offering");
+            assertThat(response.text("description")).isEqualTo(NO_MATCH);
+        }
+
+        @Test
+        @DisplayName("an instance_label_selector array of more than 10 label queries: 400 naming the limit")
+        void tooManyLabelSelectors() {
+            List<String> queries = new java.util.ArrayList<>();
+            for (int i = 0; i < 11; i++) {
+                queries.add("team eq 't" + i + "'");
+            }
+
+            ApiResponse response = referenceOnC(unique("c-reference"), map("selectors", map("instance_label_selector",
+                    queries)));
+
+            assertOsbError(response, 400);
+            assertThat(response.text("description")).contains("at most 10");
+        }
+
+        @Test
+        @DisplayName("label selectors with more than 100 criteria in all: 400 naming the limit")
+        void tooManyLabelCriteria() {
+            List<String> queries = new java.util.ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                StringBuilder query = new StringBuilder();
+                for (int j = 0; j < 11; j++) {
+                    query.append(j == 0 ? "" : " and ").append("k").append(j).append(" eq 'v'");
+                }
+                queries.add(query.toString());
+            }
+
+            ApiResponse response = createOnSm(referencePlanId, map("selectors", map("instance_label_selector",
+                    queries)));
+
+            assertThat(response.status()).as(response.body()).isEqualTo(400);
+            assertThat(response.text("description")).contains("at most 100");
         }
 
         @Test
@@ -616,7 +659,7 @@ class InstanceSharingTest extends OsbTestBase {
         }
 
         @Test
-        @DisplayName("a shared instance that references use cannot be deprovisioned by its platform: 400 naming them")
+        @DisplayName("a shared instance that references use cannot be deprovisioned by its platform: 400 counting them, naming none")
         void deprovisionSharedRefused() {
             String shared = sharedOnK("db-17");
             String reference = referencedFromC(shared);
@@ -625,7 +668,51 @@ class InstanceSharingTest extends OsbTestBase {
             ApiResponse response = osbK.delete(sharing.instance(shared) + "?service_id=sdb-id&plan_id=shareable-id");
 
             assertOsbError(response, 400);
-            assertThat(response.text("description")).contains(reference);
+            assertThat(response.text("description")).contains("1 reference instance").doesNotContain(reference)
+                    .doesNotContain("my-reference").doesNotContain(platformId(platformC));
+            assertThat(brokerCalls()).isEmpty();
+        }
+
+        @Test
+        @DisplayName("a bind on a reference whose shared instance's plan no longer supports sharing: 400, no broker call")
+        void bindAfterSharingLost() {
+            Stage s = new Stage(Catalogs.of(Catalogs.offering("vdb").plan(Catalogs.plan("v1").setJson("metadata",
+                    SHARING)).plan(Catalogs.plan("v2").setJson("metadata", SHARING))));
+            s.planIds.values().forEach(InstanceSharingTest.this::createPublicVisibility);
+            ApiResponse created = admin.post("/v1/service_instances", json("name", unique("v"), "service_plan_id",
+                    s.plan("v1")));
+            assertThat(created.status()).as(created.body()).isEqualTo(201);
+            String shared = created.json().get("id").asText();
+            assertThat(share(shared, true).status()).isEqualTo(200);
+            String referenceCatalog = referencePlans(s, "vdb").get(0).get("catalog_id").asText();
+            String reference = unique("c-reference");
+            ApiResponse provisioned = osbC.put(s.instance(reference), json("service_id", "vdb-id", "plan_id",
+                    referenceCatalog, "context", map("platform", "cloudfoundry"), "parameters",
+                    map("referenced_instance_id", shared)));
+            assertThat(provisioned.status()).as(provisioned.body()).isEqualTo(201);
+            s.broker.catalog(Catalogs.of(Catalogs.offering("vdb").plan(Catalogs.plan("v1"))
+                    .plan(Catalogs.plan("v2").setJson("metadata", SHARING))));
+            assertThat(admin.patch("/v1/service_brokers/" + s.brokerId, "{}").status()).isEqualTo(200);
+            s.broker.clearRequests();
+
+            ApiResponse response = osbC.put(s.binding(reference, unique("binding")), json("service_id", "vdb-id",
+                    "plan_id", referenceCatalog, "context", map("platform", "cloudfoundry")));
+
+            assertOsbError(response, 400);
+            assertThat(s.osbCalls()).isEmpty();
+        }
+
+        @Test
+        @DisplayName("fetching a reference instance: 200 with its service_id and plan_id, no broker call")
+        void fetchInstance() {
+            String reference = referencedFromC(sharedOnK("db-24"));
+            sharing.broker.clearRequests();
+
+            ApiResponse response = osbC.get(sharing.instance(reference));
+
+            assertThat(response.status()).as(response.body()).isEqualTo(200);
+            assertThat(response.text("service_id")).isEqualTo("sdb-id");
+            assertThat(response.text("plan_id")).isEqualTo(referenceCatalogId);
             assertThat(brokerCalls()).isEmpty();
         }
 
@@ -708,6 +795,51 @@ class InstanceSharingTest extends OsbTestBase {
             assertThat(several.status()).as(several.body()).isEqualTo(400);
             assertThat(several.text("description")).contains(first).contains(second);
             assertThat(none.status()).as(none.body()).isEqualTo(404);
+        }
+
+        @Test
+        @DisplayName("sharing parameters with a NUL character or of another type than string: 400 naming the field")
+        void parametersNotStorable() {
+            ApiResponse id = createOnSm(referencePlanId, map("referenced_instance_id", "db\u0000x"));
+            ApiResponse name = createOnSm(referencePlanId, map("selectors", map("instance_name_selector", "db\u0000x")));
+            ApiResponse plan = createOnSm(referencePlanId, map("selectors", map("plan_name_selector", "shareable\u0000")));
+            ApiResponse number = createOnSm(referencePlanId, map("selectors", map("instance_name_selector", 5)));
+
+            assertThat(id.status()).as(id.body()).isEqualTo(400);
+            assertThat(id.text("description")).contains("referenced_instance_id");
+            assertThat(name.status()).as(name.body()).isEqualTo(400);
+            assertThat(name.text("description")).contains("instance_name_selector");
+            assertThat(plan.status()).as(plan.body()).isEqualTo(400);
+            assertThat(plan.text("description")).contains("plan_name_selector");
+            assertThat(number.status()).as(number.body()).isEqualTo(400);
+            assertThat(number.text("description")).contains("instance_name_selector");
+        }
+
+        @Test
+        @DisplayName("a binding of a reference whose shared instance's plan no longer supports sharing: 400, no broker call")
+        void bindAfterSharingLost() {
+            Stage s = new Stage(Catalogs.of(Catalogs.offering("wdb").plan(Catalogs.plan("w1").setJson("metadata",
+                    SHARING)).plan(Catalogs.plan("w2").setJson("metadata", SHARING))));
+            s.planIds.values().forEach(InstanceSharingTest.this::createPublicVisibility);
+            ApiResponse created = admin.post("/v1/service_instances", json("name", unique("w"), "service_plan_id",
+                    s.plan("w1")));
+            assertThat(created.status()).as(created.body()).isEqualTo(201);
+            String shared = created.json().get("id").asText();
+            assertThat(share(shared, true).status()).isEqualTo(200);
+            ApiResponse reference = createOnSm(s.plan("reference-instance"), map("referenced_instance_id", shared));
+            assertThat(reference.status()).as(reference.body()).isEqualTo(201);
+            s.broker.catalog(Catalogs.of(Catalogs.offering("wdb").plan(Catalogs.plan("w1"))
+                    .plan(Catalogs.plan("w2").setJson("metadata", SHARING))));
+            ApiResponse refresh = admin.patch("/v1/service_brokers/" + s.brokerId, "{}");
+            assertThat(refresh.status()).as(refresh.body()).isEqualTo(200);
+            s.broker.clearRequests();
+
+            ApiResponse bound = admin.post("/v1/service_bindings", json("name", unique("b"), "service_instance_id",
+                    reference.json().get("id").asText()));
+
+            assertThat(bound.status()).as(bound.body()).isEqualTo(400);
+            assertThat(bound.text("description")).contains("no longer shared, ready and of a plan that supports");
+            assertThat(s.osbCalls()).isEmpty();
         }
 
         @Test

@@ -289,6 +289,37 @@ class OperationCascadeTest extends EngineTestBase {
     }
 
     @Test
+    @DisplayName("a platform cascade that finds, once its first instances are gone, an instance of the platform shared "
+            + "and referenced fails and leaves it, without a broker call for it")
+    void platformCascadeMeetsNewReference() {
+        String platformId = createPlatform();
+        ServiceInstance first = osbInstance(platformId);
+        deletesSucceed();
+        Platform platform = store.repository(EntityTypes.PLATFORMS).get(platformId).orElseThrow();
+        Started started = engine.cascadeDelete(platform, CALLER);
+        // After the start: shared and referenced while the cascade runs.
+        Instant now = now();
+        ServiceInstance shared = store.repository(EntityTypes.SERVICE_INSTANCES).create(new ServiceInstance(
+                unique("osb-shared"), "shared-db", small, platformId, "{\"platform\":\"cloudfoundry\"}", null, null,
+                true, LastOperation.succeeded(OperationType.CREATE), null, null, Labels.empty(), now, now, true, 0)
+                .withShared(true, now));
+        ServiceInstance reference = store.repository(EntityTypes.SERVICE_INSTANCES).create(new ServiceInstance(
+                unique("ref"), "ref-db", small, Platform.SERVICE_MANAGER_ID, "{}", null, null, true,
+                LastOperation.succeeded(OperationType.CREATE), null, null, Labels.empty(), now, now, true, 0)
+                .withReferencedInstanceId(shared.id()));
+
+        sm.runDueOperations();
+
+        Operation root = operation(started.operation().id());
+        assertThat(root.state()).as(root.toString()).isEqualTo(OperationState.FAILED);
+        assertThat(root.description()).contains(shared.id()).contains(reference.id());
+        assertThat(deletePaths()).containsExactly(instancePath(first.id()));
+        assertThat(instance(shared.id())).isPresent();
+        assertThat(instance(reference.id())).isPresent();
+        assertThat(store.repository(EntityTypes.PLATFORMS).get(platformId)).isPresent();
+    }
+
+    @Test
     @DisplayName("a platform cascade deletes at the broker the bindings, then the instances the platform made, then "
             + "the platform record with its visibilities; service-manager's own instances stay")
     void platformCascade() {

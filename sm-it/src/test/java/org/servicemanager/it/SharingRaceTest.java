@@ -2,6 +2,8 @@ package org.servicemanager.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -10,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.servicemanager.core.ServiceManager;
 import org.servicemanager.storage.memory.MemoryStore;
 import org.servicemanager.test.broker.Catalogs;
+import org.servicemanager.test.broker.FakeOsbService;
+import org.servicemanager.test.http.ApiClient;
 import org.servicemanager.test.http.ApiResponse;
 
 /**
@@ -104,5 +108,135 @@ class SharingRaceTest extends OsbTestBase {
         assertThat(deleted.status()).as(deleted.body()).isEqualTo(409);
         assertThat(deleted.text("description")).contains(reference.json().get("id").asText());
         assertThat(sharing.osb.instanceIds()).contains(shared);
+    }
+
+    /** A shared instance of a new platform, provisioned through the OSB face. */
+    private record OnPlatform(String platformId, ApiClient client, String id) {
+    }
+
+    private OnPlatform sharedOnPlatform() {
+        ApiResponse created = admin.post("/v1/platforms", json("name", unique("k8s"), "type", "kubernetes"));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        ApiClient client = osbClient(created.json());
+        String id = unique("k-instance");
+        ApiResponse provisioned = client.put(sharing.instance(id), json("service_id", "sdb-id", "plan_id",
+                "shareable-id", "context", map("platform", "kubernetes", "namespace", "ns-1")));
+        assertThat(provisioned.status()).as(provisioned.body()).isEqualTo(201);
+        assertThat(admin.patch("/v1/service_instances/" + id, json("shared", true)).status()).isEqualTo(200);
+        return new OnPlatform(platformId(created.json()), client, id);
+    }
+
+    @Test
+    @DisplayName("a reference stored after a cascade DELETE checked for references, before its transaction, makes the DELETE 409")
+    void referenceBetweenCascadeDeleteCheckAndWrite() throws Exception {
+        String shared = sharedInstance();
+        pausing.pauseNextTransaction();
+        CompletableFuture<ApiResponse> delete = CompletableFuture.supplyAsync(
+                () -> admin.delete("/v1/service_instances/" + shared + "?cascade=true"));
+        assertThat(pausing.awaitPaused()).as("the cascade DELETE reached its transaction").isTrue();
+        ApiResponse reference = reference(shared);
+        pausing.release();
+
+        assertThat(reference.status()).as(reference.body()).isEqualTo(201);
+        ApiResponse deleted = delete.get(20, TimeUnit.SECONDS);
+        assertThat(deleted.status()).as(deleted.body()).isEqualTo(409);
+        assertThat(deleted.text("description")).contains(reference.json().get("id").asText());
+        assertThat(sharing.osb.instanceIds()).contains(shared);
+        assertThat(instanceRecord(shared).status()).isEqualTo(200);
+    }
+
+    @Test
+    @DisplayName("a reference stored after a platform's cascade DELETE checked for references, before its transaction, makes the DELETE 409")
+    void referenceBetweenPlatformCascadeCheckAndWrite() throws Exception {
+        OnPlatform platform = sharedOnPlatform();
+        String shared = platform.id();
+        pausing.pauseNextTransaction();
+        CompletableFuture<ApiResponse> delete = CompletableFuture.supplyAsync(
+                () -> admin.delete("/v1/platforms/" + platform.platformId() + "?cascade=true"));
+        assertThat(pausing.awaitPaused()).as("the platform's cascade DELETE reached its transaction").isTrue();
+        ApiResponse reference = reference(shared);
+        pausing.release();
+
+        assertThat(reference.status()).as(reference.body()).isEqualTo(201);
+        ApiResponse deleted = delete.get(20, TimeUnit.SECONDS);
+        assertThat(deleted.status()).as(deleted.body()).isEqualTo(409);
+        assertThat(deleted.text("description")).contains(reference.json().get("id").asText());
+        assertThat(sharing.osb.instanceIds()).contains(shared);
+        assertThat(instanceRecord(shared).status()).isEqualTo(200);
+    }
+
+    @Test
+    @DisplayName("a reference stored after a platform's OSB deprovision checked for references makes the deprovision 400, without a broker call")
+    void referenceBetweenOsbDeprovisionCheckAndBrokerCall() throws Exception {
+        OnPlatform platform = sharedOnPlatform();
+        String shared = platform.id();
+        ApiClient client = platform.client();
+        pausing.pauseNextTransaction();
+        CompletableFuture<ApiResponse> deprovision = CompletableFuture.supplyAsync(
+                () -> client.delete(sharing.instance(shared) + "?service_id=sdb-id&plan_id=shareable-id"));
+        assertThat(pausing.awaitPaused()).as("the deprovision reached a transaction").isTrue();
+        ApiResponse reference = reference(shared);
+        pausing.release();
+
+        assertThat(reference.status()).as(reference.body()).isEqualTo(201);
+        ApiResponse deprovisioned = deprovision.get(20, TimeUnit.SECONDS);
+        assertThat(deprovisioned.status()).as(deprovisioned.body()).isEqualTo(400);
+        assertThat(deprovisioned.text("description")).contains("1 reference instance")
+                .doesNotContain(reference.json().get("id").asText());
+        assertThat(sharing.osb.instanceIds()).contains(shared);
+        ApiResponse record = instanceRecord(shared);
+        assertThat(record.status()).isEqualTo(200);
+        assertThat(record.json().at("/last_operation/state").asText()).as(record.body()).isNotEqualTo("in progress");
+    }
+
+    @Test
+    @DisplayName("a platform's OSB deprovision of a shared instance without references still deletes it at the broker and here")
+    void osbDeprovisionOfUnreferencedShared() {
+        OnPlatform platform = sharedOnPlatform();
+
+        ApiResponse deprovisioned = platform.client().delete(sharing.instance(platform.id())
+                + "?service_id=sdb-id&plan_id=shareable-id");
+
+        assertThat(deprovisioned.status()).as(deprovisioned.body()).isEqualTo(200);
+        assertThat(sharing.osb.instanceIds()).doesNotContain(platform.id());
+        assertThat(instanceRecord(platform.id()).status()).isEqualTo(404);
+    }
+
+    @Test
+    @DisplayName("a reference made while a platform's OSB deprovision of its shared instance waits for the broker: 400, and the deprovision goes on")
+    void referenceDuringOsbDeprovisionAtBroker() throws Exception {
+        OnPlatform platform = sharedOnPlatform();
+        sharing.osb.slowness(Duration.ofSeconds(1)).failNextCall(FakeOsbService.Failure.TIMEOUT);
+        CompletableFuture<ApiResponse> deprovision = CompletableFuture.supplyAsync(() -> platform.client().delete(
+                sharing.instance(platform.id()) + "?service_id=sdb-id&plan_id=shareable-id"));
+        Instant deadline = Instant.now().plusSeconds(10);
+        while (!instanceRecord(platform.id()).json().at("/last_operation/state").asText().equals("in progress")) {
+            assertThat(Instant.now()).as("the deprovision marked the instance").isBefore(deadline);
+            Thread.onSpinWait();
+        }
+
+        ApiResponse reference = reference(platform.id());
+
+        assertThat(reference.status()).as(reference.body()).isEqualTo(400);
+        assertThat(reference.text("description")).contains("being deleted");
+        ApiResponse deprovisioned = deprovision.get(20, TimeUnit.SECONDS);
+        assertThat(deprovisioned.status()).as(deprovisioned.body()).isEqualTo(200);
+        assertThat(references(platform.id())).isZero();
+        assertThat(instanceRecord(platform.id()).status()).isEqualTo(404);
+    }
+
+    @Test
+    @DisplayName("a platform's OSB deprovision of a shared instance that the broker refuses leaves the instance as it was, open to references")
+    void osbDeprovisionRefusedByBroker() {
+        OnPlatform platform = sharedOnPlatform();
+        String before = instanceRecord(platform.id()).json().get("last_operation").toString();
+        sharing.osb.failNextCall(FakeOsbService.Failure.SERVER_ERROR);
+
+        ApiResponse deprovisioned = platform.client().delete(sharing.instance(platform.id())
+                + "?service_id=sdb-id&plan_id=shareable-id");
+
+        assertThat(deprovisioned.status()).as(deprovisioned.body()).isEqualTo(500);
+        assertThat(instanceRecord(platform.id()).json().get("last_operation").toString()).isEqualTo(before);
+        assertThat(reference(platform.id()).status()).isEqualTo(201);
     }
 }

@@ -57,6 +57,26 @@ class SmHttpServerCloseTest {
         }
     }
 
+    /**
+     * Starts a platform's provision through this test's server, which the broker answers after
+     * {@code delay}, and returns once the broker has received it: a request in flight.
+     */
+    private CompletableFuture<ApiResponse> provisionReachingTheBroker(ServiceManagerRuntimeInfo info, Duration delay)
+            throws InterruptedException {
+        TestPlatform k8s = info.registerPlatform("k8s");
+        // The fixture serves no HTTP here: the platform's client goes to this test's own server.
+        TestPlatform served = new TestPlatform(k8s.id(), k8s.name(), k8s.username(), k8s.password(), server.baseUrl());
+        broker.delay(OsbCall.PROVISION, delay);
+        CompletableFuture<ApiResponse> provision = CompletableFuture.supplyAsync(() -> served.client().put(
+                TestPlatform.osbPath(brokerId) + "/v2/service_instances/i1", PROVISION));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (broker.server().countRequestsMatching(OsbCall.PROVISION.requested().build()).getCount() == 0
+                && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        return provision;
+    }
+
     /** Closes the server as the test's action; the clean-up then has nothing left to do. */
     private void closeServer() {
         SmHttpServer closing = server;
@@ -67,18 +87,7 @@ class SmHttpServerCloseTest {
     @Test
     @DisplayName("lets a request that waits for a slow broker finish, and answers it")
     void finishesRequestsInFlight(ServiceManagerRuntimeInfo info) throws Exception {
-        TestPlatform k8s = info.registerPlatform("k8s");
-        // The fixture serves no HTTP here: the platform's client goes to this test's own server.
-        TestPlatform served = new TestPlatform(k8s.id(), k8s.name(), k8s.username(), k8s.password(), server.baseUrl());
-        broker.delay(OsbCall.PROVISION, Duration.ofMillis(500));
-
-        CompletableFuture<ApiResponse> provision = CompletableFuture.supplyAsync(() -> served.client().put(
-                TestPlatform.osbPath(brokerId) + "/v2/service_instances/i1", PROVISION));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (broker.server().countRequestsMatching(OsbCall.PROVISION.requested().build()).getCount() == 0
-                && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
+        CompletableFuture<ApiResponse> provision = provisionReachingTheBroker(info, Duration.ofMillis(500));
         closeServer();
 
         assertThat(provision.get(10, TimeUnit.SECONDS).status()).isEqualTo(201);
@@ -101,16 +110,8 @@ class SmHttpServerCloseTest {
     @Test
     @DisplayName("answers requests that arrive while it waits for those in flight with 503 and Connection: close")
     void refusesNewRequestsWhileClosing(ServiceManagerRuntimeInfo info) throws Exception {
-        TestPlatform k8s = info.registerPlatform("k8s");
-        TestPlatform served = new TestPlatform(k8s.id(), k8s.name(), k8s.username(), k8s.password(), server.baseUrl());
-        broker.delay(OsbCall.PROVISION, Duration.ofMillis(800));
-        CompletableFuture<ApiResponse> provision = CompletableFuture.supplyAsync(() -> served.client().put(
-                TestPlatform.osbPath(brokerId) + "/v2/service_instances/i1", PROVISION));
+        CompletableFuture<ApiResponse> provision = provisionReachingTheBroker(info, Duration.ofMillis(800));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (broker.server().countRequestsMatching(OsbCall.PROVISION.requested().build()).getCount() == 0
-                && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
         SmHttpServer closing = server;
         server = null;
         CompletableFuture<Void> closed = CompletableFuture.runAsync(closing::close);

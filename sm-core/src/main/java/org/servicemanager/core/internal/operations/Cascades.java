@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.servicemanager.api.ConcurrentModificationException;
+import org.servicemanager.api.ExistingReferenceException;
 import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.model.LastOperation;
 import org.servicemanager.api.model.Operation;
@@ -29,6 +30,7 @@ import org.servicemanager.core.internal.json.Json;
 import org.servicemanager.core.internal.registry.Context;
 import org.servicemanager.core.internal.registry.PlatformOperations.Caller;
 import org.servicemanager.core.internal.registry.PlatformOperations.Started;
+import org.servicemanager.core.internal.sharing.References;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -184,9 +186,17 @@ final class Cascades {
      * Stores the delete of {@code instance} as part of a tree (with one unbind per binding, or at
      * step {@code CALL} at once if it has none) and points the instance at it. Adds what is due now to
      * {@code due}.
+     *
+     * @throws ExistingReferenceException if the instance is shared and reference instances use it
      */
     private Operation spawnInstance(Store s, ServiceInstance instance, String id, String parentId, String rootId,
             String correlationId, String details, Instant now, List<String> due) {
+        if (instance.shared()) {
+            // The caller checked for references before this transaction; one may have been stored
+            // since. Checked again here, where the instance row is written (a new reference writes it
+            // too, References.holdShared): of the two, one fails and, retried, sees the other.
+            new References(s).requireUnreferenced(instance, "deleted", ExistingReferenceException::new);
+        }
         int bindings = spawnBindings(s, instance.id(), id, rootId, correlationId, details, now, due);
         Step step = bindings == 0 ? Step.CALL : Step.CASCADE;
         Instant at = bindings == 0 ? now : now.plus(options.retryInterval());
@@ -309,8 +319,16 @@ final class Cascades {
         long instances = ctx.store().repository(EntityTypes.SERVICE_INSTANCES)
                 .count(Query.fieldEquals("platform_id", op.resourceId()));
         if (instances > 0) {
-            waitForChildren(op, now, (s, due) -> spawnInstances(s, op.resourceId(), op.id(), op.cascadeRootId(),
-                    op.correlationId(), op.details(), now, due));
+            try {
+                waitForChildren(op, now, (s, due) -> spawnInstances(s, op.resourceId(), op.id(), op.cascadeRootId(),
+                        op.correlationId(), op.details(), now, due));
+            } catch (ExistingReferenceException e) {
+                // An instance of the platform was shared and referenced since the cascade started: it
+                // is not deleted under its references, so the cascade fails and the platform stays.
+                OperationError error = new OperationError("ExistingReference", e.getMessage());
+                finish(op.withState(OperationState.FAILED, "the cascade delete of the platform failed: "
+                        + e.getMessage(), List.of(error), now), now);
+            }
             return;
         }
         Operation done = finished(op.withState(OperationState.SUCCEEDED, null, List.of(), now), now);

@@ -11,6 +11,7 @@ import org.servicemanager.api.BadRequestException;
 import org.servicemanager.api.BrokerException;
 import org.servicemanager.api.BrokerUnreachableException;
 import org.servicemanager.api.model.Entity;
+import org.servicemanager.api.model.LastOperation;
 import org.servicemanager.api.model.Operation;
 import org.servicemanager.api.model.OperationType;
 import org.servicemanager.api.model.ServiceBinding;
@@ -90,8 +91,15 @@ final class OsbApi {
         sharing.checkDeprovision(instance);
         Operation op = records.operation(osb, OperationType.DELETE);
         boolean reference = instance.isPresent() && instance.get().isReference();
+        LastOperation before = sharing.markDeleting(instance, op);
         CompletableFuture<Answer> sent = reference ? OsbSharing.answered(200, Json.object()) : forwarder.forward(osb);
         return sent.handle((answer, failure) -> {
+            // Not deleted (refused, failed, unanswered): the shared instance is as it was, open to references.
+            boolean deleting = failure == null && (answer.status() == 200 || answer.status() == 202
+                    || answer.status() == 410);
+            if (before != null && !deleting) {
+                sharing.unmark(osb.instanceId(), op, before);
+            }
             records.deprovisioned(osb, instance, answer, failure, op);
             return toPlatform(answer, failure);
         });
@@ -99,9 +107,12 @@ final class OsbApi {
 
     CompletableFuture<SmResponse> fetchInstance(Call call) {
         OsbCall osb = checks.check(call);
-        if (checks.ownedInstance(osb).isReference()) {
-            throw new BadRequestException("service instance '" + osb.instanceId() + "' is a reference to a shared "
-                    + "instance; the broker has no instance of that id to fetch");
+        ServiceInstance instance = checks.ownedInstance(osb);
+        if (instance.isReference()) {
+            // The broker has no instance of that id; the Service Manager knows all there is (OSB fetch has no 400).
+            PlanRef plan = checks.planOf(osb.view(), instance);
+            return OsbSharing.answered(200, Json.object().put("service_id", plan.offering().catalogId())
+                    .put("plan_id", plan.plan().catalogId())).thenApply(OsbForwarder::toPlatform);
         }
         checks.fetchInstance(osb);
         return forwarder.forward(osb).thenApply(OsbForwarder::toPlatform);
@@ -130,7 +141,7 @@ final class OsbApi {
         byte[] body = null;
         if (b.instance().isReference()) {
             // Made at the broker on the shared instance and its plan, recorded under the reference.
-            PlanRef sharedPlan = checks.planOf(b.osb().view(), sharing.shared(b.instance()));
+            PlanRef sharedPlan = checks.planOf(b.osb().view(), sharing.sharedForBind(b.instance()));
             if (!sharedPlan.bindable()) {
                 throw new BadRequestException("plan '" + sharedPlan.plan().catalogName() + "' of the shared instance "
                         + "that service instance '" + b.instance().id() + "' references is not bindable");

@@ -6,13 +6,18 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.servicemanager.api.BadRequestException;
+import org.servicemanager.api.ConcurrentModificationException;
 import org.servicemanager.api.ConflictException;
 import org.servicemanager.api.NotFoundException;
+import org.servicemanager.api.model.LastOperation;
+import org.servicemanager.api.model.Operation;
+import org.servicemanager.api.model.OperationType;
 import org.servicemanager.api.model.ServiceBinding;
 import org.servicemanager.api.model.ServiceInstance;
 import org.servicemanager.api.query.PageRequest;
 import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityTypes;
+import org.servicemanager.api.store.Repository;
 import org.servicemanager.core.internal.http.UriCoding;
 import org.servicemanager.core.internal.json.Json;
 import org.servicemanager.core.internal.osb.OsbForwarder.Answer;
@@ -27,10 +32,15 @@ import org.servicemanager.core.internal.sharing.References;
  * instance; its deprovision likewise (200). Bindings of a reference, and their unbind, polling and
  * fetch, go to the broker addressed to the shared instance on the shared instance's plan, and are
  * recorded under the reference. A shared instance that references use cannot be deprovisioned
- * (400 naming them: OSB has no 409 for a deprovision, and 400 makes a platform neither retry nor
- * start orphan mitigation). Stateless apart from the context; thread-safe.
+ * (400 saying how many, not which: they may be other platforms'; OSB has no 409 for a deprovision,
+ * and 400 makes a platform neither retry nor start orphan mitigation). A provision of the reference
+ * plan that names no instance the platform may reference is one uniform 400, whatever the reason,
+ * so a platform learns nothing of other platforms' instances. Stateless apart from the context;
+ * thread-safe.
  */
 final class OsbSharing {
+    /** Attempts of the mark before a shared instance's deprovision that lost a race with another writer. */
+    private static final int MARK_ATTEMPTS = 3;
     private final Context ctx;
     private final References references;
 
@@ -52,7 +62,8 @@ final class OsbSharing {
         if (!ReferencePlans.isReferencePlan(p.plan().plan())) {
             return null;
         }
-        return references.resolve(p.plan().offering().id(), p.osb().call().jsonBody().get("parameters")).id();
+        return references.resolveForPlatform(p.plan().offering().id(), p.osb().call().jsonBody().get("parameters"))
+                .id();
     }
 
     /** A provision of an id that is already recorded must be the same reference (409 otherwise). */
@@ -92,7 +103,7 @@ final class OsbSharing {
         }
         ServiceInstance i = instance.get();
         if (i.shared()) {
-            references.requireUnreferenced(i, "deleted", BadRequestException::new);
+            references.requireUnreferencedCounting(i, "deleted", BadRequestException::new);
         }
         if (i.isReference()) {
             List<ServiceBinding> bindings = ctx.store().repository(EntityTypes.SERVICE_BINDINGS)
@@ -103,6 +114,65 @@ final class OsbSharing {
                         + bindings.stream().map(b -> "'" + b.id() + "'").toList() + "; unbind them first");
             }
         }
+    }
+
+    /**
+     * Before the deprovision of a shared instance goes to the broker: in one transaction, its
+     * references are counted again (one may have been stored since {@link #checkDeprovision}) and its
+     * row is marked as being deleted, as a 202 would mark it. A new reference writes that row too
+     * (References.holdShared) and refuses an instance being deleted, so no reference is stored while
+     * the broker deletes. Returns the last operation to put back if the broker does not delete it
+     * ({@link #unmark}), or {@code null} when nothing was marked (not a shared instance).
+     */
+    LastOperation markDeleting(Optional<ServiceInstance> instance, Operation op) {
+        if (instance.isEmpty() || !instance.get().shared()) {
+            return null;
+        }
+        String id = instance.get().id();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return ctx.store().inTransaction(tx -> {
+                    Repository<ServiceInstance> repo = tx.repository(EntityTypes.SERVICE_INSTANCES);
+                    ServiceInstance fresh = repo.get(id).orElse(null);
+                    if (fresh == null || !fresh.shared()) {
+                        return null;
+                    }
+                    new References(tx).requireUnreferencedCounting(fresh, "deleted", BadRequestException::new);
+                    repo.update(fresh.withOperation(LastOperation.inProgress(OperationType.DELETE, null)
+                            .withOperationId(op.id()), ctx.now()));
+                    return fresh.lastOperation();
+                });
+            } catch (ConcurrentModificationException e) {
+                if (attempt == MARK_ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * The broker did not delete (or did not answer): the shared instance's row gets back the last
+     * operation it had before {@link #markDeleting}, unless something else changed it meanwhile.
+     */
+    void unmark(String id, Operation op, LastOperation previous) {
+        try {
+            ctx.store().inTransaction(tx -> {
+                Repository<ServiceInstance> repo = tx.repository(EntityTypes.SERVICE_INSTANCES);
+                repo.get(id).filter(i -> op.id().equals(i.lastOperation().operationId()))
+                        .ifPresent(i -> repo.update(i.withOperation(previous, ctx.now())));
+                return null;
+            });
+        } catch (ConcurrentModificationException e) {
+            // Changed meanwhile by another writer, whose change stands.
+        }
+    }
+
+    /**
+     * The shared instance a new binding of {@code reference} is made on: still shared, ready and of
+     * a shareable plan of the reference's offering (400 otherwise, without a broker call).
+     */
+    ServiceInstance sharedForBind(ServiceInstance reference) {
+        return references.sharedForBind(reference);
     }
 
     /** The shared instance behind a reference (it cannot go while referenced; 404 if it did). */

@@ -159,17 +159,16 @@ final class InstanceSharing {
     }
 
     /**
-     * The plan a binding of {@code instance} is made on at the broker: its own, or for a reference
-     * the shared instance's (whose bindable counts; the reference plan says bindable for any).
+     * The plan a new binding of {@code instance} is made on at the broker: its own, or for a reference
+     * the shared instance's (whose bindable counts; the reference plan says bindable for any), which
+     * must still be shared, ready and of a shareable plan of the same offering (400 otherwise).
      */
     static Plans.PlanOf planAtBroker(Context ctx, ServiceInstance instance) {
         if (!instance.isReference()) {
             return Plans.ofInstance(ctx, instance);
         }
-        ServiceInstance shared = new References(ctx.store()).sharedOf(instance).orElseThrow(
-                () -> new BadRequestException("service instance '" + instance.referencedInstanceId()
-                        + "', which service instance '" + instance.id() + "' references, no longer exists"));
-        return Plans.ofInstance(ctx, shared);
+        // Checked again, not assumed: its plan may have lost sharing in a catalog change since.
+        return Plans.ofInstance(ctx, new References(ctx.store()).sharedForBind(instance));
     }
 
     private ServicePlan plan(String planId) {

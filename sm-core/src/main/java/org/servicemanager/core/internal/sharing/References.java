@@ -21,6 +21,7 @@ import org.servicemanager.api.query.Query;
 import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.api.store.Repository;
 import org.servicemanager.api.store.Store;
+import org.servicemanager.core.internal.json.Text;
 import org.servicemanager.core.internal.query.QueryParser;
 
 /**
@@ -42,6 +43,14 @@ public final class References {
     public static final int NAMED = 10;
     /** More plans than any offering has: the plans of one offering are read in one page. */
     private static final int MAX_PLANS = 1000;
+    /** The most label queries {@code instance_label_selector} may hold as an array. */
+    public static final int MAX_LABEL_SELECTORS = 10;
+    /**
+     * What the OSB face answers for any reference that does not name exactly one instance it may
+     * reference: one answer for an unknown id, another platform's unshared instance, an instance of
+     * another offering, so that a platform learns nothing of instances it may not reference.
+     */
+    static final String NO_MATCH = "no shared instance of this offering matches";
 
     private final Store store;
 
@@ -57,6 +66,21 @@ public final class References {
      * shareable plan of the same offering (400 otherwise); an unknown id is 404.
      */
     public ServiceInstance resolve(String offeringId, JsonNode parameters) {
+        return resolve(offeringId, parameters, false);
+    }
+
+    /**
+     * As {@link #resolve(String, JsonNode)}, for a platform on the OSB face: an id is resolved as
+     * the selectors are (a shared, ready instance of a shareable plan of this offering), and
+     * whatever does not name exactly one such instance is one and the same 400 ({@value #NO_MATCH};
+     * OSB defines no 404 for a provision). Several matches answer their count only: they may be
+     * other platforms' instances, which a platform must not learn the ids, names or platforms of.
+     */
+    public ServiceInstance resolveForPlatform(String offeringId, JsonNode parameters) {
+        return resolve(offeringId, parameters, true);
+    }
+
+    private ServiceInstance resolve(String offeringId, JsonNode parameters, boolean platform) {
         if (parameters == null || !parameters.isObject()) {
             throw new BadRequestException("a reference instance needs parameters with '" + REFERENCED_INSTANCE_ID
                     + "' or '" + SELECTORS + "'");
@@ -72,23 +96,65 @@ public final class References {
             throw new BadRequestException("a reference instance needs exactly one of the parameters '"
                     + REFERENCED_INSTANCE_ID + "' and '" + SELECTORS + "'");
         }
+        if (platform) {
+            ServiceInstance shared = byId ? byIdForPlatform(offeringId, parameters.get(REFERENCED_INSTANCE_ID))
+                    : bySelectors(offeringId, parameters.get(SELECTORS), true);
+            if (!shared.ready()) {
+                throw new BadRequestException(NO_MATCH);
+            }
+            return shared;
+        }
         ServiceInstance shared = byId ? byId(parameters.get(REFERENCED_INSTANCE_ID))
-                : bySelectors(offeringId, parameters.get(SELECTORS));
+                : bySelectors(offeringId, parameters.get(SELECTORS), false);
         check(shared, offeringId);
         return shared;
     }
 
-    private ServiceInstance byId(JsonNode value) {
+    private static String idParameter(JsonNode value) {
         if (!value.isTextual() || value.asText().isEmpty()) {
             throw new BadRequestException("parameter '" + REFERENCED_INSTANCE_ID + "' must be a non-empty string");
         }
-        String id = value.asText();
+        return Text.storable("parameter '" + REFERENCED_INSTANCE_ID + "'", value.asText());
+    }
+
+    /** On the OSB face: the id must pass the selectors' query, or it is {@value #NO_MATCH}. */
+    private ServiceInstance byIdForPlatform(String offeringId, JsonNode value) {
+        String id = idParameter(value);
+        List<Object> planIds = shareablePlans(offeringId, null);
+        if (planIds.isEmpty()) {
+            throw new BadRequestException(NO_MATCH);
+        }
+        // The selectors' query (shared, of one of these plans), applied to the one record the id names.
+        return store.repository(EntityTypes.SERVICE_INSTANCES).get(id)
+                .filter(i -> i.shared() && planIds.contains(i.servicePlanId()))
+                .orElseThrow(() -> new BadRequestException(NO_MATCH));
+    }
+
+    private static Query sharedOf(List<Object> planIds) {
+        return Query.fieldEquals("shared", true)
+                .and(Query.of(new Criterion.FieldCriterion("service_plan_id", Operator.IN, planIds)));
+    }
+
+    /** The ids of the shareable plans of the offering (named {@code planName}, if given). */
+    private List<Object> shareablePlans(String offeringId, String planName) {
+        List<Object> planIds = new ArrayList<>();
+        for (ServicePlan plan : store.repository(EntityTypes.SERVICE_PLANS).list(
+                Query.fieldEquals("service_offering_id", offeringId), PageRequest.first(MAX_PLANS)).items()) {
+            if (ReferencePlans.isShareable(plan) && (planName == null || planName.equals(plan.name()))) {
+                planIds.add(plan.id());
+            }
+        }
+        return planIds;
+    }
+
+    private ServiceInstance byId(JsonNode value) {
+        String id = idParameter(value);
         return store.repository(EntityTypes.SERVICE_INSTANCES).get(id).orElseThrow(
                 () -> new NotFoundException("shared service instance '" + id + "' (" + REFERENCED_INSTANCE_ID
                         + ") not found"));
     }
 
-    private ServiceInstance bySelectors(String offeringId, JsonNode selectors) {
+    private ServiceInstance bySelectors(String offeringId, JsonNode selectors, boolean platform) {
         if (!selectors.isObject() || selectors.isEmpty()) {
             throw new BadRequestException("parameter '" + SELECTORS + "' must be an object with at least one of "
                     + String.join(", ", SELECTOR_FIELDS.stream().sorted().toList()));
@@ -100,19 +166,14 @@ public final class References {
             }
         }
         String planName = text(selectors, PLAN_NAME_SELECTOR);
-        List<Object> planIds = new ArrayList<>();
-        for (ServicePlan plan : store.repository(EntityTypes.SERVICE_PLANS).list(
-                Query.fieldEquals("service_offering_id", offeringId), PageRequest.first(MAX_PLANS)).items()) {
-            if (ReferencePlans.isShareable(plan) && (planName == null || planName.equals(plan.name()))) {
-                planIds.add(plan.id());
-            }
-        }
+        List<Object> planIds = shareablePlans(offeringId, planName);
         String what = "shared service instance of the offering matches the selectors " + selectors;
+        Function<String, ServiceManagerException> none = platform ? m -> new BadRequestException(NO_MATCH)
+                : NotFoundException::new;
         if (planIds.isEmpty()) {
-            throw new NotFoundException("no " + what);
+            throw none.apply("no " + what);
         }
-        Query query = Query.fieldEquals("shared", true)
-                .and(Query.of(new Criterion.FieldCriterion("service_plan_id", Operator.IN, planIds)));
+        Query query = sharedOf(planIds);
         String name = text(selectors, INSTANCE_NAME_SELECTOR);
         if (name != null) {
             query = query.and(Query.fieldEquals("name", name));
@@ -124,7 +185,11 @@ public final class References {
         List<ServiceInstance> found = store.repository(EntityTypes.SERVICE_INSTANCES)
                 .list(query, PageRequest.first(NAMED + 1)).items();
         if (found.isEmpty()) {
-            throw new NotFoundException("no " + what);
+            throw none.apply("no " + what);
+        }
+        if (found.size() > 1 && platform) {
+            throw new BadRequestException((found.size() > NAMED ? "more than " + NAMED : String.valueOf(found.size()))
+                    + " shared instances of this offering match the selectors; narrow them");
         }
         if (found.size() > 1) {
             throw new BadRequestException("more than one " + what + ": " + describe(found)
@@ -136,6 +201,10 @@ public final class References {
     private static Query labelQuery(JsonNode selector) {
         List<JsonNode> parts = new ArrayList<>();
         if (selector.isArray()) {
+            if (selector.size() > MAX_LABEL_SELECTORS) {
+                throw new BadRequestException("selector '" + INSTANCE_LABEL_SELECTOR + "' holds " + selector.size()
+                        + " label queries; at most " + MAX_LABEL_SELECTORS + " are allowed");
+            }
             selector.forEach(parts::add);
         } else {
             parts.add(selector);
@@ -146,7 +215,14 @@ public final class References {
                 throw new BadRequestException("selector '" + INSTANCE_LABEL_SELECTOR + "' must be a label query "
                         + "(e.g. \"env eq 'prod'\") or an array of them");
             }
+            Text.storable("selector '" + INSTANCE_LABEL_SELECTOR + "'", part.asText());
             query = query.and(QueryParser.parseLabelQuery(part.asText()));
+            // Each query is bounded by the parser; together they are bounded alike.
+            if (query.criteria().size() > QueryParser.MAX_CRITERIA) {
+                throw new BadRequestException("selector '" + INSTANCE_LABEL_SELECTOR + "' has more than "
+                        + QueryParser.MAX_CRITERIA + " criteria in all; at most " + QueryParser.MAX_CRITERIA
+                        + " are allowed");
+            }
         }
         return query;
     }
@@ -159,7 +235,7 @@ public final class References {
         if (!value.isTextual() || value.asText().isEmpty()) {
             throw new BadRequestException("selector '" + field + "' must be a non-empty string");
         }
-        return value.asText();
+        return Text.storable("selector '" + field + "'", value.asText());
     }
 
     /** 400 unless {@code shared} may be referenced from the offering {@code offeringId}. */
@@ -203,6 +279,40 @@ public final class References {
                     + " reference instance(s) use it: " + describe(references.subList(0, Math.min(NAMED,
                     references.size()))) + (count > NAMED ? " and more" : "") + "; delete them first");
         }
+    }
+
+    /**
+     * For a platform on the OSB face: as {@link #requireUnreferenced}, but the message says how many
+     * references use {@code shared}, not which: they may be other platforms' instances.
+     */
+    public void requireUnreferencedCounting(ServiceInstance shared, String action,
+            Function<String, ? extends ServiceManagerException> error) {
+        long count = store.repository(EntityTypes.SERVICE_INSTANCES)
+                .count(Query.fieldEquals(REFERENCED_INSTANCE_ID, shared.id()));
+        if (count > 0) {
+            throw error.apply("service instance '" + shared.id() + "' cannot be " + action + ": " + count
+                    + " reference instance(s) use it; they must be deleted first");
+        }
+    }
+
+    /**
+     * The shared instance that a new binding of {@code reference} is made on at the broker: it must
+     * still be shared, ready and of a shareable plan of the reference's offering (400 otherwise, so
+     * the broker is not called). The message names nothing the reference's platform did not know.
+     */
+    public ServiceInstance sharedForBind(ServiceInstance reference) {
+        String problem = "the shared instance that service instance '" + reference.id() + "' references is no "
+                + "longer shared, ready and of a plan that supports instance sharing; no binding can be made";
+        ServiceInstance shared = sharedOf(reference).orElseThrow(() -> new BadRequestException(problem));
+        Repository<ServicePlan> plans = store.repository(EntityTypes.SERVICE_PLANS);
+        Optional<ServicePlan> referencePlan = plans.getWithoutLabels(reference.servicePlanId());
+        Optional<ServicePlan> sharedPlan = plans.getWithoutLabels(shared.servicePlanId());
+        if (!shared.shared() || !shared.ready() || referencePlan.isEmpty() || sharedPlan.isEmpty()
+                || !ReferencePlans.isShareable(sharedPlan.get())
+                || !sharedPlan.get().serviceOfferingId().equals(referencePlan.get().serviceOfferingId())) {
+            throw new BadRequestException(problem);
+        }
+        return shared;
     }
 
     /**
