@@ -45,10 +45,14 @@ class TenantSharingTest extends OsbTestBase {
                 createPublicVisibility(id);
             }
         });
-        referencePlanId = sharing.plan("reference-instance");
-        referenceCatalogId = plansOfBroker(sharing.brokerId).stream()
-                .filter(p -> p.get("id").asText().equals(referencePlanId)).findFirst().orElseThrow()
-                .get("catalog_id").asText();
+        // Both offerings have a plan named reference-instance: the one of sdb.
+        String sdb = offeringsOfBroker(sharing.brokerId).stream()
+                .filter(o -> o.get("catalog_name").asText().equals("sdb")).findFirst().orElseThrow().get("id").asText();
+        JsonNode reference = plansOfBroker(sharing.brokerId).stream()
+                .filter(p -> p.get("service_offering_id").asText().equals(sdb)
+                        && p.get("name").asText().equals("reference-instance")).findFirst().orElseThrow();
+        referencePlanId = reference.get("id").asText();
+        referenceCatalogId = reference.get("catalog_id").asText();
         JsonNode platformOfA = created(a.post("/v1/platforms", json("name", unique("pa"), "type", "cloudfoundry")));
         JsonNode platformOfB = created(b.post("/v1/platforms", json("name", unique("pb"), "type", "cloudfoundry")));
         osbOfA = osbClient(platformOfA);
@@ -181,5 +185,33 @@ class TenantSharingTest extends OsbTestBase {
         assertThat(ids(items("/v1/service_instances?max_items=500"))).contains(sharedOfA, sharedOfB,
                 created(forA).get("id").asText());
         assertError(forNoTenant, 404, "NotFound");
+    }
+
+    @Test
+    @DisplayName("a reference a global admin moved to another tenant is counted, not named, to the shared instance's tenant, and its new tenant cannot bind it")
+    void relabelledReference() {
+        String shared = sharedInstance(a, unique("a-db"));
+        String moved = created(reference(admin, map("referenced_instance_id", shared), "labels",
+                map("tenant_id", List.of("a")))).get("id").asText();
+        ApiResponse relabel = admin.patch("/v1/service_instances/" + moved, json("labels", List.of(map("op",
+                "add_values", "key", "tenant_id", "values", List.of("b")), map("op", "remove_values", "key",
+                "tenant_id", "values", List.of("a")))));
+        assertThat(relabel.status()).as(relabel.body()).isEqualTo(200);
+
+        ApiResponse unshare = a.patch("/v1/service_instances/" + shared, json("shared", false));
+        ApiResponse bind = b.post("/v1/service_bindings", json("name", unique("steal"), "service_instance_id",
+                moved));
+
+        assertError(unshare, 400, "BadRequest");
+        assertThat(description(unshare)).contains("1 of them not of your tenant").doesNotContain(moved);
+        assertError(bind, 400, "BadRequest");
+        assertThat(ok(admin.get("/v1/service_instances/" + shared)).get("shared").asBoolean()).isTrue();
+        assertThat(description(admin.patch("/v1/service_instances/" + shared, json("shared", false))))
+                .contains(moved);
+    }
+
+    static JsonNode ok(ApiResponse response) {
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        return response.json();
     }
 }
