@@ -559,7 +559,8 @@ public final class ServiceManager implements AutoCloseable {
          * of {@code key} in its labels; Basic users and platforms without the label are global. A tenant
          * caller sees, changes and deletes only its own tenant's platforms, brokers, visibilities,
          * instances, bindings and operations (another tenant's by id: 404), its creates get the label,
-         * and it cannot change it. Offerings and plans of global brokers are everyone's. Off by default.
+         * and it cannot change it. Offerings and plans of global brokers are everyone's. Off by default;
+         * while off, a bearer token that names a tenant is refused (403) rather than treated as global.
          */
         public Builder tenantLabelKey(String key) {
             Objects.requireNonNull(key, "key");
@@ -571,8 +572,8 @@ public final class ServiceManager implements AutoCloseable {
         /**
          * Label keys that only global administrators (no tenant) may set, change or remove; for
          * anyone else such a change is a 400 naming the key. With multitenancy on, the tenant label
-         * is always protected from tenants. Without multitenancy every administrator is global, so
-         * the list then refuses nobody. Empty by default.
+         * is always protected from tenants. Without multitenancy every administrator allowed in is
+         * global (tokens naming a tenant are refused), so the list then refuses nobody. Empty by default.
          */
         public Builder protectedLabels(Set<String> keys) {
             Objects.requireNonNull(keys, "keys");
