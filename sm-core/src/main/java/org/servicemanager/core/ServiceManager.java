@@ -128,7 +128,8 @@ public final class ServiceManager implements AutoCloseable {
         // Broker notifications reach a platform cut down to the plans it may see (as REST and OSB do).
         this.notificationHub = new NotificationHub(b.store, b.clock, b.notificationQueueSize,
                 b.maxNotificationStreamsPerPlatform, b.maxPingPeriod,
-                b.notificationRetention, revision, new PlatformView(b.store, tenancy)::planIds);
+                b.notificationRetention, revision, new PlatformView(b.store, tenancy)::planIds,
+                new PlatformView(b.store, tenancy)::usableBrokerIds);
         NotificationHub hub = notificationHub;
         Context ctx = new Context(registry, b.clock, brokers, secrets, b.ids, version(), revision,
                 b.maxCatalogPlans, new Context.PlatformChanges() {
@@ -155,7 +156,7 @@ public final class ServiceManager implements AutoCloseable {
             registerIssuerRoutes(router, tokenIssuer);
             tokenIssuer.start(issuerContext(registry, cipher, authenticator, b.clock));
         }
-        this.accessPolicy = new AccessPolicy(authenticator, b.authenticationDisabled);
+        this.accessPolicy = new AccessPolicy(authenticator, b.authenticationDisabled, tenancy.enabled());
         registerNotificationRoute(router, notificationHub, b.store, b.maxPingPeriod);
         if (b.metricsText != null) {
             registerMetricsRoute(router, b.metricsContentType, b.metricsText);
@@ -558,7 +559,8 @@ public final class ServiceManager implements AutoCloseable {
          * of {@code key} in its labels; Basic users and platforms without the label are global. A tenant
          * caller sees, changes and deletes only its own tenant's platforms, brokers, visibilities,
          * instances, bindings and operations (another tenant's by id: 404), its creates get the label,
-         * and it cannot change it. Offerings and plans of global brokers are everyone's. Off by default.
+         * and it cannot change it. Offerings and plans of global brokers are everyone's. Off by default;
+         * while off, a bearer token that names a tenant is refused (403) rather than treated as global.
          */
         public Builder tenantLabelKey(String key) {
             Objects.requireNonNull(key, "key");
@@ -570,8 +572,8 @@ public final class ServiceManager implements AutoCloseable {
         /**
          * Label keys that only global administrators (no tenant) may set, change or remove; for
          * anyone else such a change is a 400 naming the key. With multitenancy on, the tenant label
-         * is always protected from tenants. Without multitenancy every administrator is global, so
-         * the list then refuses nobody. Empty by default.
+         * is always protected from tenants. Without multitenancy every administrator allowed in is
+         * global (tokens naming a tenant are refused), so the list then refuses nobody. Empty by default.
          */
         public Builder protectedLabels(Set<String> keys) {
             Objects.requireNonNull(keys, "keys");

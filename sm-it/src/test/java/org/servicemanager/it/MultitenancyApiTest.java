@@ -3,15 +3,22 @@ package org.servicemanager.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.servicemanager.core.NotificationStream;
 import org.servicemanager.core.ServiceManager;
+import org.servicemanager.core.SmRequest;
+import org.servicemanager.test.broker.Catalogs;
 import org.servicemanager.test.broker.FakeBroker;
 import org.servicemanager.test.broker.FakeOsbService;
 import org.servicemanager.test.http.ApiClient;
@@ -413,5 +420,126 @@ class MultitenancyApiTest extends OsbTestBase {
         assertThat(otherBroker.body()).contains("service broker '" + brokerOfB + "' (broker_name) does not exist")
                 .doesNotContain(b.plans.get("small"));
         assertThat(created(ownBroker).at("/labels/" + KEY + "/0").asText()).isEqualTo("a");
+    }
+
+    @Test
+    @DisplayName("a tenant's visibility of a global broker's plan for service-manager is 400, so a hidden global plan stays unusable by every tenant")
+    void noServiceManagerVisibilityOfGlobalPlans() {
+        String secret = stage.plan("secret");
+
+        ApiResponse visibility = a.api.post("/v1/visibilities", json("service_plan_id", secret, "platform_id",
+                "service-manager"));
+
+        assertError(visibility, 400, "BadRequest");
+        assertThat(description(visibility)).contains("global service broker");
+        assertError(b.api.post("/v1/service_instances", json("name", unique("s"), "service_plan_id", secret)), 400,
+                "BadRequest");
+        assertError(a.api.post("/v1/service_instances", json("name", unique("s"), "service_plan_id", secret)), 400,
+                "BadRequest");
+    }
+
+    @Test
+    @DisplayName("a tenant cannot grant itself a global broker's plan for its own platform, by create or by patch (400)")
+    void noSelfGrantOfGlobalPlans() {
+        String secret = stage.plan("secret");
+
+        assertError(a.api.post("/v1/visibilities", json("service_plan_id", secret, "platform_id", a.platformId())),
+                400, "BadRequest");
+        assertError(a.api.patch("/v1/visibilities/" + a.visibilityId, json("service_plan_id", secret)), 400,
+                "BadRequest");
+        assertThat(plans(a.osb, stage)).doesNotContain("hidden:secret");
+        assertThat(ok(a.api.get("/v1/visibilities/" + a.visibilityId)).get("service_plan_id").asText())
+                .isEqualTo(a.plans.get("small"));
+    }
+
+    @Test
+    @DisplayName("a tenant's visibility of another tenant's plan for service-manager is 400 as if the plan were unknown")
+    void noServiceManagerVisibilityOfOtherTenantsPlan() {
+        ApiResponse visibility = a.api.post("/v1/visibilities", json("service_plan_id", b.plans.get("large"),
+                "platform_id", "service-manager"));
+
+        assertError(visibility, 400, "BadRequest");
+        assertThat(description(visibility)).isEqualTo("service plan '" + b.plans.get("large")
+                + "' (service_plan_id) does not exist");
+    }
+
+    @Test
+    @DisplayName("a public visibility of one tenant's plan is streamed to its own tenant's and global platforms, not to another tenant's (live and replayed)")
+    void publicVisibilityNotificationsStayInTenant() throws InterruptedException {
+        FakeBroker brokerOfA = broker();
+        brokerOfA.catalog(Catalogs.of(Catalogs.offering(unique("a-offering")).plan(Catalogs.plan("a-only"))));
+        String brokerId = created(a.api.post("/v1/service_brokers", brokerBody(unique("broker-a"),
+                brokerOfA.url()))).get("id").asText();
+        String planOfA = plansOfBroker(brokerId).get(0).get("id").asText();
+        long before = server.sm().store().notifications().newestRevision();
+        StreamFrames toB = StreamFrames.open(this, b.platform, before);
+        StreamFrames toA = StreamFrames.open(this, a.platform, before);
+        StreamFrames toGlobal = StreamFrames.open(this, platformA, before);
+        try {
+            created(admin.post("/v1/visibilities", json("service_plan_id", planOfA)));
+            // A global plan's public visibility after it: once B has that, B had its chance at A's.
+            String globalPlan = newStage(Catalogs.of(Catalogs.offering(unique("g-offering"))
+                    .plan(Catalogs.plan("g-only")))).plan("g-only");
+            toB.await(globalPlan);
+            toA.await(planOfA);
+            toGlobal.await(planOfA);
+            StreamFrames replayToB = StreamFrames.open(this, b.platform, before);
+            try {
+                replayToB.await(globalPlan);
+                assertThat(replayToB.text()).doesNotContain(planOfA).doesNotContain("a-only");
+            } finally {
+                replayToB.close();
+            }
+            assertThat(toB.text()).doesNotContain(planOfA).doesNotContain("a-only").doesNotContain(brokerId);
+        } finally {
+            toB.close();
+            toA.close();
+            toGlobal.close();
+        }
+    }
+
+    /** The frames a platform's notification stream gets, opened through the Service Manager itself. */
+    static final class StreamFrames implements NotificationStream.Sink {
+        private final List<String> frames = new CopyOnWriteArrayList<>();
+        private NotificationStream stream;
+
+        static StreamFrames open(ApiTestBase test, JsonNode platform, long after) {
+            String basic = Base64.getEncoder().encodeToString((platform.at("/credentials/basic/username").asText()
+                    + ":" + platform.at("/credentials/basic/password").asText()).getBytes(StandardCharsets.UTF_8));
+            NotificationStream.Opening opening = test.server.sm().openNotificationStream(SmRequest.builder("GET",
+                    "/v1/notifications").header("Authorization", "Basic " + basic)
+                    .query("last_notification_revision=" + after).build());
+            assertThat(opening).isInstanceOf(NotificationStream.Opened.class);
+            StreamFrames frames = new StreamFrames();
+            frames.stream = ((NotificationStream.Opened) opening).stream();
+            frames.stream.start(frames);
+            return frames;
+        }
+
+        @Override
+        public void send(String text, Consumer<Throwable> whenSent) {
+            frames.add(text);
+            whenSent.accept(null);
+        }
+
+        @Override
+        public void close(int code, String reason) {
+        }
+
+        void await(String text) throws InterruptedException {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!text().contains(text)) {
+                assertThat(System.nanoTime()).as("no frame with " + text + " came").isLessThan(deadline);
+                Thread.sleep(20);
+            }
+        }
+
+        String text() {
+            return String.join("\n", frames);
+        }
+
+        void close() {
+            stream.close();
+        }
     }
 }

@@ -15,7 +15,8 @@ import java.util.Optional;
  *                  may call nothing that needs a role (403 naming the role)
  * @param expiresAt the token's {@code exp}
  * @param tenant    the tenant the holder acts for when the Service Manager is multitenant (its
- *                  {@code tenantLabelKey}); empty for a global caller, who sees every tenant
+ *                  {@code tenantLabelKey}); empty for a global caller, who sees every tenant. A
+ *                  Service Manager without a tenant label key refuses (403) tokens that name one.
  */
 public record VerifiedToken(String subject, String name, String clientId, Role role, Instant expiresAt,
         Optional<String> tenant) {

@@ -17,14 +17,18 @@ public final class AccessPolicy {
 
     private final Authenticator authenticator;
     private final boolean authenticationDisabled;
+    private final boolean multitenancy;
 
     /**
      * @param authenticationDisabled callers without credentials are administrators (local
      *                               experiments); the OSB face still needs a platform
+     * @param multitenancy           whether a tenant label key is configured; without one, a token
+     *                               that names a tenant is refused (403)
      */
-    public AccessPolicy(Authenticator authenticator, boolean authenticationDisabled) {
+    public AccessPolicy(Authenticator authenticator, boolean authenticationDisabled, boolean multitenancy) {
         this.authenticator = authenticator;
         this.authenticationDisabled = authenticationDisabled;
+        this.multitenancy = multitenancy;
     }
 
     /**
@@ -48,6 +52,13 @@ public final class AccessPolicy {
         }
         Principal principal = authenticator.authenticate(request);
         authenticated.accept(principal);
+        if (tenantWithoutMultitenancy(principal)) {
+            // Fail closed: without a tenant label key nothing could confine the tenant's caller, who
+            // would act as a global administrator over every tenant's records.
+            throw new ForbiddenException("the bearer token acts for a tenant, but this Service Manager has no "
+                    + "multitenancy configured (no tenant label key), so tenant tokens are refused rather than "
+                    + "treated as global");
+        }
         if (principal instanceof Principal.Anonymous) {
             if (authenticationDisabled && access != Access.PLATFORM) {
                 return ANONYMOUS_ADMIN;
@@ -97,10 +108,15 @@ public final class AccessPolicy {
             return Principal.ANONYMOUS;
         }
         try {
-            return authenticator.authenticate(request);
+            Principal principal = authenticator.authenticate(request);
+            return tenantWithoutMultitenancy(principal) ? Principal.ANONYMOUS : principal;
         } catch (RuntimeException e) {
             return Principal.ANONYMOUS;
         }
+    }
+
+    private boolean tenantWithoutMultitenancy(Principal principal) {
+        return !multitenancy && principal instanceof Principal.Operator operator && operator.tenant() != null;
     }
 
     private static boolean allows(Access access, Principal principal) {

@@ -215,7 +215,7 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
                 .withReferencedInstanceId(instance.referencedInstanceId());
         Operation stored = insert(op, s -> {
             if (record.isReference()) {
-                References.holdShared(s, record.referencedInstanceId());
+                References.holdShared(s, record, ctx.tenancy());
             }
             s.repository(EntityTypes.SERVICE_INSTANCES).create(record);
             return s.repository(EntityTypes.OPERATIONS).create(op);

@@ -174,7 +174,7 @@ final class OsbRecords {
         try {
             return ctx.store().inTransaction(tx -> {
                 if (placeholder instanceof ServiceInstance i && i.isReference()) {
-                    References.holdShared(tx, i.referencedInstanceId());
+                    References.holdShared(tx, i, ctx.tenancy());
                 }
                 T record = tx.repository(repo.type()).create(placeholder);
                 return new Reserved<>(record, OsbOperations.put(tx, op));

@@ -46,7 +46,7 @@ final class OsbSharing {
 
     OsbSharing(Context ctx) {
         this.ctx = ctx;
-        this.references = new References(ctx.store());
+        this.references = new References(ctx.store(), ctx.tenancy());
     }
 
     /** What the Service Manager answers for the broker when the broker must not be asked. */
@@ -62,8 +62,9 @@ final class OsbSharing {
         if (!ReferencePlans.isReferencePlan(p.plan().plan())) {
             return null;
         }
-        return references.resolveForPlatform(p.plan().offering().id(), p.osb().call().jsonBody().get("parameters"))
-                .id();
+        // Only the tenant's own shared instances: the reference gets the labels an OSB instance gets.
+        return references.resolveForPlatform(p.plan().offering().id(), p.osb().call().jsonBody().get("parameters"),
+                ctx.tenancy().forOsbInstance(p.osb().platform(), p.context())).id();
     }
 
     /** A provision of an id that is already recorded must be the same reference (409 otherwise). */

@@ -3,8 +3,10 @@ package org.servicemanager.core.internal.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Iterator;
+import java.util.Optional;
 import org.servicemanager.api.BadRequestException;
 import org.servicemanager.api.ExistingReferenceException;
+import org.servicemanager.api.model.Labels;
 import org.servicemanager.api.model.ServiceInstance;
 import org.servicemanager.api.model.ServicePlan;
 import org.servicemanager.api.query.PageRequest;
@@ -27,7 +29,7 @@ final class InstanceSharing {
 
     InstanceSharing(Context ctx) {
         this.ctx = ctx;
-        this.references = new References(ctx.store());
+        this.references = new References(ctx.store(), ctx.tenancy());
     }
 
     /**
@@ -71,7 +73,7 @@ final class InstanceSharing {
     }
 
     /** 400 unless {@code instance} may be shared ({@code wanted}) or unshared now. */
-    void checkShare(ServiceInstance instance, boolean wanted) {
+    void checkShare(ServiceInstance instance, boolean wanted, Optional<String> callerTenant) {
         String what = "service instance '" + instance.id() + "'";
         if (instance.isReference()) {
             throw new BadRequestException(what + " is a reference instance; only the instance it references can be "
@@ -87,19 +89,20 @@ final class InstanceSharing {
                     + "); it can be " + (wanted ? "shared" : "unshared") + " once it is");
         }
         if (!wanted) {
-            references.requireUnreferenced(instance, "unshared", BadRequestException::new);
+            references.requireUnreferenced(instance, "unshared", BadRequestException::new, callerTenant);
         }
     }
 
     /**
      * The shared instance a new instance of {@code plan} references, or {@code null} when {@code plan}
-     * is no reference plan; its parameters are the reference's, checked here and sent nowhere.
+     * is no reference plan; its parameters are the reference's, checked here and sent nowhere. Only a
+     * shared instance of the tenant of {@code labels} (the new instance's) can be referenced.
      */
-    String referenceFor(Plans.PlanOf plan, JsonNode parameters) {
+    String referenceFor(Plans.PlanOf plan, JsonNode parameters, Labels labels) {
         if (!ReferencePlans.isReferencePlan(plan.plan())) {
             return null;
         }
-        return references.resolve(plan.offering().id(), parameters).id();
+        return references.resolve(plan.offering().id(), parameters, labels).id();
     }
 
     /** 400 for a PATCH of a reference instance that changes more than its name and labels. */
@@ -129,9 +132,9 @@ final class InstanceSharing {
     }
 
     /** 409 naming the references while a shared instance has any. */
-    void checkDeletable(ServiceInstance instance) {
+    void checkDeletable(ServiceInstance instance, Optional<String> callerTenant) {
         if (instance.shared()) {
-            references.requireUnreferenced(instance, "deleted", ExistingReferenceException::new);
+            references.requireUnreferenced(instance, "deleted", ExistingReferenceException::new, callerTenant);
         }
     }
 
@@ -139,13 +142,13 @@ final class InstanceSharing {
      * 409 naming them when shared instances of the platform {@code platformId} have references: a
      * cascade delete of the platform would deprovision them at the broker under their references.
      */
-    static void checkPlatformDeletable(Context ctx, String platformId) {
-        References references = new References(ctx.store());
+    static void checkPlatformDeletable(Context ctx, String platformId, Optional<String> callerTenant) {
+        References references = new References(ctx.store(), ctx.tenancy());
         for (ServiceInstance shared : ctx.store().repository(EntityTypes.SERVICE_INSTANCES).list(
                 Query.fieldEquals("platform_id", platformId).and(Query.fieldEquals(SHARED, true)),
                 PageRequest.unbounded()).items()) {
             references.requireUnreferenced(shared, "deleted with its platform '" + platformId + "'",
-                    ExistingReferenceException::new);
+                    ExistingReferenceException::new, callerTenant);
         }
     }
 
@@ -168,7 +171,7 @@ final class InstanceSharing {
             return Plans.ofInstance(ctx, instance);
         }
         // Checked again, not assumed: its plan may have lost sharing in a catalog change since.
-        return Plans.ofInstance(ctx, new References(ctx.store()).sharedForBind(instance));
+        return Plans.ofInstance(ctx, new References(ctx.store(), ctx.tenancy()).sharedForBind(instance));
     }
 
     private ServicePlan plan(String planId) {

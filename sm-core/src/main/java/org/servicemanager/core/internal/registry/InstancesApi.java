@@ -81,7 +81,7 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
         JsonInput in = JsonInput.of(body).allowOnly(CREATE_FIELDS);
         String name = in.requiredName("name");
         Plans.PlanOf target = plan(in, TenantGuard.operatorTenant(ctx, call.principal()));
-        TenantGuard.checkPlanUsable(ctx, call.principal(), target.plan());
+        TenantGuard.checkPlanUsable(ctx, call.principal(), target);
         String serviceId = in.optionalString("service_id");
         if (serviceId != null && !serviceId.equals(target.offering().id())) {
             throw new BadRequestException("service_id '" + serviceId + "' is not the service offering of service plan '"
@@ -89,13 +89,14 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
         }
         Plans.checkVisibleToServiceManager(ctx, target.plan());
         JsonNode parameters = parameters(in);
-        String referenced = sharing.referenceFor(target, parameters);
+        // Read before the reference is resolved: its tenant label says whose shared instances count.
+        Labels labels = LabelRules.parseObject(in);
+        String referenced = sharing.referenceFor(target, parameters, labels);
         if (referenced != null) {
             // They named the shared instance; no broker ever sees them.
             parameters = null;
         }
         String maintenanceInfo = maintenanceInfo(in, target);
-        Labels labels = LabelRules.parseObject(in);
         // The name is checked by the engine once the record is stored (race-safe, 409 alike), so
         // a provision does not count the names twice.
         Instant now = ctx.now();
@@ -190,13 +191,13 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
         boolean wanted = sharing.wanted(body);
         checkIdUnchanged(body, id);
         ServiceInstance current = require(id);
-        sharing.checkShare(current, wanted);
+        sharing.checkShare(current, wanted, TenantGuard.operatorTenant(ctx, call.principal()));
         if (current.shared() == wanted) {
             return Responses.json(200, toJson(current));
         }
         ServiceInstance updated = updateAsOperation(call, id, Operation.SERVICE_INSTANCES, i -> {
             // Again on the record this write is based on: a reference may have appeared meanwhile.
-            sharing.checkShare(i, wanted);
+            sharing.checkShare(i, wanted, TenantGuard.operatorTenant(ctx, call.principal()));
             return i.withShared(wanted, ctx.now());
         }, null);
         return Responses.json(200, toJson(updated));
@@ -224,7 +225,7 @@ final class InstancesApi extends ResourceApi<ServiceInstance> {
         if (!Platform.SERVICE_MANAGER_ID.equals(instance.platformId())) {
             throw ownedElsewhere(instance, "it can only be deleted by that platform");
         }
-        sharing.checkDeletable(instance);
+        sharing.checkDeletable(instance, TenantGuard.operatorTenant(ctx, call.principal()));
         if (cascade) {
             // Always asynchronous: a tree of broker calls has no single synchronous answer.
             PlatformOperations.Started started = operations.cascadeDelete(instance, Modes.caller(call));

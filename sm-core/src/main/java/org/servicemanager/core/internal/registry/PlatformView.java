@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.servicemanager.core.internal.tenancy.Tenancy;
+import org.servicemanager.api.model.Platform;
 import org.servicemanager.api.model.ServiceOffering;
 import org.servicemanager.api.model.ServicePlan;
 import org.servicemanager.api.model.Visibility;
@@ -54,6 +55,22 @@ public final class PlatformView {
             }
         }
         return ids;
+    }
+
+    /**
+     * The brokers the platform's tenant may use (global ones and its own); empty when it may use
+     * every broker: a global platform, or multitenancy off (no read then). None for a platform
+     * that no longer exists.
+     */
+    public Optional<Set<String>> usableBrokerIds(String platformId) {
+        if (!tenancy.enabled()) {
+            return Optional.empty();
+        }
+        Optional<Platform> platform = store.repository(EntityTypes.PLATFORMS).get(platformId);
+        if (platform.isEmpty()) {
+            return Optional.of(Set.of()); // deleted: its streams are closing, and get nothing meanwhile
+        }
+        return tenancy.tenantOf(platform.get().labels()).map(tenant -> TenantPlans.brokerIds(store, tenancy, tenant));
     }
 
     public Set<String> offeringIds(String platformId) {

@@ -116,7 +116,7 @@ final class PlatformsApi extends ResourceApi<Platform> {
         String id = call.pathParam("id");
         Platform platform = require(id);
         // A shared instance of the platform would go at the broker while references still stand for it.
-        InstanceSharing.checkPlatformDeletable(ctx, id);
+        InstanceSharing.checkPlatformDeletable(ctx, id, TenantGuard.operatorTenant(ctx, call.principal()));
         PlatformOperations.Started started = operations.cascadeDelete(platform, Modes.caller(call));
         return Modes.accepted(Modes.location(call, Operation.PLATFORMS + "/" + id, started.operation()));
     }

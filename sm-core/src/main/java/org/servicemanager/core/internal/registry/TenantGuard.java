@@ -13,6 +13,7 @@ import org.servicemanager.api.model.Entity;
 import org.servicemanager.api.model.Labels;
 import org.servicemanager.api.model.Operation;
 import org.servicemanager.api.model.Platform;
+import org.servicemanager.api.model.ServiceBroker;
 import org.servicemanager.api.model.ServiceOffering;
 import org.servicemanager.api.model.ServicePlan;
 import org.servicemanager.api.store.EntityType;
@@ -112,10 +113,12 @@ final class TenantGuard {
      * 400 unless a tenant caller may use the plan (of a global broker or of its own): another
      * tenant's plan does not exist for it. For creates that name their plan by id or by names.
      */
-    static void checkPlanUsable(Context ctx, Principal principal, ServicePlan plan) {
+    static void checkPlanUsable(Context ctx, Principal principal, Plans.PlanOf plan) {
         Optional<String> tenant = operatorTenant(ctx, principal);
-        if (tenant.isPresent() && !TenantPlans.planIds(ctx.store(), ctx.tenancy(), tenant.get()).contains(plan.id())) {
-            throw new BadRequestException("service plan '" + plan.id() + "' (service_plan_id) does not exist");
+        // The plan and its offering are read already: one broker read by key decides.
+        if (tenant.isPresent() && ctx.store().repository(EntityTypes.SERVICE_BROKERS).get(plan.offering().brokerId())
+                .filter(broker -> ctx.tenancy().mayUse(tenant, broker)).isEmpty()) {
+            throw new BadRequestException("service plan '" + plan.plan().id() + "' (service_plan_id) does not exist");
         }
     }
 
@@ -189,6 +192,25 @@ final class TenantGuard {
         }
     }
 
+    /**
+     * A tenant's visibility may name only a plan of its own brokers. A global broker's plan is
+     * granted by global administrators alone: a tenant's visibility of it for {@code service-manager}
+     * would make it usable through the Service Manager by every caller, and one for its own
+     * platforms would grant itself what the global administrators keep hidden. Another tenant's
+     * plan does not exist for it (400 as unknown).
+     */
+    private void checkOwnPlan(String planId, String tenant) {
+        Optional<ServiceBroker> broker = TenantPlans.brokerOfPlan(ctx.store(), planId);
+        Optional<String> owner = broker.flatMap(b -> tenancy.tenantOf(b.labels()));
+        if (broker.isPresent() && owner.isEmpty()) {
+            throw new BadRequestException("service plan '" + planId + "' (service_plan_id) belongs to a global service "
+                    + "broker: only a global administrator may create visibilities for it");
+        }
+        if (!owner.equals(Optional.of(tenant))) {
+            throw new BadRequestException("service plan '" + planId + "' (service_plan_id) does not exist");
+        }
+    }
+
     /** The records a tenant's body refers to must be its own (or, for plans, usable by it): else 400 as unknown. */
     private void checkReferences(Call call, EntityType<? extends Entity> type, ObjectNode body, String tenant,
             boolean create) {
@@ -211,9 +233,8 @@ final class TenantGuard {
                         + "platforms (a visibility for every platform would reach other tenants)");
             }
             JsonNode plan = body.get("service_plan_id");
-            if (plan != null && plan.isTextual()
-                    && !TenantPlans.planIds(ctx.store(), tenancy, tenant).contains(plan.asText())) {
-                throw new BadRequestException("service plan '" + plan.asText() + "' (service_plan_id) does not exist");
+            if (plan != null && plan.isTextual()) {
+                checkOwnPlan(plan.asText(), tenant);
             }
         } else if (type == EntityTypes.SERVICE_BINDINGS && create) {
             JsonNode instance = body.get("service_instance_id");

@@ -49,6 +49,22 @@ final class TenantPlans {
         return ids;
     }
 
+    /**
+     * The broker of plan {@code planId}, read by primary keys (plan, offering, broker): what a
+     * check of one plan needs, instead of every usable plan. Empty when any of them is gone.
+     */
+    static Optional<ServiceBroker> brokerOfPlan(Store store, String planId) {
+        return store.repository(EntityTypes.SERVICE_PLANS).getWithoutLabels(planId)
+                .flatMap(plan -> store.repository(EntityTypes.SERVICE_OFFERINGS)
+                        .getWithoutLabels(plan.serviceOfferingId()))
+                .flatMap(offering -> store.repository(EntityTypes.SERVICE_BROKERS).get(offering.brokerId()));
+    }
+
+    /** Whether {@code tenant} may use plan {@code planId}: it exists and its broker is global or the tenant's. */
+    static boolean mayUsePlan(Store store, Tenancy tenancy, String tenant, String planId) {
+        return brokerOfPlan(store, planId).filter(broker -> tenancy.mayUse(Optional.of(tenant), broker)).isPresent();
+    }
+
     static Set<String> planIds(Store store, Tenancy tenancy, String tenant) {
         Set<String> offerings = offeringIds(store, tenancy, tenant);
         Set<String> ids = new HashSet<>();

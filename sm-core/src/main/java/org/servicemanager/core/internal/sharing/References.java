@@ -10,6 +10,7 @@ import java.util.function.Function;
 import org.servicemanager.api.BadRequestException;
 import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.ServiceManagerException;
+import org.servicemanager.api.model.Labels;
 import org.servicemanager.api.model.LastOperation;
 import org.servicemanager.api.model.OperationType;
 import org.servicemanager.api.model.ServiceInstance;
@@ -23,6 +24,7 @@ import org.servicemanager.api.store.Repository;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.core.internal.json.Text;
 import org.servicemanager.core.internal.query.QueryParser;
+import org.servicemanager.core.internal.tenancy.Tenancy;
 
 /**
  * Reference instances: which shared instance a new reference stands for (by id or by selectors),
@@ -51,22 +53,43 @@ public final class References {
      * another offering, so that a platform learns nothing of instances it may not reference.
      */
     static final String NO_MATCH = "no shared instance of this offering matches";
+    /**
+     * How many candidates selectors read for a reference of no tenant when multitenancy is on: the
+     * tenants' instances are filtered out after reading (the store has no "label absent" predicate).
+     */
+    private static final int GLOBAL_CANDIDATES = 1000;
 
     private final Store store;
+    private final Tenancy tenancy;
 
-    /** References in {@code store} (the Service Manager's, whose writes notify). */
+    /**
+     * References in {@code store} (the Service Manager's, whose writes notify), without tenant
+     * checks: for what only counts references, such as the deletes of cascades.
+     */
     public References(Store store) {
+        this(store, Tenancy.OFF);
+    }
+
+    /**
+     * References in {@code store} under {@code tenancy}: a reference and its shared instance belong to
+     * one tenant (both to none counts as one), and another tenant's shared instance is answered as an
+     * unknown one.
+     */
+    public References(Store store, Tenancy tenancy) {
         this.store = store;
+        this.tenancy = tenancy;
     }
 
     /**
      * The shared instance that a reference instance of the offering {@code offeringId}, created with
      * {@code parameters}, stands for: named by {@code referenced_instance_id}, or matched by
      * {@code selectors} (none: 404; several: 400 naming them). It must be shared, ready, of a
-     * shareable plan of the same offering (400 otherwise); an unknown id is 404.
+     * shareable plan of the same offering (400 otherwise); an unknown id is 404. {@code owner} are the
+     * labels the reference gets: only a shared instance of its tenant counts, another tenant's is
+     * unknown (by id: 404 word for word as an unknown id; by selectors: not a candidate).
      */
-    public ServiceInstance resolve(String offeringId, JsonNode parameters) {
-        return resolve(offeringId, parameters, false);
+    public ServiceInstance resolve(String offeringId, JsonNode parameters, Labels owner) {
+        return resolve(offeringId, parameters, false, owner);
     }
 
     /**
@@ -76,11 +99,11 @@ public final class References {
      * OSB defines no 404 for a provision). Several matches answer their count only: they may be
      * other platforms' instances, which a platform must not learn the ids, names or platforms of.
      */
-    public ServiceInstance resolveForPlatform(String offeringId, JsonNode parameters) {
-        return resolve(offeringId, parameters, true);
+    public ServiceInstance resolveForPlatform(String offeringId, JsonNode parameters, Labels owner) {
+        return resolve(offeringId, parameters, true, owner);
     }
 
-    private ServiceInstance resolve(String offeringId, JsonNode parameters, boolean platform) {
+    private ServiceInstance resolve(String offeringId, JsonNode parameters, boolean platform, Labels owner) {
         if (parameters == null || !parameters.isObject()) {
             throw new BadRequestException("a reference instance needs parameters with '" + REFERENCED_INSTANCE_ID
                     + "' or '" + SELECTORS + "'");
@@ -97,15 +120,15 @@ public final class References {
                     + REFERENCED_INSTANCE_ID + "' and '" + SELECTORS + "'");
         }
         if (platform) {
-            ServiceInstance shared = byId ? byIdForPlatform(offeringId, parameters.get(REFERENCED_INSTANCE_ID))
-                    : bySelectors(offeringId, parameters.get(SELECTORS), true);
+            ServiceInstance shared = byId ? byIdForPlatform(offeringId, parameters.get(REFERENCED_INSTANCE_ID), owner)
+                    : bySelectors(offeringId, parameters.get(SELECTORS), true, owner);
             if (!shared.ready()) {
                 throw new BadRequestException(NO_MATCH);
             }
             return shared;
         }
-        ServiceInstance shared = byId ? byId(parameters.get(REFERENCED_INSTANCE_ID))
-                : bySelectors(offeringId, parameters.get(SELECTORS), false);
+        ServiceInstance shared = byId ? byId(parameters.get(REFERENCED_INSTANCE_ID), owner)
+                : bySelectors(offeringId, parameters.get(SELECTORS), false, owner);
         check(shared, offeringId);
         return shared;
     }
@@ -118,7 +141,7 @@ public final class References {
     }
 
     /** On the OSB face: the id must pass the selectors' query, or it is {@value #NO_MATCH}. */
-    private ServiceInstance byIdForPlatform(String offeringId, JsonNode value) {
+    private ServiceInstance byIdForPlatform(String offeringId, JsonNode value, Labels owner) {
         String id = idParameter(value);
         List<Object> planIds = shareablePlans(offeringId, null);
         if (planIds.isEmpty()) {
@@ -126,7 +149,7 @@ public final class References {
         }
         // The selectors' query (shared, of one of these plans), applied to the one record the id names.
         return store.repository(EntityTypes.SERVICE_INSTANCES).get(id)
-                .filter(i -> i.shared() && planIds.contains(i.servicePlanId()))
+                .filter(i -> i.shared() && planIds.contains(i.servicePlanId()) && tenancy.sameTenant(owner, i.labels()))
                 .orElseThrow(() -> new BadRequestException(NO_MATCH));
     }
 
@@ -147,14 +170,16 @@ public final class References {
         return planIds;
     }
 
-    private ServiceInstance byId(JsonNode value) {
+    private ServiceInstance byId(JsonNode value, Labels owner) {
         String id = idParameter(value);
-        return store.repository(EntityTypes.SERVICE_INSTANCES).get(id).orElseThrow(
+        // Another tenant's instance is answered exactly as an unknown id: its existence is not told.
+        return store.repository(EntityTypes.SERVICE_INSTANCES).get(id)
+                .filter(i -> tenancy.sameTenant(owner, i.labels())).orElseThrow(
                 () -> new NotFoundException("shared service instance '" + id + "' (" + REFERENCED_INSTANCE_ID
                         + ") not found"));
     }
 
-    private ServiceInstance bySelectors(String offeringId, JsonNode selectors, boolean platform) {
+    private ServiceInstance bySelectors(String offeringId, JsonNode selectors, boolean platform, Labels owner) {
         if (!selectors.isObject() || selectors.isEmpty()) {
             throw new BadRequestException("parameter '" + SELECTORS + "' must be an object with at least one of "
                     + String.join(", ", SELECTOR_FIELDS.stream().sorted().toList()));
@@ -182,8 +207,7 @@ public final class References {
         if (labels != null) {
             query = query.and(labelQuery(labels));
         }
-        List<ServiceInstance> found = store.repository(EntityTypes.SERVICE_INSTANCES)
-                .list(query, PageRequest.first(NAMED + 1)).items();
+        List<ServiceInstance> found = candidates(query, owner);
         if (found.isEmpty()) {
             throw none.apply("no " + what);
         }
@@ -196,6 +220,25 @@ public final class References {
                     + "; narrow the selectors or give '" + REFERENCED_INSTANCE_ID + "'");
         }
         return found.get(0);
+    }
+
+    /**
+     * Up to {@code NAMED + 1} instances of {@code query} of the owner's tenant: for a tenant, by its
+     * index-backed label predicate; for none (with multitenancy on), the global ones among the first
+     * {@link #GLOBAL_CANDIDATES}.
+     */
+    private List<ServiceInstance> candidates(Query query, Labels owner) {
+        Repository<ServiceInstance> instances = store.repository(EntityTypes.SERVICE_INSTANCES);
+        if (!tenancy.enabled()) {
+            return instances.list(query, PageRequest.first(NAMED + 1)).items();
+        }
+        Optional<String> tenant = tenancy.tenantOf(owner);
+        if (tenant.isPresent()) {
+            return instances.list(query.and(tenancy.recordsOf(tenant.get())), PageRequest.first(NAMED + 1)).items();
+        }
+        List<ServiceInstance> global = instances.list(query, PageRequest.first(GLOBAL_CANDIDATES)).items().stream()
+                .filter(i -> tenancy.sameTenant(owner, i.labels())).toList();
+        return global.subList(0, Math.min(global.size(), NAMED + 1));
     }
 
     private static Query labelQuery(JsonNode selector) {
@@ -271,6 +314,35 @@ public final class References {
      */
     public void requireUnreferenced(ServiceInstance shared, String action,
             Function<String, ? extends ServiceManagerException> error) {
+        requireUnreferenced(shared, action, error, Optional.empty());
+    }
+
+    /**
+     * As {@link #requireUnreferenced(ServiceInstance, String, Function)} for a caller of tenant
+     * {@code callerTenant} (empty: global, who sees all): it is told the references of its own
+     * tenant by name and only the number of any others.
+     */
+    public void requireUnreferenced(ServiceInstance shared, String action,
+            Function<String, ? extends ServiceManagerException> error, Optional<String> callerTenant) {
+        if (tenancy.enabled() && callerTenant.isPresent()) {
+            long count = store.repository(EntityTypes.SERVICE_INSTANCES)
+                    .count(Query.fieldEquals(REFERENCED_INSTANCE_ID, shared.id()));
+            if (count == 0) {
+                return;
+            }
+            List<ServiceInstance> own = store.repository(EntityTypes.SERVICE_INSTANCES).list(
+                    Query.fieldEquals(REFERENCED_INSTANCE_ID, shared.id()).and(tenancy.recordsOf(callerTenant.get())),
+                    PageRequest.first(NAMED + 1)).items();
+            long ownCount = own.size() > NAMED ? store.repository(EntityTypes.SERVICE_INSTANCES).count(
+                    Query.fieldEquals(REFERENCED_INSTANCE_ID, shared.id()).and(tenancy.recordsOf(callerTenant.get())))
+                    : own.size();
+            String named = own.isEmpty() ? "" : ": " + describe(own.subList(0, Math.min(NAMED, own.size())))
+                    + (ownCount > NAMED ? " and more" : "");
+            String others = count > ownCount ? (own.isEmpty() ? "" : ";") + " " + (count - ownCount)
+                    + " of them not of your tenant" : "";
+            throw error.apply("service instance '" + shared.id() + "' cannot be " + action + ": " + count
+                    + " reference instance(s) use it" + named + others + "; delete them first");
+        }
         List<ServiceInstance> references = referencesOf(shared.id(), NAMED + 1);
         if (!references.isEmpty()) {
             long count = store.repository(EntityTypes.SERVICE_INSTANCES)
@@ -303,7 +375,9 @@ public final class References {
     public ServiceInstance sharedForBind(ServiceInstance reference) {
         String problem = "the shared instance that service instance '" + reference.id() + "' references is no "
                 + "longer shared, ready and of a plan that supports instance sharing; no binding can be made";
-        ServiceInstance shared = sharedOf(reference).orElseThrow(() -> new BadRequestException(problem));
+        // A reference to another tenant's instance (made before the tenant check existed) binds nothing.
+        ServiceInstance shared = sharedOf(reference).filter(i -> tenancy.sameTenant(reference.labels(), i.labels()))
+                .orElseThrow(() -> new BadRequestException(problem));
         Repository<ServicePlan> plans = store.repository(EntityTypes.SERVICE_PLANS);
         Optional<ServicePlan> referencePlan = plans.getWithoutLabels(reference.servicePlanId());
         Optional<ServicePlan> sharedPlan = plans.getWithoutLabels(shared.servicePlanId());
@@ -320,11 +394,14 @@ public final class References {
      * the shared instance is still shared and not being deleted, and writes its row back unchanged
      * (version-checked). An unshare or a deprovision of it writes that row too after its own check
      * for references, so of the two one fails on the version and, retried, sees the other: no
-     * reference is ever left on an unshared or deleted instance.
+     * reference is ever left on an unshared or deleted instance. The shared instance must be of the
+     * tenant of {@code reference} (the record being stored); else it is answered as unknown.
      */
-    public static void holdShared(Store tx, String sharedId) {
+    public static void holdShared(Store tx, ServiceInstance reference, Tenancy tenancy) {
+        String sharedId = reference.referencedInstanceId();
         Repository<ServiceInstance> instances = tx.repository(EntityTypes.SERVICE_INSTANCES);
-        ServiceInstance shared = instances.get(sharedId).orElseThrow(() -> new NotFoundException(
+        ServiceInstance shared = instances.get(sharedId).filter(i -> tenancy.sameTenant(reference.labels(),
+                i.labels())).orElseThrow(() -> new NotFoundException(
                 "shared service instance '" + sharedId + "' (" + REFERENCED_INSTANCE_ID + ") not found"));
         if (!shared.shared()) {
             throw new BadRequestException("service instance '" + sharedId + "' is not shared (any more)");

@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * ({@link BrokerFrame}): one frame per platform (or per set of plans seen), not per connection,
  * with the visible plans read once per platform and registry revision ({@link VisiblePlans}). The
  * replay cuts them the same way. Visibility notifications are routed by their platform id as
- * they are, with one frame for every stream.
+ * they are, with one frame for every stream; those for every platform reach a tenant's platforms
+ * only when their plan's broker is one the tenant may use ({@link TenantBrokers}).
  *
  * <p>A second daemon thread does the upkeep: it repeats the connection counts of this node's open
  * streams (so that {@code active} stays true, and turns false by itself if the node dies) and
@@ -83,6 +84,7 @@ public final class NotificationHub implements AutoCloseable {
     private final Duration maxPingPeriod;
     private final Duration retention;
     private final VisiblePlans visiblePlans;
+    private final TenantBrokers tenantBrokers;
     private final String nodeId = UUID.randomUUID().toString();
     /** Platform id to its open streams on this node. */
     private final Map<String, Set<Subscription>> streams = new ConcurrentHashMap<>();
@@ -99,12 +101,15 @@ public final class NotificationHub implements AutoCloseable {
     /**
      * @param revision       the registry revision, which keys the visible plans read per platform
      * @param visiblePlanIds the ids of the plans a platform may see now, read from the store
+     * @param usableBrokerIds the ids of the brokers a platform's tenant may use, read from the
+     *                       store; empty when it may use all (see {@link TenantBrokers})
      */
     public NotificationHub(Store store, Clock clock, int queueSize, int maxStreamsPerPlatform,
             Duration maxPingPeriod, Duration retention, Revision revision,
-            Function<String, Set<String>> visiblePlanIds) {
+            Function<String, Set<String>> visiblePlanIds, Function<String, Optional<Set<String>>> usableBrokerIds) {
         this.store = Objects.requireNonNull(store, "store");
         this.visiblePlans = new VisiblePlans(revision, visiblePlanIds);
+        this.tenantBrokers = new TenantBrokers(revision, visiblePlans::visibilityMark, usableBrokerIds);
         this.clock = Objects.requireNonNull(clock, "clock");
         this.queueSize = queueSize;
         this.maxStreamsPerPlatform = maxStreamsPerPlatform;
@@ -305,7 +310,13 @@ public final class NotificationHub implements AutoCloseable {
 
     /** The frame of {@code n} for one platform, or {@code null} when that platform must not get it. */
     private String frameFor(Notification n, String platformId) {
-        return BrokerFrame.concerns(n) ? new BrokerFrame(n).forPlatform(visiblePlans.of(platformId)) : Frames.of(n);
+        if (BrokerFrame.concerns(n)) {
+            return new BrokerFrame(n).forPlatform(visiblePlans.of(platformId));
+        }
+        if (TenantBrokers.concerns(n) && !tenantBrokers.allows(TenantBrokers.brokerId(n), platformId)) {
+            return null;
+        }
+        return Frames.of(n);
     }
 
     private void fanOut(Notification n) {
@@ -325,9 +336,34 @@ public final class NotificationHub implements AutoCloseable {
             }
             return;
         }
+        if (TenantBrokers.concerns(n)) {
+            fanOutPublicVisibility(n);
+            return;
+        }
         for (Set<Subscription> targets : streams.values()) {
             for (Subscription s : targets) {
                 frame = frame == null ? Frames.of(n) : frame;
+                s.live(n, frame);
+            }
+        }
+    }
+
+    /**
+     * A visibility for every platform: to the platforms whose tenant may use its plan's broker
+     * ({@link TenantBrokers}). As for brokers, every platform is judged before any gets the frame,
+     * so a failed read leaves the notification to the next poll.
+     */
+    private void fanOutPublicVisibility(Notification n) {
+        String brokerId = TenantBrokers.brokerId(n);
+        List<Set<Subscription>> allowed = new ArrayList<>();
+        for (Map.Entry<String, Set<Subscription>> entry : streams.entrySet()) {
+            if (!entry.getValue().isEmpty() && tenantBrokers.allows(brokerId, entry.getKey())) {
+                allowed.add(entry.getValue());
+            }
+        }
+        String frame = allowed.isEmpty() ? null : Frames.of(n);
+        for (Set<Subscription> targets : allowed) {
+            for (Subscription s : targets) {
                 s.live(n, frame);
             }
         }

@@ -50,6 +50,11 @@ final class VisiblePlans {
         }
     }
 
+    /** The highest revision of a visibility notification read so far ({@code -1}: none). */
+    long visibilityMark() {
+        return visibilityMark.get();
+    }
+
     /** @throws RuntimeException what the store throws when the visibilities cannot be read */
     Set<String> of(String platformId) {
         Key key = new Key(platformId, visibilityMark.get());
