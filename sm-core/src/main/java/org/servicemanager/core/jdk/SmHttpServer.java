@@ -206,6 +206,13 @@ public final class SmHttpServer implements AutoCloseable {
 
     private void dispatch(HttpExchange exchange, SmRequest request) {
         inFlight.incrementAndGet();
+        // Checked again after counting: a request whose body was still arriving when close() found
+        // nothing in flight would otherwise be handled and then cut off by the stop.
+        if (closing) {
+            answered();
+            refuseWhileClosing(exchange);
+            return;
+        }
         java.util.concurrent.CompletableFuture<SmResponse> answer;
         try {
             answer = sm.handleAsync(request);
@@ -391,11 +398,11 @@ public final class SmHttpServer implements AutoCloseable {
     }
 
     /**
-     * Lets the requests the Service Manager is answering finish for up to a second, then stops
-     * (requests whose body is still arriving are cut off). Requests that arrive meanwhile are
-     * answered 503 with {@code Connection: close}, so steady traffic does not keep the server open. Not the JDK server's own grace period:
-     * on Java 17 {@code stop(1)} waits the whole second even when nothing runs, which made every
-     * test fixture cost a second.
+     * Lets the requests the Service Manager is answering finish for up to a second, then stops.
+     * Requests that arrive meanwhile, or whose body was still arriving, are answered 503 with
+     * {@code Connection: close}, so steady traffic does not keep the server open. Not the JDK
+     * server's own grace period: on Java 17 {@code stop(1)} waits the whole second even when
+     * nothing runs, which made every test fixture cost a second.
      */
     @Override
     public void close() {

@@ -71,6 +71,9 @@ final class Plans {
         Query offeringQuery = Query.fieldEquals("name", offeringName);
         String where = "service offering '" + offeringName + "'";
         Set<String> usable = tenant.map(t -> TenantPlans.brokerIds(ctx.store(), ctx.tenancy(), t)).orElse(null);
+        if (usable != null && usable.isEmpty()) {
+            throw new BadRequestException("there is no " + where + " (service_offering_name)");
+        }
         if (usable != null) {
             offeringQuery = offeringQuery.and(Query.of(new Criterion.FieldCriterion("broker_id", Operator.IN,
                     new ArrayList<>(usable))));
