@@ -453,6 +453,27 @@ class MultitenancyApiTest extends OsbTestBase {
     }
 
     @Test
+    @DisplayName("a tenant cannot repoint a global admin's visibility of a global plan labelled with its tenant (400), so the plan stays hidden from the other tenant")
+    void noRepointOfGlobalAdminsVisibility() {
+        String secret = stage.plan("secret");
+        String visibility = created(admin.post("/v1/visibilities", json("service_plan_id", secret, "platform_id",
+                a.platformId(), "labels", map(KEY, List.of("a"))))).get("id").asText();
+        try {
+            ApiResponse toServiceManager = a.api.patch("/v1/visibilities/" + visibility, json("platform_id",
+                    "service-manager"));
+
+            assertError(toServiceManager, 400, "BadRequest");
+            assertThat(description(toServiceManager)).contains("global service broker");
+            assertThat(ok(admin.get("/v1/visibilities/" + visibility)).get("platform_id").asText())
+                    .isEqualTo(a.platformId());
+            assertError(b.api.post("/v1/service_instances", json("name", unique("s"), "service_plan_id", secret)),
+                    400, "BadRequest");
+        } finally {
+            admin.delete("/v1/visibilities/" + visibility);
+        }
+    }
+
+    @Test
     @DisplayName("a tenant's visibility of another tenant's plan for service-manager is 400 as if the plan were unknown")
     void noServiceManagerVisibilityOfOtherTenantsPlan() {
         ApiResponse visibility = a.api.post("/v1/visibilities", json("service_plan_id", b.plans.get("large"),

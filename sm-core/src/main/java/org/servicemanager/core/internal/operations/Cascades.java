@@ -195,7 +195,8 @@ final class Cascades {
             // The caller checked for references before this transaction; one may have been stored
             // since. Checked again here, where the instance row is written (a new reference writes it
             // too, References.holdShared): of the two, one fails and, retried, sees the other.
-            new References(s).requireUnreferenced(instance, "deleted", ExistingReferenceException::new);
+            new References(s, ctx.tenancy()).requireUnreferencedByOwner(instance, "deleted",
+                    ExistingReferenceException::new);
         }
         int bindings = spawnBindings(s, instance.id(), id, rootId, correlationId, details, now, due);
         Step step = bindings == 0 ? Step.CALL : Step.CASCADE;

@@ -285,7 +285,8 @@ public final class OperationEngine implements PlatformOperations, AutoCloseable 
             }
             if (fresh.shared()) {
                 // Likewise for references: one stored since the caller's check wrote this row (References.holdShared).
-                new References(s).requireUnreferenced(fresh, "deleted", ExistingReferenceException::new);
+                new References(s, ctx.tenancy()).requireUnreferencedByOwner(fresh, "deleted",
+                        ExistingReferenceException::new);
             }
             Operation delete = interrupting(op, fresh.lastOperation());
             repo.update(fresh.withOperation(lastOperation(delete), now));

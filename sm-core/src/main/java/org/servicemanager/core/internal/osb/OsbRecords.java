@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import org.servicemanager.api.BadRequestException;
 import org.servicemanager.api.ConcurrentModificationException;
 import org.servicemanager.api.NotFoundException;
 import org.servicemanager.api.UniqueViolationException;
@@ -174,7 +175,13 @@ final class OsbRecords {
         try {
             return ctx.store().inTransaction(tx -> {
                 if (placeholder instanceof ServiceInstance i && i.isReference()) {
-                    References.holdShared(tx, i, ctx.tenancy());
+                    try {
+                        References.holdShared(tx, i, ctx.tenancy());
+                    } catch (NotFoundException e) {
+                        // Gone (or another tenant's) since it was resolved: the OSB face's one answer
+                        // for no match, as if it had been so then (a 404 is no OSB provision answer).
+                        throw new BadRequestException(References.NO_MATCH);
+                    }
                 }
                 T record = tx.repository(repo.type()).create(placeholder);
                 return new Reserved<>(record, OsbOperations.put(tx, op));

@@ -25,6 +25,8 @@ import org.servicemanager.core.internal.osb.OsbRegistry.PlanRef;
 import org.servicemanager.core.internal.registry.Context;
 import org.servicemanager.core.internal.sharing.ReferencePlans;
 import org.servicemanager.core.internal.sharing.References;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Instance sharing on the OSB face (README, "Sharing instances"). A platform provisions the
@@ -35,11 +37,15 @@ import org.servicemanager.core.internal.sharing.References;
  * (400 saying how many, not which: they may be other platforms'; OSB has no 409 for a deprovision,
  * and 400 makes a platform neither retry nor start orphan mitigation). A provision of the reference
  * plan that names no instance the platform may reference is one uniform 400, whatever the reason,
- * so a platform learns nothing of other platforms' instances. Stateless apart from the context;
- * thread-safe.
+ * so a platform learns nothing of other platforms' instances. A node that dies between marking a
+ * shared instance as being deleted ({@link #markDeleting}) and recording the broker's answer leaves
+ * its row "delete in progress" (closed to new references) until the platform retries the
+ * deprovision: PlaceholderSweep only looks at rows that are not ready. Stateless apart from the
+ * context; thread-safe.
  */
 final class OsbSharing {
     /** Attempts of the mark before a shared instance's deprovision that lost a race with another writer. */
+    private static final Logger LOG = LoggerFactory.getLogger(OsbSharing.class);
     private static final int MARK_ATTEMPTS = 3;
     private final Context ctx;
     private final References references;
@@ -165,6 +171,12 @@ final class OsbSharing {
             });
         } catch (ConcurrentModificationException e) {
             // Changed meanwhile by another writer, whose change stands.
+        } catch (RuntimeException e) {
+            // The broker's answer is still recorded and passed on: the row stays marked until the
+            // platform retries the deprovision (see the class comment).
+            // Only the exception's type: a store's message may quote the row it failed to write.
+            LOG.warn("deprovision {}: shared service instance '{}' stays marked as being deleted ({})", op.id(), id,
+                    e.getClass().getName());
         }
     }
 

@@ -16,6 +16,7 @@ import org.servicemanager.api.model.Platform;
 import org.servicemanager.api.model.ServiceBroker;
 import org.servicemanager.api.model.ServiceOffering;
 import org.servicemanager.api.model.ServicePlan;
+import org.servicemanager.api.model.Visibility;
 import org.servicemanager.api.store.EntityType;
 import org.servicemanager.api.store.EntityTypes;
 import org.servicemanager.core.internal.http.Call;
@@ -160,7 +161,7 @@ final class TenantGuard {
                 tenancy.checkChange(call.principal(), entity.labels(), LabelRules.applyPatch(entity.labels(), ops));
             }
             if (tenant.isPresent()) {
-                checkReferences(call, type, body, tenant.get(), false);
+                checkReferences(call, type, body, tenant.get(), entity);
             }
         }
     }
@@ -188,7 +189,7 @@ final class TenantGuard {
         }
         Optional<String> tenant = operatorTenant(ctx, call.principal());
         if (tenant.isPresent()) {
-            checkReferences(call, type, body, tenant.get(), true);
+            checkReferences(call, type, body, tenant.get(), null);
         }
     }
 
@@ -211,9 +212,13 @@ final class TenantGuard {
         }
     }
 
-    /** The records a tenant's body refers to must be its own (or, for plans, usable by it): else 400 as unknown. */
+    /**
+     * The records a tenant's body refers to must be its own (or, for plans, usable by it): else 400 as
+     * unknown. {@code existing} is the record a PATCH changes, {@code null} for a create.
+     */
     private void checkReferences(Call call, EntityType<? extends Entity> type, ObjectNode body, String tenant,
-            boolean create) {
+            Entity existing) {
+        boolean create = existing == null;
         if (type == EntityTypes.VISIBILITIES) {
             JsonNode platform = body.get("platform_id");
             if (create && (platform == null || platform.isNull())) {
@@ -235,6 +240,11 @@ final class TenantGuard {
             JsonNode plan = body.get("service_plan_id");
             if (plan != null && plan.isTextual()) {
                 checkOwnPlan(plan.asText(), tenant);
+            } else if (existing instanceof Visibility visibility && (platform != null || plan != null)) {
+                // Repointing a visibility the tenant did not make (a global admin's, labelled with the
+                // tenant, or one from before this rule) would grant its plan somewhere new: the stored
+                // plan must be one the tenant may grant, as a new one would be.
+                checkOwnPlan(visibility.servicePlanId(), tenant);
             }
         } else if (type == EntityTypes.SERVICE_BINDINGS && create) {
             JsonNode instance = body.get("service_instance_id");

@@ -52,10 +52,12 @@ public final class References {
      * reference: one answer for an unknown id, another platform's unshared instance, an instance of
      * another offering, so that a platform learns nothing of instances it may not reference.
      */
-    static final String NO_MATCH = "no shared instance of this offering matches";
+    public static final String NO_MATCH = "no shared instance of this offering matches";
     /**
      * How many candidates selectors read for a reference of no tenant when multitenancy is on: the
      * tenants' instances are filtered out after reading (the store has no "label absent" predicate).
+     * A limit: only the first this many instances the selectors match, of any tenant, are looked at,
+     * so a global instance beyond them is not found (README, "Sharing instances").
      */
     private static final int GLOBAL_CANDIDATES = 1000;
 
@@ -350,6 +352,27 @@ public final class References {
             throw error.apply("service instance '" + shared.id() + "' cannot be " + action + ": " + count
                     + " reference instance(s) use it: " + describe(references.subList(0, Math.min(NAMED,
                     references.size()))) + (count > NAMED ? " and more" : "") + "; delete them first");
+        }
+    }
+
+    /**
+     * As {@link #requireUnreferenced(ServiceInstance, String, Function, Optional)} as seen by the tenant
+     * of {@code shared} itself: for the re-checks of deletes and cascades, whose message may be stored
+     * in an operation that tenant reads. Only that tenant's references are named, others counted; a
+     * shared instance of no tenant under multitenancy gets the number alone (references of tenants
+     * may predate the tenant check).
+     */
+    public void requireUnreferencedByOwner(ServiceInstance shared, String action,
+            Function<String, ? extends ServiceManagerException> error) {
+        if (!tenancy.enabled()) {
+            requireUnreferenced(shared, action, error);
+            return;
+        }
+        Optional<String> owner = tenancy.tenantOf(shared.labels());
+        if (owner.isPresent()) {
+            requireUnreferenced(shared, action, error, owner);
+        } else {
+            requireUnreferencedCounting(shared, action, error);
         }
     }
 
