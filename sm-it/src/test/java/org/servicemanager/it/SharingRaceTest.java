@@ -97,18 +97,7 @@ class SharingRaceTest extends OsbTestBase {
     @DisplayName("a reference stored after a DELETE checked for references, before its transaction, makes the DELETE 409")
     void referenceBetweenDeleteCheckAndWrite() throws Exception {
         String shared = sharedInstance();
-        pausing.pauseNextTransaction();
-        CompletableFuture<ApiResponse> delete = CompletableFuture.supplyAsync(
-                () -> admin.delete("/v1/service_instances/" + shared));
-        assertThat(pausing.awaitPaused()).as("the DELETE reached its transaction").isTrue();
-        ApiResponse reference = reference(shared);
-        pausing.release();
-
-        assertThat(reference.status()).as(reference.body()).isEqualTo(201);
-        ApiResponse deleted = delete.get(20, TimeUnit.SECONDS);
-        assertThat(deleted.status()).as(deleted.body()).isEqualTo(409);
-        assertThat(deleted.text("description")).contains(reference.json().get("id").asText());
-        assertThat(sharing.osb.instanceIds()).contains(shared);
+        assertReferenceDuringDeleteRefusesIt(shared, "/v1/service_instances/" + shared);
     }
 
     /** A shared instance of a new platform, provisioned through the OSB face. */
@@ -131,26 +120,26 @@ class SharingRaceTest extends OsbTestBase {
     @DisplayName("a reference stored after a cascade DELETE checked for references, before its transaction, makes the DELETE 409")
     void referenceBetweenCascadeDeleteCheckAndWrite() throws Exception {
         String shared = sharedInstance();
-        assertReferenceDuringCascadeRefusesIt(shared, "/v1/service_instances/" + shared + "?cascade=true");
+        assertReferenceDuringDeleteRefusesIt(shared, "/v1/service_instances/" + shared + "?cascade=true");
     }
 
     @Test
     @DisplayName("a reference stored after a platform's cascade DELETE checked for references, before its transaction, makes the DELETE 409")
     void referenceBetweenPlatformCascadeCheckAndWrite() throws Exception {
         OnPlatform platform = sharedOnPlatform();
-        assertReferenceDuringCascadeRefusesIt(platform.id(),
+        assertReferenceDuringDeleteRefusesIt(platform.id(),
                 "/v1/platforms/" + platform.platformId() + "?cascade=true");
     }
 
     /**
-     * Pauses the cascade DELETE of {@code path} at its transaction, stores a reference to
+     * Pauses the DELETE of {@code path} at its transaction, stores a reference to
      * {@code shared} meanwhile, and checks that the DELETE then answers 409 naming it and that the
      * shared instance stays, at the broker and here.
      */
-    private void assertReferenceDuringCascadeRefusesIt(String shared, String path) throws Exception {
+    private void assertReferenceDuringDeleteRefusesIt(String shared, String path) throws Exception {
         pausing.pauseNextTransaction();
         CompletableFuture<ApiResponse> delete = CompletableFuture.supplyAsync(() -> admin.delete(path));
-        assertThat(pausing.awaitPaused()).as("the cascade DELETE reached its transaction").isTrue();
+        assertThat(pausing.awaitPaused()).as("the DELETE reached its transaction").isTrue();
         ApiResponse reference = reference(shared);
         pausing.release();
 
