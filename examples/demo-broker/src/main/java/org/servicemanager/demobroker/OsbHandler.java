@@ -39,6 +39,11 @@ final class OsbHandler implements HttpHandler {
     private static final Pattern VERSION = Pattern.compile("2\\.\\d+");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * The largest request body read: OSB bodies are small JSON objects, and without a cap any caller
+     * with the credentials could make the broker buffer gigabytes.
+     */
+    static final int MAX_BODY_BYTES = 64 * 1024;
 
     private final byte[] expectedAuthorization;
     private final Clock clock;
@@ -113,9 +118,17 @@ final class OsbHandler implements HttpHandler {
             return error(404, null, "no such path: " + path);
         }
         String instanceId = decode(matcher.group(1));
-        JsonNode body = method.equals("PUT") || method.equals("PATCH") ? body(exchange) : null;
-        if ((method.equals("PUT") || method.equals("PATCH")) && (body == null || !body.isObject())) {
-            return error(400, null, "the body must be a JSON object");
+        JsonNode body = null;
+        if (method.equals("PUT") || method.equals("PATCH")) {
+            byte[] bytes = boundedBody(exchange);
+            if (bytes == null) {
+                return error(413, "PayloadTooLarge", "the request body exceeds this broker's limit of "
+                        + MAX_BODY_BYTES + " bytes (64 KiB)");
+            }
+            body = parse(bytes);
+            if (body == null || !body.isObject()) {
+                return error(400, null, "the body must be a JSON object");
+            }
         }
         synchronized (this) {
             if (matcher.group(2) == null) {
@@ -279,8 +292,28 @@ final class OsbHandler implements HttpHandler {
         return false;
     }
 
-    private static JsonNode body(HttpExchange exchange) throws IOException {
-        byte[] bytes = exchange.getRequestBody().readAllBytes();
+    /**
+     * The request body, or null when it is larger than {@link #MAX_BODY_BYTES}. A declared
+     * Content-Length over the limit is refused before reading anything; a chunked body is read only
+     * up to one byte past the limit. The JDK server drains a little of what is left when the exchange
+     * closes and otherwise closes the connection, so the rest is never buffered.
+     */
+    private static byte[] boundedBody(HttpExchange exchange) throws IOException {
+        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+        if (declared != null) {
+            try {
+                if (Long.parseLong(declared.strip()) > MAX_BODY_BYTES) {
+                    return null;
+                }
+            } catch (NumberFormatException e) {
+                // The JDK server refuses a malformed Content-Length before this handler runs; read bounded anyway.
+            }
+        }
+        byte[] bytes = exchange.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
+        return bytes.length > MAX_BODY_BYTES ? null : bytes;
+    }
+
+    private static JsonNode parse(byte[] bytes) {
         if (bytes.length == 0) {
             return null;
         }
@@ -312,7 +345,10 @@ final class OsbHandler implements HttpHandler {
         return error(405, null, "method not allowed here");
     }
 
-    /** The OSB error body: {@code description}, and {@code error} only for the codes the specification names. */
+    /**
+     * The OSB error body: {@code description}, and {@code error} for the codes the specification names
+     * and for PayloadTooLarge, which a machine may want to tell apart from a malformed body.
+     */
     private static Answer error(int status, String code, String description) {
         ObjectNode body = JSON.createObjectNode();
         if (code != null) {

@@ -6,8 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +22,8 @@ import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -247,6 +252,48 @@ class DemoBrokerTest {
                 .hasMessageContaining("DEMO_BROKER_PORT").hasMessageContaining("'http'");
     }
 
+    @Test
+    @DisplayName("answers 413 with an OSB error naming the limit to a declared body over 64 KiB, before reading it")
+    void declaredBodyTooLarge() throws Exception {
+        // Declares 10 MiB but sends only 1 KiB: the answer must come without the broker waiting for the rest.
+        String head = "PUT " + instance + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + basic("user", "pass")
+                + "\r\nX-Broker-API-Version: 2.17\r\nContent-Type: application/json\r\nContent-Length: "
+                + (10 * 1024 * 1024) + "\r\n\r\n";
+        String answer = rawExchange(head, "x".repeat(1024));
+
+        assertThat(answer).startsWith("HTTP/1.1 413");
+        JsonNode error = JSON.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4));
+        assertThat(error.path("error").asText()).isEqualTo("PayloadTooLarge");
+        assertThat(error.path("description").asText()).contains("65536 bytes");
+        assertThat(call("GET", "/v2/catalog", null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    @DisplayName("answers 413 to a chunked body that grows past 64 KiB, and keeps serving")
+    void chunkedBodyTooLarge() throws Exception {
+        String head = "PUT " + instance + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + basic("user", "pass")
+                + "\r\nX-Broker-API-Version: 2.17\r\nContent-Type: application/json\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n";
+        String chunk = Integer.toHexString(8192) + "\r\n" + "x".repeat(8192) + "\r\n";
+        String answer = rawExchange(head, chunk.repeat(9));
+
+        assertThat(answer).startsWith("HTTP/1.1 413");
+        assertThat(JSON.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4)).path("error").asText())
+                .isEqualTo("PayloadTooLarge");
+        assertThat(call("PUT", instance, SMALL).statusCode()).isEqualTo(201);
+    }
+
+    @Test
+    @DisplayName("accepts a body of exactly 64 KiB")
+    void bodyAtTheLimit() throws Exception {
+        String prefix = "{\"service_id\": \"demo-db\", \"plan_id\": \"demo-db-small\", \"parameters\": {\"pad\": \"";
+        String suffix = "\"}}";
+        String body = prefix + "x".repeat(OsbHandler.MAX_BODY_BYTES - prefix.length() - suffix.length()) + suffix;
+        assertThat(body.getBytes(StandardCharsets.UTF_8)).hasSize(64 * 1024);
+
+        assertThat(call("PUT", instance, body).statusCode()).isEqualTo(201);
+    }
+
     private static String state(HttpResponse<String> response) throws Exception {
         assertThat(response.statusCode()).isEqualTo(200);
         return JSON.readTree(response.body()).path("state").asText();
@@ -266,6 +313,37 @@ class DemoBrokerTest {
 
     private static HttpResponse<String> send(HttpRequest request) throws Exception {
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * Sends a request by hand (the JDK client cannot declare a length it does not send), then reads
+     * the answer without closing the sending side, so a broker waiting for the rest would time out.
+     */
+    private String rawExchange(String head, String body) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", broker.port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            out.write(body.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream answer = new ByteArrayOutputStream();
+            byte[] buffer = new byte[4096];
+            int headEnd = -1;
+            int length = -1;
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                answer.write(buffer, 0, n);
+                String text = answer.toString(StandardCharsets.US_ASCII);
+                if (headEnd < 0 && (headEnd = text.indexOf("\r\n\r\n")) >= 0) {
+                    Matcher matcher = Pattern.compile("(?im)^content-length:\\s*(\\d+)").matcher(text);
+                    length = matcher.find() ? Integer.parseInt(matcher.group(1)) : 0;
+                }
+                if (headEnd >= 0 && answer.size() >= headEnd + 4 + length) {
+                    break;
+                }
+            }
+            return answer.toString(StandardCharsets.US_ASCII);
+        }
     }
 
     private static String basic(String user, String password) {
