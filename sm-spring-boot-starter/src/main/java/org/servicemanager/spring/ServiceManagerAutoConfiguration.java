@@ -1,5 +1,6 @@
 package org.servicemanager.spring;
 
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -118,7 +119,11 @@ public final class ServiceManagerAutoConfiguration {
                     + "servicemanager.max-request-body-size: " + e.getMessage());
         }
         ordered.forEach(customizer -> customizer.customize(builder));
-        return builder.build();
+        ServiceManager serviceManager = builder.build();
+        // The Service Manager holds the hashes and its own copy of the key now; the properties bean,
+        // which lives as long as the context and which actuator can show, should not keep the plain values.
+        properties.clearSecrets();
+        return serviceManager;
     }
 
     private static void applyUsers(ServiceManager.Builder builder, Map<String, ServiceManagerProperties.User> users,
@@ -171,6 +176,8 @@ public final class ServiceManagerAutoConfiguration {
                     + " bytes, was " + key.length + " bytes");
         }
         builder.encryptionKey(key);
+        // The cipher keeps its own copy.
+        Arrays.fill(key, (byte) 0);
     }
 
     /** Mounts the servlet; only in a servlet web application. */

@@ -19,8 +19,12 @@ import org.springframework.util.unit.DataSize;
  * servicemanager.broker.read-timeout=30s
  * }</pre>
  *
- * <p>A JavaBean for Spring's binder: bound once while the application starts, read afterwards. Not
- * thread-safe while being bound; effectively immutable after.
+ * <p>A JavaBean for Spring's binder: bound once while the application starts, read afterwards. Once
+ * the auto-configured Service Manager is built, the users' plain passwords and the encryption key
+ * are cleared from this object (the Service Manager keeps only password hashes and its own copy of
+ * the key), so nothing that shows this bean later, such as actuator's configprops endpoint, can
+ * reveal them. They remain in Spring's {@code Environment}, wherever they came from. Not thread-safe
+ * while being bound; effectively immutable after.
  */
 @ConfigurationProperties(prefix = "servicemanager")
 public final class ServiceManagerProperties {
@@ -48,8 +52,12 @@ public final class ServiceManagerProperties {
     /**
      * The AES-256 key encrypting broker credentials, as base64 of 32 random bytes (e.g. "openssl rand
      * -base64 32"). Required with the JDBC store; the memory store gets a random one per process.
+     * Cleared from this object once the Service Manager has it.
      */
     private String encryptionKey;
+
+    /** Whether an encryption key was handed to the Service Manager and then cleared, for toString. */
+    private boolean encryptionKeyHandedOver;
 
     /** How the Service Manager calls service brokers. */
     private final Broker broker = new Broker();
@@ -116,12 +124,25 @@ public final class ServiceManagerProperties {
         this.maxRequestBodySize = maxRequestBodySize;
     }
 
+    /**
+     * Drops the plain passwords and the encryption key once the Service Manager holds their hashes
+     * and its copy of the key: a properties bean lives as long as the application, and anything that
+     * shows it (actuator, a debugger, a heap dump) should not find them there.
+     */
+    void clearSecrets() {
+        users.values().forEach(user -> user.setPassword(null));
+        if (encryptionKey != null && !encryptionKey.isBlank()) {
+            encryptionKeyHandedOver = true;
+        }
+        encryptionKey = null;
+    }
+
     /** Never shows the encryption key or passwords: Spring may print the properties object. */
     @Override
     public String toString() {
         return "ServiceManagerProperties[enabled=" + enabled + ", path=" + path + ", store=" + store
                 + ", users=" + users.keySet()
-                + ", encryptionKey=" + (encryptionKey == null ? "unset" : "set") + "]";
+                + ", encryptionKey=" + (encryptionKey != null || encryptionKeyHandedOver ? "set" : "unset") + "]";
     }
 
     /** Where the registry is kept ({@code servicemanager.store}). */
@@ -136,7 +157,10 @@ public final class ServiceManagerProperties {
 
     /** One operator. Bound once at startup; not thread-safe while being bound. */
     public static final class User {
-        /** The password; hashed (PBKDF2) at startup, not kept. Either this or password-hash. */
+        /**
+         * The password; hashed (PBKDF2) at startup, then cleared from this object. Either this or
+         * password-hash.
+         */
         private String password;
 
         /** A hash from ServiceManager.Builder.hashPassword ("pbkdf2-sha256$..."), instead of a password. */

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.servicemanager.api.store.Store;
 import org.servicemanager.api.security.BearerTokenVerifier;
+import org.servicemanager.api.security.Role;
 import org.servicemanager.api.InvalidBearerTokenException;
 import org.servicemanager.api.security.VerifiedToken;
 import org.servicemanager.core.ServiceManager;
@@ -122,6 +123,31 @@ class ContextStarterTest {
             web.withPropertyValues("servicemanager.encryption-key=" + KEY).run(context -> assertThat(
                     context.getBean(ServiceManagerProperties.class).toString())
                     .doesNotContain(KEY).doesNotContain("admin-secret").contains("admin"));
+        }
+
+        @Test
+        @DisplayName("after startup the properties object holds neither the plain passwords nor the encryption key")
+        void secretsCleared() {
+            web.withPropertyValues("servicemanager.encryption-key=" + KEY,
+                    "servicemanager.users.viewer.password=viewer-secret", "servicemanager.users.viewer.role=read-only")
+                    .run(context -> {
+                        ServiceManagerProperties properties = context.getBean(ServiceManagerProperties.class);
+                        assertThat(properties.getEncryptionKey()).isNull();
+                        assertThat(properties.getUsers()).containsOnlyKeys("admin", "viewer");
+                        assertThat(properties.getUsers().values()).allSatisfy(user -> assertThat(user.getPassword()).isNull());
+                        assertThat(properties.getUsers().get("viewer").getRole()).isEqualTo(Role.READ_ONLY);
+                        assertThat(properties.toString()).contains("encryptionKey=set");
+                    });
+        }
+
+        @Test
+        @DisplayName("the Service Manager still accepts the passwords cleared from the properties object")
+        void clearedPasswordsStillWork() {
+            web.withPropertyValues("servicemanager.encryption-key=" + KEY).run(context -> {
+                ServiceManager sm = context.getBean(ServiceManager.class);
+                assertThat(status(sm, "GET", "/v1/platforms", "admin", "admin-secret")).isEqualTo(200);
+                assertThat(status(sm, "GET", "/v1/platforms", "admin", "wrong")).isEqualTo(401);
+            });
         }
     }
 
