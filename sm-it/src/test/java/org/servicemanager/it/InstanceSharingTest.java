@@ -161,6 +161,34 @@ class InstanceSharingTest extends OsbTestBase {
 
     // ---- the reference plan --------------------------------------------------------------------
 
+    /**
+     * A stage of its own (offering {@code <p>db}, plans {@code <p>1} and {@code <p>2}, both
+     * shareable) and a shared instance of {@code <p>1}.
+     */
+    private record SharedOnOwnStage(Stage stage, String sharedId) {
+    }
+
+    private SharedOnOwnStage sharedOnOwnStage(String p) {
+        Stage s = new Stage(Catalogs.of(Catalogs.offering(p + "db").plan(Catalogs.plan(p + "1").setJson("metadata",
+                SHARING)).plan(Catalogs.plan(p + "2").setJson("metadata", SHARING))));
+        s.planIds.values().forEach(this::createPublicVisibility);
+        ApiResponse created = admin.post("/v1/service_instances", json("name", unique(p), "service_plan_id",
+                s.plan(p + "1")));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String shared = created.json().get("id").asText();
+        assertThat(share(shared, true).status()).isEqualTo(200);
+        return new SharedOnOwnStage(s, shared);
+    }
+
+    /** The broker's catalog loses sharing on plan {@code <p>1} (the offering keeps it on {@code <p>2}); refreshed. */
+    private void dropSharingOfFirstPlan(Stage s, String p) {
+        s.broker.catalog(Catalogs.of(Catalogs.offering(p + "db").plan(Catalogs.plan(p + "1"))
+                .plan(Catalogs.plan(p + "2").setJson("metadata", SHARING))));
+        ApiResponse refresh = admin.patch("/v1/service_brokers/" + s.brokerId, "{}");
+        assertThat(refresh.status()).as(refresh.body()).isEqualTo(200);
+        s.broker.clearRequests();
+    }
+
     @Nested
     @DisplayName("The reference plan")
     class ReferencePlan {
@@ -676,24 +704,16 @@ class InstanceSharingTest extends OsbTestBase {
         @Test
         @DisplayName("a bind on a reference whose shared instance's plan no longer supports sharing: 400, no broker call")
         void bindAfterSharingLost() {
-            Stage s = new Stage(Catalogs.of(Catalogs.offering("vdb").plan(Catalogs.plan("v1").setJson("metadata",
-                    SHARING)).plan(Catalogs.plan("v2").setJson("metadata", SHARING))));
-            s.planIds.values().forEach(InstanceSharingTest.this::createPublicVisibility);
-            ApiResponse created = admin.post("/v1/service_instances", json("name", unique("v"), "service_plan_id",
-                    s.plan("v1")));
-            assertThat(created.status()).as(created.body()).isEqualTo(201);
-            String shared = created.json().get("id").asText();
-            assertThat(share(shared, true).status()).isEqualTo(200);
+            SharedOnOwnStage staged = sharedOnOwnStage("v");
+            Stage s = staged.stage();
+            String shared = staged.sharedId();
             String referenceCatalog = referencePlans(s, "vdb").get(0).get("catalog_id").asText();
             String reference = unique("c-reference");
             ApiResponse provisioned = osbC.put(s.instance(reference), json("service_id", "vdb-id", "plan_id",
                     referenceCatalog, "context", map("platform", "cloudfoundry"), "parameters",
                     map("referenced_instance_id", shared)));
             assertThat(provisioned.status()).as(provisioned.body()).isEqualTo(201);
-            s.broker.catalog(Catalogs.of(Catalogs.offering("vdb").plan(Catalogs.plan("v1"))
-                    .plan(Catalogs.plan("v2").setJson("metadata", SHARING))));
-            assertThat(admin.patch("/v1/service_brokers/" + s.brokerId, "{}").status()).isEqualTo(200);
-            s.broker.clearRequests();
+            dropSharingOfFirstPlan(s, "v");
 
             ApiResponse response = osbC.put(s.binding(reference, unique("binding")), json("service_id", "vdb-id",
                     "plan_id", referenceCatalog, "context", map("platform", "cloudfoundry")));
@@ -818,21 +838,12 @@ class InstanceSharingTest extends OsbTestBase {
         @Test
         @DisplayName("a binding of a reference whose shared instance's plan no longer supports sharing: 400, no broker call")
         void bindAfterSharingLost() {
-            Stage s = new Stage(Catalogs.of(Catalogs.offering("wdb").plan(Catalogs.plan("w1").setJson("metadata",
-                    SHARING)).plan(Catalogs.plan("w2").setJson("metadata", SHARING))));
-            s.planIds.values().forEach(InstanceSharingTest.this::createPublicVisibility);
-            ApiResponse created = admin.post("/v1/service_instances", json("name", unique("w"), "service_plan_id",
-                    s.plan("w1")));
-            assertThat(created.status()).as(created.body()).isEqualTo(201);
-            String shared = created.json().get("id").asText();
-            assertThat(share(shared, true).status()).isEqualTo(200);
+            SharedOnOwnStage staged = sharedOnOwnStage("w");
+            Stage s = staged.stage();
+            String shared = staged.sharedId();
             ApiResponse reference = createOnSm(s.plan("reference-instance"), map("referenced_instance_id", shared));
             assertThat(reference.status()).as(reference.body()).isEqualTo(201);
-            s.broker.catalog(Catalogs.of(Catalogs.offering("wdb").plan(Catalogs.plan("w1"))
-                    .plan(Catalogs.plan("w2").setJson("metadata", SHARING))));
-            ApiResponse refresh = admin.patch("/v1/service_brokers/" + s.brokerId, "{}");
-            assertThat(refresh.status()).as(refresh.body()).isEqualTo(200);
-            s.broker.clearRequests();
+            dropSharingOfFirstPlan(s, "w");
 
             ApiResponse bound = admin.post("/v1/service_bindings", json("name", unique("b"), "service_instance_id",
                     reference.json().get("id").asText()));

@@ -206,4 +206,25 @@ abstract class OsbTestBase extends ApiTestBase {
         assertThat(fieldNames(response.json())).as(response.body()).containsExactly("description", "error");
         assertThat(response.text("description")).isNotBlank();
     }
+
+    /** A platform and the id of an instance it provisioned through its OSB face and then shared. */
+    record SharedOnPlatform(String platformId, ApiClient client, String id) {
+    }
+
+    /**
+     * Registers a kubernetes platform as {@code operator}, provisions plan {@code shareable} of
+     * offering {@code sdb} of {@code stage} through its OSB face and shares the instance.
+     */
+    SharedOnPlatform sharedOnNewPlatform(ApiClient operator, Stage stage) {
+        ApiResponse created = operator.post("/v1/platforms", json("name", unique("k8s"), "type", "kubernetes"));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        ApiClient client = osbClient(created.json());
+        String id = unique("k-instance");
+        ApiResponse provisioned = client.put(stage.instance(id), json("service_id", "sdb-id", "plan_id",
+                "shareable-id", "context", map("platform", "kubernetes", "namespace", "ns-1")));
+        assertThat(provisioned.status()).as(provisioned.body()).isEqualTo(201);
+        ApiResponse share = operator.patch("/v1/service_instances/" + id, json("shared", true));
+        assertThat(share.status()).as(share.body()).isEqualTo(200);
+        return new SharedOnPlatform(platformId(created.json()), client, id);
+    }
 }

@@ -63,20 +63,8 @@ class SharingFaultsTest extends OsbTestBase {
     }
 
     /** A platform of tenant a with a shared instance provisioned through its OSB face. */
-    private record OnPlatform(String platformId, ApiClient client, String id) {
-    }
-
-    private OnPlatform sharedOnPlatformOfA() {
-        ApiResponse created = a.post("/v1/platforms", json("name", unique("k8s"), "type", "kubernetes"));
-        assertThat(created.status()).as(created.body()).isEqualTo(201);
-        ApiClient client = osbClient(created.json());
-        String id = unique("k-instance");
-        ApiResponse provisioned = client.put(sharing.instance(id), json("service_id", "sdb-id", "plan_id",
-                "shareable-id", "context", map("platform", "kubernetes", "namespace", "ns-1")));
-        assertThat(provisioned.status()).as(provisioned.body()).isEqualTo(201);
-        ApiResponse share = a.patch("/v1/service_instances/" + id, json("shared", true));
-        assertThat(share.status()).as(share.body()).isEqualTo(200);
-        return new OnPlatform(platformId(created.json()), client, id);
+    private SharedOnPlatform sharedOnPlatformOfA() {
+        return sharedOnNewPlatform(a, sharing);
     }
 
     private ApiResponse relabel(String instanceId, String from, String to) {
@@ -88,7 +76,7 @@ class SharingFaultsTest extends OsbTestBase {
     @Test
     @DisplayName("a tenant's platform cascade DELETE that meets, in its transaction, a reference moved to another tenant counts it and does not name it")
     void platformCascadeRecheckNamesNoOtherTenantsReference() throws Exception {
-        OnPlatform platform = sharedOnPlatformOfA();
+        SharedOnPlatform platform = sharedOnPlatformOfA();
         pausing.pauseNextTransaction();
         CompletableFuture<ApiResponse> delete = CompletableFuture.supplyAsync(
                 () -> a.delete("/v1/platforms/" + platform.platformId() + "?cascade=true"));
@@ -112,7 +100,7 @@ class SharingFaultsTest extends OsbTestBase {
     @Test
     @DisplayName("an OSB reference provision whose shared instance moved to another tenant between lookup and store is the one no-match 400, not 404")
     void osbReferenceRaceIsNoMatch() throws Exception {
-        OnPlatform platform = sharedOnPlatformOfA();
+        SharedOnPlatform platform = sharedOnPlatformOfA();
         pausing.pauseNextTransaction();
         CompletableFuture<ApiResponse> provision = CompletableFuture.supplyAsync(() -> platform.client().put(
                 sharing.instance(unique("k-ref")), json("service_id", "sdb-id", "plan_id",
@@ -137,7 +125,7 @@ class SharingFaultsTest extends OsbTestBase {
     @Test
     @DisplayName("when putting back a shared instance's mark fails in the store, the platform still gets the broker's refusal and the deprovision is recorded")
     void unmarkFailureKeepsBrokersAnswer() {
-        OnPlatform platform = sharedOnPlatformOfA();
+        SharedOnPlatform platform = sharedOnPlatformOfA();
         failing.failNextRestoreOf(platform.id());
         sharing.osb.failNextCall(FakeOsbService.Failure.CONCURRENCY_ERROR);
 

@@ -101,19 +101,8 @@ class SharingRaceTest extends OsbTestBase {
     }
 
     /** A shared instance of a new platform, provisioned through the OSB face. */
-    private record OnPlatform(String platformId, ApiClient client, String id) {
-    }
-
-    private OnPlatform sharedOnPlatform() {
-        ApiResponse created = admin.post("/v1/platforms", json("name", unique("k8s"), "type", "kubernetes"));
-        assertThat(created.status()).as(created.body()).isEqualTo(201);
-        ApiClient client = osbClient(created.json());
-        String id = unique("k-instance");
-        ApiResponse provisioned = client.put(sharing.instance(id), json("service_id", "sdb-id", "plan_id",
-                "shareable-id", "context", map("platform", "kubernetes", "namespace", "ns-1")));
-        assertThat(provisioned.status()).as(provisioned.body()).isEqualTo(201);
-        assertThat(admin.patch("/v1/service_instances/" + id, json("shared", true)).status()).isEqualTo(200);
-        return new OnPlatform(platformId(created.json()), client, id);
+    private SharedOnPlatform sharedOnPlatform() {
+        return sharedOnNewPlatform(admin, sharing);
     }
 
     @Test
@@ -126,7 +115,7 @@ class SharingRaceTest extends OsbTestBase {
     @Test
     @DisplayName("a reference stored after a platform's cascade DELETE checked for references, before its transaction, makes the DELETE 409")
     void referenceBetweenPlatformCascadeCheckAndWrite() throws Exception {
-        OnPlatform platform = sharedOnPlatform();
+        SharedOnPlatform platform = sharedOnPlatform();
         assertReferenceDuringDeleteRefusesIt(platform.id(),
                 "/v1/platforms/" + platform.platformId() + "?cascade=true");
     }
@@ -154,7 +143,7 @@ class SharingRaceTest extends OsbTestBase {
     @Test
     @DisplayName("a reference stored after a platform's OSB deprovision checked for references makes the deprovision 400, without a broker call")
     void referenceBetweenOsbDeprovisionCheckAndBrokerCall() throws Exception {
-        OnPlatform platform = sharedOnPlatform();
+        SharedOnPlatform platform = sharedOnPlatform();
         String shared = platform.id();
         ApiClient client = platform.client();
         pausing.pauseNextTransaction();
@@ -178,7 +167,7 @@ class SharingRaceTest extends OsbTestBase {
     @Test
     @DisplayName("a platform's OSB deprovision of a shared instance without references still deletes it at the broker and here")
     void osbDeprovisionOfUnreferencedShared() {
-        OnPlatform platform = sharedOnPlatform();
+        SharedOnPlatform platform = sharedOnPlatform();
 
         ApiResponse deprovisioned = platform.client().delete(sharing.instance(platform.id())
                 + "?service_id=sdb-id&plan_id=shareable-id");
@@ -191,7 +180,7 @@ class SharingRaceTest extends OsbTestBase {
     @Test
     @DisplayName("a reference made while a platform's OSB deprovision of its shared instance waits for the broker: 400, and the deprovision goes on")
     void referenceDuringOsbDeprovisionAtBroker() throws Exception {
-        OnPlatform platform = sharedOnPlatform();
+        SharedOnPlatform platform = sharedOnPlatform();
         sharing.osb.slowness(Duration.ofSeconds(1)).failNextCall(FakeOsbService.Failure.TIMEOUT);
         CompletableFuture<ApiResponse> deprovision = CompletableFuture.supplyAsync(() -> platform.client().delete(
                 sharing.instance(platform.id()) + "?service_id=sdb-id&plan_id=shareable-id"));
@@ -214,7 +203,7 @@ class SharingRaceTest extends OsbTestBase {
     @Test
     @DisplayName("a platform's OSB deprovision of a shared instance that the broker refuses leaves the instance as it was, open to references")
     void osbDeprovisionRefusedByBroker() {
-        OnPlatform platform = sharedOnPlatform();
+        SharedOnPlatform platform = sharedOnPlatform();
         String before = instanceRecord(platform.id()).json().get("last_operation").toString();
         sharing.osb.failNextCall(FakeOsbService.Failure.SERVER_ERROR);
 
